@@ -1,0 +1,5 @@
+"""Run the slogate command line with ``python -m slogate``."""
+
+from slogate.cli.app import main
+
+main()

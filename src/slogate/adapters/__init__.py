@@ -1,0 +1,1 @@
+"""Adapters: the edges of slogate that touch files, networks and databases."""

@@ -1,0 +1,1 @@
+"""The ``slogate`` command line (Typer + Rich)."""

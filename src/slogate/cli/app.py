@@ -1,0 +1,48 @@
+"""The root ``slogate`` command: its sub-command groups and global options."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from slogate import __version__
+from slogate.cli import slo
+from slogate.cli.output import set_debug
+
+app = typer.Typer(
+    name="slogate",
+    help="SLO-based quality gates for releases, compatible with Keptn v1 files and events.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(slo.app, name="slo")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"slogate {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks instead of one-line errors.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """SLO-based quality gates for releases, compatible with Keptn v1 files and events.
+
+    Example: slogate slo evaluate --slo slo.yaml --sli-results sli.json
+    """
+    set_debug(debug)
+
+
+def main() -> None:
+    """Entry point of the ``slogate`` console script."""
+    app()

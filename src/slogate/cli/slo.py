@@ -1,0 +1,144 @@
+"""``slogate slo``: evaluate an SLO offline against SLI results, and lint SLO files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.text import Text
+
+from slogate.adapters.yamlfile import load_document
+from slogate.cli.files import read_json, read_text
+from slogate.cli.gate_table import print_report
+from slogate.cli.output import OutputFormat, console, print_document, user_errors
+from slogate.domain.events import ERRORED, FAIL, WARNING
+from slogate.domain.keptn_json import (
+    PayloadError,
+    decode_history,
+    decode_sli_results,
+    encode_evaluation_finished,
+)
+from slogate.domain.problems import Problem, Severity
+from slogate.errors import InputError
+from slogate.services import gate
+
+app = typer.Typer(help="Evaluate and lint Keptn SLO files.", no_args_is_help=True)
+
+EXIT_PASS, EXIT_FAIL, EXIT_ERRORED = 0, 1, 2
+
+
+SloPath = Annotated[Path, typer.Option("--slo", help="The SLO file (Keptn slo.yaml).")]
+SliResultsPath = Annotated[
+    Path,
+    typer.Option("--sli-results", help="The data of a sh.keptn.event.get-sli.finished event (JSON)."),
+]
+HistoryPath = Annotated[
+    Path | None,
+    typer.Option(
+        "--history",
+        help="Stored evaluation.finished events, newest first "
+        "(JSON array of {id, type, time, invalidated, data}).",
+    ),
+]
+Output = Annotated[OutputFormat, typer.Option("--output", "-o", help="Output format.")]
+FailOnWarning = Annotated[bool, typer.Option("--fail-on-warning", help="Exit 1 when the result is warning.")]
+
+
+@app.command("evaluate")
+def evaluate_command(
+    slo: SloPath,
+    sli_results: SliResultsPath,
+    history: HistoryPath = None,
+    output: Output = OutputFormat.TABLE,
+    fail_on_warning: FailOnWarning = False,
+) -> None:
+    """Evaluate SLI results against an SLO offline, exactly as Keptn's lighthouse does.
+
+    Exit code: 0 pass or warning, 1 fail (or warning with --fail-on-warning), 2 errored
+    evaluation or invalid input.
+
+    Example: slogate slo evaluate --slo slo.yaml --sli-results sli.json --history history.json -o json
+    """
+    with user_errors():
+        loaded = gate.load_slo(read_text(slo, "SLO"), str(slo), load_document)
+        sli = _decode(sli_results, "SLI results", decode_sli_results)
+        previous = _decode(history, "history", decode_history) if history else ()
+        report = gate.evaluate(loaded, sli, previous)
+    if output == OutputFormat.TABLE:
+        print_report(report, console())
+        if loaded.slo is None and loaded.file is not None:
+            _print_problems(loaded.problems, str(slo))
+    else:
+        print_document(encode_evaluation_finished(report.event), output)
+    raise typer.Exit(_exit_code(report.event.status, report.event.result, fail_on_warning))
+
+
+T = TypeVar("T")
+
+
+def _decode(path: Path, what: str, decoder: Callable[[object], T]) -> T:
+    try:
+        return decoder(read_json(path, what))
+    except PayloadError as error:
+        raise InputError(f"{path}: {error}") from error
+
+
+def _exit_code(status: str, result: str, fail_on_warning: bool) -> int:
+    if status == ERRORED:
+        return EXIT_ERRORED
+    if result == FAIL or (result == WARNING and fail_on_warning):
+        return EXIT_FAIL
+    return EXIT_PASS
+
+
+@app.command("lint")
+def lint_command(
+    slo: Annotated[Path, typer.Argument(help="The SLO file to check.")],
+    sli: Annotated[
+        Path | None,
+        typer.Option("--sli", help="An sli.yaml: also report SLIs without a query and unused queries."),
+    ] = None,
+    output: Output = OutputFormat.TABLE,
+) -> None:
+    """Report every problem of an SLO file at once, each with its path; exit 1 on any error.
+
+    Besides what Keptn rejects, lint reports what Keptn silently gets wrong: unknown keys,
+    an unknown aggregate_function, invalid warning criteria and the like.
+
+    Example: slogate slo lint slo.yaml --sli prometheus/sli.yaml
+    """
+    with user_errors():
+        loaded = gate.load_slo(read_text(slo, "SLO"), str(slo), load_document)
+        indicators = None
+        if sli is not None:
+            indicators = gate.load_indicators(read_text(sli, "SLI"), str(sli), load_document)
+        problems = gate.lint(loaded, indicators, str(sli) if sli else "")
+    errors = sum(1 for problem in problems if problem.severity == Severity.ERROR)
+    if output == OutputFormat.TABLE:
+        _print_problems(problems, str(slo))
+        summary = f"{errors} error(s), {len(problems) - errors} warning(s)"
+        console().print(Text(f"{slo}: {summary}" if problems else f"{slo}: no problems found"))
+    else:
+        print_document(
+            {
+                "file": str(slo),
+                "errors": errors,
+                "problems": [
+                    {"path": p.path, "severity": str(p.severity), "message": p.message} for p in problems
+                ],
+            },
+            output,
+        )
+    raise typer.Exit(1 if errors else 0)
+
+
+def _print_problems(problems: Sequence[Problem], source: str) -> None:
+    out = console()
+    for problem in problems:
+        style = "red" if problem.severity == Severity.ERROR else "yellow"
+        line = Text(f"{source}: ")
+        line.append(f"{problem.severity}: ", style=style)
+        line.append(str(problem))
+        out.print(line)

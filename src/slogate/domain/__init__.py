@@ -1,0 +1,1 @@
+"""Pure domain logic: SLO model, criteria, evaluation and scoring (standard library only)."""

@@ -1,0 +1,103 @@
+"""The event data the quality gate reads and writes: get-sli.finished in, evaluation.finished out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+EVALUATION_FINISHED = "sh.keptn.event.evaluation.finished"
+SUCCEEDED, ERRORED, ABORTED = "succeeded", "errored", "aborted"
+PASS, WARNING, FAIL, INFO = "pass", "warning", "fail", "info"
+
+Labels = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SLIValue:
+    """One indicator value from an SLI provider (Keptn's ``SLIResult``)."""
+
+    metric: str
+    value: float = 0.0
+    success: bool = False
+    message: str = ""
+    compared_value: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class SLIResults:
+    """The data of a ``get-sli.finished`` event: the measured values and the window."""
+
+    project: str = ""
+    stage: str = ""
+    service: str = ""
+    labels: Labels = ()
+    status: str = SUCCEEDED
+    result: str = PASS
+    message: str = ""
+    start: str = ""
+    end: str = ""
+    values: tuple[SLIValue, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One criterion as reported: the text as written, the computed threshold and the outcome."""
+
+    criteria: str
+    target_value: float
+    violated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorResult:
+    """The result of one objective; target lists are None where Keptn emits ``null``."""
+
+    score: float
+    status: str
+    display_name: str
+    key_sli: bool
+    value: SLIValue | None
+    pass_targets: tuple[Target, ...] | None
+    warning_targets: tuple[Target, ...] | None
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluationDetails:
+    """The ``evaluation`` block of an ``evaluation.finished`` event."""
+
+    time_start: str
+    time_end: str
+    result: str
+    score: float
+    slo_file_content: str = ""
+    indicator_results: tuple[IndicatorResult, ...] | None = None
+    compared_events: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluationFinished:
+    """The data of an ``evaluation.finished`` event: the verdict and everything that led to it."""
+
+    project: str
+    stage: str
+    service: str
+    labels: Labels
+    status: str
+    result: str
+    message: str
+    evaluation: EvaluationDetails
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvaluation:
+    """A previous ``evaluation.finished`` event as kept in the history, for comparisons."""
+
+    id: str
+    type: str = EVALUATION_FINISHED
+    time: str = ""
+    invalidated: bool = False
+    project: str = ""
+    stage: str = ""
+    service: str = ""
+    result: str = ""
+    indicator_values: tuple[SLIValue | None, ...] = ()
+    decodable: bool = True

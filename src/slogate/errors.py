@@ -1,0 +1,37 @@
+"""The one exception tree of slogate; every error has a human message and a stable code.
+
+SlogateError
+├── InputError            a user's file or argument is unusable (exit code 2)
+│   └── DocumentError     a YAML or JSON file does not parse
+└── ConfigError           slogate itself is misconfigured
+"""
+
+from __future__ import annotations
+
+
+class SlogateError(Exception):
+    """Root of every error slogate raises on purpose."""
+
+    code = "slogate_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InputError(SlogateError):
+    """A file or argument given by the user cannot be used; the message says which and why."""
+
+    code = "invalid_input"
+
+
+class DocumentError(InputError):
+    """A YAML or JSON document does not parse."""
+
+    code = "invalid_document"
+
+
+class ConfigError(SlogateError):
+    """slogate's own configuration is invalid."""
+
+    code = "invalid_config"
