@@ -1,0 +1,39 @@
+# slogate — developer commands. `make demo` runs the tour, `make test` everything CI runs.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install check test test-fast bench demo clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+check: install
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+# Everything CI runs: the checks, every test, and 100 % line coverage of the pure domain.
+test: check
+	$(BIN)/pytest --cov=slogate --cov-report=term
+	$(BIN)/coverage report --include='*/slogate/domain/*' --fail-under=100 --skip-covered
+
+# The quick loop: unit and integration tests without the slow end-to-end ones.
+test-fast: install
+	$(BIN)/pytest -q -m "not slow" -x
+
+bench: install
+	$(BIN)/python benchmarks/bench_evaluation.py
+
+demo: install
+	$(BIN)/python -m slogate.demo.tour
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .coverage .hypothesis benchmarks/results

@@ -1,0 +1,1 @@
+"""The demo: the sample service and the quality-gate tour."""
