@@ -26,9 +26,13 @@ class InputError(SlogateError):
 
 
 class DocumentError(InputError):
-    """A YAML or JSON document does not parse."""
+    """A YAML or JSON document does not parse; ``detail`` is the reason without the file name."""
 
     code = "invalid_document"
+
+    def __init__(self, source: str, detail: str) -> None:
+        super().__init__(f"{source}: {detail}")
+        self.detail = detail
 
 
 class ConfigError(SlogateError):

@@ -12,7 +12,7 @@ DOMAIN = Path(slogate.domain.__file__).parent
 
 
 def _imported_roots(path: Path) -> set[str]:
-    roots = set()
+    roots: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             roots.update(alias.name.split(".")[0] for alias in node.names)
@@ -26,7 +26,9 @@ def test_domain_imports_only_the_standard_library() -> None:
     offenders = {}
     for path in sorted(DOMAIN.glob("*.py")):
         foreign = {
-            root for root in _imported_roots(path) if root not in sys.stdlib_module_names and root != "slogate"
+            root
+            for root in _imported_roots(path)
+            if root not in sys.stdlib_module_names and root != "slogate"
         }
         if foreign:
             offenders[path.name] = sorted(foreign)

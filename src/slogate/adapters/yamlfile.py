@@ -46,9 +46,11 @@ def load_document(text: str, source: str) -> object:
     try:
         documents = yaml.load_all(text, Loader=_TextKeepingLoader)
         document = next(iter(documents), None)
+        return _plain_keys(document)
     except yaml.YAMLError as error:
-        raise DocumentError(f"{source}: not valid YAML: {_describe(error)}") from error
-    return _plain_keys(document)
+        raise DocumentError(source, f"not valid YAML: {_describe(error)}") from error
+    except RecursionError as error:
+        raise DocumentError(source, "not valid YAML: nested too deeply") from error
 
 
 def _describe(error: yaml.YAMLError) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import sys
 from typing import Annotated
 
 import typer
@@ -12,8 +14,8 @@ from slogate.cli.output import set_debug
 
 app = typer.Typer(
     name="slogate",
-    help="SLO-based quality gates for releases, compatible with Keptn v1 files and events.",
     no_args_is_help=True,
+    rich_markup_mode="markdown",
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -45,4 +47,7 @@ def root(
 
 def main() -> None:
     """Entry point of the ``slogate`` console script."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):  # a terminal without UTF-8 gets '?' for ✓ and ≥
+            stream.reconfigure(errors="replace")
     app()

@@ -6,6 +6,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from slogate.domain.criteria import parse_criterion
 from slogate.domain.events import ERRORED, FAIL, INFO, PASS, WARNING, IndicatorResult, Target
 from slogate.domain.gonumbers import format_go_float
 from slogate.domain.slo import SLO
@@ -25,13 +26,14 @@ def number(value: float) -> str:
     return f"{value:.6g}"
 
 
-def _targets(targets: tuple[Target, ...] | None) -> Text:
+def _targets(targets: tuple[Target, ...] | None, compared: bool) -> Text:
+    """Targets as ✓/✗ marks; relative ones show their computed threshold when there was a baseline."""
     text = Text()
     for index, target in enumerate(targets or ()):
         if index:
             text.append("  ")
         shown = target.criteria.strip()
-        if target.criteria.replace(" ", "").lstrip("<=>").strip("+-%") != number(target.target_value):
+        if compared and parse_criterion(target.criteria).relative:
             shown += f" ({number(target.target_value)})"
         if target.violated:
             text.append("✗ " + shown, style="red strike")
@@ -73,14 +75,14 @@ def objectives_table(report: GateReport) -> Table:
             if result.status == INFO
             else f"{number(result.score)}/{objective.weight if objective else '?'}"
         )
-        table.add_row(
-            name,
-            shown_value,
-            _change(result, compared),
-            _targets(result.pass_targets),
-            _targets(result.warning_targets),
+        table.add_row(  # Text, not str: names and SLI messages are data, never Rich markup
+            Text(name),
+            Text(shown_value),
+            Text(_change(result, compared)),
+            _targets(result.pass_targets, compared),
+            _targets(result.warning_targets, compared),
             Text(result.status, style=STATUS_STYLES.get(result.status, "")),
-            points,
+            Text(points),
         )
     return table
 

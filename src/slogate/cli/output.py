@@ -54,9 +54,14 @@ def print_document(document: Any, output: OutputFormat) -> None:
     """Print ``document`` as JSON or YAML on standard output."""
     shaped = go_numbers(document)
     if output == OutputFormat.YAML:
-        sys.stdout.write(yaml.safe_dump(shaped, sort_keys=False, allow_unicode=True))
+        sys.stdout.write(yaml.safe_dump(shaped, sort_keys=False, allow_unicode=_utf8_stdout()))
     else:
-        sys.stdout.write(json.dumps(shaped, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(shaped, indent=2, ensure_ascii=not _utf8_stdout()) + "\n")
+
+
+def _utf8_stdout() -> bool:
+    """Whether standard output takes any character; documents are escaped where it does not."""
+    return (sys.stdout.encoding or "").lower().replace("-", "") == "utf8"
 
 
 def print_error(message: str) -> None:

@@ -24,7 +24,11 @@ from slogate.domain.problems import Problem, Severity
 from slogate.errors import InputError
 from slogate.services import gate
 
-app = typer.Typer(help="Evaluate and lint Keptn SLO files.", no_args_is_help=True)
+app = typer.Typer(
+    rich_markup_mode="markdown",
+    help="Evaluate and lint Keptn SLO files.\n\nExample: slogate slo lint slo.yaml",
+    no_args_is_help=True,
+)
 
 EXIT_PASS, EXIT_FAIL, EXIT_ERRORED = 0, 1, 2
 
@@ -141,4 +145,4 @@ def _print_problems(problems: Sequence[Problem], source: str) -> None:
         line = Text(f"{source}: ")
         line.append(f"{problem.severity}: ", style=style)
         line.append(str(problem))
-        out.print(line)
+        out.print(line, soft_wrap=True)  # one problem per line, easy to grep

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from functools import lru_cache
 
 from slogate.domain.criteria import Criterion, CriterionError, parse_criterion
 from slogate.domain.events import FAIL, INFO, PASS, WARNING, IndicatorResult, SLIValue, Target
 from slogate.domain.slo import CriteriaSet, Objective
 
 NO_VALUE_MESSAGE = "no value received from SLI provider"
+
+# Criterion texts repeat across objectives and evaluations; a Criterion is immutable, errors are not cached.
+_parse_criterion = lru_cache(maxsize=4096)(parse_criterion)
 
 
 class InvalidPassCriterionError(ValueError):
@@ -45,15 +50,27 @@ class ValuePool:
 
     def __init__(self, values: Sequence[SLIValue]) -> None:
         self._values = list(values)
+        # Per metric, a min-heap of its positions in _values, so that take() needs no scan. An entry
+        # goes stale only when the last value moves away, and then it is at or beyond the end.
+        self._positions: dict[str, list[int]] = {}
+        for index, value in enumerate(self._values):
+            self._positions.setdefault(value.metric, []).append(index)  # ascending: already a heap
 
     def take(self, metric: str) -> SLIValue | None:
         """Remove and return the first value named ``metric``; the last value fills its place."""
-        for index, value in enumerate(self._values):
-            if value.metric == metric:
-                self._values[index] = self._values[-1]
-                self._values.pop()
-                return value
-        return None
+        positions = self._positions.get(metric)
+        while positions:
+            index = heapq.heappop(positions)
+            if index < len(self._values):
+                break
+        else:
+            return None
+        value = self._values[index]
+        last = self._values.pop()
+        if index < len(self._values):
+            self._values[index] = last
+            heapq.heappush(self._positions[last.metric], index)
+        return value
 
     def remaining(self) -> list[str]:
         """Metric names no objective consumed, in pool order."""
@@ -104,7 +121,7 @@ def _unevaluated_targets(sets: Sequence[CriteriaSet], baseline: float | None) ->
     for criteria_set in sets:
         for text in criteria_set.criteria:
             try:
-                criterion = parse_criterion(text)
+                criterion = _parse_criterion(text)
             except CriterionError:
                 continue
             shown = (baseline or 0.0) if criterion.relative else criterion.value
@@ -130,7 +147,8 @@ def _scored(objective: Objective, value: SLIValue, baseline: float | None) -> Ob
     else:
         status, score = FAIL, 0.0
     if _any_criterion(objective.pass_sets) or _any_criterion(objective.warning_sets):
-        value = replace(value, compared_value=baseline if baseline is not None else 0.0)
+        compared = baseline if baseline is not None else 0.0
+        value = SLIValue(value.metric, value.value, value.success, value.message, compared)
     result = IndicatorResult(
         score=score,
         status=status,
@@ -161,7 +179,7 @@ def _judge_any(sets: Sequence[CriteriaSet], measured: float, baseline: float | N
     for criteria_set in sets:
         set_holds = True
         for text in criteria_set.criteria:
-            target = judge(parse_criterion(text), measured, baseline)
+            target = judge(_parse_criterion(text), measured, baseline)
             set_holds = set_holds and not target.violated
             targets.append(target)
         satisfied = satisfied or set_holds

@@ -27,7 +27,7 @@ def explain(event: EvaluationFinished, slo: SLO | None) -> str:
     if event.result == FAIL and key_failures:
         label, result = key_failures[-1]
         return f"fail: key SLI '{label}' failed {_why_failed(result)}"
-    score = format_go_float(details.score)
+    score = format_go_float(round(details.score, 2))
     pass_target, warning_target = _thresholds(slo)
     failed = _names("failed", [o.label for o, r in pairs if r.status == FAIL])
     warned = _names("warning", [o.label for o, r in pairs if r.status == WARNING])

@@ -14,7 +14,8 @@ _HEX_FLOAT = re.compile(
 )
 # %v uses %g with the shortest digits; Go then switches to exponent form from 1e+06 on.
 _SHORTEST_EXPONENT_LIMIT = 6
-_SPECIAL = re.compile(r"[+-]?(?:inf|infinity)|nan", re.IGNORECASE)
+# ASCII only: Go compares case-insensitively byte by byte, so "ınf" (dotless i) is not "inf".
+_SPECIAL = re.compile(r"[+-]?(?:inf|infinity)|nan", re.IGNORECASE | re.ASCII)
 
 
 def parse_go_float(text: str) -> float | None:
@@ -29,7 +30,10 @@ def parse_go_float(text: str) -> float | None:
     if _DECIMAL_FLOAT.fullmatch(text):
         value = float(text.replace("_", ""))
     elif _HEX_FLOAT.fullmatch(text):
-        value = float.fromhex(text.replace("_", ""))
+        try:
+            value = float.fromhex(text.replace("_", ""))
+        except OverflowError:  # Go's range error, like a decimal literal that overflows
+            return None
     else:
         return None
     return None if math.isinf(value) else value

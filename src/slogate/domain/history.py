@@ -40,14 +40,18 @@ def select_previous(
     return tuple(event for event in selected if event.decodable)
 
 
-def previous_values(selected: Sequence[StoredEvaluation], sli: str) -> list[float]:
-    """The successful values of ``sli`` in the selected evaluations, in their order."""
-    return [
-        value.value
-        for event in selected
-        for value in event.indicator_values
-        if value is not None and value.metric == sli and value.success
-    ]
+def previous_values(selected: Sequence[StoredEvaluation]) -> dict[str, list[float]]:
+    """Per SLI name, the successful values in the selected evaluations, in Keptn's order.
+
+    Built once per evaluation, so that each objective finds its values by a lookup instead of a
+    scan of every value of every selected evaluation.
+    """
+    values: dict[str, list[float]] = {}
+    for event in selected:
+        for value in event.indicator_values:
+            if value is not None and value.success:
+                values.setdefault(value.metric, []).append(value.value)
+    return values
 
 
 def aggregate(values: Sequence[float], function: str) -> float | None:

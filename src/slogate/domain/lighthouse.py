@@ -83,12 +83,14 @@ def _evaluate(
 ) -> EvaluationFinished:
     selected = select_previous(history, slo.comparison, sli.project, sli.stage, sli.service)
     pool = ValuePool(sli.values)
+    values_by_sli = previous_values(selected)
+    function = slo.comparison.aggregate_function
     try:
         outcomes = [
             evaluate_objective(
                 objective,
                 pool.take(objective.sli),
-                aggregate(previous_values(selected, objective.sli), slo.comparison.aggregate_function),
+                aggregate(values_by_sli.get(objective.sli, []), function),
             )
             for objective in slo.objectives
         ]

@@ -24,6 +24,7 @@ from slogate.domain.slo import (
     TotalScore,
 )
 
+_INT64_LIMIT = 2.0**63
 _TRUE_WORDS = frozenset({"y", "Y", "yes", "Yes", "YES", "on", "On", "ON"})
 _FALSE_WORDS = frozenset({"n", "N", "no", "No", "NO", "off", "Off", "OFF"})
 _TOP_KEYS = ("spec_version", "filter", "comparison", "objectives", "total_score")
@@ -96,14 +97,15 @@ class _Reader:
             return 0
         if isinstance(value, int) and not isinstance(value, bool):
             return value
-        if isinstance(value, float) and math.isfinite(value):
+        if isinstance(value, float) and math.isfinite(value) and abs(value) < _INT64_LIMIT:
             self.note(
                 path,
                 f"{scalar_text(node)} is not an integer; Keptn truncates it to {int(value)}",
                 Severity.WARNING,
             )
             return int(value)
-        self.error(path, f"must be an integer, found {kind_of(node)} {scalar_text(node)!r}".rstrip())
+        shown = f" {scalar_text(node)!r}" if scalar is not None else ""
+        self.error(path, f"must be an integer, found {kind_of(node)}{shown}")
         return 0
 
     def boolean(self, node: object, path: str) -> bool:

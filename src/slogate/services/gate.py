@@ -55,7 +55,7 @@ def load_slo(text: str, source: str, load_document: DocumentLoader) -> LoadedSLO
     try:
         slo, notes = parse_slo(load_document(text, source))
     except DocumentError as error:
-        return LoadedSLO(source, SLOFile(text, None), (Problem("", error.message),))
+        return LoadedSLO(source, SLOFile(text, None), (Problem("", error.detail),))
     except SLOParseError as error:
         return LoadedSLO(source, SLOFile(text, None), error.problems)
     return LoadedSLO(source, SLOFile(text, slo), notes)

@@ -1,0 +1,1 @@
+"""Performance benchmarks of slogate (run each as a script from the repository root)."""
