@@ -31,6 +31,7 @@ test-fast: install
 
 bench: install
 	$(BIN)/python benchmarks/bench_evaluation.py
+	$(BIN)/python benchmarks/bench_gate.py
 
 demo: install
 	$(BIN)/python -m slogate.demo.tour

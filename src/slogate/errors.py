@@ -2,7 +2,9 @@
 
 SlogateError
 ├── InputError            a user's file or argument is unusable (exit code 2)
-│   └── DocumentError     a YAML or JSON file does not parse
+│   ├── DocumentError     a YAML or JSON file does not parse
+│   └── NotFoundError     a named thing (an evaluation, a project) does not exist
+├── ConflictError         the request contradicts what is stored (e.g. an event id that exists)
 └── ConfigError           slogate itself is misconfigured
 """
 
@@ -35,7 +37,19 @@ class DocumentError(InputError):
         self.detail = detail
 
 
+class ConflictError(SlogateError):
+    """The request contradicts what is already stored, e.g. an event whose id exists; nothing was changed."""
+
+    code = "conflict"
+
+
 class ConfigError(SlogateError):
     """slogate's own configuration is invalid."""
 
     code = "invalid_config"
+
+
+class NotFoundError(InputError):
+    """A thing the user named does not exist."""
+
+    code = "not_found"

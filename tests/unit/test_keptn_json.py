@@ -17,12 +17,15 @@ from slogate.domain.events import (
 )
 from slogate.domain.keptn_json import (
     PayloadError,
+    decode_evaluation_finished,
     decode_history,
     decode_sli_results,
     decode_sli_value,
     encode_evaluation_finished,
     encode_sli_value,
 )
+
+from .conftest import gate, stored
 
 GET_SLI_DATA: dict[str, Any] = {
     "project": "sockshop",
@@ -304,3 +307,38 @@ def test_decode_then_encode_round_trip_of_values() -> None:
     """A decoded SLI value encodes back to the same JSON object."""
     value = {"metric": "rt", "value": 3.5, "comparedValue": 1.0, "success": True, "message": "m"}
     assert encode_sli_value(decode_sli_value(value, "")) == value
+
+
+def test_decode_evaluation_finished_round_trips_the_payload() -> None:
+    """Decoding a stored evaluation.finished payload and encoding it again gives the same JSON."""
+    slo = """
+    objectives:
+      - sli: rt
+        displayName: Response time
+        key_sli: true
+        pass: [{criteria: ["<=+10%", "<600"]}]
+        warning: [{criteria: ["<=800"]}]
+      - sli: tp
+        pass: [{criteria: [">=1"]}]
+      - sli: info
+    total_score: {pass: "90%", warning: "75%"}
+    """
+    history = (stored("e1", ("rt", 500.0)),)
+    for values in ((("rt", 560.0), ("tp", 2.0)), (("rt", 900.0),), ()):
+        data = gate(slo, *values, history=history, labels=(("buildId", "7"),))
+        assert encode_evaluation_finished(decode_evaluation_finished(data)) == data
+
+
+def test_decode_evaluation_finished_keeps_null_results() -> None:
+    """An errored payload with indicatorResults null stays null."""
+    data = gate(None)
+    decoded = decode_evaluation_finished(data)
+    assert decoded.evaluation.indicator_results is None
+    assert encode_evaluation_finished(decoded) == data
+
+
+def test_decode_evaluation_finished_names_the_bad_field() -> None:
+    """A wrong type in a stored payload is reported with its path."""
+    data = {"evaluation": {"indicatorResults": [{"passTargets": [{"targetValue": "x"}]}]}}
+    with pytest.raises(PayloadError, match=r"evaluation.indicatorResults\[0\].passTargets\[0\].targetValue"):
+        decode_evaluation_finished(data)

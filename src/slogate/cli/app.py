@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from slogate import __version__
-from slogate.cli import slo
+from slogate.cli import evaluate, evaluations, plugins, slo
 from slogate.cli.output import set_debug
 
 app = typer.Typer(
@@ -19,7 +19,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+app.command("evaluate")(evaluate.evaluate_command)
+app.add_typer(evaluations.app, name="evaluations")
 app.add_typer(slo.app, name="slo")
+app.command("plugins")(plugins.plugins_command)
 
 
 def _version(value: bool) -> None:

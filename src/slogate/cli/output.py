@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 import yaml
@@ -27,6 +27,9 @@ class OutputFormat(StrEnum):
     TABLE = "table"
     JSON = "json"
     YAML = "yaml"
+
+
+Output = Annotated[OutputFormat, typer.Option("--output", "-o", help="Output format: table, json or yaml.")]
 
 
 def console() -> Console:

@@ -12,8 +12,8 @@ from rich.text import Text
 from slogate.adapters.yamlfile import load_document
 from slogate.cli.files import read_json, read_text
 from slogate.cli.gate_table import print_report
-from slogate.cli.output import OutputFormat, console, print_document, user_errors
-from slogate.domain.events import ERRORED, FAIL, WARNING
+from slogate.cli.output import Output, OutputFormat, console, print_document, user_errors
+from slogate.cli.verdict import exit_code
 from slogate.domain.keptn_json import (
     PayloadError,
     decode_history,
@@ -30,8 +30,6 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-EXIT_PASS, EXIT_FAIL, EXIT_ERRORED = 0, 1, 2
-
 
 SloPath = Annotated[Path, typer.Option("--slo", help="The SLO file (Keptn slo.yaml).")]
 SliResultsPath = Annotated[
@@ -46,7 +44,6 @@ HistoryPath = Annotated[
         "(JSON array of {id, type, time, invalidated, data}).",
     ),
 ]
-Output = Annotated[OutputFormat, typer.Option("--output", "-o", help="Output format.")]
 FailOnWarning = Annotated[bool, typer.Option("--fail-on-warning", help="Exit 1 when the result is warning.")]
 
 
@@ -76,7 +73,7 @@ def evaluate_command(
             _print_problems(loaded.problems, str(slo))
     else:
         print_document(encode_evaluation_finished(report.event), output)
-    raise typer.Exit(_exit_code(report.event.status, report.event.result, fail_on_warning))
+    raise typer.Exit(exit_code(report.event.status, report.event.result, fail_on_warning))
 
 
 T = TypeVar("T")
@@ -87,14 +84,6 @@ def _decode(path: Path, what: str, decoder: Callable[[object], T]) -> T:
         return decoder(read_json(path, what))
     except PayloadError as error:
         raise InputError(f"{path}: {error}") from error
-
-
-def _exit_code(status: str, result: str, fail_on_warning: bool) -> int:
-    if status == ERRORED:
-        return EXIT_ERRORED
-    if result == FAIL or (result == WARNING and fail_on_warning):
-        return EXIT_FAIL
-    return EXIT_PASS
 
 
 @app.command("lint")

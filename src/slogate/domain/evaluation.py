@@ -148,7 +148,7 @@ def _scored(objective: Objective, value: SLIValue, baseline: float | None) -> Ob
         status, score = FAIL, 0.0
     if _any_criterion(objective.pass_sets) or _any_criterion(objective.warning_sets):
         compared = baseline if baseline is not None else 0.0
-        value = SLIValue(value.metric, value.value, value.success, value.message, compared)
+        value = SLIValue(value.metric, value.value, value.success, value.message, compared, value.query)
     result = IndicatorResult(
         score=score,
         status=status,

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
+EVALUATION_TRIGGERED = "sh.keptn.event.evaluation.triggered"
 EVALUATION_FINISHED = "sh.keptn.event.evaluation.finished"
+EVALUATION_INVALIDATED = "sh.keptn.event.evaluation.invalidated"
 SUCCEEDED, ERRORED, ABORTED = "succeeded", "errored", "aborted"
 PASS, WARNING, FAIL, INFO = "pass", "warning", "fail", "info"
 
@@ -20,6 +25,7 @@ class SLIValue:
     success: bool = False
     message: str = ""
     compared_value: float = 0.0
+    query: str = ""  # the resolved query, kept for explanations (not part of Keptn's payload)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,3 +107,32 @@ class StoredEvaluation:
     result: str = ""
     indicator_values: tuple[SLIValue | None, ...] = ()
     decodable: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class KeptnEvent:
+    """A stored CloudEvent with Keptn's envelope fields; ``data`` is the JSON object as sent."""
+
+    id: str
+    type: str
+    source: str
+    time: datetime
+    shkeptncontext: str
+    data: Mapping[str, Any]
+    triggeredid: str = ""
+    gitcommitid: str = ""
+
+    @property
+    def project(self) -> str:
+        """``data.project`` (empty when absent)."""
+        return str(self.data.get("project") or "")
+
+    @property
+    def stage(self) -> str:
+        """``data.stage`` (empty when absent)."""
+        return str(self.data.get("stage") or "")
+
+    @property
+    def service(self) -> str:
+        """``data.service`` (empty when absent)."""
+        return str(self.data.get("service") or "")

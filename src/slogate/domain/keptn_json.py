@@ -1,4 +1,4 @@
-"""Keptn's JSON shapes for the gate: decode get-sli.finished data and history, encode evaluation.finished."""
+"""Keptn's JSON shapes for the gate: get-sli.finished data and history in, evaluation.finished both ways."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from slogate.domain.events import (
     EVALUATION_FINISHED,
     PASS,
     SUCCEEDED,
+    EvaluationDetails,
     EvaluationFinished,
     IndicatorResult,
     Labels,
@@ -219,3 +220,65 @@ def _encode_targets(targets: tuple[Target, ...] | None) -> list[JSONObject] | No
     if targets is None:
         return None
     return [{"criteria": t.criteria, "targetValue": t.target_value, "violated": t.violated} for t in targets]
+
+
+def decode_evaluation_finished(node: object) -> EvaluationFinished:
+    """The ``data`` of a stored ``evaluation.finished`` event, back into the domain model."""
+    data = _object(node, "")
+    details = _object(data.get("evaluation"), "evaluation")
+    raw_results = details.get("indicatorResults")
+    results = None
+    if raw_results is not None:
+        results = tuple(
+            _decode_indicator(item, f"evaluation.indicatorResults[{index}]")
+            for index, item in enumerate(_list(details, "indicatorResults", "evaluation"))
+        )
+    return EvaluationFinished(
+        project=_string(data, "project", ""),
+        stage=_string(data, "stage", ""),
+        service=_string(data, "service", ""),
+        labels=_labels(data, ""),
+        status=_string(data, "status", ""),
+        result=_string(data, "result", ""),
+        message=_string(data, "message", ""),
+        evaluation=EvaluationDetails(
+            time_start=_string(details, "timeStart", "evaluation"),
+            time_end=_string(details, "timeEnd", "evaluation"),
+            result=_string(details, "result", "evaluation"),
+            score=_number(details, "score", "evaluation"),
+            slo_file_content=_string(details, "sloFileContent", "evaluation"),
+            indicator_results=results,
+            compared_events=tuple(str(item) for item in _list(details, "comparedEvents", "evaluation")),
+        ),
+    )
+
+
+def _decode_indicator(node: object, path: str) -> IndicatorResult:
+    item = _object(node, path)
+    value = item.get("value")
+    return IndicatorResult(
+        score=_number(item, "score", path),
+        status=_string(item, "status", path),
+        display_name=_string(item, "displayName", path),
+        key_sli=_boolean(item, "keySli", path),
+        value=None if value is None else decode_sli_value(value, child(path, "value")),
+        pass_targets=_decode_targets(item, "passTargets", path),
+        warning_targets=_decode_targets(item, "warningTargets", path),
+    )
+
+
+def _decode_targets(item: Mapping[str, Any], key: str, path: str) -> tuple[Target, ...] | None:
+    if item.get(key) is None:
+        return None
+    targets = []
+    for index, node in enumerate(_list(item, key, path)):
+        target = _object(node, f"{child(path, key)}[{index}]")
+        where = f"{child(path, key)}[{index}]"
+        targets.append(
+            Target(
+                criteria=_string(target, "criteria", where),
+                target_value=_number(target, "targetValue", where),
+                violated=_boolean(target, "violated", where),
+            )
+        )
+    return tuple(targets)

@@ -1,0 +1,1 @@
+"""The event store: SQLAlchemy tables, Alembic migrations and the repository (SQLite or PostgreSQL)."""

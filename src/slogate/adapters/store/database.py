@@ -1,0 +1,153 @@
+"""Opening the database (SQLite file by default, PostgreSQL by URL) and migrating it to the current schema."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.util import CommandError
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.pool import StaticPool
+
+from slogate.errors import ConfigError
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+URL_EXAMPLES = "sqlite:///path/to/slogate.db or postgresql+psycopg://user:password@host:5432/slogate"
+_DRIVER_PACKAGES = {"psycopg": "psycopg[binary]", "psycopg2": "psycopg2-binary", "asyncpg": "asyncpg"}
+
+
+def open_database(url: str) -> Engine:
+    """An engine for ``url`` whose database is reachable; ``ConfigError`` with the fix otherwise.
+
+    SQLite: the file's directory is created, and every connection uses WAL journaling, foreign keys
+    and a busy timeout; SQLAlchemy emits BEGIN itself so that SQLite transactions are real ones.
+    """
+    parsed = _parse(url)
+    shown = _masked(parsed)
+    connect_args: dict[str, Any] = {}
+    options: dict[str, Any] = {}
+    if parsed.get_backend_name() == "sqlite":
+        _create_parent_directory(parsed, shown)
+        connect_args["timeout"] = SQLITE_BUSY_TIMEOUT_MS / 1000
+        if _in_memory(parsed):
+            connect_args["check_same_thread"] = False
+            options["poolclass"] = StaticPool
+    try:
+        engine = create_engine(parsed, connect_args=connect_args, **options)
+    except (ArgumentError, NoSuchModuleError) as error:
+        raise ConfigError(
+            f"unusable database URL {shown}: {_first_line(error)}; use a URL like {URL_EXAMPLES}"
+        ) from None
+    except ImportError as error:
+        package = _DRIVER_PACKAGES.get(parsed.get_driver_name(), error.name or parsed.get_driver_name())
+        raise ConfigError(
+            f"cannot open the database {shown}: its driver is not installed; pip install '{package}'"
+        ) from None
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine)
+    try:
+        with engine.connect():
+            pass
+    except DBAPIError as error:
+        engine.dispose()
+        raise ConfigError(f"cannot open the database {shown}: {_reason(error)}; {_fix(parsed)}") from None
+    return engine
+
+
+def upgrade(engine: Engine) -> None:
+    """Apply every pending migration in one transaction; a database already at head is left alone."""
+    shown = _masked(engine.url)
+    config = alembic_config()
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    except CommandError as error:
+        raise ConfigError(
+            f"cannot migrate the database {shown}: {_first_line(error)}; "
+            "it was probably created by a newer slogate — upgrade slogate or use another database"
+        ) from None
+    except DBAPIError as error:
+        raise ConfigError(
+            f"cannot migrate the database {shown}: {_reason(error)}; {_fix(engine.url)}"
+        ) from None
+
+
+def alembic_config() -> Config:
+    """Alembic's configuration built in code: the migrations shipped inside this package."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("path_separator", "os")
+    return config
+
+
+def _parse(url: str) -> URL:
+    try:
+        return make_url(url)
+    except (ArgumentError, ValueError):
+        shown = re.sub(r":[^:/@]*@", ":***@", url)  # unparsed, so mask anything shaped like :password@
+        raise ConfigError(
+            f"unusable database URL {shown!r}: not a URL; use a URL like {URL_EXAMPLES}"
+        ) from None
+
+
+def _masked(url: URL) -> str:
+    return url.render_as_string(hide_password=True)
+
+
+def _in_memory(url: URL) -> bool:
+    database = url.database or ""
+    return database in ("", ":memory:") or url.query.get("mode") == "memory"
+
+
+def _create_parent_directory(url: URL, shown: str) -> None:
+    database = url.database or ""
+    if _in_memory(url) or database.startswith("file:"):
+        return
+    directory = Path(database).parent
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ConfigError(
+            f"cannot create the directory {directory} of the database {shown}: "
+            f"{error.strerror or error}; choose a writable location"
+        ) from None
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN (below), not the driver
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute("PRAGMA journal_mode = WAL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+def _reason(error: SQLAlchemyError) -> str:
+    original = getattr(error, "orig", None)
+    return _first_line(original if original is not None else error)
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _fix(url: URL) -> str:
+    if url.get_backend_name() == "sqlite":
+        return "check that the path is a writable file location (not a directory)"
+    return "check that the server is running and reachable, and the database, user and password exist"

@@ -1,0 +1,251 @@
+"""``SqlEventStore``: the ``EventStore`` port over the events table, every query answered in SQL."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Engine, Select, exists, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased, sessionmaker
+
+from slogate.domain.events import EVALUATION_FINISHED, EVALUATION_INVALIDATED, KeptnEvent
+from slogate.errors import ConflictError, InputError
+
+from .tables import EventRow
+
+_IN_CHUNK = 500  # bound parameters per IN (...) list, well below every backend's limit
+
+
+class SqlEventStore:
+    """Keptn events in a SQL database (see ``database.open_database``); implements ``EventStore``.
+
+    Example::
+
+        store = SqlEventStore(open_database("sqlite:///data/slogate.db"))
+        store.add([event])
+        store.latest_evaluations("sockshop", "qa", "carts", limit=3, results=frozenset({"pass"}))
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    def add(self, events: Sequence[KeptnEvent]) -> None:
+        """Store ``events`` in one transaction, in order; a duplicate id stores none of them."""
+        if not events:
+            return
+        rows = [to_row(event) for event in events]
+        try:
+            with self._sessions.begin() as session:
+                session.add_all(rows)
+        except IntegrityError:
+            conflict = self._conflict([event.id for event in events])
+            if conflict is None:
+                raise  # not a duplicate id: a defect, keep the database's own error
+            raise conflict from None
+
+    def get(self, event_id: str) -> KeptnEvent | None:
+        """The event with ``event_id``, or None."""
+        with self._sessions() as session:
+            row = session.scalars(select(EventRow).where(EventRow.id == event_id)).one_or_none()
+            return None if row is None else to_event(row)
+
+    def latest_evaluations(
+        self,
+        project: str,
+        stage: str,
+        service: str,
+        *,
+        limit: int,
+        results: frozenset[str] | None = None,
+        exclude_invalidated: bool = True,
+    ) -> list[KeptnEvent]:
+        """``evaluation.finished`` events of one service, newest first, as Keptn's datastore answers.
+
+        The invalidation anti-join is part of the query, so invalidated events never take a slot of
+        ``limit``. An empty ``results`` set matches nothing.
+        """
+        _check_paging(limit, 0)
+        query = latest_evaluations_query(
+            project, stage, service, results=results, exclude_invalidated=exclude_invalidated
+        )
+        return self._events(query.limit(limit))
+
+    def invalidated_triggered_ids(self, triggered_ids: Sequence[str]) -> frozenset[str]:
+        """Which of ``triggered_ids`` have an ``evaluation.invalidated`` event."""
+        wanted = sorted({triggered_id for triggered_id in triggered_ids if triggered_id})
+        found: set[str] = set()
+        with self._sessions() as session:
+            for chunk in _chunks(wanted, _IN_CHUNK):
+                query = (
+                    select(EventRow.triggeredid)
+                    .where(EventRow.type == EVALUATION_INVALIDATED, EventRow.triggeredid.in_(chunk))
+                    .distinct()
+                )
+                found.update(session.scalars(query))
+        return frozenset(found)
+
+    def find(
+        self,
+        *,
+        type: str | None = None,
+        project: str | None = None,
+        stage: str | None = None,
+        service: str | None = None,
+        shkeptncontext: str | None = None,
+        limit: int = 20,
+        offset: int = 0,
+    ) -> list[KeptnEvent]:
+        """Events matching every given field (None = any), newest first, paged by ``limit``/``offset``."""
+        _check_paging(limit, offset)
+        filters = {
+            EventRow.type: type,
+            EventRow.project: project,
+            EventRow.stage: stage,
+            EventRow.service: service,
+            EventRow.shkeptncontext: shkeptncontext,
+        }
+        query = select(EventRow).where(
+            *(column == value for column, value in filters.items() if value is not None)
+        )
+        return self._events(_newest_first(query).limit(limit).offset(offset))
+
+    def _events(self, query: Select[EventRow]) -> list[KeptnEvent]:
+        with self._sessions() as session:
+            return [to_event(row) for row in session.scalars(query)]
+
+    def _conflict(self, ids: Sequence[str]) -> ConflictError | None:
+        """The error naming the ids that repeat in the batch or are stored already; None if none do."""
+        repeated = sorted(event_id for event_id, count in Counter(ids).items() if count > 1)
+        with self._sessions() as session:
+            stored = sorted(
+                stored_id
+                for chunk in _chunks(sorted(set(ids)), _IN_CHUNK)
+                for stored_id in session.scalars(select(EventRow.id).where(EventRow.id.in_(chunk)))
+            )
+        reasons = []
+        if stored:
+            reasons.append(f"already stored: {_some(stored)}")
+        if repeated:
+            reasons.append(f"repeated in the batch: {_some(repeated)}")
+        if not reasons:
+            return None
+        return ConflictError(
+            f"duplicate event id ({'; '.join(reasons)}); nothing of this batch was stored — "
+            "every event needs a new id"
+        )
+
+
+def latest_evaluations_query(
+    project: str,
+    stage: str,
+    service: str,
+    *,
+    results: frozenset[str] | None,
+    exclude_invalidated: bool,
+) -> Select[EventRow]:
+    """Keptn's datastore query for previous evaluations, newest first, without its limit.
+
+    ``NOT EXISTS`` an ``evaluation.invalidated`` event with the same (non-empty) ``triggeredid``.
+    """
+    query = select(EventRow).where(
+        EventRow.type == EVALUATION_FINISHED,
+        EventRow.project == project,
+        EventRow.stage == stage,
+        EventRow.service == service,
+    )
+    if results is not None:
+        query = query.where(EventRow.result.in_(sorted(results)))
+    if exclude_invalidated:
+        invalidation = aliased(EventRow, name="invalidation")
+        query = query.where(
+            ~exists().where(
+                invalidation.type == EVALUATION_INVALIDATED,
+                invalidation.triggeredid == EventRow.triggeredid,
+                invalidation.triggeredid != "",
+            )
+        )
+    return _newest_first(query)
+
+
+def to_row(event: KeptnEvent) -> EventRow:
+    """The row for ``event``; ``InputError`` for a naive time or data that is not JSON."""
+    if event.time.utcoffset() is None:
+        raise InputError(f"event {event.id!r}: time {event.time.isoformat()} has no timezone")
+    data = _json_object(event.data, f"event {event.id!r}: data")
+    return EventRow(
+        id=event.id,
+        type=event.type,
+        source=event.source,
+        time=event.time,
+        shkeptncontext=event.shkeptncontext,
+        triggeredid=event.triggeredid,
+        gitcommitid=event.gitcommitid,
+        project=event.project,
+        stage=event.stage,
+        service=event.service,
+        result=str(data.get("result") or ""),
+        data=data,
+    )
+
+
+def to_event(row: EventRow) -> KeptnEvent:
+    """The domain event of ``row`` (time aware, in UTC)."""
+    return KeptnEvent(
+        id=row.id,
+        type=row.type,
+        source=row.source,
+        time=row.time,
+        shkeptncontext=row.shkeptncontext,
+        data=row.data,
+        triggeredid=row.triggeredid,
+        gitcommitid=row.gitcommitid,
+    )
+
+
+def _newest_first(query: Select[EventRow]) -> Select[EventRow]:
+    return query.order_by(EventRow.time.desc(), EventRow.seq.desc())
+
+
+def _some(ids: Sequence[str], shown: int = 5) -> str:
+    named = ", ".join(repr(event_id) for event_id in ids[:shown])
+    return f"{named} and {len(ids) - shown} more" if len(ids) > shown else named
+
+
+def _check_paging(limit: int, offset: int) -> None:
+    if limit < 0 or offset < 0:
+        raise InputError(f"limit ({limit}) and offset ({offset}) must not be negative")
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _json_object(value: Mapping[str, Any], where: str) -> dict[str, Any]:
+    converted = _json_value(value, where)
+    if not isinstance(converted, dict):
+        raise InputError(f"{where} must be a JSON object")
+    return converted
+
+
+def _json_value(value: object, where: str) -> Any:
+    """A plain JSON value (dict, list, str, finite number, bool, None) equal to ``value``."""
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise InputError(f"{where}: {value} is not a JSON number")
+        return value
+    if isinstance(value, Mapping):
+        converted: dict[str, Any] = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise InputError(f"{where}: key {key!r} is not a string")
+            converted[key] = _json_value(item, f"{where}.{key}")
+        return converted
+    if isinstance(value, list | tuple):
+        return [_json_value(item, f"{where}[{index}]") for index, item in enumerate(value)]
+    raise InputError(f"{where}: {type(value).__name__} is not a JSON value")

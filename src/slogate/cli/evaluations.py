@@ -1,0 +1,123 @@
+"""``slogate evaluations``: list, show and invalidate the evaluations stored by ``slogate evaluate``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from slogate import bootstrap
+from slogate.adapters.yamlfile import load_document
+from slogate.cli.gate_table import STATUS_STYLES, number, print_report
+from slogate.cli.options import DbPath
+from slogate.cli.output import Output, OutputFormat, console, print_document, user_errors
+from slogate.domain.window import format_time
+from slogate.services import history
+from slogate.services.quality_gate import invalidate
+from slogate.settings import Settings
+
+app = typer.Typer(
+    rich_markup_mode="markdown",
+    no_args_is_help=True,
+    help="Inspect the stored evaluation history and exclude evaluations from comparisons.\n\n"
+    "Example: slogate evaluations list --project fulltour --stage qa --service helloservice",
+)
+
+EvaluationId = Annotated[
+    str, typer.Argument(help="The evaluation's event id (see: slogate evaluations list).")
+]
+
+
+def _document(stored: history.StoredGate) -> dict[str, Any]:
+    event = stored.event
+    return {
+        "id": event.id,
+        "type": event.type,
+        "time": format_time(event.time),
+        "shkeptncontext": event.shkeptncontext,
+        "triggeredid": event.triggeredid,
+        "invalidated": stored.invalidated,
+        "data": dict(event.data),
+    }
+
+
+@app.command("list")
+def list_command(
+    project: Annotated[str | None, typer.Option("--project", help="Only this project.")] = None,
+    stage: Annotated[str | None, typer.Option("--stage", help="Only this stage.")] = None,
+    service: Annotated[str | None, typer.Option("--service", help="Only this service.")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=1000, help="How many, newest first.")] = 20,
+    db: DbPath = None,
+    output: Output = OutputFormat.TABLE,
+) -> None:
+    """List stored evaluations, newest first.
+
+    Example: slogate evaluations list --service helloservice --limit 5 -o json
+    """
+    with user_errors():
+        with bootstrap.open_store(Settings(), db) as store:
+            found = history.list_evaluations(store, project, stage, service, limit)
+    if output != OutputFormat.TABLE:
+        print_document([_document(stored) for stored in found], output)
+        return
+    table = Table(title=f"Evaluations ({len(found)})", title_justify="left")
+    for column in ("ID", "Time", "Project", "Stage", "Service", "Labels", "Result", "Score", "Compared"):
+        table.add_column(column, justify="right" if column == "Score" else "left")
+    for stored in found:
+        data = stored.event.data
+        evaluation = data.get("evaluation") or {}
+        result = str(data.get("result", ""))
+        shown = Text(result, style=STATUS_STYLES.get(result, ""))
+        if stored.invalidated:
+            shown = Text(f"{result} (ignored)", style="dim strike")
+        labels = ",".join(f"{k}={v}" for k, v in (data.get("labels") or {}).items())
+        table.add_row(
+            Text(stored.event.id),
+            Text(format_time(stored.event.time)),
+            Text(stored.event.project),
+            Text(stored.event.stage),
+            Text(stored.event.service),
+            Text(labels),
+            shown,
+            Text(number(float(evaluation.get("score") or 0.0))),
+            Text(str(len(evaluation.get("comparedEvents") or ()))),
+        )
+    console().print(table)
+
+
+@app.command("show")
+def show_command(evaluation_id: EvaluationId, db: DbPath = None, output: Output = OutputFormat.TABLE) -> None:
+    """Show one stored evaluation: its objectives, score, verdict and why.
+
+    Example: slogate evaluations show 0b6f3c2e-5d1a-4c4e-9f0e-2a7d1c9b8e11
+    """
+    with user_errors():
+        with bootstrap.open_store(Settings(), db) as store:
+            stored = history.get_evaluation(store, evaluation_id)
+        report = history.report_of(stored, load_document) if output == OutputFormat.TABLE else None
+    if report is None:
+        print_document(_document(stored), output)
+        return
+    print_report(report, console())
+    if stored.invalidated:
+        console().print(Text("This evaluation is ignored for comparisons (invalidated).", style="yellow"))
+
+
+@app.command("invalidate")
+def invalidate_command(evaluation_id: EvaluationId, db: DbPath = None) -> None:
+    """Ignore an evaluation in later comparisons (Keptn's evaluation.invalidated); it stays listed.
+
+    Example: slogate evaluations invalidate 0b6f3c2e-5d1a-4c4e-9f0e-2a7d1c9b8e11
+    """
+    with user_errors():
+        with bootstrap.open_store(Settings(), db) as store:
+            stored = history.get_evaluation(store, evaluation_id)
+            if not stored.invalidated:
+                invalidate(store, evaluation_id, lambda: datetime.now(UTC))
+    if stored.invalidated:
+        console().print(Text(f"Evaluation {evaluation_id} was already ignored for comparisons."))
+        return
+    console().print(Text(f"Evaluation {evaluation_id} is now ignored for comparisons."))

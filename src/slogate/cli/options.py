@@ -1,0 +1,48 @@
+"""Options shared by several commands, and parsing of their values (labels, times)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from slogate.domain.events import Labels
+from slogate.domain.window import WindowError, parse_time
+from slogate.errors import InputError
+
+DbPath = Annotated[
+    Path | None,
+    typer.Option(
+        "--db",
+        help="SQLite file of the evaluation history (default: SLOGATE_DATABASE_URL, "
+        "else ~/.local/share/slogate/slogate.db).",
+    ),
+]
+Project = Annotated[str, typer.Option("--project", help="The project (Keptn project).")]
+Stage = Annotated[str, typer.Option("--stage", help="The stage, e.g. qa.")]
+Service = Annotated[str, typer.Option("--service", help="The service.")]
+
+
+def parse_labels(text: str) -> Labels:
+    """``k=v,k2=v2`` as Keptn's CLI takes ``--labels``."""
+    labels = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        key, separator, value = item.partition("=")
+        if not separator or not key.strip():
+            raise InputError(f"--labels: '{item}' is not key=value (write e.g. --labels buildId=42,env=ci)")
+        labels.append((key.strip(), value.strip()))
+    return tuple(labels)
+
+
+def parse_option_time(option: str, text: str | None) -> datetime | None:
+    """A time given on the command line, or None; an unparsable one names the option."""
+    if text is None:
+        return None
+    try:
+        return parse_time(text)
+    except WindowError as error:
+        raise InputError(f"{option}: {error}") from error

@@ -1,0 +1,105 @@
+"""The evaluation window: Keptn's rules for timeframe, start and end, and its timestamp format."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+DEFAULT_TIMEFRAME = "5m"
+MINIMUM_WINDOW = timedelta(minutes=1)
+TIMEFRAME_WITH_END = "timeframe and end time specifications cannot be set together"
+END_WITHOUT_START = "end time specifications cannot be set without start parameter"
+TOO_SHORT = "end date must be at least 1 minute after start date"
+
+_UNITS = {
+    "ns": 1e-9,
+    "us": 1e-6,
+    "µs": 1e-6,  # micro sign
+    "μs": 1e-6,  # Greek mu
+    "ms": 1e-3,
+    "s": 1.0,
+    "m": 60.0,
+    "h": 3600.0,
+}
+_DURATION_PART = re.compile(r"([0-9]*(?:\.[0-9]*)?)(ns|us|µs|μs|ms|s|m|h)")
+
+
+class WindowError(ValueError):
+    """The window cannot be resolved; ``str()`` is Keptn's message where Keptn has one."""
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A half-open evaluation window ``(start, end]`` in UTC."""
+
+    start: datetime
+    end: datetime
+
+    @property
+    def seconds(self) -> float:
+        """The window's length in seconds."""
+        return (self.end - self.start).total_seconds()
+
+
+def parse_duration(text: str) -> timedelta:
+    """Parse a Go duration (``5m``, ``1h30m``, ``90s``, ``1.5h``), as Keptn's ``timeframe`` is."""
+    body = text[1:] if text[:1] in "+-" else text
+    if body == "0":
+        return timedelta(0)
+    position, seconds = 0, 0.0
+    while position < len(body):
+        match = _DURATION_PART.match(body, position)
+        if match is None or match.group(1) in ("", "."):
+            raise WindowError(f'could not parse provided timeframe: time: invalid duration "{text}"')
+        seconds += float(match.group(1)) * _UNITS[match.group(2)]
+        position = match.end()
+    if not body:
+        raise WindowError(f'could not parse provided timeframe: time: invalid duration "{text}"')
+    return timedelta(seconds=-seconds if text.startswith("-") else seconds)
+
+
+def parse_time(text: str) -> datetime:
+    """Parse ``2006-01-02T15:04:05.000Z``, RFC 3339 or ``2006-01-02T15:04:05`` (taken as UTC)."""
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError as error:
+        raise WindowError(
+            f"'{text}' is not a time: use RFC 3339, e.g. 2026-11-26T10:00:00Z or 2026-11-26T10:00:00"
+        ) from error
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def format_time(moment: datetime) -> str:
+    """Keptn's timestamp format: ``2006-01-02T15:04:05.000Z`` in UTC."""
+    utc = moment.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def resolve_window(
+    now: datetime,
+    timeframe: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> Window:
+    """Keptn's window: ``timeframe`` alone is ``[now - timeframe, now]``, with ``start`` it is
+    ``[start, start + timeframe]``; ``start`` and ``end`` are taken as given; the default is the
+    last 5 minutes. ``end`` with ``timeframe``, ``end`` without ``start``, and windows shorter than
+    a minute are errors with Keptn's messages.
+    """
+    if timeframe and end is not None:
+        raise WindowError(TIMEFRAME_WITH_END)
+    if end is not None and start is None:
+        raise WindowError(END_WITHOUT_START)
+    length = parse_duration(timeframe or DEFAULT_TIMEFRAME)
+    if start is None:
+        window = Window(now - length, now)
+    elif end is not None:
+        window = Window(start, end)
+    elif timeframe:
+        window = Window(start, start + length)
+    else:
+        window = Window(start, now)
+    if window.end - window.start < MINIMUM_WINDOW:
+        raise WindowError(TOO_SHORT)
+    return window

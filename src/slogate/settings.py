@@ -1,0 +1,38 @@
+"""slogate's settings from ``SLOGATE_*`` environment variables: the only module that reads the environment."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    """``$XDG_DATA_HOME/slogate`` (``~/.local/share/slogate``), where history is kept by default."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "slogate"
+
+
+class Settings(BaseSettings):
+    """Every setting, with its environment variable ``SLOGATE_<NAME>`` (see docs/configuration.md)."""
+
+    model_config = SettingsConfigDict(env_prefix="SLOGATE_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    database_url: str = ""
+    prometheus_url: str = ""
+    prometheus_user: str = ""
+    prometheus_password: SecretStr = SecretStr("")
+    prometheus_token: SecretStr = SecretStr("")
+    query_timeout: float = Field(default=10.0, gt=0)
+    query_concurrency: int = Field(default=8, ge=1, le=256)
+
+    def database(self, db_path: Path | None = None) -> str:
+        """The database URL: ``--db PATH`` first, then ``SLOGATE_DATABASE_URL``, then the data dir."""
+        if db_path is not None:
+            return f"sqlite:///{db_path.expanduser().resolve()}"
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'slogate.db').expanduser().resolve()}"

@@ -1,0 +1,1 @@
+"""Integration tests of the SQL event store on real SQLite files."""
