@@ -23,7 +23,7 @@ from slogate.errors import ConfigError, InputError
 from slogate.ports import EventStore, ProviderOptions
 from slogate.services import gate
 from slogate.services.quality_gate import GateOutcome, GateRequest, run_gate
-from slogate.settings import Settings
+from slogate.settings import Settings, load_settings
 
 
 def _now() -> datetime:
@@ -76,7 +76,7 @@ def evaluate_command(
     --project fulltour --stage qa --service helloservice --timeframe 5m --labels buildId=42
     """
     with user_errors():
-        settings = Settings()
+        settings = load_settings()
         request = _request(slo, sli, project, stage, service, timeframe, start, end, labels)
         options = _provider_options(settings, prometheus_url, prometheus_user)
         with bootstrap.open_store(settings, db) as store:

@@ -17,7 +17,7 @@ from slogate.cli.output import Output, OutputFormat, console, print_document, us
 from slogate.domain.window import format_time
 from slogate.services import history
 from slogate.services.quality_gate import invalidate
-from slogate.settings import Settings
+from slogate.settings import load_settings
 
 app = typer.Typer(
     rich_markup_mode="markdown",
@@ -57,9 +57,8 @@ def list_command(
 
     Example: slogate evaluations list --service helloservice --limit 5 -o json
     """
-    with user_errors():
-        with bootstrap.open_store(Settings(), db) as store:
-            found = history.list_evaluations(store, project, stage, service, limit)
+    with user_errors(), bootstrap.open_store(load_settings(), db) as store:
+        found = history.list_evaluations(store, project, stage, service, limit)
     if output != OutputFormat.TABLE:
         print_document([_document(stored) for stored in found], output)
         return
@@ -95,7 +94,7 @@ def show_command(evaluation_id: EvaluationId, db: DbPath = None, output: Output 
     Example: slogate evaluations show 0b6f3c2e-5d1a-4c4e-9f0e-2a7d1c9b8e11
     """
     with user_errors():
-        with bootstrap.open_store(Settings(), db) as store:
+        with bootstrap.open_store(load_settings(), db) as store:
             stored = history.get_evaluation(store, evaluation_id)
         report = history.report_of(stored, load_document) if output == OutputFormat.TABLE else None
     if report is None:
@@ -112,11 +111,10 @@ def invalidate_command(evaluation_id: EvaluationId, db: DbPath = None) -> None:
 
     Example: slogate evaluations invalidate 0b6f3c2e-5d1a-4c4e-9f0e-2a7d1c9b8e11
     """
-    with user_errors():
-        with bootstrap.open_store(Settings(), db) as store:
-            stored = history.get_evaluation(store, evaluation_id)
-            if not stored.invalidated:
-                invalidate(store, evaluation_id, lambda: datetime.now(UTC))
+    with user_errors(), bootstrap.open_store(load_settings(), db) as store:
+        stored = history.get_evaluation(store, evaluation_id)
+        if not stored.invalidated:
+            invalidate(store, evaluation_id, lambda: datetime.now(UTC))
     if stored.invalidated:
         console().print(Text(f"Evaluation {evaluation_id} was already ignored for comparisons."))
         return

@@ -1,0 +1,1 @@
+"""SLI providers: adapters that measure SLIs in a monitoring system (Prometheus)."""

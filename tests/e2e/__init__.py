@@ -1,0 +1,1 @@
+"""End-to-end tests: the installed ``slogate`` program against real Prometheus servers."""

@@ -1,0 +1,47 @@
+"""Settings: where the history lives, in order of precedence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from slogate.errors import ConfigError
+from slogate.settings import Settings, default_data_dir, load_settings
+
+
+def test_db_option_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--db PATH beats SLOGATE_DATABASE_URL."""
+    monkeypatch.setenv("SLOGATE_DATABASE_URL", "postgresql+psycopg://db/slogate")
+    assert Settings().database(tmp_path / "h.db") == f"sqlite:///{tmp_path / 'h.db'}"
+
+
+def test_database_url_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SLOGATE_DATABASE_URL is used as given."""
+    monkeypatch.setenv("SLOGATE_DATABASE_URL", "postgresql+psycopg://db/slogate")
+    assert Settings().database() == "postgresql+psycopg://db/slogate"
+
+
+def test_default_database_is_in_the_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without either, the database is slogate.db in SLOGATE_DATA_DIR (default: XDG data home)."""
+    monkeypatch.delenv("SLOGATE_DATABASE_URL", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert default_data_dir() == tmp_path / "xdg" / "slogate"
+    monkeypatch.setenv("SLOGATE_DATA_DIR", str(tmp_path / "data"))
+    assert Settings().database() == f"sqlite:///{tmp_path / 'data' / 'slogate.db'}"
+
+
+def test_secrets_are_not_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Prometheus password and token never appear in the settings' repr."""
+    monkeypatch.setenv("SLOGATE_PROMETHEUS_PASSWORD", "hunter2")
+    monkeypatch.setenv("SLOGATE_PROMETHEUS_TOKEN", "t0ken")
+    shown = repr(Settings())
+    assert "hunter2" not in shown
+    assert "t0ken" not in shown
+
+
+def test_invalid_value_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An invalid environment value is a ConfigError naming the variable and the rule."""
+    monkeypatch.setenv("SLOGATE_QUERY_TIMEOUT", "-1")
+    with pytest.raises(ConfigError, match=r"^SLOGATE_QUERY_TIMEOUT: Input should be greater than 0"):
+        load_settings()
