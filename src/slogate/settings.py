@@ -30,6 +30,13 @@ class Settings(BaseSettings):
     prometheus_token: SecretStr = SecretStr("")
     query_timeout: float = Field(default=10.0, gt=0)
     query_concurrency: int = Field(default=8, ge=1, le=256)
+    api_token: SecretStr = SecretStr("")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    max_event_size_kb: int = Field(default=64, ge=1)
+    max_resource_size_kb: int = Field(default=10240, ge=1)
+    auth_failures_per_second: float = Field(default=1.0, gt=0)
+    auth_failure_burst: int = Field(default=2, ge=1)
 
     def database(self, db_path: Path | None = None) -> str:
         """The database URL: ``--db PATH`` first, then ``SLOGATE_DATABASE_URL``, then the data dir."""

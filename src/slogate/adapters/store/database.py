@@ -67,7 +67,7 @@ def upgrade(engine: Engine) -> None:
     try:
         with engine.begin() as connection:
             config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            command.upgrade(config, "heads")
     except CommandError as error:
         raise ConfigError(
             f"cannot migrate the database {shown}: {_first_line(error)}; "

@@ -1,0 +1,1 @@
+"""The HTTP API: Keptn-compatible routes under /api, served by FastAPI."""

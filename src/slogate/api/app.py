@@ -1,0 +1,45 @@
+"""The FastAPI application: routers, the token check on every /api route, errors, limits, metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from fastapi import APIRouter, Depends, FastAPI
+
+from slogate import __version__
+from slogate.api import auth, meta
+from slogate.api.context import ServerContext
+from slogate.api.errors import install_error_handlers
+from slogate.api.limits import BodyLimit
+from slogate.api.telemetry import ServerMetrics, record_request
+
+DEFAULT_ROUTERS: tuple[APIRouter, ...] = (auth.router, meta.router)
+
+
+def create_app(context: ServerContext, routers: Sequence[APIRouter] = DEFAULT_ROUTERS) -> FastAPI:
+    """The app for ``context``; every router but /health requires the API token."""
+    settings = context.settings
+    app = FastAPI(
+        title="slogate",
+        version=__version__,
+        summary="SLO-based quality gates with Keptn v1's API",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.context = context
+    app.state.metrics = ServerMetrics()
+    app.state.auth_limiter = auth.FailureLimiter(
+        settings.auth_failures_per_second, settings.auth_failure_burst
+    )
+    install_error_handlers(app)
+    app.include_router(meta.public)
+    for router in routers:
+        app.include_router(router, dependencies=[Depends(auth.require_token)])
+    app.middleware("http")(record_request)
+    app.add_middleware(
+        BodyLimit,
+        event_limit=settings.max_event_size_kb * 1024,
+        default_limit=settings.max_resource_size_kb * 1024,
+    )
+    return app

@@ -1,0 +1,73 @@
+"""One error body for every failure, as Keptn answers: ``{"code": <status>, "message": "<text>"}``."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from slogate.errors import ConfigError, ConflictError, InputError, NotFoundError, SlogateError
+
+
+class ApiError(Exception):
+    """An error with an explicit HTTP status, for handlers that must answer Keptn's exact code."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def error_response(status: int, message: str) -> JSONResponse:
+    """Keptn's error body."""
+    return JSONResponse({"code": status, "message": message}, status_code=status)
+
+
+def status_of(error: SlogateError) -> int:
+    """The HTTP status for one of slogate's errors."""
+    if isinstance(error, NotFoundError):
+        return 404
+    if isinstance(error, ConflictError):
+        return 409
+    if isinstance(error, InputError):
+        return 400
+    if isinstance(error, ConfigError):
+        return 500
+    return 500
+
+
+def _validation_message(error: RequestValidationError) -> str:
+    parts = []
+    for item in error.errors():
+        where = ".".join(str(part) for part in item.get("loc", ()) if part != "body")
+        parts.append(f"{where}: {item.get('msg', 'invalid')}" if where else str(item.get("msg", "invalid")))
+    return "Invalid request format: " + "; ".join(parts)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map every error to Keptn's body; never a traceback or HTML to the client."""
+
+    async def api_error(_: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, ApiError)
+        return error_response(error.status, error.message)
+
+    async def slogate_error(_: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, SlogateError)
+        return error_response(status_of(error), error.message)
+
+    async def http_error(_: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, HTTPException)
+        response = error_response(error.status_code, str(error.detail))
+        if error.headers:
+            response.headers.update(error.headers)
+        return response
+
+    async def validation_error(_: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, RequestValidationError)
+        return error_response(400, _validation_message(error))
+
+    app.add_exception_handler(ApiError, api_error)
+    app.add_exception_handler(SlogateError, slogate_error)
+    app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, validation_error)

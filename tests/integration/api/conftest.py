@@ -1,0 +1,57 @@
+"""API test fixtures: a server context on a temporary data dir, and clients with and without a token."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+import pytest
+from fastapi import APIRouter
+from fastapi.testclient import TestClient
+
+from slogate import bootstrap
+from slogate.api.app import DEFAULT_ROUTERS, create_app
+from slogate.api.context import ServerContext
+from slogate.settings import Settings
+
+TOKEN = "test-token-0123456789abcdefghijklmnopqrstuvw"
+
+
+@pytest.fixture
+def context(tmp_path: Path) -> Iterator[ServerContext]:
+    """A server context with its data (SQLite, token hash, keys) under a temporary directory."""
+    settings = Settings(data_dir=tmp_path / "data", database_url="", api_token=TOKEN)  # type: ignore[arg-type]
+    built = bootstrap.server_context(settings)
+    try:
+        yield built
+    finally:
+        built.engine.dispose()
+
+
+@pytest.fixture
+def make_client(context: ServerContext) -> Iterator[Callable[..., TestClient]]:
+    """Build a TestClient for ``context`` with the given routers (default: all), sending the token."""
+    clients: list[TestClient] = []
+
+    def make(routers: Sequence[APIRouter] = DEFAULT_ROUTERS, token: str | None = TOKEN) -> TestClient:
+        client = TestClient(create_app(context, routers), raise_server_exceptions=True)
+        if token is not None:
+            client.headers["x-token"] = token
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture
+def client(make_client: Callable[..., TestClient]) -> TestClient:
+    """A client of the full app that sends the right token."""
+    return make_client()
+
+
+@pytest.fixture
+def anonymous(make_client: Callable[..., TestClient]) -> TestClient:
+    """A client of the full app without a token."""
+    return make_client(token=None)
