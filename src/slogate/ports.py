@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
@@ -110,4 +110,40 @@ class EventStore(Protocol):
         offset: int = 0,
     ) -> list[KeptnEvent]:
         """Events matching every given field, newest first, paged."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class PendingEvent:
+    """An event waiting for a subscriber, with its position in the log."""
+
+    seq: int
+    event: KeptnEvent
+
+
+class DispatchStore(Protocol):
+    """The event log as in-process services consume it: at least once, in order, atomically."""
+
+    def pending(self, subscriber: str, types: Sequence[str], limit: int) -> list[PendingEvent]:
+        """Events of ``types`` the subscriber has not completed, oldest first."""
+        ...
+
+    def complete(self, subscriber: str, pending: PendingEvent, emitted: Sequence[KeptnEvent]) -> None:
+        """Store what handling ``pending`` emitted and mark it done, in one transaction."""
+        ...
+
+
+class ResourceReader(Protocol):
+    """Reads configuration files (slo.yaml, prometheus/sli.yaml) at a level and revision."""
+
+    def read(self, project: str, stage: str, service: str, uri: str, revision: str = "") -> str | None:
+        """The text of ``uri`` (stage/service ``""`` for a higher level), or None when absent."""
+        ...
+
+
+class SecretReader(Protocol):
+    """Reads the values of a stored secret (never exposed over HTTP)."""
+
+    def secret(self, name: str, scope: str) -> Mapping[str, str] | None:
+        """The key/value map of secret ``name`` in ``scope``, or None."""
         ...

@@ -89,3 +89,6 @@ class EventRow(Base):
         # unfiltered listings, newest first
         Index("ix_events_time_seq", "time", "seq"),
     )
+
+
+from . import dispatch_tables as _dispatch_tables  # noqa: E402, F401  (registers its tables on Base)

@@ -1,0 +1,56 @@
+"""``SqlDispatchStore``: events pending for a subscriber; completing one with what it emitted, atomically."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import sessionmaker
+
+from slogate.domain.events import KeptnEvent
+from slogate.ports import PendingEvent
+
+from .dispatch_tables import CursorRow
+from .repository import to_event, to_row
+from .tables import EventRow
+
+
+class SqlDispatchStore:
+    """Implements the ``DispatchStore`` port: a cursor per subscriber over the events table.
+
+    Completing an event inserts what the handler emitted and moves the cursor in one transaction,
+    so a crash before the commit redoes the work and a crash after it never repeats it.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    def pending(self, subscriber: str, types: Sequence[str], limit: int) -> list[PendingEvent]:
+        """Events of ``types`` after the subscriber's cursor, oldest first."""
+        with self._sessions() as session:
+            cursor = session.get(CursorRow, subscriber)
+            after = cursor.last_seq if cursor is not None else 0
+            rows = session.scalars(
+                select(EventRow)
+                .where(EventRow.seq > after, EventRow.type.in_(list(types)))
+                .order_by(EventRow.seq)
+                .limit(limit)
+            ).all()
+            return [PendingEvent(row.seq, to_event(row)) for row in rows]
+
+    def complete(self, subscriber: str, pending: PendingEvent, emitted: Sequence[KeptnEvent]) -> None:
+        """Store ``emitted`` and move the subscriber past ``pending``, in one transaction."""
+        with self._sessions.begin() as session:
+            session.add_all([to_row(event) for event in emitted])
+            cursor = session.get(CursorRow, subscriber)
+            if cursor is None:
+                session.add(CursorRow(subscriber=subscriber, last_seq=pending.seq))
+            elif cursor.last_seq < pending.seq:
+                cursor.last_seq = pending.seq
+
+    def start_at_end(self, subscriber: str) -> None:
+        """Give a new subscriber a cursor at the end of the log, so that it ignores old events."""
+        with self._sessions.begin() as session:
+            if session.get(CursorRow, subscriber) is None:
+                last = session.scalar(select(EventRow.seq).order_by(EventRow.seq.desc()).limit(1)) or 0
+                session.add(CursorRow(subscriber=subscriber, last_seq=last))

@@ -1,0 +1,115 @@
+"""Delivers stored events to in-process services (lighthouse, the SLI provider) at least once, in order.
+
+Each subscriber reads the event log after its cursor; what its handler emits is committed together
+with the cursor move (an outbox), so a crash redoes unfinished work and never loses or repeats
+finished work. A commit wakes the subscribers at once; a slow poll is only a safety net.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Protocol
+
+from slogate.domain.events import KeptnEvent
+from slogate.ports import DispatchStore, PendingEvent
+
+LOG_ERROR = "sh.keptn.log.error"
+BATCH = 50
+logger = logging.getLogger(__name__)
+
+
+class Subscriber(Protocol):
+    """An in-process service: which event types it takes, and what it emits for one."""
+
+    name: str
+    types: tuple[str, ...]
+
+    async def handle(self, event: KeptnEvent) -> Sequence[KeptnEvent]:
+        """The events to emit for ``event`` (errors should be answered as errored events)."""
+        ...
+
+
+class Dispatcher:
+    """Runs every subscriber over the log; ``wake()`` after a commit, ``drain()`` in tests."""
+
+    def __init__(
+        self,
+        store: DispatchStore,
+        subscribers: Sequence[Subscriber],
+        now: Callable[[], datetime],
+        poll_seconds: float = 2.0,
+    ) -> None:
+        self._store = store
+        self._subscribers = tuple(subscribers)
+        self._now = now
+        self._poll = poll_seconds
+        self._signals = {subscriber.name: asyncio.Event() for subscriber in self._subscribers}
+
+    def wake(self) -> None:
+        """New events were committed: let every subscriber look (safe from any thread of the loop)."""
+        for signal in self._signals.values():
+            signal.set()
+
+    async def run(self) -> None:
+        """Serve until cancelled."""
+        await asyncio.gather(*(self._serve(subscriber) for subscriber in self._subscribers))
+
+    async def drain(self) -> int:
+        """Deliver until nothing is pending for anyone; the number of events handled."""
+        handled, total = -1, 0
+        while handled != 0:
+            handled = 0
+            for subscriber in self._subscribers:
+                handled += await self._deliver_batch(subscriber)
+            total += handled
+        return total
+
+    async def _serve(self, subscriber: Subscriber) -> None:
+        signal = self._signals[subscriber.name]
+        while True:
+            signal.clear()
+            if await self._deliver_batch(subscriber):
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(signal.wait(), self._poll)
+
+    async def _deliver_batch(self, subscriber: Subscriber) -> int:
+        batch = await asyncio.to_thread(self._store.pending, subscriber.name, subscriber.types, BATCH)
+        for pending in batch:
+            emitted = await self._handle(subscriber, pending)
+            await asyncio.to_thread(self._store.complete, subscriber.name, pending, emitted)
+            if emitted:
+                self.wake()
+        return len(batch)
+
+    async def _handle(self, subscriber: Subscriber, pending: PendingEvent) -> Sequence[KeptnEvent]:
+        try:
+            return await subscriber.handle(pending.event)
+        except Exception as error:  # a defect must not block the log: record it and go on
+            logger.exception("%s failed on event %s", subscriber.name, pending.event.id)
+            return [self._error_event(subscriber, pending.event, error)]
+
+    def _error_event(self, subscriber: Subscriber, event: KeptnEvent, error: Exception) -> KeptnEvent:
+        data = {
+            "project": event.project,
+            "stage": event.stage,
+            "service": event.service,
+            "message": f"{subscriber.name} failed on {event.type} {event.id}: "
+            f"{type(error).__name__}: {error}",
+            "integrationid": subscriber.name,
+            "task": event.type,
+        }
+        return KeptnEvent(
+            id=str(uuid.uuid4()),
+            type=LOG_ERROR,
+            source=subscriber.name,
+            time=self._now(),
+            shkeptncontext=event.shkeptncontext,
+            data=data,
+            triggeredid=event.id,
+        )
