@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import typer.main
+from typer.core import TyperGroup
 
 from slogate.cli.app import app
 from slogate.settings import Settings
@@ -19,12 +20,12 @@ def test_every_setting_is_documented(name: str) -> None:
     assert f"`SLOGATE_{name.upper()}`" in (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
 
 
-def _commands(group: typer.main.TyperGroup, prefix: str = "slogate") -> list[str]:
+def _commands(group: TyperGroup, prefix: str = "slogate") -> list[str]:
     names = []
     for name, command in group.commands.items():
         full = f"{prefix} {name}"
         names.append(full)
-        if isinstance(command, typer.main.TyperGroup):
+        if isinstance(command, TyperGroup):
             names += _commands(command, full)
     return names
 
