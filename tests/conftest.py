@@ -1,3 +1,3 @@
-"""Fixtures shared by every test directory: real Prometheus servers and the sample service."""
+"""Fixtures shared by every test directory: real Prometheus, the sample service, throwaway PostgreSQL."""
 
-pytest_plugins = ["tests.support.prometheus"]
+pytest_plugins = ["tests.support.prometheus", "tests.support.postgres"]

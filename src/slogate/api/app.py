@@ -2,18 +2,43 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Sequence
 
 from fastapi import APIRouter, Depends, FastAPI
 
 from slogate import __version__
-from slogate.api import auth, meta
+from slogate.api import auth, control_plane, datastore, events, meta, resources, secrets
 from slogate.api.context import ServerContext
 from slogate.api.errors import install_error_handlers
 from slogate.api.limits import BodyLimit
-from slogate.api.telemetry import ServerMetrics, record_request
+from slogate.api.telemetry import record_request
 
-DEFAULT_ROUTERS: tuple[APIRouter, ...] = (auth.router, meta.router)
+DEFAULT_ROUTERS: tuple[APIRouter, ...] = (
+    auth.router,
+    meta.router,
+    events.router,
+    datastore.router,
+    control_plane.router,
+    resources.router,
+    secrets.router,
+)
+
+
+def _lifespan(context: ServerContext):  # type: ignore[no-untyped-def]
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        """Run the in-process services (lighthouse, the SLI service) while the server runs."""
+        task = asyncio.create_task(context.dispatcher.run())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    return lifespan
 
 
 def create_app(context: ServerContext, routers: Sequence[APIRouter] = DEFAULT_ROUTERS) -> FastAPI:
@@ -26,9 +51,10 @@ def create_app(context: ServerContext, routers: Sequence[APIRouter] = DEFAULT_RO
         docs_url="/api/docs",
         redoc_url=None,
         openapi_url="/api/openapi.json",
+        lifespan=_lifespan(context),
     )
     app.state.context = context
-    app.state.metrics = ServerMetrics()
+    app.state.metrics = context.metrics
     app.state.auth_limiter = auth.FailureLimiter(
         settings.auth_failures_per_second, settings.auth_failure_burst
     )

@@ -1,4 +1,4 @@
-"""What every request handler can reach: settings, the database engine, the event store, the tokens."""
+"""What every request handler can reach: settings, stores, the use-case services, metrics, tokens."""
 
 from __future__ import annotations
 
@@ -8,18 +8,28 @@ from fastapi import Request
 from sqlalchemy import Engine
 
 from slogate.adapters.api_token import ApiTokens
+from slogate.api.telemetry import ServerMetrics
 from slogate.ports import EventStore
+from slogate.services.catalog import CatalogService
+from slogate.services.dispatch import Dispatcher
+from slogate.services.resources import ResourceService
+from slogate.services.secrets import SecretService
 from slogate.settings import Settings
 
 
 @dataclass(frozen=True)
 class ServerContext:
-    """The server's long-lived objects, built once by :mod:`slogate.bootstrap`."""
+    """The server's long-lived objects, built once by :func:`slogate.bootstrap.server_context`."""
 
     settings: Settings
     engine: Engine
     store: EventStore
     tokens: ApiTokens
+    metrics: ServerMetrics
+    catalog: CatalogService
+    resources: ResourceService
+    secrets: SecretService
+    dispatcher: Dispatcher
 
 
 def server_context(request: Request) -> ServerContext:

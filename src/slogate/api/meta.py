@@ -29,7 +29,7 @@ def metadata() -> dict[str, object]:
         "keptnversion": KEPTN_VERSION,
         "bridgeversion": __version__,
         "shipyardversion": SHIPYARD_VERSION,
-        "automaticprovisioning": False,
+        "automaticprovisioning": True,  # no git upstream is needed, as with Keptn's provisioning
         "slogateversion": __version__,
     }
 

@@ -45,19 +45,33 @@ class Dispatcher:
         poll_seconds: float = 2.0,
     ) -> None:
         self._store = store
-        self._subscribers = tuple(subscribers)
+        self._subscribers = list(subscribers)
         self._now = now
         self._poll = poll_seconds
-        self._signals = {subscriber.name: asyncio.Event() for subscriber in self._subscribers}
+        self._signals: dict[str, asyncio.Event] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def subscribe(self, subscriber: Subscriber) -> None:
+        """Add a subscriber (before ``run``)."""
+        self._subscribers.append(subscriber)
 
     def wake(self) -> None:
-        """New events were committed: let every subscriber look (safe from any thread of the loop)."""
+        """New events were committed: let every subscriber look (callable from any thread)."""
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._set_signals)
+
+    def _set_signals(self) -> None:
         for signal in self._signals.values():
             signal.set()
 
     async def run(self) -> None:
         """Serve until cancelled."""
-        await asyncio.gather(*(self._serve(subscriber) for subscriber in self._subscribers))
+        self._loop = asyncio.get_running_loop()
+        self._signals = {subscriber.name: asyncio.Event() for subscriber in self._subscribers}
+        try:
+            await asyncio.gather(*(self._serve(subscriber) for subscriber in self._subscribers))
+        finally:
+            self._loop = None
 
     async def drain(self) -> int:
         """Deliver until nothing is pending for anyone; the number of events handled."""

@@ -20,6 +20,7 @@ from slogate.domain.events import (
 from slogate.domain.keptn_json import PayloadError, decode_sli_results, encode_evaluation_finished
 from slogate.domain.lighthouse import evaluate_gate
 from slogate.domain.window import WindowError
+from slogate.errors import SlogateError
 from slogate.ports import DocumentLoader, EventStore, ResourceReader, SecretReader
 from slogate.services.gate import load_slo
 from slogate.services.monitoring import prometheus_options
@@ -82,7 +83,13 @@ class Lighthouse:
             window = flow.evaluation_window(data, self._now())
         except WindowError as error:
             return [begun, self._finished_early(event, ERRORED, "fail", str(error))]
-        text = self._resources.read(event.project, event.stage, event.service, SLO_URI, event.gitcommitid)
+        try:
+            text = self._slo_text(event)
+        except SlogateError as error:
+            return [
+                begun,
+                self._finished_early(event, ERRORED, "fail", f"error retrieving SLO file: {error}"),
+            ]
         loaded = load_slo(text, SLO_URI, self._load_document) if text else None
         if loaded is not None and loaded.slo is None:
             problems = "; ".join(str(problem) for problem in loaded.problems)
@@ -101,6 +108,10 @@ class Lighthouse:
         filters = list(slo.filter) if slo is not None else []
         request = flow.get_sli_triggered(data, window, indicators, filters)
         return [begun, self._answer(event, GET_SLI_TRIGGERED, request, "")]
+
+    def _slo_text(self, event: KeptnEvent) -> str | None:
+        """The service's slo.yaml in the event's stage, at the event's revision (current if none)."""
+        return self._resources.read(event.project, event.stage, event.service, SLO_URI, event.gitcommitid)
 
     def _finished_early(self, event: KeptnEvent, status: str, result: str, message: str) -> KeptnEvent:
         self._on_finished(result)
@@ -127,7 +138,11 @@ class Lighthouse:
                 event.data, ERRORED, "fail", f"Could not parse event payload: {error}"
             )
             return [self._answer(event, EVALUATION_FINISHED, data, triggered[0].id)]
-        text = self._resources.read(event.project, event.stage, event.service, SLO_URI, event.gitcommitid)
+        try:
+            text = self._slo_text(event)
+        except SlogateError as error:
+            data = flow.evaluation_without_sli(event.data, ERRORED, "fail", str(error))
+            return [self._answer(event, EVALUATION_FINISHED, data, triggered[0].id)]
         loaded = load_slo(text, SLO_URI, self._load_document) if text else None
         slo_file = loaded.file if loaded is not None else None
         history: tuple[StoredEvaluation, ...] = ()

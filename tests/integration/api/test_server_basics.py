@@ -69,7 +69,7 @@ def test_metadata(client: TestClient) -> None:
     body = client.get("/api/v1/metadata").json()
     assert body["keptnlabel"] == "keptn"
     assert body["shipyardversion"] == "0.2.0"
-    assert body["automaticprovisioning"] is False
+    assert body["automaticprovisioning"] is True  # no git upstream needed: the CLI must not ask for one
 
 
 def test_metrics_count_requests_by_route(client: TestClient) -> None:

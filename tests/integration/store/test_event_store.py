@@ -67,7 +67,7 @@ def test_round_trip_converts_mappings_and_tuples_to_plain_json(store: SqlEventSt
 
 
 def test_events_survive_reopening_the_database(store: SqlEventStore, database_url: str) -> None:
-    """A committed event is in the file: another engine on the same URL reads it."""
+    """A committed event is in the database: another engine on the same URL reads it."""
     store.add([event(id="durable")])
 
     other = open_database(database_url)
@@ -310,6 +310,22 @@ def test_data_that_is_not_json_is_refused(store: SqlEventStore) -> None:
         store.add([event(evaluation={"score": float("nan")})])
     with pytest.raises(InputError, match=r"data\.when"):
         store.add([event(when=T0)])
+
+    assert store.find() == []
+
+
+@pytest.mark.parametrize(("text", "problem"), [("a\x00b", "NUL characters"), ("\ud800", "lone surrogates")])
+def test_text_postgresql_cannot_store_is_refused_on_every_backend(
+    store: SqlEventStore, text: str, problem: str
+) -> None:
+    """NUL characters and lone surrogates in data values, data keys or the envelope are input errors
+    on every backend (PostgreSQL's text and JSONB cannot hold them), naming where they are."""
+    with pytest.raises(InputError, match=rf"data\.note\.deeper: text must not contain {problem}"):
+        store.add([event(id="fine"), event(note={"deeper": text})])
+    with pytest.raises(InputError, match=rf"data\.note: key '.*': text must not contain {problem}"):
+        store.add([event(note={f"key{text}": 1})])
+    with pytest.raises(InputError, match=rf"source: text must not contain {problem}"):
+        store.add([KeptnEvent(**{**fields(event()), "source": text})])
 
     assert store.find() == []
 

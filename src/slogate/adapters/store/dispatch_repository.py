@@ -4,15 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Engine, select
+from sqlalchemy import ColumnElement, Engine, or_, select
 from sqlalchemy.orm import sessionmaker
 
 from slogate.domain.events import KeptnEvent
 from slogate.ports import PendingEvent
 
 from .dispatch_tables import CursorRow
-from .repository import to_event, to_row
+from .repository import serialize_event_writes, to_event, to_row
 from .tables import EventRow
+
+
+def _of_types(types: Sequence[str]) -> ColumnElement[bool]:
+    """``type`` is one of ``types``; a ``*`` in a type matches any text (``sh.keptn.event.*.x``)."""
+    exact = [kind for kind in types if "*" not in kind]
+    patterns = [EventRow.type.like(_like(kind), escape="\\") for kind in types if "*" in kind]
+    return or_(EventRow.type.in_(exact), *patterns)
+
+
+def _like(pattern: str) -> str:
+    escaped = pattern.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped.replace("*", "%")
 
 
 class SqlDispatchStore:
@@ -32,7 +44,7 @@ class SqlDispatchStore:
             after = cursor.last_seq if cursor is not None else 0
             rows = session.scalars(
                 select(EventRow)
-                .where(EventRow.seq > after, EventRow.type.in_(list(types)))
+                .where(EventRow.seq > after, _of_types(types))
                 .order_by(EventRow.seq)
                 .limit(limit)
             ).all()
@@ -41,6 +53,7 @@ class SqlDispatchStore:
     def complete(self, subscriber: str, pending: PendingEvent, emitted: Sequence[KeptnEvent]) -> None:
         """Store ``emitted`` and move the subscriber past ``pending``, in one transaction."""
         with self._sessions.begin() as session:
+            serialize_event_writes(session)  # also serialises cursor moves
             session.add_all([to_row(event) for event in emitted])
             cursor = session.get(CursorRow, subscriber)
             if cursor is None:

@@ -7,12 +7,14 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, Select, exists, select
+from sqlalchemy import ColumnElement, Engine, Select, exists, false, func, select, text, true
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased, sessionmaker
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from slogate.domain.events import EVALUATION_FINISHED, EVALUATION_INVALIDATED, KeptnEvent
+from slogate.domain.ingestion import CONTENT_TYPE, SPEC_VERSION
 from slogate.errors import ConflictError, InputError
+from slogate.ports import EventCriteria, FieldMatch
 
 from .tables import EventRow
 
@@ -20,7 +22,8 @@ _IN_CHUNK = 500  # bound parameters per IN (...) list, well below every backend'
 
 
 class SqlEventStore:
-    """Keptn events in a SQL database (see ``database.open_database``); implements ``EventStore``.
+    """Keptn events in a SQL database (see ``database.open_database``); implements ``EventStore``
+    and ``EventQueries``.
 
     Example::
 
@@ -39,6 +42,7 @@ class SqlEventStore:
         rows = [to_row(event) for event in events]
         try:
             with self._sessions.begin() as session:
+                serialize_event_writes(session)
                 session.add_all(rows)
         except IntegrityError:
             conflict = self._conflict([event.id for event in events])
@@ -112,6 +116,21 @@ class SqlEventStore:
         )
         return self._events(_newest_first(query).limit(limit).offset(offset))
 
+    def query(self, criteria: EventCriteria) -> tuple[list[KeptnEvent], int]:
+        """Events matching ``criteria``, newest first, paged, and how many match in all (-1 when
+        ``criteria.count`` is false); page and count are read in one transaction, so they agree."""
+        _check_paging(criteria.limit or 0, criteria.offset)
+        conditions = criteria_conditions(criteria)
+        page = _newest_first(select(EventRow).where(*conditions)).offset(criteria.offset)
+        if criteria.limit is not None:
+            page = page.limit(criteria.limit)
+        with self._sessions() as session, session.begin():
+            total = -1
+            if criteria.count:
+                total = session.scalar(select(func.count()).select_from(EventRow).where(*conditions)) or 0
+            events = [to_event(row) for row in session.scalars(page)]
+        return events, total
+
     def _events(self, query: Select[EventRow]) -> list[KeptnEvent]:
         with self._sessions() as session:
             return [to_event(row) for row in session.scalars(query)]
@@ -170,10 +189,108 @@ def latest_evaluations_query(
     return _newest_first(query)
 
 
+# CloudEvent fields the datastore filters on that are columns of the events table
+_COLUMNS = {
+    ("id",): EventRow.id,
+    ("type",): EventRow.type,
+    ("source",): EventRow.source,
+    ("shkeptncontext",): EventRow.shkeptncontext,
+    ("triggeredid",): EventRow.triggeredid,
+    ("gitcommitid",): EventRow.gitcommitid,
+    ("data", "project"): EventRow.project,
+    ("data", "stage"): EventRow.stage,
+    ("data", "service"): EventRow.service,
+    ("data", "result"): EventRow.result,
+}
+# fields every stored event has with the same value
+_CONSTANTS = {("specversion",): SPEC_VERSION, ("datacontenttype",): CONTENT_TYPE}
+
+
+def criteria_conditions(criteria: EventCriteria) -> list[ColumnElement[bool]]:
+    """The WHERE conditions of a datastore query (see ``EventCriteria``)."""
+    conditions = [field_condition(match) for match in criteria.fields]
+    if criteria.after is not None:
+        conditions.append(EventRow.time > criteria.after)
+    if criteria.before is not None:
+        conditions.append(EventRow.time < criteria.before)
+    if criteria.project_collection is not None:
+        conditions.append(EventRow.project == criteria.project_collection)
+    if criteria.context_collection is not None:
+        first = aliased(EventRow, name="first_of_context")
+        mapped = (
+            select(first.project)
+            .where(first.shkeptncontext == criteria.context_collection, first.project != "")
+            .order_by(first.seq)
+            .limit(1)
+            .scalar_subquery()
+        )
+        conditions.append(EventRow.project == func.coalesce(mapped, ""))
+    if criteria.roots_only:
+        earlier = aliased(EventRow, name="earlier")
+        conditions.append(EventRow.project != "")
+        conditions.append(
+            ~exists().where(
+                earlier.shkeptncontext == EventRow.shkeptncontext,
+                earlier.project == EventRow.project,
+                earlier.seq < EventRow.seq,
+            )
+        )
+    if criteria.exclude_invalidated:
+        invalidation = aliased(EventRow, name="invalidation")
+        conditions.append(
+            ~exists().where(
+                invalidation.triggeredid == EventRow.triggeredid,
+                invalidation.triggeredid != "",
+                invalidation.project == EventRow.project,
+                invalidation.type.endswith(".invalidated"),
+            )
+        )
+    return conditions
+
+
+def field_condition(match: FieldMatch) -> ColumnElement[bool]:
+    """``field IN values``; an unknown field matches nothing, a constant one everything or nothing."""
+    if match.path in _CONSTANTS:
+        return true() if _CONSTANTS[match.path] in match.values else false()
+    column = _COLUMNS.get(match.path)
+    expression: ColumnElement[Any] | None = None if column is None else column.expression
+    keys = match.path[1:]
+    if column is None and match.path[:1] == ("data",) and keys and all(map(_plain_key, keys)):
+        expression = EventRow.data[keys].as_string()
+    if expression is None or not match.values:
+        return false()
+    if len(match.values) == 1:
+        return expression == match.values[0]
+    return expression.in_(match.values)
+
+
+def _plain_key(key: str) -> bool:
+    """A key that can be put into a JSON path literal as it is (SQLite quotes keys with ``"``)."""
+    return bool(key) and '"' not in key and "\\" not in key
+
+
+# Any fixed number: the key of the PostgreSQL advisory lock that orders writers of the events table.
+_EVENT_WRITES_LOCK = 7_304_721
+
+
+def serialize_event_writes(session: Session) -> None:
+    """Make ``seq`` order equal commit order, which in-process subscribers rely on.
+
+    SQLite has one writer at a time anyway; on PostgreSQL, sequence values are taken at insert but
+    become visible at commit, so concurrent writers could expose seq 11 before seq 10 and a cursor
+    would skip 10. A transaction-scoped advisory lock serialises the writers until they commit.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _EVENT_WRITES_LOCK})
+
+
 def to_row(event: KeptnEvent) -> EventRow:
-    """The row for ``event``; ``InputError`` for a naive time or data that is not JSON."""
+    """The row for ``event``; ``InputError`` for a naive time, data that is not JSON, or text that
+    not every backend can store."""
     if event.time.utcoffset() is None:
         raise InputError(f"event {event.id!r}: time {event.time.isoformat()} has no timezone")
+    for name in ("id", "type", "source", "shkeptncontext", "triggeredid", "gitcommitid"):
+        _text(getattr(event, name), f"event {event.id!r}: {name}")
     data = _json_object(event.data, f"event {event.id!r}: data")
     return EventRow(
         id=event.id,
@@ -231,10 +348,25 @@ def _json_object(value: Mapping[str, Any], where: str) -> dict[str, Any]:
     return converted
 
 
+def _text(value: str, where: str) -> str:
+    """``value`` if every backend can store it: PostgreSQL's text and JSONB take neither NUL
+    characters nor lone surrogates (halves of UTF-16 pairs, not Unicode text), SQLite takes both."""
+    if "\x00" in value:
+        raise InputError(f"{where}: text must not contain NUL characters (\\u0000)")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InputError(f"{where}: text must not contain lone surrogates (not Unicode)") from None
+    return value
+
+
 def _json_value(value: object, where: str) -> Any:
     """A plain JSON value (dict, list, str, finite number, bool, None) equal to ``value``."""
-    if value is None or isinstance(value, str | bool | int):
+    if value is None or isinstance(value, bool | int):
         return value
+    if isinstance(value, str):
+        return _text(value, where)
     if isinstance(value, float):
         if not math.isfinite(value):
             raise InputError(f"{where}: {value} is not a JSON number")
@@ -244,6 +376,7 @@ def _json_value(value: object, where: str) -> Any:
         for key, item in value.items():
             if not isinstance(key, str):
                 raise InputError(f"{where}: key {key!r} is not a string")
+            _text(key, f"{where}: key {key!r}")
             converted[key] = _json_value(item, f"{where}.{key}")
         return converted
     if isinstance(value, list | tuple):

@@ -1,0 +1,73 @@
+"""``POST /api/v1/event``: Keptn's public event ingestion (validate, stamp, store, answer the context)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from starlette.concurrency import run_in_threadpool
+
+from slogate.api.context import ServerContext, server_context
+from slogate.api.errors import ApiError
+from slogate.services import events
+
+router = APIRouter(tags=["event"])
+
+_BODY_SCHEMA = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "required": ["type", "data"],
+                "properties": {
+                    "type": {"type": "string", "example": "sh.keptn.event.dev.delivery.triggered"},
+                    "source": {"type": "string", "default": "https://github.com/keptn/keptn/api"},
+                    "data": {"type": "object"},
+                    "shkeptncontext": {"type": "string"},
+                    "triggeredid": {"type": "string"},
+                    "gitcommitid": {"type": "string"},
+                },
+            }
+        }
+    },
+}
+
+
+@router.post(
+    "/api/v1/event",
+    summary="Send a Keptn CloudEvent",
+    response_description="The Keptn context of the accepted event",
+    openapi_extra={"requestBody": _BODY_SCHEMA},
+)
+async def post_event(request: Request, context: ServerContext = Depends(server_context)) -> dict[str, str]:  # noqa: B008
+    """Keptn's ``POST /v1/event``: 200 ``{"keptnContext": …}`` once the event is stored; 400 with
+    Keptn's message when it breaks the ingestion rules (nothing is stored then)."""
+    raw = parse_body(await request.body())
+    event = await run_in_threadpool(events.ingest, context.store, raw, datetime.now(UTC))
+    request.app.state.metrics.events.labels(event.type).inc()
+    return {"keptnContext": event.shkeptncontext}
+
+
+def parse_body(body: bytes) -> dict[str, Any]:
+    """The JSON object of the request body, or 400 naming what is wrong with it.
+
+    Invalid UTF-8 becomes U+FFFD as in Go's decoder; ``NaN`` and ``Infinity`` are not JSON.
+    """
+    if not body.strip():
+        raise ApiError(400, "the request body is empty: send a CloudEvent as a JSON object")
+    try:
+        parsed = json.loads(body.decode("utf-8", "replace"), parse_constant=_not_json)
+    except json.JSONDecodeError as error:
+        raise ApiError(400, f"the request body is not valid JSON: {error}") from None
+    except RecursionError:
+        raise ApiError(400, "the request body nests JSON too deeply") from None
+    if not isinstance(parsed, dict):
+        raise ApiError(400, "the request body must be a JSON object (a CloudEvent)")
+    return parsed
+
+
+def _not_json(constant: str) -> None:
+    raise json.JSONDecodeError(f"{constant} is not a JSON value", constant, 0)

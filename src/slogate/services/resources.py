@@ -1,0 +1,192 @@
+"""Use cases over versioned resources (Keptn's resource-service): validate, write, read, list, delete."""
+
+from __future__ import annotations
+
+import binascii
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from slogate.errors import InputError, NotFoundError
+from slogate.ports import ResourceLevel, ResourceStore, ScopeChecker
+
+DEFAULT_PAGE_SIZE = 20
+ADDED = "Added resources"  # Keptn's commit messages
+UPDATED = "Updated resource"
+DELETED = "Deleted resources"
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceFile:
+    """A file's content as of ``version`` (the revision it was read at)."""
+
+    uri: str
+    content: bytes
+    version: str
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceListing:
+    """One page of the files current at ``version``; ``next_page_key`` "0" on the last page (Keptn)."""
+
+    uris: tuple[str, ...]
+    version: str
+    total: int
+    page_size: int
+    next_page_key: str
+
+
+def normalize_uri(uri: str) -> str:
+    """The canonical form of a resource URI: '/'-separated, no empty or '.' parts, no leading '/'.
+
+    ``InputError`` (Keptn's "invalid resource uri") for URIs with ``~`` or ``..`` (which Keptn refuses),
+    control characters, or nothing left once normalized.
+    """
+    if "~" in uri or ".." in uri:
+        raise InputError(f"invalid resource uri '{uri}': it must not contain '~' or '..'")
+    if any(ord(character) < 32 or ord(character) == 127 for character in uri):
+        raise InputError(f"invalid resource uri {uri!r}: it must not contain control characters")
+    parts = [part for part in uri.split("/") if part not in ("", ".")]
+    if not parts:
+        raise InputError(f"invalid resource uri '{uri}': it names no file")
+    return "/".join(parts)
+
+
+def decode_content(uri: str, content: str) -> bytes:
+    """The bytes of standard, padded base64 ``content``, as Go's ``StdEncoding`` decodes it: line
+    breaks are ignored, anything else outside the alphabet or a wrong length is refused."""
+    cleaned = content.replace("\r", "").replace("\n", "")
+    try:
+        if len(cleaned) % 4:
+            raise ValueError("not a multiple of 4 characters")
+        return binascii.a2b_base64(cleaned.encode("ascii"), strict_mode=True)
+    except (binascii.Error, ValueError):
+        raise InputError(f"resource content is not base64 encoded: {uri}") from None
+
+
+def page_offset(next_page_key: str) -> int:
+    """The offset a ``nextPageKey`` stands for ('' = the first page)."""
+    if next_page_key == "":
+        return 0
+    if not next_page_key.isdigit() or not next_page_key.isascii():
+        raise InputError(
+            f"invalid nextPageKey '{next_page_key}': it must be a number given by a previous page"
+        )
+    return int(next_page_key)
+
+
+def next_page_key(offset: int, page_size: int, total: int) -> str:
+    """Keptn's key of the page after ``offset``: the next offset, or "0" when this page is the last."""
+    following = offset + page_size
+    return str(following) if following < total else "0"
+
+
+class ResourceService:
+    """Keptn's resource-service over a ``ResourceStore``: one revision per write, reads at any revision.
+
+    Also the ``ResourceReader`` the lighthouse and SLI service use (:meth:`read`): each level is read on
+    its own, a stage's revision id reads any of its services' files as of that revision.
+    """
+
+    def __init__(self, store: ResourceStore, scopes: ScopeChecker, max_size_bytes: int) -> None:
+        self._store = store
+        self._scopes = scopes
+        self._max_size = max_size_bytes
+
+    def write(self, level: ResourceLevel, resources: Sequence[tuple[str, str]], message: str = ADDED) -> str:
+        """Store ``(uri, base64 content)`` pairs as one revision (the last of a repeated URI wins); its id.
+
+        Everything is validated before anything is stored.
+        """
+        files: dict[str, bytes] = {}
+        for uri, content in resources:
+            canonical = normalize_uri(uri)
+            files[canonical] = self._checked_size(canonical, decode_content(canonical, content))
+        if not files:
+            raise InputError("no resources given: send at least one {resourceURI, resourceContent}")
+        self._require(level)
+        return self._store.write(level, files, message)
+
+    def put(self, level: ResourceLevel, uri: str, content: str) -> str:
+        """Create or replace one file; the id of the new revision."""
+        return self.write(level, [(uri, content)], UPDATED)
+
+    def get(self, level: ResourceLevel, uri: str, revision: str = "") -> ResourceFile:
+        """The file at ``revision`` (default: the current one); ``NotFoundError`` when it is absent."""
+        canonical = normalize_uri(uri)
+        self._require(level)
+        version = self._revision(level, revision)
+        content = None if version is None else self._store.read(level, canonical, version)
+        if content is None or version is None:
+            raise NotFoundError(f"Resource not found: {canonical} in {level}")
+        return ResourceFile(canonical, content, version)
+
+    def list(
+        self, level: ResourceLevel, revision: str = "", page_size: int = DEFAULT_PAGE_SIZE, page_key: str = ""
+    ) -> ResourceListing:
+        """The URIs of the files current at ``revision`` (default: now), sorted, one page."""
+        if page_size < 1:
+            raise InputError(f"invalid pageSize {page_size}: it must be at least 1")
+        offset = page_offset(page_key)
+        self._require(level)
+        version = self._revision(level, revision)
+        if version is None:
+            return ResourceListing((), "", 0, page_size, "0")
+        page = self._store.list_files(level, version, limit=page_size, offset=offset)
+        return ResourceListing(
+            page.uris, version, page.total, page_size, next_page_key(offset, page_size, page.total)
+        )
+
+    def delete(self, level: ResourceLevel, uri: str) -> str:
+        """Delete one file in a new revision; its id. ``NotFoundError`` when the file does not exist."""
+        canonical = normalize_uri(uri)
+        self._require(level)
+        revision = self._store.delete(level, canonical, DELETED)
+        if revision is None:
+            raise NotFoundError(f"Resource not found: {canonical} in {level}")
+        return revision
+
+    def head(self, level: ResourceLevel) -> str:
+        """The level's current revision id ('' before the first write): what a sequence pins."""
+        return self._store.head(level) or ""
+
+    def read(self, project: str, stage: str, service: str, uri: str, revision: str = "") -> str | None:
+        """``ResourceReader``: the text of ``uri`` at a level (stage/service '' for a higher level) as of
+        ``revision`` ('' = current), or None when absent. ``NotFoundError`` when ``revision`` is not one
+        of that level's history; ``InputError`` when the file is not UTF-8 text."""
+        level = ResourceLevel(project, stage, service)
+        canonical = normalize_uri(uri)
+        version = self._revision(level, revision)
+        content = None if version is None else self._store.read(level, canonical, version)
+        if content is None:
+            return None
+        try:
+            return content.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError(f"{canonical} in {level} is not UTF-8 text") from None
+
+    def _revision(self, level: ResourceLevel, revision: str) -> str | None:
+        """``revision`` when it belongs to the level's history, else ``NotFoundError``; '' = the head."""
+        if not revision:
+            return self._store.head(level)
+        if not self._store.has_revision(level, revision):
+            raise NotFoundError(f"Revision not found: {revision} is no revision of {level.history}")
+        return revision
+
+    def _require(self, level: ResourceLevel) -> None:
+        """Keptn's "Project/Stage/Service not found" when the level does not exist."""
+        if not self._scopes.project_exists(level.project):
+            raise NotFoundError(f"Project not found: {level.project}")
+        if level.stage and not self._scopes.stage_exists(level.project, level.stage):
+            raise NotFoundError(f"Stage not found: {level.stage} in project {level.project}")
+        if level.service and not self._scopes.service_exists(level.project, level.stage, level.service):
+            raise NotFoundError(
+                f"Service not found: {level.service} in stage {level.stage} of project {level.project}"
+            )
+
+    def _checked_size(self, uri: str, content: bytes) -> bytes:
+        if len(content) > self._max_size:
+            raise InputError(
+                f"resource {uri} is {-(-len(content) // 1024)} KB, more than the limit of "
+                f"{self._max_size // 1024} KB (SLOGATE_MAX_RESOURCE_SIZE_KB)"
+            )
+        return content
