@@ -32,6 +32,7 @@ test-fast: install
 bench: install
 	$(BIN)/python benchmarks/bench_evaluation.py
 	$(BIN)/python benchmarks/bench_gate.py
+	$(BIN)/python benchmarks/bench_store.py
 
 demo: install
 	$(BIN)/python -m slogate.demo.tour

@@ -13,7 +13,7 @@ from slogate.api import auth, control_plane, datastore, events, meta, resources,
 from slogate.api.context import ServerContext
 from slogate.api.errors import install_error_handlers
 from slogate.api.limits import BodyLimit
-from slogate.api.telemetry import record_request
+from slogate.api.telemetry import RequestMetrics
 
 DEFAULT_ROUTERS: tuple[APIRouter, ...] = (
     auth.router,
@@ -62,7 +62,7 @@ def create_app(context: ServerContext, routers: Sequence[APIRouter] = DEFAULT_RO
     app.include_router(meta.public)
     for router in routers:
         app.include_router(router, dependencies=[Depends(auth.require_token)])
-    app.middleware("http")(record_request)
+    app.add_middleware(RequestMetrics)
     app.add_middleware(
         BodyLimit,
         event_limit=settings.max_event_size_kb * 1024,

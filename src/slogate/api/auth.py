@@ -58,7 +58,7 @@ def _presented(request: Request) -> str | None:
     return credentials.strip() if scheme.lower() == "bearer" and credentials.strip() else None
 
 
-def require_token(request: Request, context: ServerContext = Depends(server_context)) -> None:  # noqa: B008
+async def require_token(request: Request, context: ServerContext = Depends(server_context)) -> None:  # noqa: B008
     """FastAPI dependency: 401 without a valid token, 429 after too many failures from one client."""
     limiter: FailureLimiter = request.app.state.auth_limiter
     client = request.client.host if request.client else "unknown"

@@ -32,7 +32,7 @@ class ServerContext:
     dispatcher: Dispatcher
 
 
-def server_context(request: Request) -> ServerContext:
-    """FastAPI dependency: the context of the app serving ``request``."""
+async def server_context(request: Request) -> ServerContext:
+    """FastAPI dependency: the context of the app serving ``request`` (async: no thread hop)."""
     context: ServerContext = request.app.state.context
     return context

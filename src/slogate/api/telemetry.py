@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
 
-from fastapi import Request, Response
 from prometheus_client import CollectorRegistry, Counter, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class ServerMetrics:
@@ -29,13 +28,28 @@ class ServerMetrics:
         )
 
 
-async def record_request(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    """HTTP middleware: count and time every request by its route template (not its raw path)."""
-    started = time.perf_counter()
-    response = await call_next(request)
-    route = request.scope.get("route")
-    template = getattr(route, "path", "unmatched")
-    metrics: ServerMetrics = request.app.state.metrics
-    metrics.requests.labels(request.method, template, str(response.status_code)).inc()
-    metrics.durations.labels(template).observe(time.perf_counter() - started)
-    return response
+class RequestMetrics:
+    """ASGI middleware: count and time every request by its route template (not its raw path)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = {"code": 500}
+
+        async def remember(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, remember)
+        finally:
+            template = getattr(scope.get("route"), "path", "unmatched")
+            metrics: ServerMetrics = scope["app"].state.metrics
+            metrics.requests.labels(scope["method"], template, str(status["code"])).inc()
+            metrics.durations.labels(template).observe(time.perf_counter() - started)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fnmatch
 import logging
 import uuid
 from collections.abc import Callable, Sequence
@@ -34,6 +35,11 @@ class Subscriber(Protocol):
         ...
 
 
+def _takes(subscriber: Subscriber, event_type: str) -> bool:
+    """Whether ``event_type`` is one of the subscriber's types (``*`` matches any text)."""
+    return any(fnmatch.fnmatchcase(event_type, pattern) for pattern in subscriber.types)
+
+
 class Dispatcher:
     """Runs every subscriber over the log; ``wake()`` after a commit, ``drain()`` in tests."""
 
@@ -55,14 +61,17 @@ class Dispatcher:
         """Add a subscriber (before ``run``)."""
         self._subscribers.append(subscriber)
 
-    def wake(self) -> None:
-        """New events were committed: let every subscriber look (callable from any thread)."""
-        if self._loop is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self._set_signals)
+    def wake(self, types: Sequence[str] | None = None) -> None:
+        """Events were committed: let the subscribers of ``types`` (None: all) look, from any thread."""
+        if self._loop is None or self._loop.is_closed():
+            return
+        names = [s.name for s in self._subscribers if types is None or any(_takes(s, kind) for kind in types)]
+        if names:
+            self._loop.call_soon_threadsafe(self._set_signals, names)
 
-    def _set_signals(self) -> None:
-        for signal in self._signals.values():
-            signal.set()
+    def _set_signals(self, names: Sequence[str]) -> None:
+        for name in names:
+            self._signals[name].set()
 
     async def run(self) -> None:
         """Serve until cancelled."""
@@ -98,7 +107,7 @@ class Dispatcher:
             emitted = await self._handle(subscriber, pending)
             await asyncio.to_thread(self._store.complete, subscriber.name, pending, emitted)
             if emitted:
-                self.wake()
+                self.wake([event.type for event in emitted])
         return len(batch)
 
     async def _handle(self, subscriber: Subscriber, pending: PendingEvent) -> Sequence[KeptnEvent]:

@@ -12,13 +12,13 @@ from .repository import SqlEventStore
 
 
 class NotifyingEventStore(SqlEventStore):
-    """``SqlEventStore`` that calls ``on_commit`` after each successful ``add``."""
+    """``SqlEventStore`` that calls ``on_commit(types)`` after each successful ``add``."""
 
-    def __init__(self, engine: Engine, on_commit: Callable[[], None]) -> None:
+    def __init__(self, engine: Engine, on_commit: Callable[[Sequence[str]], None]) -> None:
         super().__init__(engine)
         self._on_commit = on_commit
 
     def add(self, events: Sequence[KeptnEvent]) -> None:
         """Store ``events`` in one transaction, then notify."""
         super().add(events)
-        self._on_commit()
+        self._on_commit([event.type for event in events])
