@@ -13,19 +13,33 @@ from slogate import bootstrap
 from slogate.api.app import DEFAULT_ROUTERS, create_app
 from slogate.api.context import ServerContext
 from slogate.settings import Settings
+from tests.support.postgres import needs_postgres
 
 TOKEN = "test-token-0123456789abcdefghijklmnopqrstuvw"
 
 
-@pytest.fixture
-def context(tmp_path: Path) -> Iterator[ServerContext]:
-    """A server context with its data (SQLite, token hash, keys) under a temporary directory."""
-    settings = Settings(data_dir=tmp_path / "data", database_url="", api_token=TOKEN)  # type: ignore[arg-type]
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgresql", id="postgresql", marks=needs_postgres),
+    ]
+)
+def context(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ServerContext]:
+    """A server context with its data (token hash, keys, SQLite) under a temporary directory, on
+    SQLite or on a new database of the session's throwaway PostgreSQL."""
+    database_url, server, name = "", None, ""
+    if request.param == "postgresql":
+        server = request.getfixturevalue("postgres_server")
+        name = server.create_database("template0")
+        database_url = server.url(name)
+    settings = Settings(data_dir=tmp_path / "data", database_url=database_url, api_token=TOKEN)  # type: ignore[arg-type]
     built = bootstrap.server_context(settings)
     try:
         yield built
     finally:
         built.engine.dispose()
+        if server is not None:
+            server.drop_database(name)
 
 
 @pytest.fixture
