@@ -78,7 +78,9 @@ def server_context(settings: Settings) -> ServerContext:
         store=store,
         tokens=ApiTokens(settings.data_dir, settings.api_token.get_secret_value()),
         metrics=metrics,
-        catalog=CatalogService(catalog_store, store, load_document),
+        catalog=CatalogService(
+            catalog_store, store, load_document, on_project_deleted=resources.purge_project
+        ),
         resources=resources,
         secrets=secrets,
         dispatcher=dispatcher,

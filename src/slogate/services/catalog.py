@@ -126,7 +126,9 @@ class CatalogService:
         *,
         now: Callable[[], datetime] = _utc_now,
         new_id: Callable[[], str] = _new_id,
+        on_project_deleted: Callable[[str], None] = lambda name: None,
     ) -> None:
+        self._on_project_deleted = on_project_deleted
         self._catalog = catalog
         self._events = events
         self._load_document = load_document
@@ -188,6 +190,7 @@ class CatalogService:
         stages = self._catalog.stage_names(name)
         if stages is None or not self._catalog.delete_project(name):
             raise NotFoundError(PROJECT_NOT_FOUND.format(name))
+        self._on_project_deleted(name)  # e.g. its resources, so that a new project starts empty
         self._emit((event_types.PROJECT_DELETE_FINISHED, _done(project=name)))
         return f"Project {name} was deleted with its stages ({', '.join(stages)}) and their services."
 

@@ -92,6 +92,10 @@ class ResourceService:
         self._scopes = scopes
         self._max_size = max_size_bytes
 
+    def purge_project(self, project: str) -> None:
+        """Forget every file and revision of a deleted project, so that a new one starts empty."""
+        self._store.purge_project(project)
+
     def write(self, level: ResourceLevel, resources: Sequence[tuple[str, str]], message: str = ADDED) -> str:
         """Store ``(uri, base64 content)`` pairs as one revision (the last of a repeated URI wins); its id.
 
