@@ -30,10 +30,10 @@ from slogate.domain.ingestion import (
     format_rfc3339,
     go_json,
     go_uuid_parses,
-    json_kind,
     keptn_context,
     to_cloudevent,
 )
+from slogate.domain.keptn_json import json_kind
 
 NOW = datetime(2024, 5, 1, 12, 0, 30, 250000, tzinfo=UTC)
 NEW_ID = "0b7f3c1e-1111-4aaa-8bbb-000000000001"

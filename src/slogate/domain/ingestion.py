@@ -27,6 +27,7 @@ from slogate.domain.event_types import (
     parse_event_type,
 )
 from slogate.domain.events import KeptnEvent
+from slogate.domain.keptn_json import json_kind
 
 DEFAULT_SOURCE = "https://github.com/keptn/keptn/api"
 SPEC_VERSION = "1.0"
@@ -245,21 +246,6 @@ def check_depth(value: Any) -> None:
         if children and depth > MAX_DEPTH:
             raise RejectedEventError(f"the event nests objects and arrays deeper than {MAX_DEPTH} levels")
         pending.extend((child, depth + 1) for child in children)
-
-
-def json_kind(value: Any) -> str:
-    """The JSON name of ``value``'s type, for messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    return "an object"
 
 
 def _scoped_data(data: Any) -> dict[str, str]:

@@ -36,7 +36,7 @@ def _object(node: object, path: str) -> Mapping[str, Any]:
     if node is None:
         return {}
     if not isinstance(node, dict):
-        raise PayloadError(path, f"must be an object, found {_json_kind(node)}")
+        raise PayloadError(path, f"must be an object, found {json_kind(node)}")
     return node
 
 
@@ -45,7 +45,7 @@ def _string(node: Mapping[str, Any], key: str, path: str, default: str = "") -> 
     if value is None:
         return default
     if not isinstance(value, str):
-        raise PayloadError(child(path, key), f"must be a string, found {_json_kind(value)}")
+        raise PayloadError(child(path, key), f"must be a string, found {json_kind(value)}")
     return value or default
 
 
@@ -54,7 +54,7 @@ def _number(node: Mapping[str, Any], key: str, path: str) -> float:
     if value is None:
         return 0.0
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise PayloadError(child(path, key), f"must be a number, found {_json_kind(value)}")
+        raise PayloadError(child(path, key), f"must be a number, found {json_kind(value)}")
     return float(value)
 
 
@@ -63,7 +63,7 @@ def _boolean(node: Mapping[str, Any], key: str, path: str) -> bool:
     if value is None:
         return False
     if not isinstance(value, bool):
-        raise PayloadError(child(path, key), f"must be true or false, found {_json_kind(value)}")
+        raise PayloadError(child(path, key), f"must be true or false, found {json_kind(value)}")
     return value
 
 
@@ -72,7 +72,7 @@ def _list(node: Mapping[str, Any], key: str, path: str) -> list[Any]:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise PayloadError(child(path, key), f"must be an array, found {_json_kind(value)}")
+        raise PayloadError(child(path, key), f"must be an array, found {json_kind(value)}")
     return value
 
 
@@ -81,7 +81,10 @@ def _labels(node: Mapping[str, Any], path: str) -> Labels:
     return tuple((key, _string(labels, key, child(path, "labels"))) for key in labels)
 
 
-def _json_kind(value: object) -> str:
+def json_kind(value: object) -> str:
+    """The JSON name of ``value``'s type, for messages (``a string``, ``an array`` …)."""
+    if value is None:
+        return "null"
     if isinstance(value, bool):
         return "a boolean"
     if isinstance(value, int | float):
@@ -90,7 +93,7 @@ def _json_kind(value: object) -> str:
         return "a string"
     if isinstance(value, list):
         return "an array"
-    return "an object" if isinstance(value, dict) else "null"
+    return "an object"
 
 
 def decode_sli_value(node: object, path: str) -> SLIValue:
@@ -130,7 +133,7 @@ def decode_sli_results(node: object) -> SLIResults:
 def decode_history(node: object) -> tuple[StoredEvaluation, ...]:
     """A JSON array, newest first, of ``{id, type, time, invalidated, data}`` entries."""
     if not isinstance(node, list):
-        raise PayloadError("", f"must be an array of stored evaluations, found {_json_kind(node)}")
+        raise PayloadError("", f"must be an array of stored evaluations, found {json_kind(node)}")
     return tuple(_decode_stored(entry, f"[{index}]") for index, entry in enumerate(node))
 
 
