@@ -26,19 +26,17 @@ DEFAULT_ROUTERS: tuple[APIRouter, ...] = (
 )
 
 
-def _lifespan(context: ServerContext):  # type: ignore[no-untyped-def]
-    @contextlib.asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        """Run the in-process services (lighthouse, the SLI service) while the server runs."""
-        task = asyncio.create_task(context.dispatcher.run())
-        try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    return lifespan
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Run the in-process services (lighthouse, the SLI service) while the server runs."""
+    context: ServerContext = app.state.context
+    task = asyncio.create_task(context.dispatcher.run())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 def create_app(context: ServerContext, routers: Sequence[APIRouter] = DEFAULT_ROUTERS) -> FastAPI:
@@ -51,7 +49,7 @@ def create_app(context: ServerContext, routers: Sequence[APIRouter] = DEFAULT_RO
         docs_url="/api/docs",
         redoc_url=None,
         openapi_url="/api/openapi.json",
-        lifespan=_lifespan(context),
+        lifespan=_lifespan,
     )
     app.state.context = context
     app.state.metrics = context.metrics
