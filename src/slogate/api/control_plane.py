@@ -18,8 +18,8 @@ from slogate.services.catalog import (
     CatalogService,
     EvaluationRequest,
     GitCredentials,
-    next_page_key,
 )
+from slogate.services.paging import next_page_key
 
 BASE = "/api/controlPlane/v1"
 DEFAULT_PAGE_SIZE = 20

@@ -420,9 +420,3 @@ def _check_evaluation_request(request: EvaluationRequest) -> None:
         problem = END_WITHOUT_START
     if problem is not None:
         raise InputError(INVALID_REQUEST.format(problem))
-
-
-def next_page_key(offset: int, page_size: int, total: int) -> str:
-    """Keptn's ``nextPageKey``: the next offset as text, ``"0"`` on the last page."""
-    following = offset + page_size
-    return str(following) if following < total else "0"

@@ -11,13 +11,13 @@ import asyncio
 import contextlib
 import fnmatch
 import logging
-import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Protocol
 
 from slogate.domain.events import KeptnEvent
 from slogate.ports import DispatchStore, PendingEvent
+from slogate.services.emit import answer
 
 LOG_ERROR = "sh.keptn.log.error"
 BATCH = 50
@@ -127,12 +127,4 @@ class Dispatcher:
             "integrationid": subscriber.name,
             "task": event.type,
         }
-        return KeptnEvent(
-            id=str(uuid.uuid4()),
-            type=LOG_ERROR,
-            source=subscriber.name,
-            time=self._now(),
-            shkeptncontext=event.shkeptncontext,
-            data=data,
-            triggeredid=event.id,
-        )
+        return answer(event, LOG_ERROR, subscriber.name, data, self._now(), event.id)

@@ -8,7 +8,6 @@ it dispatches ``sh.keptn.event.evaluation.triggered`` for a sequence trigger and
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -17,6 +16,7 @@ from slogate.domain.evaluation_flow import scope
 from slogate.domain.event_types import parse_event_type, sequence_type
 from slogate.domain.events import EVALUATION_FINISHED, EVALUATION_TRIGGERED, KeptnEvent
 from slogate.ports import EventStore
+from slogate.services.emit import answer
 
 CONTROLLER = "shipyard-controller"
 SEQUENCE_TRIGGERED = "sh.keptn.event.*.evaluation.triggered"
@@ -59,13 +59,4 @@ class EvaluationSequence:
         return [self._emit(event, finished, data, triggers[0].id)]
 
     def _emit(self, to: KeptnEvent, type_: str, data: Mapping[str, Any], triggeredid: str) -> KeptnEvent:
-        return KeptnEvent(
-            id=str(uuid.uuid4()),
-            type=type_,
-            source=CONTROLLER,
-            time=self._now(),
-            shkeptncontext=to.shkeptncontext,
-            data=dict(data),
-            triggeredid=triggeredid,
-            gitcommitid=to.gitcommitid,
-        )
+        return answer(to, type_, CONTROLLER, data, self._now(), triggeredid)

@@ -34,6 +34,11 @@ class LoadedSLO:
         """The parsed SLO, if any."""
         return self.file.slo if self.file is not None else None
 
+    @property
+    def problem_text(self) -> str:
+        """Every problem on one line, for an error message."""
+        return "; ".join(str(problem) for problem in self.problems)
+
 
 @dataclass(frozen=True, slots=True)
 class GateReport:

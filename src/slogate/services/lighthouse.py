@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -22,6 +21,7 @@ from slogate.domain.lighthouse import evaluate_gate
 from slogate.domain.window import WindowError
 from slogate.errors import SlogateError
 from slogate.ports import DocumentLoader, EventStore, ResourceReader, SecretReader
+from slogate.services.emit import answer
 from slogate.services.gate import load_slo
 from slogate.services.monitoring import prometheus_options
 from slogate.services.quality_gate import load_history
@@ -65,16 +65,7 @@ class Lighthouse:
         return self._sli_finished(event)
 
     def _answer(self, to: KeptnEvent, type_: str, data: Mapping[str, Any], triggeredid: str) -> KeptnEvent:
-        return KeptnEvent(
-            id=str(uuid.uuid4()),
-            type=type_,
-            source=LIGHTHOUSE,
-            time=self._now(),
-            shkeptncontext=to.shkeptncontext,
-            data=dict(data),
-            triggeredid=triggeredid,
-            gitcommitid=to.gitcommitid,
-        )
+        return answer(to, type_, LIGHTHOUSE, data, self._now(), triggeredid)
 
     def _triggered(self, event: KeptnEvent) -> list[KeptnEvent]:
         data = event.data

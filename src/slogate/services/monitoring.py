@@ -13,21 +13,19 @@ def prometheus_options(project: str, secrets: SecretReader, settings: Settings) 
     values = secrets.secret(f"prometheus-credentials-{project}", PROMETHEUS_SCOPE) or {}
     url = values.get("PROMETHEUS_URL", "").replace(" ", "")
     if url:
-        return ProviderOptions(
-            url=url,
-            username=values.get("PROMETHEUS_USER", ""),
-            password=values.get("PROMETHEUS_PASSWORD", ""),
-            bearer_token=values.get("PROMETHEUS_TOKEN", ""),
-            timeout_seconds=settings.query_timeout,
-            concurrency=settings.query_concurrency,
-        )
-    if not settings.prometheus_url:
+        username, password = values.get("PROMETHEUS_USER", ""), values.get("PROMETHEUS_PASSWORD", "")
+        token = values.get("PROMETHEUS_TOKEN", "")
+    elif settings.prometheus_url:
+        url, username = settings.prometheus_url, settings.prometheus_user
+        password = settings.prometheus_password.get_secret_value()
+        token = settings.prometheus_token.get_secret_value()
+    else:
         return None
     return ProviderOptions(
-        url=settings.prometheus_url,
-        username=settings.prometheus_user,
-        password=settings.prometheus_password.get_secret_value(),
-        bearer_token=settings.prometheus_token.get_secret_value(),
+        url=url,
+        username=username,
+        password=password,
+        bearer_token=token,
         timeout_seconds=settings.query_timeout,
         concurrency=settings.query_concurrency,
     )

@@ -74,8 +74,7 @@ def _usable_slo(loaded: LoadedSLO) -> SLO:
     if loaded.file is None:
         raise InputError(f"{loaded.source}: the SLO file is empty; there is nothing to evaluate")
     if loaded.slo is None:
-        problems = "; ".join(str(problem) for problem in loaded.problems)
-        raise InputError(f"{loaded.source}: {problems}")
+        raise InputError(f"{loaded.source}: {loaded.problem_text}")
     return loaded.slo
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from slogate.errors import InputError, NotFoundError
 from slogate.ports import ResourceLevel, ResourceStore, ScopeChecker
+from slogate.services.paging import next_page_key
 
 DEFAULT_PAGE_SIZE = 20
 ADDED = "Added resources"  # Keptn's commit messages
@@ -72,12 +73,6 @@ def page_offset(next_page_key: str) -> int:
             f"invalid nextPageKey '{next_page_key}': it must be a number given by a previous page"
         )
     return int(next_page_key)
-
-
-def next_page_key(offset: int, page_size: int, total: int) -> str:
-    """Keptn's key of the page after ``offset``: the next offset, or "0" when this page is the last."""
-    following = offset + page_size
-    return str(following) if following < total else "0"
 
 
 class ResourceService:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -13,6 +12,7 @@ from slogate.domain.sli import SLIRequest, sli_outcome
 from slogate.domain.window import WindowError, parse_time
 from slogate.errors import ConfigError, SlogateError
 from slogate.ports import DocumentLoader, ProviderOptions, ResourceReader, SecretReader, SLIProvider
+from slogate.services.emit import answer
 from slogate.services.gate import load_indicators
 from slogate.services.monitoring import prometheus_options
 from slogate.settings import Settings
@@ -101,13 +101,4 @@ class SLIService:
         return merged
 
     def _answer(self, to: KeptnEvent, type_: str, data: Mapping[str, Any]) -> KeptnEvent:
-        return KeptnEvent(
-            id=str(uuid.uuid4()),
-            type=type_,
-            source=SOURCE,
-            time=self._now(),
-            shkeptncontext=to.shkeptncontext,
-            data=dict(data),
-            triggeredid=to.id,
-            gitcommitid=to.gitcommitid,
-        )
+        return answer(to, type_, SOURCE, data, self._now(), to.id)
