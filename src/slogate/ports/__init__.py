@@ -1,0 +1,67 @@
+"""The small interfaces (ports) that services depend on and adapters implement, by concern."""
+
+from slogate.ports.catalog import (
+    CatalogStore,
+    EventContextInfo,
+    EventPage,
+    ProjectPage,
+    ProjectRecord,
+    ServicePage,
+    ServiceRecord,
+    StageRecord,
+)
+from slogate.ports.events import (
+    DispatchStore,
+    EventCriteria,
+    EventQueries,
+    EventStore,
+    FieldMatch,
+    PendingEvent,
+)
+from slogate.ports.resources import (
+    ResourceLevel,
+    ResourcePage,
+    ResourceReader,
+    ResourceStore,
+    ScopeChecker,
+    SecretReader,
+)
+from slogate.ports.secrets import (
+    SecretInfo,
+    SecretStore,
+)
+from slogate.ports.sli import (
+    DocumentLoader,
+    ProviderOptions,
+    SLIProvider,
+    SLIProviderFactory,
+)
+
+__all__ = [
+    "CatalogStore",
+    "DispatchStore",
+    "DocumentLoader",
+    "EventContextInfo",
+    "EventCriteria",
+    "EventPage",
+    "EventQueries",
+    "EventStore",
+    "FieldMatch",
+    "PendingEvent",
+    "ProjectPage",
+    "ProjectRecord",
+    "ProviderOptions",
+    "ResourceLevel",
+    "ResourcePage",
+    "ResourceReader",
+    "ResourceStore",
+    "SLIProvider",
+    "SLIProviderFactory",
+    "ScopeChecker",
+    "SecretInfo",
+    "SecretReader",
+    "SecretStore",
+    "ServicePage",
+    "ServiceRecord",
+    "StageRecord",
+]
