@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import cast
 
@@ -14,20 +14,26 @@ from slogate.adapters.secret_box import SecretBox
 from slogate.adapters.store.catalog_repository import SqlCatalogStore
 from slogate.adapters.store.database import open_database, upgrade
 from slogate.adapters.store.dispatch_repository import SqlDispatchStore
+from slogate.adapters.store.integration_repository import SqlIntegrationStore
 from slogate.adapters.store.notifying import NotifyingEventStore
 from slogate.adapters.store.repository import SqlEventStore
 from slogate.adapters.store.resource_repository import SqlResourceStore
 from slogate.adapters.store.secret_repository import SqlSecretStore
+from slogate.adapters.store.sequence_repository import SqlSequenceStore
 from slogate.adapters.yamlfile import load_document
 from slogate.api.context import ServerContext
 from slogate.api.telemetry import ServerMetrics
+from slogate.domain.sequence import Scope
 from slogate.ports import EventStore, ProviderOptions, SLIProvider, SLIProviderFactory
+from slogate.services.approval import ApprovalService
 from slogate.services.catalog import CatalogService
-from slogate.services.dispatch import Dispatcher, Subscriber
-from slogate.services.evaluation_sequence import EvaluationSequence
+from slogate.services.dispatch import Dispatcher, Listener, Subscriber
+from slogate.services.integrations import IntegrationService
 from slogate.services.lighthouse import Lighthouse
 from slogate.services.resources import ResourceService
 from slogate.services.secrets import SecretService
+from slogate.services.sequence_queries import SequenceQueries
+from slogate.services.sequences import SequenceService
 from slogate.services.sli_service import SLIService
 from slogate.settings import Settings
 
@@ -50,41 +56,86 @@ def sli_provider(name: str, options: ProviderOptions) -> SLIProvider:
     return factory(options)
 
 
-def server_context(settings: Settings) -> ServerContext:
-    """Everything the API server needs, wired: stores, services, the dispatcher with lighthouse."""
+def server_context(settings: Settings, provider_factory: SLIProviderFactory | None = None) -> ServerContext:
+    """Everything the API server needs, wired: stores, services, the dispatcher with the sequence
+    engine, the approval service, lighthouse and the SLI service (``provider_factory``: the SLI
+    provider to use instead of the configured Prometheus one, for tests)."""
     engine = open_database(settings.database())
     upgrade(engine)
     metrics = ServerMetrics()
+    sequence_store = SqlSequenceStore(engine)
     dispatch_store = SqlDispatchStore(engine)
     dispatcher = Dispatcher(dispatch_store, [], _utc_now)
     store = NotifyingEventStore(engine, dispatcher.wake)
     catalog_store = SqlCatalogStore(engine)
-    resources = ResourceService(SqlResourceStore(engine), catalog_store, settings.max_resource_size_kb * 1024)
+    resources = ResourceService(
+        SqlResourceStore(engine),
+        catalog_store,
+        settings.max_resource_size_kb * 1024,
+        # a user's write of shipyard.yaml goes to the catalog first; bound late: it is built below
+        on_shipyard_written=lambda project, text: catalog.replace_shipyard(project, text),
+    )
+    catalog = CatalogService(
+        catalog_store,
+        store,
+        load_document,
+        on_project_deleted=lambda project: _forget_project(project, resources, sequence_store),
+        on_project_created=resources.init_project,
+        on_shipyard_updated=resources.store_shipyard,
+    )
     secrets = SecretService(SqlSecretStore(engine, SecretBox.in_data_dir(settings.data_dir)))
+    integrations = IntegrationService(SqlIntegrationStore(engine), settings.integration_ttl, _utc_now)
     subscribers: list[Subscriber] = [
-        EvaluationSequence(store, _utc_now),
+        ApprovalService(_utc_now),
         Lighthouse(
             store, resources, secrets, settings, load_document, _utc_now,
             on_finished=lambda result: metrics.evaluations.labels(result).inc(),
         ),
-        SLIService(resources, secrets, settings, _provider_factory, load_document, _utc_now),
+        SLIService(
+            resources, secrets, settings, provider_factory or _provider_factory, load_document, _utc_now
+        ),
     ]  # fmt: skip
-    for subscriber in subscribers:
-        dispatch_store.start_at_end(subscriber.name)
-        dispatcher.subscribe(subscriber)
+
+    def has_executor(task_type: str, scope: Scope) -> bool:
+        """A built-in service or a live registered integration takes ``task_type`` in ``scope``."""
+        return dispatcher.handles(task_type) or integrations.subscribed(
+            task_type, scope.project, scope.stage, scope.service
+        )
+
+    sequences = SequenceService(
+        sequence_store,
+        catalog.shipyard,
+        resources.stage_revision,
+        has_executor,
+        now=_utc_now,
+        task_timeout=timedelta(seconds=settings.task_timeout),
+        wake=dispatcher.wake,
+        on_event=lambda event, image: catalog.note_event(event, image or None),
+    )
+    listeners: list[Listener] = [sequences, *subscribers]
+    for listener in listeners:
+        dispatch_store.start_at_end(listener.name)
+        dispatcher.subscribe(listener)
     return ServerContext(
         settings=settings,
         engine=engine,
         store=store,
         tokens=ApiTokens(settings.data_dir, settings.api_token.get_secret_value()),
         metrics=metrics,
-        catalog=CatalogService(
-            catalog_store, store, load_document, on_project_deleted=resources.purge_project
-        ),
+        catalog=catalog,
         resources=resources,
         secrets=secrets,
         dispatcher=dispatcher,
+        integrations=integrations,
+        sequences=sequences,
+        sequence_queries=SequenceQueries(sequence_store, store, catalog_store),
     )
+
+
+def _forget_project(project: str, resources: ResourceService, sequences: SqlSequenceStore) -> None:
+    """A deleted project leaves no resources and no sequences behind (a new one starts empty)."""
+    resources.purge_project(project)
+    sequences.delete_project(project)
 
 
 def _utc_now() -> datetime:

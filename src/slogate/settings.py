@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     max_resource_size_kb: int = Field(default=10240, ge=1)
     auth_failures_per_second: float = Field(default=1.0, gt=0)
     auth_failure_burst: int = Field(default=2, ge=1)
+    integration_ttl: float = Field(default=60.0, gt=0)
+    task_timeout: float = Field(default=600.0, gt=0)
 
     def database(self, db_path: Path | None = None) -> str:
         """The database URL: ``--db PATH`` first, then ``SLOGATE_DATABASE_URL``, then the data dir."""

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Sequence
 from fastapi import APIRouter, Depends, FastAPI
 
 from slogate import __version__
-from slogate.api import auth, control_plane, datastore, events, meta, resources, secrets
+from slogate.api import auth, control_plane, datastore, events, meta, resources, secrets, sequences, uniform
 from slogate.api.context import ServerContext
 from slogate.api.errors import install_error_handlers
 from slogate.api.limits import BodyLimit
@@ -23,20 +23,24 @@ DEFAULT_ROUTERS: tuple[APIRouter, ...] = (
     control_plane.router,
     resources.router,
     secrets.router,
+    uniform.router,
+    sequences.router,
 )
 
 
 @contextlib.asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Run the in-process services (lighthouse, the SLI service) while the server runs."""
+    """Run the in-process services (the sequence engine and its timer, lighthouse, …) while serving."""
     context: ServerContext = app.state.context
-    task = asyncio.create_task(context.dispatcher.run())
+    tasks = [asyncio.create_task(context.dispatcher.run()), asyncio.create_task(context.sequences.run())]
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 def create_app(context: ServerContext, routers: Sequence[APIRouter] = DEFAULT_ROUTERS) -> FastAPI:

@@ -12,8 +12,11 @@ from slogate.api.telemetry import ServerMetrics
 from slogate.ports import EventStore
 from slogate.services.catalog import CatalogService
 from slogate.services.dispatch import Dispatcher
+from slogate.services.integrations import IntegrationService
 from slogate.services.resources import ResourceService
 from slogate.services.secrets import SecretService
+from slogate.services.sequence_queries import SequenceQueries
+from slogate.services.sequences import SequenceService
 from slogate.settings import Settings
 
 
@@ -30,6 +33,9 @@ class ServerContext:
     resources: ResourceService
     secrets: SecretService
     dispatcher: Dispatcher
+    integrations: IntegrationService
+    sequences: SequenceService
+    sequence_queries: SequenceQueries
 
 
 async def server_context(request: Request) -> ServerContext:

@@ -128,7 +128,8 @@ def offset_of(next_page_key: str | None) -> int:
     return int(next_page_key)
 
 
-def _paged(key: str, items: list[dict[str, Any]], offset: int, page_size: int, total: int) -> dict[str, Any]:
+def paged(key: str, items: list[dict[str, Any]], offset: int, page_size: int, total: int) -> dict[str, Any]:
+    """Keptn's paged list: the items under ``key``, ``nextPageKey`` ("0" on the last page), counts."""
     return {
         key: items,
         "nextPageKey": next_page_key(offset, page_size, total),
@@ -197,7 +198,7 @@ def list_projects(
     """Projects sorted by name, paged; ``disableUpstreamSync`` is accepted and has no effect."""
     offset = offset_of(next_page)
     page = catalog.projects(limit=page_size, offset=offset)
-    return _paged("projects", [project_json(p) for p in page.projects], offset, page_size, page.total)
+    return paged("projects", [project_json(p) for p in page.projects], offset, page_size, page.total)
 
 
 @router.get("/project/{project}", summary="Get a project")
@@ -239,7 +240,7 @@ def list_stages(
     """The stages sorted by name (as Keptn sorts them), paged."""
     offset = offset_of(next_page)
     stages, total = catalog.stages(project, limit=page_size, offset=offset)
-    return _paged("stages", [stage_json(stage) for stage in stages], offset, page_size, total)
+    return paged("stages", [stage_json(stage) for stage in stages], offset, page_size, total)
 
 
 @router.get("/project/{project}/stage/{stage}", summary="Get a stage")
@@ -259,7 +260,7 @@ def list_services(
     """The services of the stage sorted by name, paged."""
     offset = offset_of(next_page)
     page = catalog.services(project, stage, limit=page_size, offset=offset)
-    return _paged("services", [service_json(s) for s in page.services], offset, page_size, page.total)
+    return paged("services", [service_json(s) for s in page.services], offset, page_size, page.total)
 
 
 @router.get("/project/{project}/stage/{stage}/service/{service}", summary="Get a service")
@@ -323,4 +324,4 @@ def open_triggered_events(
         offset=offset,
     )
     events = [to_cloudevent(event) for event in page.events]
-    return _paged("events", events, offset, page_size, page.total)
+    return paged("events", events, offset, page_size, page.total)

@@ -18,6 +18,11 @@ from slogate.ports.events import (
     FieldMatch,
     PendingEvent,
 )
+from slogate.ports.integrations import (
+    IntegrationMetadata,
+    IntegrationRecord,
+    IntegrationStore,
+)
 from slogate.ports.resources import (
     ResourceLevel,
     ResourcePage,
@@ -29,6 +34,10 @@ from slogate.ports.resources import (
 from slogate.ports.secrets import (
     SecretInfo,
     SecretStore,
+)
+from slogate.ports.sequences import (
+    SequenceStore,
+    SequenceWrite,
 )
 from slogate.ports.sli import (
     DocumentLoader,
@@ -47,6 +56,9 @@ __all__ = [
     "EventQueries",
     "EventStore",
     "FieldMatch",
+    "IntegrationMetadata",
+    "IntegrationRecord",
+    "IntegrationStore",
     "PendingEvent",
     "ProjectPage",
     "ProjectRecord",
@@ -61,6 +73,8 @@ __all__ = [
     "SecretInfo",
     "SecretReader",
     "SecretStore",
+    "SequenceStore",
+    "SequenceWrite",
     "ServicePage",
     "ServiceRecord",
     "StageRecord",

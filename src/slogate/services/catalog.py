@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -56,6 +56,7 @@ from slogate.ports import (
 )
 
 CONTROLLER = "shipyard-controller"
+SHIPYARD_CACHE = 256  # parsed shipyards kept, by text
 INVALID_PAYLOAD = "Could not validate payload: {}"
 INVALID_REQUEST = "Invalid request format: {}"
 PROJECT_NOT_FOUND = "Project not found: {}"  # GET /project/{p}
@@ -107,6 +108,10 @@ def _new_id() -> str:
     return str(uuid.uuid4())
 
 
+def _no_files(project: str, shipyard: str, stages: Sequence[str] = ()) -> None:
+    """The default file hooks: no resource store keeps the project's files."""
+
+
 class CatalogService:
     """The catalog use cases over a ``CatalogStore`` (state) and an ``EventStore`` (emitted events).
 
@@ -127,13 +132,18 @@ class CatalogService:
         now: Callable[[], datetime] = _utc_now,
         new_id: Callable[[], str] = _new_id,
         on_project_deleted: Callable[[str], None] = lambda name: None,
+        on_project_created: Callable[[str, str, Sequence[str]], None] = _no_files,
+        on_shipyard_updated: Callable[[str, str], None] = _no_files,
     ) -> None:
         self._on_project_deleted = on_project_deleted
+        self._on_project_created = on_project_created  # (name, shipyard text, stages): its first files
+        self._on_shipyard_updated = on_shipyard_updated  # (name, shipyard text): its new shipyard.yaml
         self._catalog = catalog
         self._events = events
         self._load_document = load_document
         self._now = now
         self._new_id = new_id
+        self._parsed: dict[str, Shipyard] = {}
 
     # --- projects ---------------------------------------------------------------------------------
 
@@ -152,6 +162,7 @@ class CatalogService:
             self._catalog.create_project(ProjectRecord(name, text, parsed.api_version, self._now(), stages))
         except ConflictError:
             raise ConflictError(PROJECT_EXISTS.format(name)) from None
+        self._create_files(name, text, parsed.stage_names)
         created = {"projectName": name, "gitRemoteURL": git.remote_url if git else "", "shipyard": shipyard}
         self._emit(
             (event_types.PROJECT_CREATE_STARTED, {"project": name}),
@@ -175,10 +186,12 @@ class CatalogService:
             self._require_project(name, PROJECT_MISSING)
             return
         self._store_shipyard(name, *new)
+        self._on_shipyard_updated(name, new[0])
 
     def replace_shipyard(self, project: str, text: str) -> None:
-        """Replace a project's ``shipyard.yaml`` with YAML text (a write of the file itself), under the
-        rules of ``PUT /project``: a valid shipyard with the same stages."""
+        """Adopt YAML text written as the project's ``shipyard.yaml`` resource, under the rules of
+        ``PUT /project``: a valid shipyard with the same stages. The caller (the resource service)
+        stores the file itself, so ``on_shipyard_updated`` is not called."""
         try:
             parsed = self._parse_shipyard(text)
         except ShipyardError as error:
@@ -342,6 +355,19 @@ class CatalogService:
 
     # --- helpers ----------------------------------------------------------------------------------
 
+    def shipyard(self, project: str) -> Shipyard | None:
+        """The project's parsed shipyard (what the sequence engine follows), None for an unknown project."""
+        record = self._catalog.project(project)
+        if record is None:
+            return None
+        parsed = self._parsed.get(record.shipyard)
+        if parsed is None:
+            if len(self._parsed) >= SHIPYARD_CACHE:
+                self._parsed.clear()
+            parsed = self._parse_shipyard(record.shipyard)  # stored only after it validated
+            self._parsed[record.shipyard] = parsed
+        return parsed
+
     def _read_shipyard(self, encoded: str) -> tuple[str, Shipyard]:
         text = decode_shipyard(encoded)
         return text, self._parse_shipyard(text)
@@ -364,6 +390,16 @@ class CatalogService:
         parents = {stage: shipyard.parent_stages(stage) for stage in shipyard.stage_names}
         if not self._catalog.update_shipyard(project, text, shipyard.api_version, parents):
             raise NotFoundError(PROJECT_MISSING)  # deleted meanwhile
+
+    def _create_files(self, name: str, text: str, stages: Sequence[str]) -> None:
+        """The new project's files (shipyard.yaml, a first revision per stage); on failure the project
+        is deleted again, as Keptn's controller rolls back a project it could not set up."""
+        try:
+            self._on_project_created(name, text, stages)
+        except Exception:
+            self._catalog.delete_project(name)
+            self._on_project_deleted(name)
+            raise
 
     def _require_project(self, project: str, message: str) -> None:
         if not self._catalog.project_exists(project):

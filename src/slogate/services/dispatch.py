@@ -13,7 +13,7 @@ import fnmatch
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from slogate.domain.events import KeptnEvent
 from slogate.ports import DispatchStore, PendingEvent
@@ -24,6 +24,7 @@ BATCH = 50
 logger = logging.getLogger(__name__)
 
 
+@runtime_checkable
 class Subscriber(Protocol):
     """An in-process service: which event types it takes, and what it emits for one."""
 
@@ -35,7 +36,21 @@ class Subscriber(Protocol):
         ...
 
 
-def _takes(subscriber: Subscriber, event_type: str) -> bool:
+class Consumer(Protocol):
+    """An in-process service that commits its own work, cursor included (the sequence engine)."""
+
+    name: str
+    types: tuple[str, ...]
+
+    async def consume(self, batch: Sequence[PendingEvent]) -> Sequence[str]:
+        """Handle and commit ``batch``, moving this consumer's cursor; the types of what it stored."""
+        ...
+
+
+Listener = Subscriber | Consumer
+
+
+def _takes(subscriber: Listener, event_type: str) -> bool:
     """Whether ``event_type`` is one of the subscriber's types (``*`` matches any text)."""
     return any(fnmatch.fnmatchcase(event_type, pattern) for pattern in subscriber.types)
 
@@ -46,7 +61,7 @@ class Dispatcher:
     def __init__(
         self,
         store: DispatchStore,
-        subscribers: Sequence[Subscriber],
+        subscribers: Sequence[Listener],
         now: Callable[[], datetime],
         poll_seconds: float = 2.0,
     ) -> None:
@@ -57,9 +72,13 @@ class Dispatcher:
         self._signals: dict[str, asyncio.Event] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
 
-    def subscribe(self, subscriber: Subscriber) -> None:
+    def subscribe(self, subscriber: Listener) -> None:
         """Add a subscriber (before ``run``)."""
         self._subscribers.append(subscriber)
+
+    def handles(self, event_type: str) -> bool:
+        """Whether an in-process subscriber (not a consumer like the sequence engine) takes ``event_type``."""
+        return any(isinstance(s, Subscriber) and _takes(s, event_type) for s in self._subscribers)
 
     def wake(self, types: Sequence[str] | None = None) -> None:
         """Events were committed: let the subscribers of ``types`` (None: all) look, from any thread."""
@@ -92,7 +111,7 @@ class Dispatcher:
             total += handled
         return total
 
-    async def _serve(self, subscriber: Subscriber) -> None:
+    async def _serve(self, subscriber: Listener) -> None:
         signal = self._signals[subscriber.name]
         while True:
             signal.clear()
@@ -101,8 +120,13 @@ class Dispatcher:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(signal.wait(), self._poll)
 
-    async def _deliver_batch(self, subscriber: Subscriber) -> int:
+    async def _deliver_batch(self, subscriber: Listener) -> int:
         batch = await asyncio.to_thread(self._store.pending, subscriber.name, subscriber.types, BATCH)
+        if not isinstance(subscriber, Subscriber):
+            emitted_types = await subscriber.consume(batch) if batch else ()
+            if emitted_types:
+                self.wake(emitted_types)
+            return len(batch)
         for pending in batch:
             emitted = await self._handle(subscriber, pending)
             await asyncio.to_thread(self._store.complete, subscriber.name, pending, emitted)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import binascii
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
+from slogate.domain.shipyard import SHIPYARD_URI
 from slogate.errors import InputError, NotFoundError
 from slogate.ports import ResourceLevel, ResourceStore, ScopeChecker
 from slogate.services.paging import next_page_key
@@ -14,6 +16,13 @@ DEFAULT_PAGE_SIZE = 20
 ADDED = "Added resources"  # Keptn's commit messages
 UPDATED = "Updated resource"
 DELETED = "Deleted resources"
+INITIALIZED = "initialized project"
+ADDED_STAGE = "Added stage: {}"
+METADATA_URI = "metadata.yaml"
+SHIPYARD_KEPT = (
+    "shipyard.yaml of project '{}' cannot be deleted: a project needs its shipyard "
+    "(update it, or delete the project)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +73,33 @@ def decode_content(uri: str, content: str) -> bytes:
         raise InputError(f"resource content is not base64 encoded: {uri}") from None
 
 
+def project_metadata(project: str, created: datetime) -> bytes:
+    """The project's ``metadata.yaml``, as Keptn's resource-service writes it on project creation."""
+    return (
+        f"projectName: {project}\ncreationTimestamp: {_go_time(created)}\nisUsingDirectoryStructure: false\n"
+    ).encode()
+
+
+def stage_metadata(stage: str, created: datetime) -> bytes:
+    """A stage's ``metadata.yaml``, as Keptn's resource-service writes it when it adds a stage."""
+    return f"stagename: {stage}\ncreationtimestamp: {_go_time(created)}\n".encode()
+
+
+def _go_time(moment: datetime) -> str:
+    """``moment`` in UTC as Go's ``time.Time.String()`` prints it (the timestamps of metadata.yaml)."""
+    utc = moment.astimezone(UTC)
+    fraction = f".{utc.microsecond:06d}".rstrip("0").rstrip(".")
+    return f"{utc:%Y-%m-%d %H:%M:%S}{fraction} +0000 UTC"
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _no_hook(project: str, text: str) -> None:
+    """The default ``on_shipyard_written``: nothing else keeps a copy of the shipyard."""
+
+
 def page_offset(next_page_key: str) -> int:
     """The offset a ``nextPageKey`` stands for ('' = the first page)."""
     if next_page_key == "":
@@ -80,12 +116,53 @@ class ResourceService:
 
     Also the ``ResourceReader`` the lighthouse and SLI service use (:meth:`read`): each level is read on
     its own, a stage's revision id reads any of its services' files as of that revision.
+
+    A project's ``shipyard.yaml`` is also the catalog's shipyard: a user's write of it goes through
+    ``on_shipyard_written(project, text)`` first (the catalog checks and adopts it, or raises), and
+    the catalog's own changes come in through :meth:`init_project` and :meth:`store_shipyard`, which
+    do not call it back. It cannot be deleted.
     """
 
-    def __init__(self, store: ResourceStore, scopes: ScopeChecker, max_size_bytes: int) -> None:
+    def __init__(
+        self,
+        store: ResourceStore,
+        scopes: ScopeChecker,
+        max_size_bytes: int,
+        *,
+        now: Callable[[], datetime] = _utc_now,
+        on_shipyard_written: Callable[[str, str], None] = _no_hook,
+    ) -> None:
         self._store = store
         self._scopes = scopes
         self._max_size = max_size_bytes
+        self._now = now
+        self._on_shipyard_written = on_shipyard_written
+
+    def init_project(self, project: str, shipyard: str, stages: Sequence[str]) -> None:
+        """The files of a new project, as Keptn's project creation leaves them: ``metadata.yaml`` and
+        ``shipyard.yaml`` at the project level, and a ``metadata.yaml`` per stage, so that every stage
+        has a revision (what a sequence pins) from the start."""
+        created = self._now()
+        files = {METADATA_URI: project_metadata(project, created), SHIPYARD_URI: shipyard.encode()}
+        self._store.write(ResourceLevel(project), files, INITIALIZED)
+        for stage in stages:
+            level = ResourceLevel(project, stage)
+            self._store.write(
+                level, {METADATA_URI: stage_metadata(stage, created)}, ADDED_STAGE.format(stage)
+            )
+
+    def store_shipyard(self, project: str, shipyard: str) -> None:
+        """Write the project's ``shipyard.yaml`` as the catalog accepted it (an update of the project);
+        no new revision when the text is the same."""
+        level, content = ResourceLevel(project), shipyard.encode()
+        head = self._store.head(level)
+        if head is None or self._store.read(level, SHIPYARD_URI, head) != content:
+            self._store.write(level, {SHIPYARD_URI: content}, UPDATED)
+
+    def stage_revision(self, project: str, stage: str) -> str:
+        """The stage's current revision id ('' when it has none): what a sequence in it is pinned to,
+        as Keptn's controller reads it from the stage's ``metadata.yaml`` (keptn-v1-spec §7.3)."""
+        return self.head(ResourceLevel(project, stage))
 
     def purge_project(self, project: str) -> None:
         """Forget every file and revision of a deleted project, so that a new one starts empty."""
@@ -103,6 +180,7 @@ class ResourceService:
         if not files:
             raise InputError("no resources given: send at least one {resourceURI, resourceContent}")
         self._require(level)
+        self._adopt_shipyard(level, files)
         return self._store.write(level, files, message)
 
     def put(self, level: ResourceLevel, uri: str, content: str) -> str:
@@ -139,6 +217,8 @@ class ResourceService:
         """Delete one file in a new revision; its id. ``NotFoundError`` when the file does not exist."""
         canonical = normalize_uri(uri)
         self._require(level)
+        if _is_shipyard(level, canonical):
+            raise InputError(SHIPYARD_KEPT.format(level.project))
         revision = self._store.delete(level, canonical, DELETED)
         if revision is None:
             raise NotFoundError(f"Resource not found: {canonical} in {level}")
@@ -171,6 +251,17 @@ class ResourceService:
             raise NotFoundError(f"Revision not found: {revision} is no revision of {level.history}")
         return revision
 
+    def _adopt_shipyard(self, level: ResourceLevel, files: Mapping[str, bytes]) -> None:
+        """Let the catalog check and adopt a project's new ``shipyard.yaml`` before it is stored."""
+        content = files.get(SHIPYARD_URI)
+        if content is None or level.stage:
+            return
+        try:
+            text = content.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError(f"{SHIPYARD_URI} in {level} is not UTF-8 text") from None
+        self._on_shipyard_written(level.project, text)
+
     def _require(self, level: ResourceLevel) -> None:
         """Keptn's "Project/Stage/Service not found" when the level does not exist."""
         if not self._scopes.project_exists(level.project):
@@ -189,3 +280,8 @@ class ResourceService:
                 f"{self._max_size // 1024} KB (SLOGATE_MAX_RESOURCE_SIZE_KB)"
             )
         return content
+
+
+def _is_shipyard(level: ResourceLevel, uri: str) -> bool:
+    """Whether ``uri`` at ``level`` is the project's shipyard (a stage's or service's is just a file)."""
+    return uri == SHIPYARD_URI and not level.stage

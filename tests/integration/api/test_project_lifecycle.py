@@ -25,12 +25,22 @@ def create(client: TestClient) -> None:
     )
 
 
+def listed(client: TestClient) -> tuple[list[str], str]:
+    """The project's current files and the revision they are listed at."""
+    listing = client.get(FILES).json()["resources"]
+    return [r["resourceURI"] for r in listing], listing[0]["metadata"]["version"] if listing else ""
+
+
 def test_deleting_a_project_deletes_its_resources(client: TestClient) -> None:
-    """A project created again under the same name starts without the old project's files."""
+    """A project created again under the same name starts with only the files of a new project."""
     create(client)
+    new_project, first = listed(client)
     sli = {"resources": [{"resourceURI": "prometheus/sli.yaml", "resourceContent": b64("indicators: {}")}]}
     assert client.post(FILES, json=sli).status_code == 201
-    assert [r["resourceURI"] for r in client.get(FILES).json()["resources"]] == ["prometheus/sli.yaml"]
+    assert listed(client)[0] == ["metadata.yaml", "prometheus/sli.yaml", "shipyard.yaml"]
     assert client.delete(f"{CONTROL}/project/fulltour").status_code == 200
     create(client)
-    assert client.get(FILES).json()["resources"] == []
+    files, again = listed(client)
+    assert (new_project, files) == (["metadata.yaml", "shipyard.yaml"], ["metadata.yaml", "shipyard.yaml"])
+    assert again != first
+    assert client.get(FILES, params={"gitCommitID": first}).status_code == 404  # the old history is gone

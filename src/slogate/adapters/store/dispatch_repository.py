@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, Engine, or_, select
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from slogate.domain.events import KeptnEvent
 from slogate.ports import PendingEvent
@@ -15,16 +15,36 @@ from .repository import serialize_event_writes, to_event, to_row
 from .tables import EventRow
 
 
-def _of_types(types: Sequence[str]) -> ColumnElement[bool]:
-    """``type`` is one of ``types``; a ``*`` in a type matches any text (``sh.keptn.event.*.x``)."""
+def _of_types(types: Sequence[str], dialect: str) -> ColumnElement[bool]:
+    """``type`` is one of ``types``; a ``*`` in a type matches any text (``sh.keptn.event.*.x``).
+
+    Case-sensitive on every backend, as Keptn's types are: PostgreSQL's ``LIKE`` is, SQLite's is not
+    (for ASCII), so SQLite matches with ``GLOB`` instead.
+    """
     exact = [kind for kind in types if "*" not in kind]
-    patterns = [EventRow.type.like(_like(kind), escape="\\") for kind in types if "*" in kind]
+    patterns = [_matches(kind, dialect) for kind in types if "*" in kind]
     return or_(EventRow.type.in_(exact), *patterns)
 
 
+def _matches(pattern: str, dialect: str) -> ColumnElement[bool]:
+    if dialect == "sqlite":
+        return EventRow.type.op("GLOB", is_comparison=True)(_glob(pattern))
+    return EventRow.type.like(_like(pattern), escape="\\")
+
+
 def _like(pattern: str) -> str:
+    """The ``LIKE`` pattern (escape ``\\``) in which only ``*`` is special."""
     escaped = pattern.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return escaped.replace("*", "%")
+
+
+def _glob(pattern: str) -> str:
+    """The ``GLOB`` pattern in which only ``*`` is special (``?`` and ``[`` stand for themselves)."""
+    return pattern.replace("[", "[[]").replace("?", "[?]")
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
 
 
 class SqlDispatchStore:
@@ -44,7 +64,7 @@ class SqlDispatchStore:
             after = cursor.last_seq if cursor is not None else 0
             rows = session.scalars(
                 select(EventRow)
-                .where(EventRow.seq > after, _of_types(types))
+                .where(EventRow.seq > after, _of_types(types, _dialect(session)))
                 .order_by(EventRow.seq)
                 .limit(limit)
             ).all()

@@ -7,7 +7,18 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Select, exists, false, func, select, text, true
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Select,
+    SQLColumnExpression,
+    exists,
+    false,
+    func,
+    select,
+    text,
+    true,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
@@ -19,6 +30,7 @@ from slogate.ports import EventCriteria, FieldMatch
 from .tables import EventRow
 
 _IN_CHUNK = 500  # bound parameters per IN (...) list, well below every backend's limit
+_INVALIDATED = ".invalidated"  # the kind of every invalidating event (Keptn matches it case-sensitively)
 
 
 class SqlEventStore:
@@ -242,10 +254,17 @@ def criteria_conditions(criteria: EventCriteria) -> list[ColumnElement[bool]]:
                 invalidation.triggeredid == EventRow.triggeredid,
                 invalidation.triggeredid != "",
                 invalidation.project == EventRow.project,
-                invalidation.type.endswith(".invalidated"),
+                _ends_with(invalidation.type, _INVALIDATED),
             )
         )
     return conditions
+
+
+def _ends_with(column: SQLColumnExpression[str], suffix: str) -> ColumnElement[bool]:
+    """Whether ``column`` ends with ``suffix``, case-sensitively on every backend (SQLite's ``LIKE``,
+    which ``endswith`` compiles to, ignores ASCII case); ``substr`` with a start below 1 takes the
+    whole (too short) text on both."""
+    return func.substr(column, func.length(column) - (len(suffix) - 1)) == suffix
 
 
 def field_condition(match: FieldMatch) -> ColumnElement[bool]:

@@ -1,0 +1,223 @@
+"""The sequence engine at work: load a snapshot, decide, commit the outcome with its events, wake others.
+
+Everything that moves a sequence runs one at a time under one lock: events from the log (this
+service is a dispatcher consumer that commits its own cursor with each transition), control
+commands from the API, and the timer that wakes at the next deadline (a delayed task, a timeout).
+A transition, the events it emits and the cursor move are one transaction, so a crash redoes an
+event at most, and a redone event changes nothing (executions are keyed by their trigger, replies
+by their event id).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from slogate.domain.event_types import parse_event_type
+from slogate.domain.events import KeptnEvent
+from slogate.domain.sequence import Scope
+from slogate.domain.sequence_engine import (
+    Command,
+    Control,
+    Decision,
+    Received,
+    Snapshot,
+    Tick,
+    deadline,
+    decide,
+)
+from slogate.domain.shipyard import Shipyard
+from slogate.ports import PendingEvent, SequenceStore, SequenceWrite
+
+NAME = "shipyard-controller"
+TYPES = ("sh.keptn.event.*.triggered", "sh.keptn.event.*.started", "sh.keptn.event.*.finished")
+IDLE_SECONDS = 60.0
+logger = logging.getLogger(__name__)
+
+
+class ProjectShipyards(Protocol):
+    """The parsed shipyard of a project (None when the project does not exist)."""
+
+    def __call__(self, project: str) -> Shipyard | None: ...
+
+
+class SequenceService:
+    """Runs the engine over the log, the control API and the clock (see the module docstring)."""
+
+    name = NAME
+    types: tuple[str, ...] = TYPES
+
+    def __init__(
+        self,
+        store: SequenceStore,
+        shipyards: ProjectShipyards,
+        stage_revision: Callable[[str, str], str],
+        has_executor: Callable[[str, Scope], bool],
+        *,
+        now: Callable[[], datetime],
+        task_timeout: timedelta,
+        wake: Callable[[Sequence[str]], None] = lambda types: None,
+        on_event: Callable[[KeptnEvent, str], object] = lambda event, image: None,
+        new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+    ) -> None:
+        self._store = store
+        self._shipyards = shipyards
+        self._stage_revision = stage_revision
+        self._has_executor = has_executor
+        self._now = now
+        self._task_timeout = task_timeout
+        self._wake = wake
+        self._on_event = on_event
+        self._new_id = new_id
+        self._lock = asyncio.Lock()
+        self._timer = asyncio.Event()
+
+    # --- the three ways in ------------------------------------------------------------------------
+
+    async def consume(self, batch: Sequence[PendingEvent]) -> Sequence[str]:
+        """Apply each event of ``batch`` and commit it with this consumer's cursor; the emitted types."""
+        emitted: list[str] = []
+        async with self._lock:
+            for pending in batch:
+                emitted += await asyncio.to_thread(self._apply_event, pending)
+        self._timer.set()
+        return emitted
+
+    async def control(self, project: str, keptn_context: str, command: Command, stage: str = "") -> None:
+        """Pause, resume or abort a context (in one stage or all); an unknown context changes nothing."""
+        async with self._lock:
+            emitted = await asyncio.to_thread(
+                self._apply_control, project, Control(keptn_context, command, stage)
+            )
+        self._after(emitted)
+
+    async def run(self) -> None:
+        """Wake at each deadline (a delayed task, a timeout) until cancelled."""
+        while True:
+            self._timer.clear()
+            upcoming = await asyncio.to_thread(self._store.next_deadline)
+            wait = IDLE_SECONDS if upcoming is None else (upcoming - self._now()).total_seconds()
+            if wait > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._timer.wait(), min(wait, IDLE_SECONDS))
+                continue
+            await self.tick()
+
+    async def tick(self) -> None:
+        """Apply the clock to every service that has something due."""
+        async with self._lock:
+            emitted = await asyncio.to_thread(self._apply_ticks)
+        self._after(emitted)
+
+    # --- applying (in a worker thread, under the lock) --------------------------------------------
+
+    def _apply_event(self, pending: PendingEvent) -> list[str]:
+        event = pending.event
+        cursor = (self.name, pending.seq)
+        if not self._concerns_engine(event):
+            self._store.commit([], cursor)
+            return []
+        snapshot = self._snapshot(event.project, [event.service], [event.shkeptncontext], [event.id])
+        decision = decide(snapshot, Received(event))
+        self._commit(snapshot, decision, cursor)
+        self._note(event, decision.deployed_image)
+        return [emitted.type for emitted in decision.events]
+
+    def _apply_control(self, project: str, command: Control) -> list[str]:
+        snapshot = self._snapshot(project, [], [command.keptn_context], [])
+        if not any(
+            execution.scope.keptn_context == command.keptn_context for execution in snapshot.executions
+        ):
+            logger.info(
+                "control %s of unknown context %s in %s", command.command, command.keptn_context, project
+            )
+        decision = decide(snapshot, command)
+        self._commit(snapshot, decision, None)
+        return [event.type for event in decision.events]
+
+    def _apply_ticks(self) -> list[str]:
+        emitted: list[str] = []
+        for project, service in self._store.due(self._now()):
+            snapshot = self._snapshot(project, [service], [], [])
+            decision = decide(snapshot, Tick())
+            self._commit(snapshot, decision, None)
+            emitted += [event.type for event in decision.events]
+        return emitted
+
+    @staticmethod
+    def _concerns_engine(event: KeptnEvent) -> bool:
+        """Sequence triggers and task replies; not the task triggers the engine itself sends."""
+        parsed = parse_event_type(event.type)
+        if parsed.is_sequence:
+            return parsed.kind == "triggered"
+        return parsed.is_task and parsed.kind in ("started", "finished") and bool(event.project)
+
+    def _snapshot(
+        self, project: str, services: Sequence[str], contexts: Sequence[str], triggered_ids: Sequence[str]
+    ) -> Snapshot:
+        executions = self._store.load(project, services, contexts, triggered_ids)
+        more = sorted({execution.scope.service for execution in executions} - set(services))
+        if more:  # the services of the named contexts: their queues settle too
+            executions = self._store.load(project, [*services, *more], contexts, triggered_ids)
+        return Snapshot(
+            project=project,
+            now=self._now(),
+            shipyard=self._shipyards(project),
+            executions=executions,
+            revisions=_Revisions(project, self._stage_revision),
+            pauses=self._store.pauses(project),
+            task_timeout=self._task_timeout,
+            has_executor=self._has_executor,
+            new_id=self._new_id,
+        )
+
+    def _commit(self, snapshot: Snapshot, decision: Decision, cursor: tuple[str, int] | None) -> None:
+        for note in decision.notes:
+            logger.info("%s: %s", snapshot.project, note)
+        pauses = decision.pauses if decision.pauses != snapshot.pauses else None
+        write = SequenceWrite(
+            project=snapshot.project,
+            executions=tuple(
+                (execution, deadline(execution, self._task_timeout, snapshot.now))
+                for execution in decision.executions
+            ),
+            events=decision.events,
+            pauses=pauses,
+        )
+        self._store.commit([write], cursor)
+        for event in decision.events:
+            self._note(event, "")
+
+    def _note(self, event: KeptnEvent, deployed_image: str) -> None:
+        if event.project and event.stage and event.service:
+            self._on_event(event, deployed_image)
+
+    def _after(self, emitted: Sequence[str]) -> None:
+        if emitted:
+            self._wake(emitted)
+        self._timer.set()
+
+
+class _Revisions(Mapping[str, str]):
+    """A stage's current revision, looked up only when a trigger needs it."""
+
+    def __init__(self, project: str, lookup: Callable[[str, str], str]) -> None:
+        self._project = project
+        self._lookup = lookup
+        self._cache: dict[str, str] = {}
+
+    def __getitem__(self, stage: str) -> str:
+        if stage not in self._cache:
+            self._cache[stage] = self._lookup(self._project, stage)
+        return self._cache[stage]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._cache)
+
+    def __len__(self) -> int:
+        return len(self._cache)
