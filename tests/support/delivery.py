@@ -1,0 +1,163 @@
+"""Whole deliveries through the API: a server context with scripted executors and a fake SLI provider."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from slogate import bootstrap
+from slogate.api.app import create_app
+from slogate.api.context import ServerContext
+from slogate.ports import ProviderOptions, SLIProvider
+from slogate.settings import Settings
+from tests.fakes import FakeProvider
+from tests.support.executors import ScriptedExecutor
+
+TOKEN = "test-token-0123456789abcdefghijklmnopqrstuvw"
+CONTROL_PLANE = "/api/controlPlane/v1"
+RT = "http_response_time_seconds_main_page_sum"
+FAST = {RT: 0.004, "request_throughput": 0.55, "go_routines": 7.0}
+SLOW = {RT: 0.41, "request_throughput": 0.52, "go_routines": 7.0}
+SLO = (resources.files("slogate.demo") / "data" / "slo.yaml").read_text()
+
+# The tutorial's shipyard C with D's post-release evaluation and a production rollback (§4.2, §4.6).
+SHIPYARD = """\
+apiVersion: spec.keptn.sh/0.2.2
+kind: Shipyard
+metadata: {name: shipyard-delivery}
+spec:
+  stages:
+    - name: qa
+      sequences:
+        - name: delivery
+          tasks:
+            - {name: deployment, properties: {deploymentstrategy: direct}}
+            - {name: test, properties: {teststrategy: performance}}
+            - {name: evaluation, properties: {timeframe: 2m}}
+            - {name: release}
+    - name: production
+      sequences:
+        - name: delivery
+          triggeredOn: [{event: qa.delivery.finished}]
+          tasks:
+            - {name: approval, properties: {pass: automatic, warning: automatic}}
+            - {name: deployment, properties: {deploymentstrategy: direct}}
+            - {name: release}
+        - name: rollback
+          triggeredOn: [{event: production.delivery.finished, selector: {match: {result: fail}}}]
+          tasks: [{name: rollback}]
+"""
+
+
+def b64(text: str) -> str:
+    """Base64 of UTF-8 text, as Keptn's API wants file contents."""
+    return base64.b64encode(text.encode()).decode()
+
+
+class Backend:
+    """The SLI values the fake provider answers with; tests switch them between builds."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, float] = dict(FAST)
+
+    def factory(self, options: ProviderOptions) -> SLIProvider:
+        """A provider answering from the current values."""
+        return FakeProvider(self.values)
+
+
+@contextmanager
+def delivery_server(
+    data_dir: Path, database_url: str = "", executor: ScriptedExecutor | None = None, **settings: Any
+) -> Iterator[tuple[ServerContext, TestClient, Backend]]:
+    """A server context (no background tasks: tests call :func:`settle`) with a scripted executor."""
+    backend = Backend()
+    config = Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        api_token=TOKEN,  # type: ignore[arg-type]
+        prometheus_url="http://127.0.0.1:9",
+        **settings,
+    )
+    context = bootstrap.server_context(config, provider_factory=backend.factory)
+    context.dispatcher.subscribe(executor or ScriptedExecutor())
+    client = TestClient(create_app(context), raise_server_exceptions=True)
+    client.headers["x-token"] = TOKEN
+    try:
+        yield context, client, backend
+    finally:
+        client.close()
+        context.engine.dispose()
+
+
+def settle(context: ServerContext) -> None:
+    """Deliver every pending event to every in-process service and apply due timers, until quiet."""
+
+    async def run() -> None:
+        while await context.dispatcher.drain():
+            await context.sequences.tick()
+        await context.sequences.tick()
+        while await context.dispatcher.drain():
+            pass
+
+    asyncio.run(run())
+
+
+def create_project(client: TestClient, shipyard: str = SHIPYARD, project: str = "fulltour") -> None:
+    """Create the project, the service ``helloservice`` and the tutorial's qa ``slo.yaml``."""
+    response = client.post(f"{CONTROL_PLANE}/project", json={"name": project, "shipyard": b64(shipyard)})
+    assert response.status_code == 201, response.text
+    response = client.post(f"{CONTROL_PLANE}/project/{project}/service", json={"serviceName": "helloservice"})
+    assert response.status_code == 200, response.text
+    response = client.post(
+        f"/api/resource-service/v1/project/{project}/stage/qa/service/helloservice/resource",
+        json={"resources": [{"resourceURI": "slo.yaml", "resourceContent": b64(SLO)}]},
+    )
+    assert response.status_code == 201, response.text
+
+
+def trigger_delivery(client: TestClient, version: str, stage: str = "qa", project: str = "fulltour") -> str:
+    """``POST /api/v1/event`` with ``<stage>.delivery.triggered`` as ``keptn trigger delivery`` sends it."""
+    image = f"ghcr.io/podtato-head/podtatoserver:{version}"
+    response = client.post(
+        "/api/v1/event",
+        json={
+            "type": f"sh.keptn.event.{stage}.delivery.triggered",
+            "source": "https://github.com/keptn/keptn/cli#configuration-change",
+            "specversion": "1.0",
+            "data": {
+                "project": project,
+                "stage": stage,
+                "service": "helloservice",
+                "configurationChange": {"values": {"image": image}},
+                "labels": {"version": version},
+            },
+        },
+    )
+    assert response.status_code == 200, response.text
+    context: str = response.json()["keptnContext"]
+    return context
+
+
+def events(client: TestClient, context: str, event_type: str) -> list[Mapping[str, Any]]:
+    """The events of a type in a Keptn context, from the datastore API (newest first)."""
+    response = client.get(
+        "/api/mongodb-datastore/event", params={"keptnContext": context, "type": event_type, "pageSize": 100}
+    )
+    assert response.status_code == 200, response.text
+    found: list[Mapping[str, Any]] = response.json()["events"]
+    return found
+
+
+def deployed_image(client: TestClient, stage: str, project: str = "fulltour") -> str:
+    """What the catalog says runs in ``stage``."""
+    response = client.get(f"{CONTROL_PLANE}/project/{project}/stage/{stage}/service/helloservice")
+    assert response.status_code == 200, response.text
+    image: str = response.json()["deployedImage"]
+    return image
