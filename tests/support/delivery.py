@@ -146,10 +146,11 @@ def trigger_delivery(client: TestClient, version: str, stage: str = "qa", projec
 
 
 def events(client: TestClient, context: str, event_type: str) -> list[Mapping[str, Any]]:
-    """The events of a type in a Keptn context, from the datastore API (newest first)."""
-    response = client.get(
-        "/api/mongodb-datastore/event", params={"keptnContext": context, "type": event_type, "pageSize": 100}
-    )
+    """The events of a type ("": all) in a Keptn context, from the datastore API (newest first)."""
+    params: dict[str, str | int] = {"keptnContext": context, "pageSize": 100}
+    if event_type:
+        params["type"] = event_type
+    response = client.get("/api/mongodb-datastore/event", params=params)
     assert response.status_code == 200, response.text
     found: list[Mapping[str, Any]] = response.json()["events"]
     return found

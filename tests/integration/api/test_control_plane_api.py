@@ -866,10 +866,11 @@ TRIGGERED_URL = f"{BASE}/event/triggered/sh.keptn.event.deployment.triggered"
 def task_event(
     id: str, type: str, minutes: float, *, triggeredid: str = "", project: str = "podtato", stage: str = "qa"
 ) -> KeptnEvent:
-    """A task event of helloservice, ``minutes`` after NOW (negative: before)."""
+    """A task event of helloservice, ``minutes`` after NOW (negative: before), sent outside a sequence
+    (as lighthouse sends get-sli.triggered; the engine's own task triggers are tested with deliveries)."""
     data = {"project": project, "stage": stage, "service": "helloservice"}
     return KeptnEvent(
-        id, type, "shipyard-controller", NOW + timedelta(minutes=minutes), "ctx", data, triggeredid
+        id, type, "lighthouse-service", NOW + timedelta(minutes=minutes), "ctx", data, triggeredid
     )
 
 
@@ -893,7 +894,7 @@ def test_open_triggered_events(podtato: TestClient, context: ServerContext) -> N
     assert body["events"][0] == {
         "specversion": "1.0",
         "id": "open",
-        "source": "shipyard-controller",
+        "source": "lighthouse-service",
         "type": "sh.keptn.event.deployment.triggered",
         "time": "2024-05-01T11:57:00.25Z",
         "datacontenttype": "application/json",

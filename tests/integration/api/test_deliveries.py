@@ -146,3 +146,27 @@ def test_the_deployed_image_and_last_event_types_are_kept_in_the_catalog(server:
     service = client.get(f"{CONTROL_PLANE}/project/fulltour/stage/production/service/helloservice").json()
     assert "sh.keptn.event.deployment.finished" in service["lastEventTypes"]
     assert "sh.keptn.event.production.delivery.finished" in service["lastEventTypes"]
+
+
+def test_an_aborted_sequences_task_is_no_longer_open_for_executors(tmp_path: Path) -> None:
+    silent = ScriptedExecutor(tasks=("test",), name="silent")  # nobody answers deployment.triggered
+    with delivery_server(tmp_path / "data", executor=silent) as (context, client, _):
+        create_project(client)
+        register = {
+            "name": "remote",
+            "metadata": {"hostname": "h"},
+            "subscriptions": [{"event": "sh.keptn.event.deployment.triggered"}],
+        }
+        assert client.post(f"{CONTROL_PLANE}/uniform/registration", json=register).status_code == 201
+        delivery = trigger_delivery(client, "v0.1.1")
+        settle(context)
+        url = f"{CONTROL_PLANE}/event/triggered/sh.keptn.event.deployment.triggered"
+        (task,) = client.get(url, params={"project": "fulltour"}).json()["events"]
+        assert task["shkeptncontext"] == delivery
+        control = client.post(
+            f"{CONTROL_PLANE}/sequence/fulltour/{delivery}/control", json={"state": "abort"}
+        )
+        assert (control.status_code, control.json()) == (200, {})
+        assert client.get(url, params={"project": "fulltour"}).json()["events"] == []
+        finished = only(client, delivery, "sh.keptn.event.qa.delivery.finished")
+        assert (finished["status"], finished["result"]) == ("aborted", "pass")

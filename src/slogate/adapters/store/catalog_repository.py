@@ -6,10 +6,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Select, delete, exists, func, select, update
+from sqlalchemy import ColumnElement, Engine, Select, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased, sessionmaker
 
+from slogate.domain.sequence_events import CONTROLLER
 from slogate.errors import ConflictError, InputError
 from slogate.ports import (
     EventContextInfo,
@@ -23,6 +24,7 @@ from slogate.ports import (
 
 from .catalog_tables import ProjectRow, ServiceRow, StageRow
 from .repository import to_event
+from .sequence_tables import SequenceExecutionRow
 from .tables import EventRow
 
 PROJECT_EXISTS = "project already exists"
@@ -236,6 +238,12 @@ class SqlCatalogStore:
             EventRow.time <= until,
             EventRow.project.in_(select(ProjectRow.name)),
             ~exists().where(answer.triggeredid == EventRow.id, answer.type == finished_type),
+            # a task the sequence engine sent is open only while its sequence waits for it (not once
+            # the sequence was aborted or timed out); other triggers (get-sli) have no sequence
+            or_(
+                EventRow.source != CONTROLLER,
+                EventRow.id.in_(select(SequenceExecutionRow.current_task_id)),
+            ),
         ]
         optional = {EventRow.project: project, EventRow.stage: stage, EventRow.service: service}
         conditions += [column == value for column, value in optional.items() if value is not None]

@@ -243,6 +243,8 @@ def _fill(row: Row, execution: Execution, deadline: datetime | None) -> None:
     row.state = execution.state.value
     row.triggered_at = execution.triggered_at
     row.deadline = deadline
+    task = execution.current_task
+    row.current_task_id = task.triggered_id if task is not None and task.sent_at is not None else ""
     row.document = execution_to_json(execution)
 
 

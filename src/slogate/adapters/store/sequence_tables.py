@@ -32,6 +32,7 @@ class SequenceExecutionRow(Base):
     state: Mapped[str] = mapped_column(String)
     triggered_at: Mapped[datetime] = mapped_column(UTCDateTime)
     deadline: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    current_task_id: Mapped[str] = mapped_column(String, default="")  # "" when no task is open
     document: Mapped[dict[str, Any]] = mapped_column(JSON_DOCUMENT)
 
     __table_args__ = (
@@ -48,6 +49,8 @@ class SequenceExecutionRow(Base):
         Index("ix_sequence_executions_project_state", "project", "state"),
         # what becomes due without an event, across projects
         Index("ix_sequence_executions_deadline", "deadline"),
+        # the task triggers executors may still take (GET /event/triggered/{type})
+        Index("ix_sequence_executions_current_task_id", "current_task_id"),
     )
 
 

@@ -27,6 +27,7 @@ _INDEXES = {
     "ix_sequence_executions_project_name": ["project", "name"],
     "ix_sequence_executions_project_state": ["project", "state"],
     "ix_sequence_executions_deadline": ["deadline"],
+    "ix_sequence_executions_current_task_id": ["current_task_id"],
 }
 
 
@@ -45,6 +46,7 @@ def upgrade() -> None:
         sa.Column("state", sa.String(), nullable=False),
         sa.Column("triggered_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("deadline", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("current_task_id", sa.String(), nullable=False),
         sa.Column("document", _JSON, nullable=False),
         sa.PrimaryKeyConstraint("seq", name="pk_sequence_executions"),
         sa.UniqueConstraint("project", "triggered_id", name="uq_sequence_executions_project_triggered_id"),
