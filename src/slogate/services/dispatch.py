@@ -17,9 +17,8 @@ from typing import Protocol, runtime_checkable
 
 from slogate.domain.events import KeptnEvent
 from slogate.ports import DispatchStore, PendingEvent
-from slogate.services.emit import answer
+from slogate.services.emit import failure
 
-LOG_ERROR = "sh.keptn.log.error"
 BATCH = 50
 logger = logging.getLogger(__name__)
 
@@ -139,16 +138,4 @@ class Dispatcher:
             return await subscriber.handle(pending.event)
         except Exception as error:  # a defect must not block the log: record it and go on
             logger.exception("%s failed on event %s", subscriber.name, pending.event.id)
-            return [self._error_event(subscriber, pending.event, error)]
-
-    def _error_event(self, subscriber: Subscriber, event: KeptnEvent, error: Exception) -> KeptnEvent:
-        data = {
-            "project": event.project,
-            "stage": event.stage,
-            "service": event.service,
-            "message": f"{subscriber.name} failed on {event.type} {event.id}: "
-            f"{type(error).__name__}: {error}",
-            "integrationid": subscriber.name,
-            "task": event.type,
-        }
-        return answer(event, LOG_ERROR, subscriber.name, data, self._now(), event.id)
+            return [failure(pending.event, subscriber.name, error, self._now())]

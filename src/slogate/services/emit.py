@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from slogate.domain.event_types import LOG_ERROR
 from slogate.domain.events import KeptnEvent
 
 
@@ -24,3 +25,16 @@ def answer(
         triggeredid=triggeredid,
         gitcommitid=to.gitcommitid,
     )
+
+
+def failure(event: KeptnEvent, service: str, error: Exception, time: datetime) -> KeptnEvent:
+    """``sh.keptn.log.error`` recording that ``service`` failed on ``event`` (so a defect is visible)."""
+    data = {
+        "project": event.project,
+        "stage": event.stage,
+        "service": event.service,
+        "message": f"{service} failed on {event.type} {event.id}: {type(error).__name__}: {error}",
+        "integrationid": service,
+        "task": event.type,
+    }
+    return answer(event, LOG_ERROR, service, data, time, event.id)

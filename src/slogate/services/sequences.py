@@ -33,10 +33,12 @@ from slogate.domain.sequence_engine import (
 )
 from slogate.domain.shipyard import Shipyard
 from slogate.ports import PendingEvent, SequenceStore, SequenceWrite
+from slogate.services.emit import failure
 
 NAME = "shipyard-controller"
 TYPES = ("sh.keptn.event.*.triggered", "sh.keptn.event.*.started", "sh.keptn.event.*.finished")
 IDLE_SECONDS = 60.0
+RETRY_SECONDS = 5.0
 logger = logging.getLogger(__name__)
 
 
@@ -84,7 +86,7 @@ class SequenceService:
         emitted: list[str] = []
         async with self._lock:
             for pending in batch:
-                emitted += await asyncio.to_thread(self._apply_event, pending)
+                emitted += await asyncio.to_thread(self._apply_safely, pending)
         self._timer.set()
         return emitted
 
@@ -106,7 +108,11 @@ class SequenceService:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._timer.wait(), min(wait, IDLE_SECONDS))
                 continue
-            await self.tick()
+            try:
+                await self.tick()
+            except Exception:  # a defect or a lost database: log it, do not stop the timer
+                logger.exception("sequence timer failed; retrying in %s s", RETRY_SECONDS)
+                await asyncio.sleep(RETRY_SECONDS)
 
     async def tick(self) -> None:
         """Apply the clock to every service that has something due."""
@@ -115,6 +121,17 @@ class SequenceService:
         self._after(emitted)
 
     # --- applying (in a worker thread, under the lock) --------------------------------------------
+
+    def _apply_safely(self, pending: PendingEvent) -> list[str]:
+        """Apply one event; a defect must not stop the engine: log it, record it and go past it."""
+        try:
+            return self._apply_event(pending)
+        except Exception as error:
+            logger.exception("the sequence engine failed on event %s", pending.event.id)
+            recorded = failure(pending.event, NAME, error, self._now())
+            write = SequenceWrite(pending.event.project, (), (recorded,), None)
+            self._store.commit([write], (self.name, pending.seq))
+            return [recorded.type]
 
     def _apply_event(self, pending: PendingEvent) -> list[str]:
         event = pending.event
