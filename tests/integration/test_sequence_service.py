@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,6 +15,7 @@ from slogate.adapters.store.repository import SqlEventStore
 from slogate.adapters.store.sequence_repository import SqlSequenceStore
 from slogate.domain.events import KeptnEvent
 from slogate.domain.shipyard import Shipyard
+from slogate.ports import PendingEvent
 from slogate.services.dispatch import Dispatcher
 from slogate.services.sequences import SequenceService
 from tests.support.executors import ScriptedExecutor
@@ -46,8 +47,12 @@ def stores(tmp_path: Path) -> Iterator[tuple[SqlEventStore, SqlDispatchStore, Sq
         engine.dispose()
 
 
+FAILURES = {"broken": 10**6, "flaky": 2}  # how often the shipyard lookup fails for a project
+
+
 def lookup(project: str) -> Shipyard | None:
-    if project == "broken":
+    if FAILURES.get(project, 0) > 0:
+        FAILURES[project] -= 1
         raise RuntimeError("the shipyard store is gone")
     return shipyard(DELAYED)
 
@@ -66,7 +71,7 @@ def build(
     dispatcher = Dispatcher(dispatch, [], now)
     engine = SequenceService(
         sequences, lookup, lambda project, stage: "", lambda task, scope: True,
-        now=now, task_timeout=timedelta(minutes=10), wake=dispatcher.wake,
+        now=now, task_timeout=timedelta(minutes=10), wake=dispatcher.wake, retry_delays=(0.01, 0.01, 0.01),
     )  # fmt: skip
     dispatcher.subscribe(engine)
     dispatcher.subscribe(ScriptedExecutor(tasks=("deployment",)))
@@ -114,3 +119,53 @@ def test_the_timer_sends_a_delayed_task_without_any_event(
     assert deployment.time - triggered.time >= timedelta(milliseconds=300)
     (finished,) = events.find(type="sh.keptn.event.qa.delivery.finished")
     assert finished.data["result"] == "pass"
+
+
+def test_a_passing_failure_is_retried_and_loses_nothing(
+    stores: tuple[SqlEventStore, SqlDispatchStore, SqlSequenceStore],
+) -> None:
+    events = stores[0]
+    dispatcher, _ = build(stores)
+    events.add([trigger("flaky", "ctx-1")])
+    asyncio.run(dispatcher.drain())
+    assert events.find(type="sh.keptn.log.error") == []
+    (execution,) = stores[2].load("flaky", ["svc"])
+    assert execution.scope.keptn_context == "ctx-1"
+
+
+class FlakyDispatchStore:
+    """A dispatch store whose first ``pending`` fails, like a database that is briefly gone."""
+
+    def __init__(self, store: SqlDispatchStore) -> None:
+        self.store = store
+        self.failures = 1
+
+    def pending(self, subscriber: str, types: Sequence[str], limit: int) -> list[PendingEvent]:
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("database is gone")
+        return self.store.pending(subscriber, types, limit)
+
+    def complete(self, subscriber: str, pending: PendingEvent, emitted: Sequence[KeptnEvent]) -> None:
+        self.store.complete(subscriber, pending, emitted)
+
+
+def test_the_dispatcher_survives_a_failing_store(
+    stores: tuple[SqlEventStore, SqlDispatchStore, SqlSequenceStore],
+) -> None:
+    events, dispatch, _ = stores
+    executor = ScriptedExecutor(tasks=("deployment",))
+    dispatcher = Dispatcher(FlakyDispatchStore(dispatch), [executor], now, poll_seconds=0.05)
+    events.add([KeptnEvent("d", "sh.keptn.event.deployment.triggered", "x", now(), "ctx", {"project": "p"})])
+
+    async def serve() -> None:
+        task = asyncio.create_task(dispatcher.run())
+        for _ in range(100):
+            await asyncio.sleep(0.02)
+            if executor.seen:
+                break
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+    asyncio.run(serve())
+    assert [event.id for event in executor.seen] == ["d"]

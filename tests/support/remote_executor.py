@@ -23,14 +23,15 @@ class _RetryLaterError(Exception):
 
 class RemoteExecutor:
     """Registers with the uniform API, sends heartbeats and, in a background thread, polls the open
-    ``.triggered`` events of its tasks every ``interval`` seconds; each new trigger gets ``.started`` then
-    ``.finished`` (pass, succeeded) through ``POST /api/v1/event``.
+    ``.triggered`` events of its tasks every ``interval`` seconds; each new trigger gets ``.started``, then
+    ``work`` seconds later ``.finished`` (pass, succeeded), through ``POST /api/v1/event``.
 
     A server that is down (a refused or dropped connection) is retried on the next round. When a request
     may have reached the server before the connection dropped, the datastore is asked whether the answer
     was stored before it is sent again, so a SIGKILL never makes it answer twice.
 
-    ``answered`` holds the events it sent, ``errors`` the answers the server refused (a test asserts it is
+    An answer the server refuses (4xx) is not sent again; one it fails on (5xx) is retried as above.
+    ``answered`` holds the events it sent, ``errors`` what went wrong on the way (a test asserts it is
     empty)."""
 
     def __init__(
@@ -42,17 +43,19 @@ class RemoteExecutor:
         name: str = "remote-executor",
         interval: float = 0.05,
         heartbeat: float = 1.0,
+        work: float = 0.0,
     ) -> None:
         self.name = name
         self.types = tuple(f"{PREFIX}{task}.triggered" for task in tasks)
         self.interval = interval
         self.heartbeat = heartbeat
+        self.work = work
         self.integration_id = ""
         self.answered: list[dict[str, Any]] = []
         self.errors: list[str] = []
         self._client = httpx.Client(base_url=url, headers={"x-token": token}, timeout=5)
         self._handled: set[str] = set()
-        self._started: set[str] = set()
+        self._started: dict[str, float] = {}  # trigger id → when its .started was stored
         self._uncertain: set[tuple[str, str]] = set()
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -121,8 +124,7 @@ class RemoteExecutor:
             except (httpx.TransportError, _RetryLaterError):
                 pass  # the server is down or restarting: try again next round
             except Exception as error:  # a bug here must show in the test, not end the thread silently
-                with self._lock:
-                    self.errors.append(f"{type(error).__name__}: {error}")
+                self._note(f"{type(error).__name__}: {error}")
             self._stop.wait(self.interval)
 
     def _ping_when_due(self) -> None:
@@ -144,17 +146,17 @@ class RemoteExecutor:
     def _answer(self, trigger: Mapping[str, Any]) -> None:
         trigger_id = trigger["id"]
         if trigger_id not in self._started:
-            if self._send(trigger, "started", {}):
-                self._started.add(trigger_id)
-            else:
+            if not self._send(trigger, "started", {}):
                 self._handled.add(trigger_id)
                 return
+            self._started[trigger_id] = time.monotonic()
+        self._stop.wait(self._started[trigger_id] + self.work - time.monotonic())  # the task's work
         self._send(trigger, "finished", finished_data(trigger))
         self._handled.add(trigger_id)
 
     def _send(self, trigger: Mapping[str, Any], kind: str, extra: Mapping[str, Any]) -> bool:
-        """Send the answer (True), or find it already stored (True), or record a refusal (False);
-        connection errors propagate, after marking the answer as perhaps stored."""
+        """Send the answer (True), or find it already stored (True), or note a refusal (False); a dropped
+        connection or a server error propagates, after marking the answer as perhaps stored."""
         key = (trigger["id"], kind)
         if key in self._uncertain and self._stored(trigger, kind):
             self._uncertain.discard(key)
@@ -167,16 +169,22 @@ class RemoteExecutor:
         except httpx.TransportError:
             self._uncertain.add(key)
             raise
+        message = f"{body['type']} for {trigger['id']}: {response.status_code} {response.text}"
+        if response.status_code >= 500:  # perhaps stored before it failed: check, then send again
+            self._uncertain.add(key)
+            self._note(message)
+            raise _RetryLaterError(message)
         self._uncertain.discard(key)
         if response.status_code != 200:
-            with self._lock:
-                self.errors.append(
-                    f"{body['type']} for {trigger['id']}: {response.status_code} {response.text}"
-                )
+            self._note(message)
             return False
         with self._lock:
             self.answered.append(body)
         return True
+
+    def _note(self, error: str) -> None:
+        with self._lock:
+            self.errors.append(error)
 
     def _stored(self, trigger: Mapping[str, Any], kind: str) -> bool:
         """Whether the datastore holds this executor's ``kind`` answer to ``trigger``."""

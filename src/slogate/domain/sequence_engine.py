@@ -285,13 +285,12 @@ class _Work:
         return None
 
     def noted(self, scope: Scope, data: Mapping[str, Any]) -> Scope:
-        """Labels and message of the latest correlated event travel to the sequence's ``.finished``."""
+        """Labels and message of the latest correlated event travel to the sequence's ``.finished``
+        (labels only when it has some, as go-utils clients keep them; the message always)."""
         labels = data.get("labels")
         if isinstance(labels, Mapping):
             scope = replace(scope, labels={str(k): str(v) for k, v in labels.items()})
-        if "message" in data:
-            scope = replace(scope, message=str(data.get("message") or ""))
-        return scope
+        return replace(scope, message=str(data.get("message") or ""))
 
     # --- moving on --------------------------------------------------------------------------------
 

@@ -114,8 +114,11 @@ class Dispatcher:
         signal = self._signals[subscriber.name]
         while True:
             signal.clear()
-            if await self._deliver_batch(subscriber):
-                continue
+            try:
+                if await self._deliver_batch(subscriber):
+                    continue
+            except Exception:  # e.g. the database is gone for a while: the cursor did not move, retry
+                logger.exception("delivering events to %s failed; retrying", subscriber.name)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(signal.wait(), self._poll)
 

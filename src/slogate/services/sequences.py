@@ -39,6 +39,7 @@ NAME = "shipyard-controller"
 TYPES = ("sh.keptn.event.*.triggered", "sh.keptn.event.*.started", "sh.keptn.event.*.finished")
 IDLE_SECONDS = 60.0
 RETRY_SECONDS = 5.0
+RETRY_DELAYS = (0.1, 0.5, 2.0, 5.0)  # then an event that still fails is recorded as a defect
 logger = logging.getLogger(__name__)
 
 
@@ -66,7 +67,9 @@ class SequenceService:
         wake: Callable[[Sequence[str]], None] = lambda types: None,
         on_event: Callable[[KeptnEvent, str], object] = lambda event, image: None,
         new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+        retry_delays: Sequence[float] = RETRY_DELAYS,
     ) -> None:
+        self._retry_delays = tuple(retry_delays)
         self._store = store
         self._shipyards = shipyards
         self._stage_revision = stage_revision
@@ -86,7 +89,7 @@ class SequenceService:
         emitted: list[str] = []
         async with self._lock:
             for pending in batch:
-                emitted += await asyncio.to_thread(self._apply_safely, pending)
+                emitted += await self._apply_with_retries(pending)
         self._timer.set()
         return emitted
 
@@ -122,16 +125,26 @@ class SequenceService:
 
     # --- applying (in a worker thread, under the lock) --------------------------------------------
 
-    def _apply_safely(self, pending: PendingEvent) -> list[str]:
-        """Apply one event; a defect must not stop the engine: log it, record it and go past it."""
+    async def _apply_with_retries(self, pending: PendingEvent) -> list[str]:
+        """Apply one event, retrying a failure (a busy or briefly lost database) with backoff; an
+        event that keeps failing is a defect: record it as ``sh.keptn.log.error`` and go past it."""
+        for delay in self._retry_delays:
+            try:
+                return await asyncio.to_thread(self._apply_event, pending)
+            except Exception:
+                logger.warning("sequence engine: event %s failed, retrying in %s s", pending.event.id, delay)
+                await asyncio.sleep(delay)
         try:
-            return self._apply_event(pending)
+            return await asyncio.to_thread(self._apply_event, pending)
         except Exception as error:
-            logger.exception("the sequence engine failed on event %s", pending.event.id)
-            recorded = failure(pending.event, NAME, error, self._now())
-            write = SequenceWrite(pending.event.project, (), (recorded,), None)
-            self._store.commit([write], (self.name, pending.seq))
-            return [recorded.type]
+            logger.exception("the sequence engine failed on event %s; going past it", pending.event.id)
+            return await asyncio.to_thread(self._record_defect, pending, error)
+
+    def _record_defect(self, pending: PendingEvent, error: Exception) -> list[str]:
+        recorded = failure(pending.event, NAME, error, self._now())
+        write = SequenceWrite(pending.event.project, (), (recorded,), None)
+        self._store.commit([write], (self.name, pending.seq))
+        return [recorded.type]
 
     def _apply_event(self, pending: PendingEvent) -> list[str]:
         event = pending.event

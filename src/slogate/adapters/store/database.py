@@ -134,7 +134,10 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE: take the write lock at the start, waiting up to the busy timeout. A deferred
+        # transaction that read first fails at once ("database is locked") when it then writes after
+        # another connection committed, which the busy timeout cannot help.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _reason(error: SQLAlchemyError) -> str:
