@@ -102,6 +102,10 @@ class CatalogStore(Protocol):
         """The project with its stages and services, or None."""
         ...
 
+    def shipyard(self, project: str) -> str | None:
+        """The text of the project's shipyard, or None (cheaper than ``project``)."""
+        ...
+
     def projects(self, *, limit: int, offset: int) -> ProjectPage:
         """Projects sorted by name, paged."""
         ...

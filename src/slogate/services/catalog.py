@@ -357,15 +357,15 @@ class CatalogService:
 
     def shipyard(self, project: str) -> Shipyard | None:
         """The project's parsed shipyard (what the sequence engine follows), None for an unknown project."""
-        record = self._catalog.project(project)
-        if record is None:
+        text = self._catalog.shipyard(project)
+        if text is None:
             return None
-        parsed = self._parsed.get(record.shipyard)
+        parsed = self._parsed.get(text)
         if parsed is None:
             if len(self._parsed) >= SHIPYARD_CACHE:
                 self._parsed.clear()
-            parsed = self._parse_shipyard(record.shipyard)  # stored only after it validated
-            self._parsed[record.shipyard] = parsed
+            parsed = self._parse_shipyard(text)  # stored only after it validated
+            self._parsed[text] = parsed
         return parsed
 
     def _read_shipyard(self, encoded: str) -> tuple[str, Shipyard]:

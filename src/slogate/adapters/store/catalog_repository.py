@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, Select, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import InstrumentedAttribute, Session, aliased, sessionmaker
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from slogate.domain.sequence_events import CONTROLLER
 from slogate.errors import ConflictError, InputError
@@ -23,6 +23,7 @@ from slogate.ports import (
 )
 
 from .catalog_tables import ProjectRow, ServiceRow, StageRow
+from .database import Sessions
 from .repository import to_event
 from .sequence_tables import SequenceExecutionRow
 from .tables import EventRow
@@ -43,7 +44,7 @@ class SqlCatalogStore:
     """
 
     def __init__(self, engine: Engine) -> None:
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._sessions = Sessions(engine)
         # names sort by their bytes, as Keptn's Go sort does (not by PostgreSQL's locale collation)
         self._bytewise = engine.dialect.name == "postgresql"
 
@@ -93,6 +94,11 @@ class SqlCatalogStore:
             if row is None:
                 return None
             return self._with_stages(session, [row])[0]
+
+    def shipyard(self, project: str) -> str | None:
+        """The text of the project's shipyard, or None."""
+        with self._sessions() as session:
+            return session.scalar(select(ProjectRow.shipyard).where(ProjectRow.name == project))
 
     def projects(self, *, limit: int, offset: int) -> ProjectPage:
         """Projects sorted by name, paged by ``limit``/``offset``."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from alembic.util import CommandError
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from slogate.errors import ConfigError
@@ -19,6 +21,7 @@ from slogate.errors import ConfigError
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 URL_EXAMPLES = "sqlite:///path/to/slogate.db or postgresql+psycopg://user:password@host:5432/slogate"
+_WRITE_OPTION = "slogate_write"  # execution option of write transactions
 _DRIVER_PACKAGES = {"psycopg": "psycopg[binary]", "psycopg2": "psycopg2-binary", "asyncpg": "asyncpg"}
 
 
@@ -134,10 +137,11 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # IMMEDIATE: take the write lock at the start, waiting up to the busy timeout. A deferred
-        # transaction that read first fails at once ("database is locked") when it then writes after
-        # another connection committed, which the busy timeout cannot help.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A write transaction takes the write lock at BEGIN, waiting up to the busy timeout: a deferred
+        # one that read first fails at once ("database is locked") when it then writes after another
+        # connection committed, which the busy timeout cannot help. Reads stay deferred (WAL: no lock).
+        write = connection.get_execution_options().get(_WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 def _reason(error: SQLAlchemyError) -> str:
@@ -154,3 +158,20 @@ def _fix(url: URL) -> str:
     if url.get_backend_name() == "sqlite":
         return "check that the path is a writable file location (not a directory)"
     return "check that the server is running and reachable, and the database, user and password exist"
+
+
+class Sessions:
+    """Sessions over one engine: ``()`` for reads, ``begin()`` for a write transaction (on SQLite it
+    takes the write lock at BEGIN, so it waits its turn instead of failing)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._read = sessionmaker(engine, expire_on_commit=False)
+        self._write = sessionmaker(engine.execution_options(**{_WRITE_OPTION: True}), expire_on_commit=False)
+
+    def __call__(self) -> Session:
+        """A session for reading (autobegins a deferred transaction)."""
+        return self._read()
+
+    def begin(self) -> AbstractContextManager[Session]:
+        """A write transaction, committed at the end of the block (rolled back on an exception)."""
+        return self._write.begin()

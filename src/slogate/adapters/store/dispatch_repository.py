@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, Engine, or_, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from slogate.domain.events import KeptnEvent
 from slogate.ports import PendingEvent
 
+from .database import Sessions
 from .dispatch_tables import CursorRow
 from .repository import serialize_event_writes, to_event, to_row
 from .tables import EventRow
@@ -55,7 +56,7 @@ class SqlDispatchStore:
     """
 
     def __init__(self, engine: Engine) -> None:
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._sessions = Sessions(engine)
 
     def pending(self, subscriber: str, types: Sequence[str], limit: int) -> list[PendingEvent]:
         """Events of ``types`` after the subscriber's cursor, oldest first."""

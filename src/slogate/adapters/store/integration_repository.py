@@ -7,12 +7,13 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, Engine, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from slogate.domain.subscriptions import Subscription, SubscriptionFilter
 from slogate.errors import ConflictError
 from slogate.ports import IntegrationMetadata, IntegrationRecord
 
+from .database import Sessions
 from .integration_tables import IntegrationRow, SubscriptionRow
 
 
@@ -27,7 +28,7 @@ class SqlIntegrationStore:
     """
 
     def __init__(self, engine: Engine) -> None:
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._sessions = Sessions(engine)
 
     def add(self, integration: IntegrationRecord) -> None:
         """Store a new registration; ``ConflictError`` when its id exists."""

@@ -20,13 +20,14 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased, sessionmaker
+from sqlalchemy.orm import Session, aliased
 
 from slogate.domain.events import EVALUATION_FINISHED, EVALUATION_INVALIDATED, KeptnEvent
 from slogate.domain.ingestion import CONTENT_TYPE, SPEC_VERSION
 from slogate.errors import ConflictError, InputError
 from slogate.ports import EventCriteria, FieldMatch
 
+from .database import Sessions
 from .tables import EventRow
 
 _IN_CHUNK = 500  # bound parameters per IN (...) list, well below every backend's limit
@@ -45,7 +46,7 @@ class SqlEventStore:
     """
 
     def __init__(self, engine: Engine) -> None:
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._sessions = Sessions(engine)
 
     def add(self, events: Sequence[KeptnEvent]) -> None:
         """Store ``events`` in one transaction, in order; a duplicate id stores none of them."""

@@ -8,10 +8,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy import ColumnElement, Engine, ScalarSelect, Select, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from slogate.ports import ResourceLevel, ResourcePage
 
+from .database import Sessions
 from .resource_tables import ResourceVersionRow, RevisionRow
 
 _ATTEMPTS = 5  # concurrent writers of one history collide on the revision number; the loser retries
@@ -37,7 +38,7 @@ class SqlResourceStore:
     """
 
     def __init__(self, engine: Engine, now: Callable[[], datetime] = _now) -> None:
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._sessions = Sessions(engine)
         self._now = now
 
     def write(self, level: ResourceLevel, files: Mapping[str, bytes], message: str) -> str:

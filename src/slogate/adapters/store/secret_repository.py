@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import sessionmaker
 
 from slogate.adapters.secret_box import SecretBox
 from slogate.errors import ConfigError, ConflictError, NotFoundError
 from slogate.ports import SecretInfo
 
+from .database import Sessions
 from .secret_tables import SecretRow
 
 
@@ -32,7 +32,7 @@ class SqlSecretStore:
     """
 
     def __init__(self, engine: Engine, box: SecretBox, now: Callable[[], datetime] = _now) -> None:
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._sessions = Sessions(engine)
         self._box = box
         self._now = now
 

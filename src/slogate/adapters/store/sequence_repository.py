@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, Select, and_, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased, sessionmaker
+from sqlalchemy.orm import Session, aliased
 
 from slogate.domain.events import KeptnEvent
 from slogate.domain.sequence import Execution, State
@@ -18,6 +18,7 @@ from slogate.domain.sequence_json import execution_from_json, execution_to_json
 from slogate.errors import ConflictError, InputError
 from slogate.ports import SequenceWrite
 
+from .database import Sessions
 from .dispatch_tables import CursorRow
 from .repository import serialize_event_writes, to_row
 from .sequence_tables import SequenceExecutionRow as Row
@@ -38,7 +39,7 @@ class SqlSequenceStore:
     """
 
     def __init__(self, engine: Engine) -> None:
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._sessions = Sessions(engine)
 
     def load(
         self,
