@@ -27,6 +27,7 @@ from slogate.domain.sequence import Scope
 from slogate.ports import EventStore, ProviderOptions, SLIProvider, SLIProviderFactory
 from slogate.services.approval import ApprovalService
 from slogate.services.catalog import CatalogService
+from slogate.services.catalog_projector import CatalogProjector
 from slogate.services.dispatch import Dispatcher, Listener, Subscriber
 from slogate.services.integrations import IntegrationService
 from slogate.services.lighthouse import Lighthouse
@@ -110,9 +111,11 @@ def server_context(settings: Settings, provider_factory: SLIProviderFactory | No
         now=_utc_now,
         task_timeout=timedelta(seconds=settings.task_timeout),
         wake=dispatcher.wake,
-        on_event=lambda event, image: catalog.note_event(event, image or None),
     )
-    listeners: list[Listener] = [sequences, *subscribers]
+    projector = CatalogProjector(
+        catalog.note_events, store, lambda name, last: dispatch_store.complete(name, last, ())
+    )
+    listeners: list[Listener] = [sequences, projector, *subscribers]
     for listener in listeners:
         dispatch_store.start_at_end(listener.name)
         dispatcher.subscribe(listener)

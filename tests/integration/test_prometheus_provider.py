@@ -246,7 +246,7 @@ def test_a_query_that_times_out_does_not_hold_up_the_others(prometheus: Promethe
         started = time.perf_counter()
         values = fetch(proxy.url, sli_request(*queries), timeout_seconds=0.5)
         elapsed = time.perf_counter() - started
-    assert 0.5 <= elapsed < 2.0
+    assert 0.5 <= elapsed < 8.0  # gave up after the timeout, not after the 10 s the proxy holds it
     assert values[0].message == (
         "unable to query prometheus api: no answer within the timeout of 0.5 s (query: slogate_single # hold)"
     )

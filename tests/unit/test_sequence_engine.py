@@ -18,8 +18,11 @@ from slogate.domain.sequence_engine import (
     TIMED_OUT,
     Command,
     Control,
+    Received,
     deadline,
+    decide,
 )
+from slogate.domain.shipyard import Shipyard
 from tests.support.sequence_world import PROJECT, SERVICE, T0, World
 
 ONE_STAGE = """\
@@ -540,21 +543,6 @@ def test_abort_ends_without_chaining_and_lets_the_queue_go_on() -> None:
     assert world.types("ctx-1").count("qa.delivery.finished") == 1
 
 
-def test_the_deployed_image_is_reported_when_a_deployment_completes() -> None:
-    world = World()
-    world.trigger(configurationChange={"values": {"image": "hello:v0.1.1"}})
-    deployment = world.open_task("deployment")
-    world.reply(deployment, "started")
-    finished = replace(
-        deployment,
-        id="finished-1",
-        type="sh.keptn.event.deployment.finished",
-        data={**deployment.data, "result": "pass", "status": "succeeded"},
-        triggeredid=deployment.id,
-    )
-    assert world.receive(finished).deployed_image == "hello:v0.1.1"
-
-
 def test_the_latest_task_events_labels_and_message_reach_the_sequence_finished() -> None:
     world = World(ONE_STAGE)
     world.trigger(labels={"version": "v1"})
@@ -585,3 +573,20 @@ def test_a_resumed_sequence_queues_behind_one_that_started_meanwhile() -> None:
     assert world.state("qa", "ctx-1") is State.STARTED
     world.reply(world.open_task("deployment", "ctx-1"), "finished")
     assert "test.triggered" in world.types("ctx-1")
+
+
+def test_the_shipyard_is_read_only_when_a_decision_needs_it() -> None:
+    world = World()
+    world.trigger()
+    reads: list[str] = []
+
+    def load() -> Shipyard | None:
+        reads.append("read")
+        return world.shipyard
+
+    started = world.reply(world.open_task("deployment"), "started")
+    snapshot = replace(world.snapshot(), shipyard=None, load_shipyard=load)
+    decide(snapshot, Received(replace(started, id="again-started")))
+    assert reads == []
+    decide(snapshot, Received(replace(started, id="trigger-2", type="sh.keptn.event.qa.delivery.triggered")))
+    assert reads == ["read"]

@@ -106,6 +106,7 @@ class Snapshot:
     task_timeout: timedelta = timedelta(minutes=10)
     has_executor: Callable[[str, Scope], bool] = lambda task_type, scope: True
     new_id: Callable[[], str] = lambda: ""
+    load_shipyard: Callable[[], Shipyard | None] | None = None  # instead of ``shipyard``: read if needed
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,6 @@ class Decision:
     events: tuple[KeptnEvent, ...]
     pauses: frozenset[Pause]
     notes: tuple[str, ...] = ()
-    deployed_image: str = ""  # set when the input was a deployment.finished that completed its task
 
 
 def decide(snapshot: Snapshot, given: Input) -> Decision:
@@ -159,13 +159,18 @@ class _Work:
         self.events: list[KeptnEvent] = []
         self.pauses = set(snapshot.pauses)
         self.notes: list[str] = []
-        self.deployed_image = ""
+        self._shipyard: tuple[Shipyard | None] | None = None
 
     def decision(self) -> Decision:
         changed = tuple(self.executions[execution_id] for execution_id in dict.fromkeys(self.changed))
-        return Decision(
-            changed, tuple(self.events), frozenset(self.pauses), tuple(self.notes), self.deployed_image
-        )
+        return Decision(changed, tuple(self.events), frozenset(self.pauses), tuple(self.notes))
+
+    def shipyard(self) -> Shipyard | None:
+        """The project's shipyard, read at most once per decision (only triggers and ends need it)."""
+        if self._shipyard is None:
+            load = self.snapshot.load_shipyard
+            self._shipyard = (load() if load is not None else self.snapshot.shipyard,)
+        return self._shipyard[0]
 
     def put(self, execution: Execution) -> Execution:
         self.executions[execution.id] = execution
@@ -202,7 +207,7 @@ class _Work:
         self.put(self.new_execution(event, parsed, sequence))
 
     def sequence_for(self, stage_name: str, name: str, project: str) -> tuple[TaskSequence | None, str]:
-        shipyard = self.snapshot.shipyard
+        shipyard = self.shipyard()
         if shipyard is None:
             return None, NO_SHIPYARD.format(project=project)
         stage = shipyard.stage(stage_name)
@@ -266,8 +271,6 @@ class _Work:
             self.put(execution)
             return
         outcome = aggregate(task)
-        if task.name == "deployment":
-            self.deployed_image = _image(execution.input_properties)
         self.advance(
             replace(execution, previous_tasks=(*execution.previous_tasks, outcome), current_task=None)
         )
@@ -346,8 +349,8 @@ class _Work:
             replace(execution, scope=scope, state=state, state_before_pause=None, current_task=None)
         )
         self.emit(sequence_finished(ended, self.snapshot.new_id(), self.now))
-        shipyard = self.snapshot.shipyard
-        if not chain or shipyard is None:
+        shipyard = self.shipyard() if chain else None
+        if shipyard is None:
             return
         last_task = ended.previous_tasks[-1].name if ended.previous_tasks else ""
         for stage, sequence in shipyard.triggered_by(scope.stage, ended.sequence_name, result, last_task):
@@ -523,11 +526,3 @@ def _own_timeout(task: Task) -> float | None:
 def _format_seconds(duration: timedelta) -> str:
     seconds = duration.total_seconds()
     return f"{seconds:g}s"
-
-
-def _image(input_properties: Mapping[str, Any]) -> str:
-    """``configurationChange.values.image`` of the sequence's trigger (what ``deployedImage`` shows)."""
-    change = input_properties.get("configurationChange")
-    values = change.get("values") if isinstance(change, Mapping) else None
-    image = values.get("image") if isinstance(values, Mapping) else None
-    return image if isinstance(image, str) else ""

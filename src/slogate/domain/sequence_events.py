@@ -103,3 +103,11 @@ def _event(
         triggeredid=triggeredid,
         gitcommitid=scope.gitcommitid if gitcommitid is None else gitcommitid,
     )
+
+
+def configured_image(data: Mapping[str, Any]) -> str:
+    """``configurationChange.values.image`` of an event's data (what a delivery deploys), or ""."""
+    change = data.get("configurationChange")
+    values = change.get("values") if isinstance(change, Mapping) else None
+    image = values.get("image") if isinstance(values, Mapping) else None
+    return image if isinstance(image, str) else ""

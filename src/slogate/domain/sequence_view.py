@@ -13,6 +13,7 @@ from slogate.domain.event_types import parse_event_type
 from slogate.domain.events import ERRORED, FAIL, KeptnEvent
 from slogate.domain.ingestion import format_rfc3339
 from slogate.domain.sequence import Execution, State
+from slogate.domain.sequence_events import configured_image
 
 LIGHTHOUSE = "lighthouse-service"
 EVALUATION_FINISHED = "sh.keptn.event.evaluation.finished"
@@ -98,13 +99,9 @@ def _stage_state(execution: Execution) -> str:
 
 
 def _image(events: Sequence[KeptnEvent]) -> str:
-    for event in reversed(events):
-        if event.type == DEPLOYMENT_TRIGGERED:
-            change = event.data.get("configurationChange")
-            values = change.get("values") if isinstance(change, Mapping) else None
-            image = values.get("image") if isinstance(values, Mapping) else None
-            return image if isinstance(image, str) else ""
-    return ""
+    """The image of the stage's latest ``deployment.triggered``."""
+    deployments = [event for event in events if event.type == DEPLOYMENT_TRIGGERED]
+    return configured_image(deployments[-1].data) if deployments else ""
 
 
 def _last(events: Any) -> KeptnEvent | None:

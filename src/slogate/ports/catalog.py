@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -17,6 +17,18 @@ class EventContextInfo:
     event_id: str
     keptn_context: str
     time: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceEvent:
+    """An event a service saw, to note as its latest of that type (and the image a deployment gave)."""
+
+    project: str
+    stage: str
+    service: str
+    event_type: str
+    info: EventContextInfo
+    deployed_image: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +157,10 @@ class CatalogStore(Protocol):
     ) -> bool:
         """Note ``info`` as the service's latest ``event_type`` (and its deployed image, if given);
         whether the service exists."""
+        ...
+
+    def record_events(self, events: Sequence[ServiceEvent]) -> int:
+        """``record_event`` for each, in order, in one transaction; how many services existed."""
         ...
 
     def open_triggered(

@@ -50,6 +50,7 @@ from slogate.ports import (
     EventStore,
     ProjectPage,
     ProjectRecord,
+    ServiceEvent,
     ServicePage,
     ServiceRecord,
     StageRecord,
@@ -278,10 +279,20 @@ class CatalogService:
     def note_event(self, event: KeptnEvent, deployed_image: str | None = None) -> bool:
         """Record ``event`` as its service's latest of its type (Keptn's ``lastEventTypes``), and the
         deployed image when a ``deployment.finished`` gives one; whether the service exists."""
-        info = EventContextInfo(event.id, event.shkeptncontext, event.time)
-        return self._catalog.record_event(
-            event.project, event.stage, event.service, event.type, info, deployed_image
-        )
+        return self.note_events([(event, deployed_image)]) == 1
+
+    def note_events(self, events: Sequence[tuple[KeptnEvent, str | None]]) -> int:
+        """``note_event`` for each (event, deployed image or None), in one transaction; how many
+        services existed."""
+        return self._catalog.record_events(
+            [
+                ServiceEvent(
+                    event.project, event.stage, event.service, event.type,
+                    EventContextInfo(event.id, event.shkeptncontext, event.time), image,
+                )
+                for event, image in events
+            ]
+        )  # fmt: skip
 
     def stage_scope(self, project: str, stage: str, *, error: type[InputError] = InputError) -> None:
         """Raise ``error`` with Keptn's text unless ``stage`` exists in ``project``."""

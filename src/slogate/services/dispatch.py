@@ -2,7 +2,8 @@
 
 Each subscriber reads the event log after its cursor; what its handler emits is committed together
 with the cursor move (an outbox), so a crash redoes unfinished work and never loses or repeats
-finished work. A commit wakes the subscribers at once; a slow poll is only a safety net.
+finished work. The events of a batch are committed together (or as soon as handling them took
+``FLUSH_SECONDS``). A commit wakes the subscribers at once; a slow poll is only a safety net.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import asyncio
 import contextlib
 import fnmatch
 import logging
+import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Protocol, runtime_checkable
@@ -20,6 +22,7 @@ from slogate.ports import DispatchStore, PendingEvent
 from slogate.services.emit import failure
 
 BATCH = 50
+FLUSH_SECONDS = 0.05  # a slow handler does not hold back what the ones before it emitted for longer
 logger = logging.getLogger(__name__)
 
 
@@ -129,12 +132,22 @@ class Dispatcher:
             if emitted_types:
                 self.wake(emitted_types)
             return len(batch)
-        for pending in batch:
-            emitted = await self._handle(subscriber, pending)
-            await asyncio.to_thread(self._store.complete, subscriber.name, pending, emitted)
-            if emitted:
-                self.wake([event.type for event in emitted])
+        emitted: list[KeptnEvent] = []
+        started = time.monotonic()
+        for number, pending in enumerate(batch, 1):
+            emitted += await self._handle(subscriber, pending)
+            if number == len(batch) or time.monotonic() - started >= FLUSH_SECONDS:
+                await self._complete(subscriber, pending, emitted)
+                emitted, started = [], time.monotonic()
         return len(batch)
+
+    async def _complete(
+        self, subscriber: Subscriber, last: PendingEvent, emitted: Sequence[KeptnEvent]
+    ) -> None:
+        """Commit what handling the events up to ``last`` emitted, with the cursor move; then wake."""
+        await asyncio.to_thread(self._store.complete, subscriber.name, last, emitted)
+        if emitted:
+            self.wake([event.type for event in emitted])
 
     async def _handle(self, subscriber: Subscriber, pending: PendingEvent) -> Sequence[KeptnEvent]:
         try:

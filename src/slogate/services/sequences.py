@@ -1,11 +1,11 @@
 """The sequence engine at work: load a snapshot, decide, commit the outcome with its events, wake others.
 
 Everything that moves a sequence runs one at a time under one lock: events from the log (this
-service is a dispatcher consumer that commits its own cursor with each transition), control
-commands from the API, and the timer that wakes at the next deadline (a delayed task, a timeout).
-A transition, the events it emits and the cursor move are one transaction, so a crash redoes an
-event at most, and a redone event changes nothing (executions are keyed by their trigger, replies
-by their event id).
+service is a dispatcher consumer that commits its own cursor), control commands from the API, and
+the timer that wakes at the next deadline (a delayed task, a timeout). The transitions of a batch
+of events, the events they emit and the cursor move are one transaction, so a crash redoes events
+at most, and a redone event changes nothing (executions are keyed by their trigger, replies by
+their event id).
 """
 
 from __future__ import annotations
@@ -28,15 +28,16 @@ from slogate.domain.sequence_engine import (
     Received,
     Snapshot,
     Tick,
-    deadline,
     decide,
 )
 from slogate.domain.shipyard import Shipyard
 from slogate.ports import PendingEvent, SequenceStore, SequenceWrite
 from slogate.services.emit import failure
+from slogate.services.sequence_batch import Batch
 
 NAME = "shipyard-controller"
-TYPES = ("sh.keptn.event.*.triggered", "sh.keptn.event.*.started", "sh.keptn.event.*.finished")
+# sequence triggers (six segments: ``*`` matches dots too, so ``*.*`` needs at least two) and task replies
+TYPES = ("sh.keptn.event.*.*.triggered", "sh.keptn.event.*.started", "sh.keptn.event.*.finished")
 IDLE_SECONDS = 60.0
 RETRY_SECONDS = 5.0
 RETRY_DELAYS = (0.1, 0.5, 2.0, 5.0)  # then an event that still fails is recorded as a defect
@@ -65,7 +66,6 @@ class SequenceService:
         now: Callable[[], datetime],
         task_timeout: timedelta,
         wake: Callable[[Sequence[str]], None] = lambda types: None,
-        on_event: Callable[[KeptnEvent, str], object] = lambda event, image: None,
         new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
         retry_delays: Sequence[float] = RETRY_DELAYS,
     ) -> None:
@@ -77,7 +77,6 @@ class SequenceService:
         self._now = now
         self._task_timeout = task_timeout
         self._wake = wake
-        self._on_event = on_event
         self._new_id = new_id
         self._lock = asyncio.Lock()
         self._timer = asyncio.Event()
@@ -85,11 +84,18 @@ class SequenceService:
     # --- the three ways in ------------------------------------------------------------------------
 
     async def consume(self, batch: Sequence[PendingEvent]) -> Sequence[str]:
-        """Apply each event of ``batch`` and commit it with this consumer's cursor; the emitted types."""
-        emitted: list[str] = []
+        """Apply ``batch`` and commit it with this consumer's cursor, in one transaction; the emitted
+        types. A failure is retried with backoff; then the events are applied one by one, and one
+        that still fails is recorded as ``sh.keptn.log.error`` and passed over."""
         async with self._lock:
-            for pending in batch:
-                emitted += await self._apply_with_retries(pending)
+            outcome = await self._with_retries(batch)
+            emitted = outcome if isinstance(outcome, list) else []
+            if isinstance(outcome, Exception):
+                for pending in batch:
+                    single = await self._with_retries([pending])
+                    emitted += (
+                        single if isinstance(single, list) else await self._record_defect(pending, single)
+                    )
         self._timer.set()
         return emitted
 
@@ -125,59 +131,60 @@ class SequenceService:
 
     # --- applying (in a worker thread, under the lock) --------------------------------------------
 
-    async def _apply_with_retries(self, pending: PendingEvent) -> list[str]:
-        """Apply one event, retrying a failure (a busy or briefly lost database) with backoff; an
-        event that keeps failing is a defect: record it as ``sh.keptn.log.error`` and go past it."""
+    async def _with_retries(self, batch: Sequence[PendingEvent]) -> list[str] | Exception:
+        """Apply ``batch`` in a worker thread, retried after each delay; the last error if it kept failing."""
         for delay in self._retry_delays:
             try:
-                return await asyncio.to_thread(self._apply_event, pending)
+                return await asyncio.to_thread(self._apply_events, batch)
             except Exception:
-                logger.warning("sequence engine: event %s failed, retrying in %s s", pending.event.id, delay)
+                logger.warning(
+                    "the sequence engine failed on %d event(s); retrying in %s s", len(batch), delay
+                )
                 await asyncio.sleep(delay)
         try:
-            return await asyncio.to_thread(self._apply_event, pending)
+            return await asyncio.to_thread(self._apply_events, batch)
         except Exception as error:
-            logger.exception("the sequence engine failed on event %s; going past it", pending.event.id)
-            return await asyncio.to_thread(self._record_defect, pending, error)
+            logger.exception("the sequence engine failed on %d event(s)", len(batch))
+            return error
 
-    def _record_defect(self, pending: PendingEvent, error: Exception) -> list[str]:
+    async def _record_defect(self, pending: PendingEvent, error: Exception) -> list[str]:
         recorded = failure(pending.event, NAME, error, self._now())
         write = SequenceWrite(pending.event.project, (), (recorded,), None)
-        self._store.commit([write], (self.name, pending.seq))
+        await asyncio.to_thread(self._store.commit, [write], (self.name, pending.seq))
         return [recorded.type]
 
-    def _apply_event(self, pending: PendingEvent) -> list[str]:
-        event = pending.event
-        cursor = (self.name, pending.seq)
-        if not self._concerns_engine(event):
-            self._store.commit([], cursor)
-            return []
-        snapshot = self._snapshot(event.project, [event.service], [event.shkeptncontext], [event.id])
-        decision = decide(snapshot, Received(event))
-        self._commit(snapshot, decision, cursor)
-        self._note(event, decision.deployed_image)
-        return [emitted.type for emitted in decision.events]
+    def _apply_events(self, pendings: Sequence[PendingEvent]) -> list[str]:
+        batch = Batch(self._store, self._task_timeout)
+        for pending in pendings:
+            event = pending.event
+            if not self._concerns_engine(event):
+                continue
+            snapshot = self._snapshot(
+                batch, event.project, [event.service], [event.shkeptncontext], [event.id]
+            )
+            decision = decide(snapshot, Received(event))
+            batch.add(snapshot, decision)
+            self._log(snapshot, decision)
+        return self._commit(batch, (self.name, pendings[-1].seq))
 
     def _apply_control(self, project: str, command: Control) -> list[str]:
-        snapshot = self._snapshot(project, [], [command.keptn_context], [])
-        if not any(
-            execution.scope.keptn_context == command.keptn_context for execution in snapshot.executions
-        ):
+        batch = Batch(self._store, self._task_timeout)
+        snapshot = self._snapshot(batch, project, [], [command.keptn_context], [])
+        if not any(e.scope.keptn_context == command.keptn_context for e in snapshot.executions):
             logger.info(
                 "control %s of unknown context %s in %s", command.command, command.keptn_context, project
             )
-        decision = decide(snapshot, command)
-        self._commit(snapshot, decision, None)
-        return [event.type for event in decision.events]
+        batch.add(snapshot, decide(snapshot, command))
+        return self._commit(batch, None)
 
     def _apply_ticks(self) -> list[str]:
-        emitted: list[str] = []
+        batch = Batch(self._store, self._task_timeout)
         for project, service in self._store.due(self._now()):
-            snapshot = self._snapshot(project, [service], [], [])
+            snapshot = self._snapshot(batch, project, [service], [], [])
             decision = decide(snapshot, Tick())
-            self._commit(snapshot, decision, None)
-            emitted += [event.type for event in decision.events]
-        return emitted
+            batch.add(snapshot, decision)
+            self._log(snapshot, decision)
+        return self._commit(batch, None)
 
     @staticmethod
     def _concerns_engine(event: KeptnEvent) -> bool:
@@ -188,44 +195,38 @@ class SequenceService:
         return parsed.is_task and parsed.kind in ("started", "finished") and bool(event.project)
 
     def _snapshot(
-        self, project: str, services: Sequence[str], contexts: Sequence[str], triggered_ids: Sequence[str]
+        self,
+        batch: Batch,
+        project: str,
+        services: Sequence[str],
+        contexts: Sequence[str],
+        triggered_ids: Sequence[str],
     ) -> Snapshot:
-        executions = self._store.load(project, services, contexts, triggered_ids)
+        executions = batch.executions(project, services, contexts, triggered_ids)
         more = sorted({execution.scope.service for execution in executions} - set(services))
         if more:  # the services of the named contexts: their queues settle too
-            executions = self._store.load(project, [*services, *more], contexts, triggered_ids)
+            executions = batch.executions(project, [*services, *more], contexts, triggered_ids)
         return Snapshot(
             project=project,
             now=self._now(),
-            shipyard=self._shipyards(project),
+            shipyard=None,
+            load_shipyard=lambda: self._shipyards(project),
             executions=executions,
             revisions=_Revisions(project, self._stage_revision),
-            pauses=self._store.pauses(project),
+            pauses=batch.pauses(project),
             task_timeout=self._task_timeout,
             has_executor=self._has_executor,
             new_id=self._new_id,
         )
 
-    def _commit(self, snapshot: Snapshot, decision: Decision, cursor: tuple[str, int] | None) -> None:
+    @staticmethod
+    def _log(snapshot: Snapshot, decision: Decision) -> None:
         for note in decision.notes:
             logger.info("%s: %s", snapshot.project, note)
-        pauses = decision.pauses if decision.pauses != snapshot.pauses else None
-        write = SequenceWrite(
-            project=snapshot.project,
-            executions=tuple(
-                (execution, deadline(execution, self._task_timeout, snapshot.now))
-                for execution in decision.executions
-            ),
-            events=decision.events,
-            pauses=pauses,
-        )
-        self._store.commit([write], cursor)
-        for event in decision.events:
-            self._note(event, "")
 
-    def _note(self, event: KeptnEvent, deployed_image: str) -> None:
-        if event.project and event.stage and event.service:
-            self._on_event(event, deployed_image)
+    def _commit(self, batch: Batch, cursor: tuple[str, int] | None) -> list[str]:
+        batch.commit(cursor)
+        return batch.emitted_types
 
     def _after(self, emitted: Sequence[str]) -> None:
         if emitted:

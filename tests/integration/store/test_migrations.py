@@ -26,6 +26,7 @@ EXPECTED_INDEXES = {
     "ix_events_triggeredid_type": (["triggeredid", "type"], False),
     "ix_events_shkeptncontext": (["shkeptncontext"], False),
     "ix_events_time_seq": (["time", "seq"], False),
+    "ix_events_type_seq": (["type", "seq"], False),
 }
 
 

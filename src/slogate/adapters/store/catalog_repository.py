@@ -17,6 +17,7 @@ from slogate.ports import (
     EventPage,
     ProjectPage,
     ProjectRecord,
+    ServiceEvent,
     ServicePage,
     ServiceRecord,
     StageRecord,
@@ -193,14 +194,25 @@ class SqlCatalogStore:
         deployed_image: str | None = None,
     ) -> bool:
         """Note ``info`` as the latest ``event_type`` of the service (and its image, when given)."""
+        return (
+            self.record_events([ServiceEvent(project, stage, service, event_type, info, deployed_image)]) == 1
+        )
+
+    def record_events(self, events: Sequence[ServiceEvent]) -> int:
+        """Note each event as its service's latest of its type, in one transaction; how many services
+        existed."""
+        found = 0
         with self._sessions.begin() as session:
-            row = session.get(ServiceRow, (project, stage, service), with_for_update=True)
-            if row is None:
-                return False
-            row.last_event_types = {**row.last_event_types, event_type: event_info_json(info)}
-            if deployed_image is not None:
-                row.deployed_image = deployed_image
-            return True
+            for event in events:
+                key = (event.project, event.stage, event.service)
+                row = session.get(ServiceRow, key, with_for_update=True)
+                if row is None:
+                    continue
+                found += 1
+                row.last_event_types = {**row.last_event_types, event.event_type: event_info_json(event.info)}
+                if event.deployed_image is not None:
+                    row.deployed_image = event.deployed_image
+        return found
 
     # --- scope checks -----------------------------------------------------------------------------
 

@@ -23,14 +23,18 @@ def _of_types(types: Sequence[str], dialect: str) -> ColumnElement[bool]:
     (for ASCII), so SQLite matches with ``GLOB`` instead.
     """
     exact = [kind for kind in types if "*" not in kind]
-    patterns = [_matches(kind, dialect) for kind in types if "*" in kind]
-    return or_(EventRow.type.in_(exact), *patterns)
+    if len(exact) == len(types):  # exact types: read them from the (type, seq) index
+        return EventRow.type.in_(exact)
+    # a pattern matches most of the log: walk it in seq order; keep the planner off the type index,
+    # which would fetch every event with the pattern's prefix and sort them
+    column = EventRow.type + ""
+    return or_(column.in_(exact), *[_matches(column, kind, dialect) for kind in types if "*" in kind])
 
 
-def _matches(pattern: str, dialect: str) -> ColumnElement[bool]:
+def _matches(column: ColumnElement[str], pattern: str, dialect: str) -> ColumnElement[bool]:
     if dialect == "sqlite":
-        return EventRow.type.op("GLOB", is_comparison=True)(_glob(pattern))
-    return EventRow.type.like(_like(pattern), escape="\\")
+        return column.op("GLOB", is_comparison=True)(_glob(pattern))
+    return column.like(_like(pattern), escape="\\")
 
 
 def _like(pattern: str) -> str:

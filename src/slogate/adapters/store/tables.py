@@ -84,6 +84,8 @@ class EventRow(Base):
         Index("ix_events_type_scope_time", "type", "project", "stage", "service", "time", "seq"),
         # responses to a .triggered event, and the evaluation.invalidated anti-join
         Index("ix_events_triggeredid_type", "triggeredid", "type"),
+        # what an in-process subscriber of exact types has not handled yet (the dispatcher)
+        Index("ix_events_type_seq", "type", "seq"),
         # everything of one Keptn context (a sequence run)
         Index("ix_events_shkeptncontext", "shkeptncontext"),
         # unfiltered listings, newest first
