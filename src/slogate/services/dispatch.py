@@ -39,7 +39,10 @@ class Subscriber(Protocol):
 
 
 class Consumer(Protocol):
-    """An in-process service that commits its own work, cursor included (the sequence engine)."""
+    """An in-process service that commits its own work, cursor included (the sequence engine).
+
+    Like a subscriber, it may set ``pace_seconds``: the least time between two of its batches.
+    """
 
     name: str
     types: tuple[str, ...]
@@ -118,8 +121,11 @@ class Dispatcher:
         while True:
             signal.clear()
             try:
-                if await self._deliver_batch(subscriber):
-                    continue
+                delivered = await self._deliver_batch(subscriber)
+                if delivered:
+                    await asyncio.sleep(getattr(subscriber, "pace_seconds", 0.0))
+                if delivered == BATCH:
+                    continue  # maybe more: look again at once (else a commit meanwhile set the signal)
             except Exception:  # e.g. the database is gone for a while: the cursor did not move, retry
                 logger.exception("delivering events to %s failed; retrying", subscriber.name)
             with contextlib.suppress(TimeoutError):

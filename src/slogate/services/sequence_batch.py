@@ -14,9 +14,12 @@ from slogate.ports import SequenceStore, SequenceWrite
 class Batch:
     """Decisions not yet committed: the executions they changed overlay what the store returns."""
 
-    def __init__(self, store: SequenceStore, task_timeout: timedelta) -> None:
+    def __init__(
+        self, store: SequenceStore, task_timeout: timedelta, known_pauses: dict[str, frozenset[Pause]]
+    ) -> None:
         self._store = store
         self._task_timeout = task_timeout
+        self._known_pauses = known_pauses  # the committed pause sets, kept across batches
         self._executions: dict[str, tuple[Execution, datetime | None]] = {}
         self._pauses: dict[str, frozenset[Pause]] = {}
         self._changed_pauses: set[str] = set()
@@ -39,7 +42,9 @@ class Batch:
     def pauses(self, project: str) -> frozenset[Pause]:
         """The project's pauses, as this batch left them."""
         if project not in self._pauses:
-            self._pauses[project] = self._store.pauses(project)
+            if project not in self._known_pauses:
+                self._known_pauses[project] = self._store.pauses(project)
+            self._pauses[project] = self._known_pauses[project]
         return self._pauses[project]
 
     def add(self, snapshot: Snapshot, decision: Decision) -> None:
@@ -59,8 +64,14 @@ class Batch:
         """The types of the events to store."""
         return [event.type for event in self._events]
 
+    @property
+    def earliest_deadline(self) -> datetime | None:
+        """The earliest deadline among the executions this batch writes."""
+        deadlines = [due for _, due in self._executions.values() if due is not None]
+        return min(deadlines, default=None)
+
     def commit(self, cursor: tuple[str, int] | None) -> None:
-        """Store everything (and move ``cursor``) in one transaction."""
+        """Store everything (and move ``cursor``) in one transaction; then remember the pause sets."""
         projects = dict.fromkeys(
             [execution.scope.project for execution, _ in self._executions.values()]
             + sorted(self._changed_pauses)
@@ -78,6 +89,8 @@ class Batch:
         ]
         writes.append(SequenceWrite(project="", executions=(), events=tuple(self._events), pauses=None))
         self._store.commit(writes, cursor)
+        for project in self._changed_pauses:
+            self._known_pauses[project] = self._pauses[project]
 
     def _latest(self, execution: Execution) -> Execution:
         newer = self._executions.get(execution.id)

@@ -25,6 +25,7 @@ from slogate.domain.sequence_engine import (
     Command,
     Control,
     Decision,
+    Pause,
     Received,
     Snapshot,
     Tick,
@@ -80,6 +81,9 @@ class SequenceService:
         self._new_id = new_id
         self._lock = asyncio.Lock()
         self._timer = asyncio.Event()
+        self._planned: datetime | None = None  # the deadline the timer waits for (None: none)
+        self._new_deadline: datetime | None = None  # the earliest deadline committed since
+        self._known_pauses: dict[str, frozenset[Pause]] = {}  # the engine is the only writer of pauses
 
     # --- the three ways in ------------------------------------------------------------------------
 
@@ -96,7 +100,7 @@ class SequenceService:
                     emitted += (
                         single if isinstance(single, list) else await self._record_defect(pending, single)
                     )
-        self._timer.set()
+        self._rearm()
         return emitted
 
     async def control(self, project: str, keptn_context: str, command: Command, stage: str = "") -> None:
@@ -111,7 +115,7 @@ class SequenceService:
         """Wake at each deadline (a delayed task, a timeout) until cancelled."""
         while True:
             self._timer.clear()
-            upcoming = await asyncio.to_thread(self._store.next_deadline)
+            upcoming = self._planned = await asyncio.to_thread(self._store.next_deadline)
             wait = IDLE_SECONDS if upcoming is None else (upcoming - self._now()).total_seconds()
             if wait > 0:
                 with contextlib.suppress(TimeoutError):
@@ -154,7 +158,7 @@ class SequenceService:
         return [recorded.type]
 
     def _apply_events(self, pendings: Sequence[PendingEvent]) -> list[str]:
-        batch = Batch(self._store, self._task_timeout)
+        batch = Batch(self._store, self._task_timeout, self._known_pauses)
         for pending in pendings:
             event = pending.event
             if not self._concerns_engine(event):
@@ -168,7 +172,7 @@ class SequenceService:
         return self._commit(batch, (self.name, pendings[-1].seq))
 
     def _apply_control(self, project: str, command: Control) -> list[str]:
-        batch = Batch(self._store, self._task_timeout)
+        batch = Batch(self._store, self._task_timeout, self._known_pauses)
         snapshot = self._snapshot(batch, project, [], [command.keptn_context], [])
         if not any(e.scope.keptn_context == command.keptn_context for e in snapshot.executions):
             logger.info(
@@ -178,7 +182,7 @@ class SequenceService:
         return self._commit(batch, None)
 
     def _apply_ticks(self) -> list[str]:
-        batch = Batch(self._store, self._task_timeout)
+        batch = Batch(self._store, self._task_timeout, self._known_pauses)
         for project, service in self._store.due(self._now()):
             snapshot = self._snapshot(batch, project, [service], [], [])
             decision = decide(snapshot, Tick())
@@ -226,12 +230,22 @@ class SequenceService:
 
     def _commit(self, batch: Batch, cursor: tuple[str, int] | None) -> list[str]:
         batch.commit(cursor)
+        due = batch.earliest_deadline
+        if due is not None and (self._new_deadline is None or due < self._new_deadline):
+            self._new_deadline = due
         return batch.emitted_types
 
     def _after(self, emitted: Sequence[str]) -> None:
         if emitted:
             self._wake(emitted)
-        self._timer.set()
+        self._rearm()
+
+    def _rearm(self) -> None:
+        """Wake the timer when a commit set a deadline earlier than the one it waits for."""
+        due, self._new_deadline = self._new_deadline, None
+        if due is not None and (self._planned is None or due < self._planned):
+            self._planned = due
+            self._timer.set()
 
 
 class _Revisions(Mapping[str, str]):

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
-from contextlib import AbstractContextManager
+import threading
+import weakref
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -161,17 +164,34 @@ def _fix(url: URL) -> str:
 
 
 class Sessions:
-    """Sessions over one engine: ``()`` for reads, ``begin()`` for a write transaction (on SQLite it
-    takes the write lock at BEGIN, so it waits its turn instead of failing)."""
+    """Sessions over one engine: ``()`` for reads, ``begin()`` for a write transaction.
+
+    SQLite has one writer at a time. Its busy handler makes a waiting writer sleep in growing steps
+    (1, 2, 5, 10… ms), so writers of this process queue on a lock instead and start the moment the
+    previous one commits; other processes still meet the write lock taken at BEGIN.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self._read = sessionmaker(engine, expire_on_commit=False)
         self._write = sessionmaker(engine.execution_options(**{_WRITE_OPTION: True}), expire_on_commit=False)
+        self._writers = _writer_lock(engine)
 
     def __call__(self) -> Session:
         """A session for reading (autobegins a deferred transaction)."""
         return self._read()
 
-    def begin(self) -> AbstractContextManager[Session]:
+    @contextmanager
+    def begin(self) -> Iterator[Session]:
         """A write transaction, committed at the end of the block (rolled back on an exception)."""
-        return self._write.begin()
+        with self._writers, self._write.begin() as session:
+            yield session
+
+
+_WRITER_LOCKS: weakref.WeakKeyDictionary[Engine, AbstractContextManager[Any]] = weakref.WeakKeyDictionary()
+
+
+def _writer_lock(engine: Engine) -> AbstractContextManager[Any]:
+    """One lock per SQLite engine (re-entrant: a writer may call another store); none elsewhere."""
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    return _WRITER_LOCKS.setdefault(engine, threading.RLock())
