@@ -33,6 +33,7 @@ bench: install
 	$(BIN)/python benchmarks/bench_evaluation.py
 	$(BIN)/python benchmarks/bench_gate.py
 	$(BIN)/python benchmarks/bench_store.py
+	$(BIN)/python benchmarks/bench_sequences.py
 
 demo: install
 	$(BIN)/python -m slogate.demo.tour

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, Engine, or_, select
+from sqlalchemy import ColumnElement, Engine, or_, select, update
 from sqlalchemy.orm import Session
 
 from slogate.domain.events import KeptnEvent
@@ -12,7 +12,7 @@ from slogate.ports import PendingEvent
 
 from .database import Sessions
 from .dispatch_tables import CursorRow
-from .repository import serialize_event_writes, to_event, to_row
+from .repository import insert_events, serialize_event_writes, to_event
 from .tables import EventRow
 
 
@@ -48,6 +48,17 @@ def _glob(pattern: str) -> str:
     return pattern.replace("[", "[[]").replace("?", "[?]")
 
 
+def move_cursor(session: Session, subscriber: str, seq: int) -> None:
+    """Move the subscriber's cursor forward to ``seq`` (never back); create it if it is new."""
+    moved = session.execute(
+        update(CursorRow)
+        .where(CursorRow.subscriber == subscriber, CursorRow.last_seq < seq)
+        .values(last_seq=seq)
+    )
+    if not getattr(moved, "rowcount", 0) and session.get(CursorRow, subscriber) is None:
+        session.add(CursorRow(subscriber=subscriber, last_seq=seq))
+
+
 def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
@@ -67,8 +78,8 @@ class SqlDispatchStore:
         with self._sessions() as session:
             cursor = session.get(CursorRow, subscriber)
             after = cursor.last_seq if cursor is not None else 0
-            rows = session.scalars(
-                select(EventRow)
+            rows = session.execute(
+                select(EventRow.__table__)
                 .where(EventRow.seq > after, _of_types(types, _dialect(session)))
                 .order_by(EventRow.seq)
                 .limit(limit)
@@ -79,12 +90,8 @@ class SqlDispatchStore:
         """Store ``emitted`` and move the subscriber past ``pending``, in one transaction."""
         with self._sessions.begin() as session:
             serialize_event_writes(session)  # also serialises cursor moves
-            session.add_all([to_row(event) for event in emitted])
-            cursor = session.get(CursorRow, subscriber)
-            if cursor is None:
-                session.add(CursorRow(subscriber=subscriber, last_seq=pending.seq))
-            elif cursor.last_seq < pending.seq:
-                cursor.last_seq = pending.seq
+            insert_events(session, emitted)
+            move_cursor(session, subscriber, pending.seq)
 
     def start_at_end(self, subscriber: str) -> None:
         """Give a new subscriber a cursor at the end of the log, so that it ignores old events."""

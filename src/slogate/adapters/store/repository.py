@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from sqlalchemy import (
     ColumnElement,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     exists,
     false,
     func,
+    insert,
     select,
     text,
     true,
@@ -52,11 +54,11 @@ class SqlEventStore:
         """Store ``events`` in one transaction, in order; a duplicate id stores none of them."""
         if not events:
             return
-        rows = [to_row(event) for event in events]
+        values = [event_values(event) for event in events]
         try:
             with self._sessions.begin() as session:
                 serialize_event_writes(session)
-                session.add_all(rows)
+                session.execute(insert(EventRow), values)
         except IntegrityError:
             conflict = self._conflict([event.id for event in events])
             if conflict is None:
@@ -304,31 +306,50 @@ def serialize_event_writes(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _EVENT_WRITES_LOCK})
 
 
-def to_row(event: KeptnEvent) -> EventRow:
-    """The row for ``event``; ``InputError`` for a naive time, data that is not JSON, or text that
-    not every backend can store."""
+def insert_events(session: Session, events: Sequence[KeptnEvent]) -> None:
+    """Insert ``events`` in their order (``seq`` follows it), in one statement."""
+    if events:
+        session.execute(insert(EventRow), [event_values(event) for event in events])
+
+
+def event_values(event: KeptnEvent) -> dict[str, Any]:
+    """The column values of ``event``; ``InputError`` for a naive time, data that is not JSON, or
+    text that not every backend can store."""
     if event.time.utcoffset() is None:
         raise InputError(f"event {event.id!r}: time {event.time.isoformat()} has no timezone")
     for name in ("id", "type", "source", "shkeptncontext", "triggeredid", "gitcommitid"):
         _text(getattr(event, name), f"event {event.id!r}: {name}")
     data = _json_object(event.data, f"event {event.id!r}: data")
-    return EventRow(
-        id=event.id,
-        type=event.type,
-        source=event.source,
-        time=event.time,
-        shkeptncontext=event.shkeptncontext,
-        triggeredid=event.triggeredid,
-        gitcommitid=event.gitcommitid,
-        project=event.project,
-        stage=event.stage,
-        service=event.service,
-        result=str(data.get("result") or ""),
-        data=data,
-    )
+    return {
+        "id": event.id,
+        "type": event.type,
+        "source": event.source,
+        "time": event.time,
+        "shkeptncontext": event.shkeptncontext,
+        "triggeredid": event.triggeredid,
+        "gitcommitid": event.gitcommitid,
+        "project": event.project,
+        "stage": event.stage,
+        "service": event.service,
+        "result": str(data.get("result") or ""),
+        "data": data,
+    }
 
 
-def to_event(row: EventRow) -> KeptnEvent:
+class _EventColumns(Protocol):
+    """What ``to_event`` reads: an ORM row or a Core row of the events table."""
+
+    id: str
+    type: str
+    source: str
+    time: datetime
+    shkeptncontext: str
+    triggeredid: str
+    gitcommitid: str
+    data: dict[str, Any]
+
+
+def to_event(row: _EventColumns) -> KeptnEvent:
     """The domain event of ``row`` (time aware, in UTC)."""
     return KeptnEvent(
         id=row.id,

@@ -5,9 +5,22 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Engine, Select, and_, delete, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -19,8 +32,8 @@ from slogate.errors import ConflictError, InputError
 from slogate.ports import SequenceWrite
 
 from .database import Sessions
-from .dispatch_tables import CursorRow
-from .repository import serialize_event_writes, to_row
+from .dispatch_repository import move_cursor
+from .repository import insert_events, serialize_event_writes
 from .sequence_tables import SequenceExecutionRow as Row
 from .sequence_tables import SequencePauseRow
 from .tables import EventRow
@@ -76,9 +89,9 @@ class SqlSequenceStore:
                     _upsert(session, write.executions)
                     if write.pauses is not None:
                         _replace_pauses(session, write.project, write.pauses)
-                    session.add_all([to_row(event) for event in write.events])
+                    insert_events(session, write.events)
                 if cursor is not None:
-                    _move_cursor(session, *cursor)
+                    move_cursor(session, *cursor)
         except IntegrityError:
             conflict = self._conflict(writes)
             if conflict is None:
@@ -223,30 +236,38 @@ def _upsert(session: Session, executions: Iterable[tuple[Execution, datetime | N
     """Insert the new executions (in the given order: their creation order) and update the others."""
     pending = list(executions)
     ids = [execution.id for execution, _ in pending]
-    rows = {row.id: row for row in session.scalars(select(Row).where(Row.id.in_(ids)))} if ids else {}
-    for execution, deadline in pending:
-        row = rows.get(execution.id)
-        if row is None:
-            row = rows[execution.id] = Row(id=execution.id)
-            session.add(row)
-        _fill(row, execution, deadline)
+    stored = set(session.scalars(select(Row.id).where(Row.id.in_(ids)))) if ids else set()
+    new = [_values(execution, due) for execution, due in pending if execution.id not in stored]
+    changed = [
+        {**_values(execution, due), "key": execution.id}
+        for execution, due in pending
+        if execution.id in stored
+    ]
+    if new:
+        session.execute(insert(Row), new)
+    if changed:
+        table = cast(Table, Row.__table__)
+        session.execute(update(table).where(table.c.id == bindparam("key")), changed)
 
 
-def _fill(row: Row, execution: Execution, deadline: datetime | None) -> None:
-    """Copy the execution's document and its indexed fields into ``row``."""
+def _values(execution: Execution, deadline: datetime | None) -> dict[str, Any]:
+    """The execution's document and its indexed fields, as column values."""
     scope = execution.scope
-    row.project = scope.project
-    row.stage = scope.stage
-    row.service = scope.service
-    row.keptn_context = scope.keptn_context
-    row.triggered_id = scope.triggered_id
-    row.name = execution.sequence_name
-    row.state = execution.state.value
-    row.triggered_at = execution.triggered_at
-    row.deadline = deadline
     task = execution.current_task
-    row.current_task_id = task.triggered_id if task is not None and task.sent_at is not None else ""
-    row.document = execution_to_json(execution)
+    return {
+        "id": execution.id,
+        "project": scope.project,
+        "stage": scope.stage,
+        "service": scope.service,
+        "keptn_context": scope.keptn_context,
+        "triggered_id": scope.triggered_id,
+        "name": execution.sequence_name,
+        "state": execution.state.value,
+        "triggered_at": execution.triggered_at,
+        "deadline": deadline,
+        "current_task_id": task.triggered_id if task is not None and task.sent_at is not None else "",
+        "document": execution_to_json(execution),
+    }
 
 
 def _replace_pauses(session: Session, project: str, pauses: frozenset[Pause]) -> None:
@@ -254,15 +275,6 @@ def _replace_pauses(session: Session, project: str, pauses: frozenset[Pause]) ->
     session.add_all(
         [SequencePauseRow(project=project, keptn_context=context, stage=stage) for context, stage in pauses]
     )
-
-
-def _move_cursor(session: Session, subscriber: str, seq: int) -> None:
-    """Move the subscriber's cursor forward to ``seq`` (never back), as ``SqlDispatchStore.complete``."""
-    row = session.get(CursorRow, subscriber)
-    if row is None:
-        session.add(CursorRow(subscriber=subscriber, last_seq=seq))
-    elif row.last_seq < seq:
-        row.last_seq = seq
 
 
 def _trigger_conflicts(session: Session, executions: list[Execution]) -> list[str]:
