@@ -19,6 +19,7 @@ from slogate.ports import ProviderOptions, SLIProvider
 from slogate.settings import Settings
 from tests.fakes import FakeProvider
 from tests.support.executors import ScriptedExecutor
+from tests.support.sequence_world import DELIVERY
 
 TOKEN = "test-token-0123456789abcdefghijklmnopqrstuvw"
 CONTROL_PLANE = "/api/controlPlane/v1"
@@ -27,33 +28,9 @@ FAST = {RT: 0.004, "request_throughput": 0.55, "go_routines": 7.0}
 SLOW = {RT: 0.41, "request_throughput": 0.52, "go_routines": 7.0}
 SLO = (resources.files("slogate.demo") / "data" / "slo.yaml").read_text()
 
-# The tutorial's shipyard C with D's post-release evaluation and a production rollback (§4.2, §4.6).
-SHIPYARD = """\
-apiVersion: spec.keptn.sh/0.2.2
-kind: Shipyard
-metadata: {name: shipyard-delivery}
-spec:
-  stages:
-    - name: qa
-      sequences:
-        - name: delivery
-          tasks:
-            - {name: deployment, properties: {deploymentstrategy: direct}}
-            - {name: test, properties: {teststrategy: performance}}
-            - {name: evaluation, properties: {timeframe: 2m}}
-            - {name: release}
-    - name: production
-      sequences:
-        - name: delivery
-          triggeredOn: [{event: qa.delivery.finished}]
-          tasks:
-            - {name: approval, properties: {pass: automatic, warning: automatic}}
-            - {name: deployment, properties: {deploymentstrategy: direct}}
-            - {name: release}
-        - name: rollback
-          triggeredOn: [{event: production.delivery.finished, selector: {match: {result: fail}}}]
-          tasks: [{name: rollback}]
-"""
+# The tutorial's shipyard C (qa gated by an evaluation; production behind an automatic approval)
+# with a release task in each stage and a production rollback (prometheus-and-tutorial §4.2, §4.6).
+SHIPYARD = DELIVERY
 
 
 def b64(text: str) -> str:
