@@ -164,10 +164,13 @@ def evaluate(api: httpx.Client, window_end: float) -> str:
     return context
 
 
-def wait_for_verdict(api: httpx.Client, context: str, timeout: float = 30) -> dict[str, Any]:
-    """Poll the datastore for the context's evaluation.finished, as Keptn's CLI and CI scripts do."""
+def wait_for_verdict(
+    api: httpx.Client, context: str, timeout: float = 30, kind: str = "sh.keptn.event.evaluation.finished"
+) -> dict[str, Any]:
+    """Poll the datastore for the context's event of ``kind`` (by default its evaluation.finished),
+    as Keptn's CLI and CI scripts do."""
     deadline = time.monotonic() + timeout
-    params = {"keptnContext": context, "type": "sh.keptn.event.evaluation.finished"}
+    params = {"keptnContext": context, "type": kind}
     while time.monotonic() < deadline:
         events = api.get("/api/mongodb-datastore/event", params=params).json()["events"]
         if events:
@@ -175,7 +178,7 @@ def wait_for_verdict(api: httpx.Client, context: str, timeout: float = 30) -> di
             event: dict[str, Any] = events[0]
             return event
         time.sleep(0.2)
-    raise AssertionError(f"no evaluation.finished for {context} within {timeout} s")
+    raise AssertionError(f"no {kind} for {context} within {timeout} s")
 
 
 def test_ci_flow_gives_keptns_verdicts(prometheus: PrometheusServer, launch: Callable[[str], Server]) -> None:
@@ -214,6 +217,7 @@ def test_sigkill_during_an_evaluation_completes_after_restart(
         with launch(proxy.url).client() as api:
             verdict = wait_for_verdict(api, context)
             assert verdict["data"]["result"] == "pass"
+            wait_for_verdict(api, context, kind="sh.keptn.event.qa.evaluation.finished")  # the sequence's end
             everything = api.get(
                 "/api/mongodb-datastore/event", params={"keptnContext": context, "pageSize": 100}
             )
