@@ -103,3 +103,7 @@ class SequenceStore(Protocol):
     def delete_project(self, project: str) -> None:
         """Remove every execution and pause of ``project``."""
         ...
+
+    def open_tasks(self, triggered_ids: Sequence[str]) -> frozenset[str]:
+        """Those of ``triggered_ids`` that are the sent, unfinished task of some execution."""
+        ...

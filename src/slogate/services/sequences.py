@@ -159,10 +159,12 @@ class SequenceService:
 
     def _apply_events(self, pendings: Sequence[PendingEvent]) -> list[str]:
         batch = Batch(self._store, self._task_timeout, self._known_pauses)
-        for pending in pendings:
-            event = pending.event
-            if not self._concerns_engine(event):
-                continue
+        events = [pending.event for pending in pendings if self._concerns_engine(pending.event)]
+        replies = [event.triggeredid for event in events if parse_event_type(event.type).is_task]
+        open_tasks = self._store.open_tasks(replies)
+        for event in events:
+            if parse_event_type(event.type).is_task and event.triggeredid not in open_tasks:
+                continue  # answers no task a sequence waits for (e.g. get-sli between two services)
             snapshot = self._snapshot(
                 batch, event.project, [event.service], [event.shkeptncontext], [event.id]
             )

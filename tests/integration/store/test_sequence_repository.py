@@ -398,3 +398,15 @@ def test_delete_project_removes_its_executions_and_pauses(sequences: SqlSequence
     assert sequences.pauses("other") == {("d", "")}
     assert sequences.due(T0) == [("other", "carts")]
     put(sequences, execution(trigger="t-1"))  # the trigger may run again in a project of the same name
+
+
+def test_open_tasks_are_the_sent_unfinished_current_tasks(sequences: SqlSequenceStore) -> None:
+    sent = execution(current_task=CurrentTask("deployment", "task-sent", T0, sent_at=T0))
+    delayed = execution(current_task=CurrentTask("deployment", "task-delayed", T0 + timedelta(minutes=5)))
+    ended = execution(state=State.FINISHED)
+    sequences.commit([SequenceWrite(PROJECT, ((sent, None), (delayed, None), (ended, None)), (), None)])
+    assert sequences.open_tasks(["task-sent", "task-delayed", "unknown", "", "task-sent"]) == {"task-sent"}
+    assert sequences.open_tasks([]) == frozenset()
+    finished = replace(sent, state=State.FINISHED, current_task=None)
+    sequences.commit([SequenceWrite(PROJECT, ((finished, None),), (), None)])
+    assert sequences.open_tasks(["task-sent"]) == frozenset()

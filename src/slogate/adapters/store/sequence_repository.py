@@ -201,6 +201,15 @@ class SqlSequenceStore:
             session.execute(delete(Row).where(Row.project == project))
             session.execute(delete(SequencePauseRow).where(SequencePauseRow.project == project))
 
+    def open_tasks(self, triggered_ids: Sequence[str]) -> frozenset[str]:
+        """Those of ``triggered_ids`` that are the sent, unfinished task of some execution."""
+        wanted = [task_id for task_id in dict.fromkeys(triggered_ids) if task_id]
+        if not wanted:
+            return frozenset()
+        with self._sessions() as session:
+            query = select(Row.current_task_id).where(Row.current_task_id.in_(wanted))
+            return frozenset(session.scalars(query))
+
     def _conflict(self, writes: Sequence[SequenceWrite]) -> ConflictError | None:
         """The error naming the triggers and event ids that are stored already or repeat in the commit;
         None when none do."""
