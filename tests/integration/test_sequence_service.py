@@ -140,11 +140,13 @@ class FlakyDispatchStore:
         self.store = store
         self.failures = 1
 
-    def pending(self, subscriber: str, types: Sequence[str], limit: int) -> list[PendingEvent]:
+    def pending(
+        self, subscriber: str, types: Sequence[str], limit: int, after: int | None = None
+    ) -> list[PendingEvent]:
         if self.failures:
             self.failures -= 1
             raise ConnectionError("database is gone")
-        return self.store.pending(subscriber, types, limit)
+        return self.store.pending(subscriber, types, limit, after)
 
     def complete(self, subscriber: str, pending: PendingEvent, emitted: Sequence[KeptnEvent]) -> None:
         self.store.complete(subscriber, pending, emitted)

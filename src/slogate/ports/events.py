@@ -68,8 +68,11 @@ class PendingEvent:
 class DispatchStore(Protocol):
     """The event log as in-process services consume it: at least once, in order, atomically."""
 
-    def pending(self, subscriber: str, types: Sequence[str], limit: int) -> list[PendingEvent]:
-        """Events of ``types`` the subscriber has not completed, oldest first."""
+    def pending(
+        self, subscriber: str, types: Sequence[str], limit: int, after: int | None = None
+    ) -> list[PendingEvent]:
+        """Events of ``types`` the subscriber has not completed, oldest first: those after ``after``
+        when the caller knows where the subscriber stands, else after its stored cursor."""
         ...
 
     def complete(self, subscriber: str, pending: PendingEvent, emitted: Sequence[KeptnEvent]) -> None:

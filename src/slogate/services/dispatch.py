@@ -75,6 +75,9 @@ class Dispatcher:
         self._now = now
         self._poll = poll_seconds
         self._signals: dict[str, asyncio.Event] = {}
+        # where each listener stands, as of its last successful commit (its stored cursor is read
+        # only the first time, and again never: nothing else moves it)
+        self._positions: dict[str, int] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def subscribe(self, subscriber: Listener) -> None:
@@ -132,9 +135,12 @@ class Dispatcher:
                 await asyncio.wait_for(signal.wait(), self._poll)
 
     async def _deliver_batch(self, subscriber: Listener) -> int:
-        batch = await asyncio.to_thread(self._store.pending, subscriber.name, subscriber.types, BATCH)
+        after = self._positions.get(subscriber.name)
+        batch = await asyncio.to_thread(self._store.pending, subscriber.name, subscriber.types, BATCH, after)
         if not isinstance(subscriber, Subscriber):
             emitted_types = await subscriber.consume(batch) if batch else ()
+            if batch:
+                self._positions[subscriber.name] = batch[-1].seq  # it committed its cursor
             if emitted_types:
                 self.wake(emitted_types)
             return len(batch)
@@ -152,6 +158,7 @@ class Dispatcher:
     ) -> None:
         """Commit what handling the events up to ``last`` emitted, with the cursor move; then wake."""
         await asyncio.to_thread(self._store.complete, subscriber.name, last, emitted)
+        self._positions[subscriber.name] = last.seq
         if emitted:
             self.wake([event.type for event in emitted])
 

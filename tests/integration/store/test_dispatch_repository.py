@@ -82,3 +82,11 @@ def test_invalidation_is_matched_case_sensitively(store: SqlEventStore) -> None:
     events, _ = store.query(EventCriteria(fields=finished, exclude_invalidated=True, limit=None))
 
     assert [e.id for e in events] == ["short", "kept"]
+
+
+def test_pending_reads_after_a_given_position_instead_of_the_cursor(logged: Engine) -> None:
+    store = SqlDispatchStore(logged)
+    everything = store.pending("probe", ["sh.keptn.event.*"], 100)
+    later = store.pending("probe", ["sh.keptn.event.*"], 100, after=everything[2].seq)
+    assert [pending.seq for pending in later] == [pending.seq for pending in everything[3:]]
+    assert store.pending("probe", ["sh.keptn.event.*"], 100, after=everything[-1].seq) == []

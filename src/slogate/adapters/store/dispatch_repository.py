@@ -73,11 +73,14 @@ class SqlDispatchStore:
     def __init__(self, engine: Engine) -> None:
         self._sessions = Sessions(engine)
 
-    def pending(self, subscriber: str, types: Sequence[str], limit: int) -> list[PendingEvent]:
-        """Events of ``types`` after the subscriber's cursor, oldest first."""
+    def pending(
+        self, subscriber: str, types: Sequence[str], limit: int, after: int | None = None
+    ) -> list[PendingEvent]:
+        """Events of ``types`` after ``after`` (None: after the subscriber's cursor), oldest first."""
         with self._sessions() as session:
-            cursor = session.get(CursorRow, subscriber)
-            after = cursor.last_seq if cursor is not None else 0
+            if after is None:
+                cursor = session.get(CursorRow, subscriber)
+                after = cursor.last_seq if cursor is not None else 0
             rows = session.execute(
                 select(EventRow.__table__)
                 .where(EventRow.seq > after, _of_types(types, _dialect(session)))
