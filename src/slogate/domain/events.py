@@ -10,6 +10,7 @@ from typing import Any
 EVALUATION_TRIGGERED = "sh.keptn.event.evaluation.triggered"
 EVALUATION_FINISHED = "sh.keptn.event.evaluation.finished"
 EVALUATION_INVALIDATED = "sh.keptn.event.evaluation.invalidated"
+LIGHTHOUSE = "lighthouse-service"  # the source of evaluations, as Keptn's views expect
 SUCCEEDED, ERRORED, ABORTED = "succeeded", "errored", "aborted"
 PASS, WARNING, FAIL, INFO = "pass", "warning", "fail", "info"
 

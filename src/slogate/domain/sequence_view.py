@@ -10,13 +10,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from slogate.domain.event_types import parse_event_type
-from slogate.domain.events import ERRORED, FAIL, KeptnEvent
+from slogate.domain.events import ERRORED, EVALUATION_FINISHED, FAIL, LIGHTHOUSE, KeptnEvent
 from slogate.domain.ingestion import format_rfc3339
 from slogate.domain.sequence import Execution, State
 from slogate.domain.sequence_events import configured_image
 
-LIGHTHOUSE = "lighthouse-service"
-EVALUATION_FINISHED = "sh.keptn.event.evaluation.finished"
 DEPLOYMENT_TRIGGERED = "sh.keptn.event.deployment.triggered"
 
 

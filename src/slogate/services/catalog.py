@@ -19,6 +19,7 @@ from typing import Any
 from slogate.domain import event_types
 from slogate.domain.events import PASS, SUCCEEDED, KeptnEvent
 from slogate.domain.ingestion import DEFAULT_SOURCE
+from slogate.domain.sequence_events import CONTROLLER
 from slogate.domain.shipyard import (
     SHIPYARD_NOT_DECODABLE,
     SHIPYARD_URI,
@@ -56,7 +57,6 @@ from slogate.ports import (
     StageRecord,
 )
 
-CONTROLLER = "shipyard-controller"
 SHIPYARD_CACHE = 256  # parsed shipyards kept, by text
 INVALID_PAYLOAD = "Could not validate payload: {}"
 INVALID_REQUEST = "Invalid request format: {}"

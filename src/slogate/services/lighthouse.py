@@ -11,6 +11,7 @@ from slogate.domain.events import (
     ERRORED,
     EVALUATION_FINISHED,
     EVALUATION_TRIGGERED,
+    LIGHTHOUSE,
     PASS,
     SUCCEEDED,
     KeptnEvent,
@@ -27,7 +28,6 @@ from slogate.services.monitoring import prometheus_options
 from slogate.services.quality_gate import load_history
 from slogate.settings import Settings
 
-LIGHTHOUSE = "lighthouse-service"
 EVALUATION_STARTED = "sh.keptn.event.evaluation.started"
 GET_SLI_TRIGGERED = "sh.keptn.event.get-sli.triggered"
 GET_SLI_FINISHED = "sh.keptn.event.get-sli.finished"
@@ -37,7 +37,7 @@ SLO_URI = "slo.yaml"
 class Lighthouse:
     """Answers evaluation.triggered with get-sli.triggered, and get-sli.finished with evaluation.finished."""
 
-    name = "lighthouse-service"
+    name = LIGHTHOUSE
     types: tuple[str, ...] = (EVALUATION_TRIGGERED, GET_SLI_FINISHED)
 
     def __init__(

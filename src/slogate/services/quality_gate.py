@@ -11,6 +11,7 @@ from slogate.domain.events import (
     EVALUATION_FINISHED,
     EVALUATION_INVALIDATED,
     EVALUATION_TRIGGERED,
+    LIGHTHOUSE,
     SUCCEEDED,
     KeptnEvent,
     Labels,
@@ -27,7 +28,6 @@ from slogate.ports import EventStore, SLIProvider
 from slogate.services.gate import GateReport, LoadedSLO, evaluate
 
 GATE_SOURCE = "slogate"
-LIGHTHOUSE_SOURCE = "lighthouse-service"
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +115,7 @@ async def run_gate(
     finished = KeptnEvent(
         id=str(uuid.uuid4()),
         type=EVALUATION_FINISHED,
-        source=LIGHTHOUSE_SOURCE,
+        source=LIGHTHOUSE,
         time=now(),
         shkeptncontext=context,
         data=encode_evaluation_finished(report.event),

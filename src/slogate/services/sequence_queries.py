@@ -10,9 +10,9 @@ from slogate.domain.sequence_json import execution_to_json
 from slogate.domain.sequence_view import sequence_state
 from slogate.errors import NotFoundError
 from slogate.ports import EventStore, ScopeChecker, SequenceStore
+from slogate.services.catalog import PROJECT_NOT_FOUND
 
 CONTEXT_EVENTS = 10_000  # more events than any one sequence run sends
-PROJECT_NOT_FOUND = "Project not found: {}"
 
 
 class SequenceQueries:

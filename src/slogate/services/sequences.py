@@ -31,12 +31,12 @@ from slogate.domain.sequence_engine import (
     Tick,
     decide,
 )
+from slogate.domain.sequence_events import CONTROLLER
 from slogate.domain.shipyard import Shipyard
 from slogate.ports import PendingEvent, SequenceStore, SequenceWrite
 from slogate.services.emit import failure
 from slogate.services.sequence_batch import Batch
 
-NAME = "shipyard-controller"
 # sequence triggers (six segments: ``*`` matches dots too, so ``*.*`` needs at least two) and task replies
 TYPES = ("sh.keptn.event.*.*.triggered", "sh.keptn.event.*.started", "sh.keptn.event.*.finished")
 IDLE_SECONDS = 60.0
@@ -55,7 +55,7 @@ class ProjectShipyards(Protocol):
 class SequenceService:
     """Runs the engine over the log, the control API and the clock (see the module docstring)."""
 
-    name = NAME
+    name = CONTROLLER
     types: tuple[str, ...] = TYPES
 
     def __init__(
@@ -153,7 +153,7 @@ class SequenceService:
             return error
 
     async def _record_defect(self, pending: PendingEvent, error: Exception) -> list[str]:
-        recorded = failure(pending.event, NAME, error, self._now())
+        recorded = failure(pending.event, CONTROLLER, error, self._now())
         write = SequenceWrite(pending.event.project, (), (recorded,), None)
         await asyncio.to_thread(self._store.commit, [write], (self.name, pending.seq))
         return [recorded.type]
