@@ -35,8 +35,18 @@ bench: install
 	$(BIN)/python benchmarks/bench_store.py
 	$(BIN)/python benchmarks/bench_sequences.py
 
+# The release tour needs a Prometheus binary: Debian's package, installed here when run as root.
 demo: install
-	$(BIN)/python -m slogate.demo.tour
+	@command -v prometheus >/dev/null 2>&1 || [ -x /usr/bin/prometheus ] || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian's prometheus package"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus; \
+	    systemctl stop prometheus 2>/dev/null || true; \
+	  else \
+	    echo "make demo needs Prometheus: run 'sudo apt-get install -y prometheus' (Debian/Ubuntu)," \
+	         "or put a prometheus binary on PATH, then run make demo again"; exit 1; \
+	  fi; }
+	$(BIN)/slogate demo
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .coverage .hypothesis benchmarks/results

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import cast
 
 from slogate.adapters.api_token import ApiTokens
-from slogate.adapters.plugins import SLI_PROVIDERS, load_plugin
+from slogate.adapters.plugins import EXECUTORS, SLI_PROVIDERS, load_plugin
 from slogate.adapters.secret_box import SecretBox
 from slogate.adapters.store.catalog_repository import SqlCatalogStore
 from slogate.adapters.store.database import open_database, upgrade
@@ -20,15 +20,17 @@ from slogate.adapters.store.repository import SqlEventStore
 from slogate.adapters.store.resource_repository import SqlResourceStore
 from slogate.adapters.store.secret_repository import SqlSecretStore
 from slogate.adapters.store.sequence_repository import SqlSequenceStore
-from slogate.adapters.yamlfile import load_document
+from slogate.adapters.yamlfile import load_document, load_plain
 from slogate.api.context import ServerContext
 from slogate.api.telemetry import ServerMetrics
 from slogate.domain.sequence import Scope
 from slogate.ports import EventStore, ProviderOptions, SLIProvider, SLIProviderFactory
+from slogate.ports.executors import ExecutorEnvironment, ExecutorFactory, TaskExecutor
 from slogate.services.approval import ApprovalService
 from slogate.services.catalog import CatalogService
 from slogate.services.catalog_projector import CatalogProjector
 from slogate.services.dispatch import Dispatcher, Listener, Subscriber
+from slogate.services.executors import ExecutorLookup, ExecutorRunner
 from slogate.services.integrations import IntegrationService
 from slogate.services.lighthouse import Lighthouse
 from slogate.services.resources import ResourceService
@@ -57,10 +59,21 @@ def sli_provider(name: str, options: ProviderOptions) -> SLIProvider:
     return factory(options)
 
 
-def server_context(settings: Settings, provider_factory: SLIProviderFactory | None = None) -> ServerContext:
+def task_executor(name: str, environment: ExecutorEnvironment) -> TaskExecutor:
+    """The executor registered as ``name`` (entry-point group ``slogate.executors``)."""
+    factory = cast(ExecutorFactory, load_plugin(EXECUTORS, name))
+    return factory(environment)
+
+
+def server_context(
+    settings: Settings,
+    provider_factory: SLIProviderFactory | None = None,
+    executor_lookup: ExecutorLookup | None = None,
+) -> ServerContext:
     """Everything the API server needs, wired: stores, services, the dispatcher with the sequence
-    engine, the approval service, lighthouse and the SLI service (``provider_factory``: the SLI
-    provider to use instead of the configured Prometheus one, for tests)."""
+    engine, the approval service, lighthouse, the SLI service and the built-in executors
+    (``provider_factory``, ``executor_lookup``: replacements of the configured SLI provider and of
+    the registered executors, for tests)."""
     engine = open_database(settings.database())
     upgrade(engine)
     metrics = ServerMetrics()
@@ -86,7 +99,17 @@ def server_context(settings: Settings, provider_factory: SLIProviderFactory | No
     )
     secrets = SecretService(SqlSecretStore(engine, SecretBox.in_data_dir(settings.data_dir)))
     integrations = IntegrationService(SqlIntegrationStore(engine), settings.integration_ttl, _utc_now)
+    environment = ExecutorEnvironment(settings.data_dir, _utc_now)
+    executors = ExecutorRunner(
+        store,
+        resources,
+        secrets,
+        executor_lookup or (lambda name: task_executor(name, environment)),
+        load_plain,
+        _utc_now,
+    )
     subscribers: list[Subscriber] = [
+        executors,
         ApprovalService(_utc_now),
         Lighthouse(
             store, resources, secrets, settings, load_document, _utc_now,
@@ -98,10 +121,11 @@ def server_context(settings: Settings, provider_factory: SLIProviderFactory | No
     ]  # fmt: skip
 
     def has_executor(task_type: str, scope: Scope) -> bool:
-        """A built-in service or a live registered integration takes ``task_type`` in ``scope``."""
-        return dispatcher.handles(task_type) or integrations.subscribed(
-            task_type, scope.project, scope.stage, scope.service
-        )
+        """A built-in service, a built-in executor or a live registered integration takes ``task_type``
+        in ``scope``."""
+        if executors.takes(task_type, scope) or dispatcher.handles(task_type, ignoring=executors.name):
+            return True
+        return integrations.subscribed(task_type, scope.project, scope.stage, scope.service)
 
     sequences = SequenceService(
         sequence_store,
@@ -129,6 +153,7 @@ def server_context(settings: Settings, provider_factory: SLIProviderFactory | No
         resources=resources,
         secrets=secrets,
         dispatcher=dispatcher,
+        executors=executors,
         integrations=integrations,
         sequences=sequences,
         sequence_queries=SequenceQueries(sequence_store, store, catalog_store),

@@ -16,6 +16,7 @@ from slogate import bootstrap
 from slogate.api.app import create_app
 from slogate.api.context import ServerContext
 from slogate.ports import ProviderOptions, SLIProvider
+from slogate.services.executors import ExecutorLookup
 from slogate.settings import Settings
 from tests.fakes import FakeProvider
 from tests.support.executors import ScriptedExecutor
@@ -51,9 +52,14 @@ class Backend:
 
 @contextmanager
 def delivery_server(
-    data_dir: Path, database_url: str = "", executor: ScriptedExecutor | None = None, **settings: Any
+    data_dir: Path,
+    database_url: str = "",
+    executor: ScriptedExecutor | None = None,
+    executor_lookup: ExecutorLookup | None = None,
+    **settings: Any,
 ) -> Iterator[tuple[ServerContext, TestClient, Backend]]:
-    """A server context (no background tasks: tests call :func:`settle`) with a scripted executor."""
+    """A server context (no background tasks: tests call :func:`settle`) with a scripted executor,
+    or, given ``executor_lookup``, with the built-in executors it names (and ``executor`` if any)."""
     backend = Backend()
     config = Settings(
         data_dir=data_dir,
@@ -62,8 +68,9 @@ def delivery_server(
         prometheus_url="http://127.0.0.1:9",
         **settings,
     )
-    context = bootstrap.server_context(config, provider_factory=backend.factory)
-    context.dispatcher.subscribe(executor or ScriptedExecutor())
+    context = bootstrap.server_context(config, backend.factory, executor_lookup)
+    if executor is not None or executor_lookup is None:
+        context.dispatcher.subscribe(executor or ScriptedExecutor())
     client = TestClient(create_app(context), raise_server_exceptions=True)
     client.headers["x-token"] = TOKEN
     try:
@@ -78,10 +85,11 @@ def settle(context: ServerContext) -> None:
 
     async def run() -> None:
         while await context.dispatcher.drain():
+            await context.executors.idle()
             await context.sequences.tick()
         await context.sequences.tick()
         while await context.dispatcher.drain():
-            pass
+            await context.executors.idle()
 
     asyncio.run(run())
 

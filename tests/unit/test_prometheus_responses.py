@@ -158,7 +158,8 @@ def test_transport_errors_are_failed_values() -> None:
         raise RuntimeError("boom")
 
     assert fetch_one(refuse).message == (
-        "unable to query prometheus api: ConnectError: connection refused (query: up)"
+        "unable to query prometheus api: POST http://prometheus.test:9090/api/v1/query: "
+        "ConnectError: connection refused (query: up)"
     )
     assert fetch_one(crash).message == "unable to query prometheus api: RuntimeError: boom (query: up)"
 

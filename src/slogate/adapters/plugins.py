@@ -8,7 +8,8 @@ from importlib.metadata import EntryPoint, entry_points
 from slogate.errors import ConfigError
 
 SLI_PROVIDERS = "slogate.sli_providers"
-GROUPS = (SLI_PROVIDERS,)
+EXECUTORS = "slogate.executors"
+GROUPS = (SLI_PROVIDERS, EXECUTORS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -59,3 +59,14 @@ def _describe(error: yaml.YAMLError) -> str:
     if mark is None:
         return problem
     return f"{problem} (line {mark.line + 1}, column {mark.column + 1})"
+
+
+def load_plain(text: str, source: str) -> object:
+    """Parse the first YAML document of ``text`` into plain Python values (configuration files whose
+    values executors use as they are); ``source`` names the file in errors."""
+    try:
+        return next(iter(yaml.safe_load_all(text)), None)
+    except yaml.YAMLError as error:
+        raise DocumentError(source, f"not valid YAML: {_describe(error)}") from error
+    except RecursionError as error:
+        raise DocumentError(source, "not valid YAML: nested too deeply") from error

@@ -12,6 +12,7 @@ from slogate.api.telemetry import ServerMetrics
 from slogate.ports import EventStore
 from slogate.services.catalog import CatalogService
 from slogate.services.dispatch import Dispatcher
+from slogate.services.executors import ExecutorRunner
 from slogate.services.integrations import IntegrationService
 from slogate.services.resources import ResourceService
 from slogate.services.secrets import SecretService
@@ -33,6 +34,7 @@ class ServerContext:
     resources: ResourceService
     secrets: SecretService
     dispatcher: Dispatcher
+    executors: ExecutorRunner
     integrations: IntegrationService
     sequences: SequenceService
     sequence_queries: SequenceQueries

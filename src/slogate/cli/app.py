@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from slogate import __version__
-from slogate.cli import evaluate, evaluations, plugins, server, slo
+from slogate.cli import demo, evaluate, evaluations, plugins, server, slo
 from slogate.cli.output import set_debug
 
 app = typer.Typer(
@@ -24,6 +24,7 @@ app.add_typer(evaluations.app, name="evaluations")
 app.add_typer(slo.app, name="slo")
 app.command("plugins")(plugins.plugins_command)
 app.add_typer(server.app, name="server")
+app.command("demo")(demo.demo_command)
 
 
 def _version(value: bool) -> None:

@@ -1,4 +1,4 @@
-"""``slogate plugins``: which SLI providers (and later executors) are installed, and whether they load."""
+"""``slogate plugins``: which SLI providers and executors are installed, and whether they load."""
 
 from __future__ import annotations
 

@@ -84,9 +84,13 @@ class Dispatcher:
         """Add a subscriber (before ``run``)."""
         self._subscribers.append(subscriber)
 
-    def handles(self, event_type: str) -> bool:
-        """Whether an in-process subscriber (not a consumer like the sequence engine) takes ``event_type``."""
-        return any(isinstance(s, Subscriber) and _takes(s, event_type) for s in self._subscribers)
+    def handles(self, event_type: str, ignoring: str = "") -> bool:
+        """Whether an in-process subscriber (not a consumer like the sequence engine; not the one named
+        ``ignoring``) takes ``event_type``."""
+        return any(
+            isinstance(s, Subscriber) and s.name != ignoring and _takes(s, event_type)
+            for s in self._subscribers
+        )
 
     def wake(self, types: Sequence[str] | None = None) -> None:
         """Events were committed: let the subscribers of ``types`` (None: all) look, from any thread."""
@@ -108,6 +112,17 @@ class Dispatcher:
             await asyncio.gather(*(self._serve(subscriber) for subscriber in self._subscribers))
         finally:
             self._loop = None
+            await self._close_subscribers()
+
+    async def _close_subscribers(self) -> None:
+        """Let subscribers that run work in the background (the executors) stop it."""
+        for subscriber in self._subscribers:
+            close = getattr(subscriber, "aclose", None)
+            if close is not None:
+                try:
+                    await close()
+                except Exception:  # shutting down: one failure must not keep the others running
+                    logger.exception("closing %s failed", subscriber.name)
 
     async def drain(self) -> int:
         """Deliver until nothing is pending for anyone; the number of events handled."""

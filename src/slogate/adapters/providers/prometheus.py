@@ -182,8 +182,9 @@ class PrometheusProvider:
                     response = await self._client.get(url, params=form, headers=headers, timeout=timeout)
         except (TimeoutError, httpx.TimeoutException):
             raise QueryError(f"{API_ERROR_PREFIX}no answer within the timeout of {seconds:g} s") from None
-        except httpx.HTTPError as error:
-            raise QueryError(f"{API_ERROR_PREFIX}{type(error).__name__}: {error}") from None
+        except httpx.HTTPError as error:  # named with the URL, as Go's client errors are in Keptn's text
+            where = httpx.URL(self.config.query_url).copy_with(username=None, password=None)
+            raise QueryError(f"{API_ERROR_PREFIX}POST {where}: {type(error).__name__}: {error}") from None
         return api_payload(response)
 
 

@@ -1,0 +1,100 @@
+"""``slogate demo``: the quality-gated release tour on this machine (server, Prometheus, local services)."""
+
+from __future__ import annotations
+
+import signal
+import tempfile
+import time
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+from slogate.cli.output import console, user_errors
+from slogate.demo.fulltour import check, run_tour, summary, workdir_note
+from slogate.demo.stack import DemoStack, find_prometheus
+
+
+def _interrupt_on_sigterm() -> None:
+    """SIGTERM ends the demo like Ctrl-C does: everything it started is stopped."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def demo_command(
+    keep_running: Annotated[
+        bool, typer.Option("--keep-running", help="Keep the server, Prometheus and services up until Ctrl-C.")
+    ] = False,
+    prometheus: Annotated[
+        str | None, typer.Option("--prometheus", help="The prometheus binary (default: found on PATH).")
+    ] = None,
+    test_seconds: Annotated[
+        float, typer.Option("--test-seconds", min=3, help="How long each load test runs.")
+    ] = 12.0,
+    workdir: Annotated[
+        Path | None,
+        typer.Option(
+            "--workdir", help="Keep the data and logs here (default: a temporary directory, removed)."
+        ),
+    ] = None,
+) -> None:
+    """Run Keptn's quality-gated release tutorial end to end on this machine, in about two minutes.
+
+    Starts a slogate server, a Prometheus and the sample helloservice (one process per stage), then
+    delivers three builds: v0.1.1 is promoted to production, the slow v0.1.2 is blocked by the qa
+    evaluation, and v0.1.3 (slow in production only) fails its post-release evaluation and is
+    rolled back. Needs Prometheus (Debian: apt-get install prometheus).
+
+    Example: slogate demo --keep-running
+    """
+    _interrupt_on_sigterm()
+    out = console()
+    with user_errors():
+        binary = find_prometheus(prometheus)
+        with tempfile.TemporaryDirectory(prefix="slogate-demo-") as temporary:
+            directory = workdir.expanduser().resolve() if workdir else Path(temporary)
+            directory.mkdir(parents=True, exist_ok=True)
+            try:
+                _tour(directory, binary, test_seconds, keep_running)
+            except KeyboardInterrupt:
+                out.print(Text("interrupted: everything the demo started is stopped", style="bold"))
+                raise typer.Exit(130) from None
+            except Exception:
+                out.print(Text(workdir_note(directory), style="dim"))
+                raise
+
+
+def _tour(directory: Path, binary: str, test_seconds: float, keep_running: bool) -> None:
+    out = console()
+    started = time.monotonic()
+    out.print(Text("starting Prometheus and the slogate server…", style="dim"))
+    with DemoStack(directory, binary) as stack:
+        out.print(Text(f"slogate server {stack.server.url} · Prometheus {stack.prometheus.url}", style="dim"))
+        tour = run_tour(stack, out, test_seconds)
+        out.print(summary(tour))
+        check(tour)
+        took = time.monotonic() - started
+        out.print(
+            Text(
+                "The gate promoted v0.1.1, blocked v0.1.2 in qa and rolled production back from v0.1.3 "
+                f"to v0.1.1 ({took:.0f} s).",
+                style="bold green",
+            )
+        )
+        if keep_running:
+            out.print(
+                Text.assemble(
+                    "Still running (Ctrl-C stops everything):\n",
+                    f"  API        {stack.server.url}/api  (docs {stack.server.url}/api/docs)\n",
+                    f"  token      {stack.token}\n",
+                    f"  Prometheus {stack.prometheus.url}",
+                )
+            )
+            while True:
+                time.sleep(3600)
+        out.print(Text("stopping the server, its deployments and Prometheus…", style="dim"))

@@ -1,0 +1,187 @@
+"""The demo's processes: a Prometheus and a ``slogate server``, started on free ports and stopped together."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import IO
+
+import httpx
+
+from slogate.adapters.executors.local_deploy import prometheus_scrape_config
+from slogate.errors import ConfigError
+
+NO_PROMETHEUS = (
+    "Prometheus is not installed: install Debian's package (`sudo apt-get install -y prometheus`; "
+    "`make demo` does it when run as root) or pass --prometheus PATH to a prometheus binary"
+)
+STOP_SECONDS = 20.0
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def find_prometheus(explicit: str | None = None) -> str:
+    """The prometheus binary: ``explicit``, else the one on PATH, else Debian's; ``ConfigError`` if none."""
+    for candidate in (explicit, shutil.which("prometheus"), "/usr/bin/prometheus"):
+        if candidate and os.access(candidate, os.X_OK) and Path(candidate).is_file():
+            return candidate
+    if explicit:
+        raise ConfigError(f"--prometheus {explicit} is not an executable file; {NO_PROMETHEUS}")
+    raise ConfigError(NO_PROMETHEUS)
+
+
+@dataclass
+class Service:
+    """A started process, the URL it serves and the log its output goes to."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    url: str
+    log_path: Path
+    log: IO[bytes]
+
+    def log_tail(self, lines: int = 20) -> str:
+        """The last ``lines`` lines of the process's output."""
+        self.log.flush()
+        text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        return "\n".join(text.splitlines()[-lines:])
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL if it has not ended within ``STOP_SECONDS``."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+
+class DemoStack:
+    """Prometheus (scraping what the local executor deploys) and a slogate server in ``workdir``.
+
+    Example::
+
+        with DemoStack(Path(tmp), find_prometheus()) as stack:
+            httpx.get(stack.server.url + "/health")
+    """
+
+    def __init__(self, workdir: Path, prometheus_binary: str, scrape_interval: str = "1s") -> None:
+        self.workdir = workdir
+        self.data_dir = workdir / "slogate"
+        self.token = secrets.token_urlsafe(32)
+        self._binary = prometheus_binary
+        self._interval = scrape_interval
+        self._services: list[Service] = []
+
+    @property
+    def prometheus(self) -> Service:
+        """The Prometheus process."""
+        return self._services[0]
+
+    @property
+    def server(self) -> Service:
+        """The slogate server process."""
+        return self._services[1]
+
+    def __enter__(self) -> DemoStack:
+        try:
+            self._services.append(self._start_prometheus())
+            self._services.append(self._start_server())
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        """Stop the server first (it stops what it deployed), then Prometheus."""
+        for service in reversed(self._services):
+            service.stop()
+        self._services.clear()
+
+    def _start_prometheus(self) -> Service:
+        directory = self.workdir / "prometheus"
+        targets = self.data_dir / "prometheus" / "targets"
+        targets.mkdir(parents=True, exist_ok=True)
+        scrape = prometheus_scrape_config(targets, self._interval)
+        config = {"global": {"scrape_interval": self._interval}, "scrape_configs": [scrape]}
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "prometheus.yml").write_text(json.dumps(config), encoding="utf-8")  # JSON is YAML
+        port = free_port()
+        argv = [
+            self._binary,
+            f"--config.file={directory / 'prometheus.yml'}",
+            f"--storage.tsdb.path={directory / 'tsdb'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+            "--log.level=warn",
+        ]
+        return self._start("Prometheus", argv, f"http://127.0.0.1:{port}", "/-/ready", {}, directory)
+
+    def _start_server(self) -> Service:
+        port = free_port()
+        argv = [
+            sys.executable,
+            "-m",
+            "slogate",
+            "server",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(self.data_dir),
+        ]
+        env = {"SLOGATE_API_TOKEN": self.token, "SLOGATE_PROMETHEUS_URL": self.prometheus.url}
+        return self._start("slogate server", argv, f"http://127.0.0.1:{port}", "/health", env, self.workdir)
+
+    def _start(
+        self, name: str, argv: list[str], url: str, ready: str, env: dict[str, str], directory: Path
+    ) -> Service:
+        log_path = directory / f"{name.split()[-1].lower()}.log"
+        log = log_path.open("ab")
+        process = subprocess.Popen(  # its own session: Ctrl-C reaches the demo, which stops it in order
+            argv,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **env},
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        service = Service(name, process, url, log_path, log)
+        if not _ready(service, url + ready):
+            tail = service.log_tail()
+            service.stop()
+            raise ConfigError(f"{name} did not start; the end of its log ({log_path}):\n{tail}")
+        return service
+
+
+def _ready(service: Service, url: str, timeout: float = 60.0) -> bool:
+    deadline = time.monotonic() + timeout
+    with httpx.Client(timeout=2) as client:
+        while time.monotonic() < deadline and service.process.poll() is None:
+            try:
+                if client.get(url).status_code == 200:
+                    return True
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+    return False

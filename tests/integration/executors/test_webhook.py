@@ -1,0 +1,409 @@
+"""The webhook executor calls a real local HTTP server as Keptn's webhook-service would."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import textwrap
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from slogate.adapters.executors.webhook import (
+    WebhookExecutor,
+    create,
+    finished_events,
+    sends_finished,
+    sends_started,
+    started_events,
+)
+from slogate.domain.events import KeptnEvent
+from slogate.ports.executors import ExecutorEnvironment, TaskRequest, TaskResult
+
+SECRET = "s3cret-Value!"
+SECRETS = {"hook-secret": {"token": SECRET, "user": "robot"}}
+
+
+@dataclass(frozen=True)
+class Received:
+    """One request the server got."""
+
+    method: str
+    path: str
+    headers: Mapping[str, str]
+    body: str
+
+
+class Server(ThreadingHTTPServer):
+    """Records every request; ``release`` ends the slow route's wait."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.received: list[Received] = []
+        self.release = threading.Event()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that gave up (the timeout test) is no error of the server."""
+
+
+class Handler(BaseHTTPRequestHandler):
+    """/json echoes the request as JSON, /text answers text, /fail 500 with the path, /slow waits,
+    /redirect answers 302 to /text."""
+
+    server: Server
+
+    def do_GET(self) -> None:
+        self._answer()
+
+    def do_POST(self) -> None:
+        self._answer()
+
+    def do_PUT(self) -> None:
+        self._answer()
+
+    def do_HEAD(self) -> None:
+        self._answer()
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length).decode("utf-8")
+        headers = {key.lower(): value for key, value in self.headers.items()}
+        self.server.received.append(Received(self.command, self.path, headers, body))
+        if self.path.startswith("/slow"):
+            self.server.release.wait(5)
+        if self.path.startswith("/json"):
+            echo = {"method": self.command, "path": self.path, "headers": headers, "body": body}
+            self._send(200, json.dumps(echo), "application/json")
+        elif self.path.startswith("/fail"):
+            self._send(500, f"boom at {self.path}", "text/plain")
+        elif self.path.startswith("/redirect"):
+            self._send(302, "", "text/plain", {"Location": "/text"})
+        else:
+            self._send(200, "plain text", "text/plain")
+
+    def _send(self, status: int, text: str, kind: str, extra: Mapping[str, str] | None = None) -> None:
+        payload = text.encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(payload)))
+        for key, value in (extra or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+
+@pytest.fixture
+def server() -> Iterator[Server]:
+    httpd = Server()
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.01,), daemon=True)
+    thread.start()
+    yield httpd
+    httpd.release.set()
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join(5)
+
+
+@dataclass
+class Context:
+    """The TaskContext: resources by URI (already resolved to the most specific level) and secrets."""
+
+    resources: dict[str, str] = field(default_factory=dict)
+    secrets: dict[str, dict[str, str]] = field(default_factory=lambda: dict(SECRETS))
+
+    def resource(self, uri: str) -> str | None:
+        return self.resources.get(uri)
+
+    def secret(self, name: str) -> Mapping[str, str] | None:
+        return self.secrets.get(name)
+
+
+def event(**extra: Any) -> KeptnEvent:
+    data = {"project": "sockshop", "stage": "qa", "service": "carts", "labels": {"build": "7"}, **extra}
+    return KeptnEvent(
+        id="trigger-1",
+        type="sh.keptn.event.test.triggered",
+        source="shipyard-controller",
+        time=datetime(2024, 1, 1, tzinfo=UTC),
+        shkeptncontext="ctx-1",
+        data=data,
+    )
+
+
+def beta(requests: str, head: str = "", version: str = "v1beta1") -> str:
+    """A webhook.yaml with one webhook for test.triggered: ``head`` adds webhook fields."""
+    body = textwrap.indent(textwrap.dedent(requests).strip(), "        ")
+    fields = textwrap.indent(textwrap.dedent(head).strip(), "      ")
+    return (
+        f"apiVersion: webhookconfig.keptn.sh/{version}\nkind: WebhookConfig\nspec:\n  webhooks:\n"
+        "    - type: sh.keptn.event.test.triggered\n      subscriptionID: sub-1\n"
+        f"{fields + chr(10) if fields else ''}"
+        "      envFrom:\n        - {name: token, secretRef: {name: hook-secret, key: token}}\n"
+        f"      requests:\n{body}\n"
+    )
+
+
+def context_with(config: str) -> Context:
+    return Context({"webhook/webhook.yaml": config})
+
+
+def run(
+    config: str | Context, settings: Mapping[str, Any] | None = None, trigger: KeptnEvent | None = None
+) -> TaskResult:
+    context = config if isinstance(config, Context) else context_with(config)
+    request = TaskRequest(trigger or event(), "test", dict(settings or {}))
+
+    async def go() -> TaskResult:
+        executor = create(ExecutorEnvironment(Path("."), now=lambda: datetime.now(UTC)))
+        try:
+            return await executor.run(request, context)
+        finally:
+            await executor.aclose()
+
+    return asyncio.run(go())
+
+
+def test_a_post_carries_templated_headers_payload_and_the_secret(server: Server) -> None:
+    config = beta(
+        f"""
+        - url: "{server.url}/json/{{{{.data.project}}}}/{{{{.data.stage}}}}"
+          method: POST
+          headers:
+            - {{key: Authorization, value: "Bearer {{{{.env.token}}}}"}}
+            - {{key: Content-Type, value: application/json}}
+          payload: '{{"service": "{{{{.data.service}}}}", "id": "{{{{.id}}}}",
+            "build": "{{{{.data.labels.build}}}}"}}'
+        """,
+        "sendFinished: true",
+    )
+    result = run(config)
+    (received,) = server.received
+    assert (received.method, received.path) == ("POST", "/json/sockshop/qa")
+    assert received.headers["authorization"] == f"Bearer {SECRET}"
+    assert received.headers["content-type"] == "application/json"
+    assert json.loads(received.body) == {"service": "carts", "id": "trigger-1", "build": "7"}
+    assert (result.status, result.result, result.message) == ("succeeded", "pass", "")
+    (response,) = result.data["test"]["responses"]
+    assert response["path"] == "/json/sockshop/qa"
+    assert response["headers"]["authorization"] == "Bearer ***"
+    assert SECRET not in json.dumps(result.data) + result.message
+
+
+def test_requests_run_in_order_and_each_response_is_kept(server: Server) -> None:
+    config = beta(
+        f"""
+        - {{url: "{server.url}/text", method: GET}}
+        - {{url: "{server.url}/text", method: HEAD}}
+        - {{url: "{server.url}/json/put", method: PUT, payload: "a=1"}}
+        """
+    )
+    result = run(config)
+    assert [(r.method, r.path) for r in server.received] == [
+        ("GET", "/text"),
+        ("HEAD", "/text"),
+        ("PUT", "/json/put"),
+    ]
+    assert server.received[2].headers["content-type"] == "application/x-www-form-urlencoded"
+    text, head, put = result.data["test"]["responses"]
+    assert (text, head, put["body"]) == ("plain text", "", "a=1")
+
+
+def test_a_v1alpha1_curl_command_is_called_without_a_shell(server: Server) -> None:
+    command = (
+        f"curl -sS -X POST -u {{{{.env.token}}}}:x -H 'Content-Type: application/json' "
+        f'--data \'{{"p": "{{{{.data.project}}}}"}}\' {server.url}/json/alpha'
+    )
+    result = run(beta(f"- {json.dumps(command)}", version="v1alpha1"))
+    (received,) = server.received
+    assert (received.method, received.path, received.body) == ("POST", "/json/alpha", '{"p": "sockshop"}')
+    assert received.headers["authorization"].startswith("Basic ")
+    assert result.status == "succeeded"
+
+
+def test_a_failing_status_stops_the_requests_with_keptns_message(server: Server) -> None:
+    config = beta(
+        f"""
+        - {{url: "{server.url}/text", method: GET}}
+        - {{url: "{server.url}/fail?key={{{{.env.token}}}}", method: POST}}
+        - {{url: "{server.url}/text", method: GET}}
+        """
+    )
+    result = run(config)
+    assert [r.path for r in server.received] == ["/text", f"/fail?key={SECRET}"]
+    assert (result.status, result.result) == ("errored", "fail")
+    assert result.message == (
+        f"could not execute request 'curl --request POST {server.url}/fail?key={{{{.env.token}}}}': error "
+        "during curl request execution: HTTP status 500 Internal Server Error.\nResponse: \n"
+        "boom at /fail?key=***"
+    )
+    assert result.data == {"test": {"responses": ["plain text"]}}
+
+
+def test_a_redirect_fails_unless_the_request_follows_it(server: Server) -> None:
+    failed = run(beta(f'- {{url: "{server.url}/redirect", method: GET}}'))
+    assert failed.message.endswith(
+        "HTTP status 302 Found (a redirect to /text; add --location to the request's options to follow "
+        "it).\nResponse: \n"
+    )
+    followed = run(beta(f'- {{url: "{server.url}/redirect", method: GET, options: "--location"}}'))
+    assert followed.data == {"test": {"responses": ["plain text"]}}
+
+
+def test_a_request_that_takes_too_long_errors(server: Server) -> None:
+    result = run(beta(f'- {{url: "{server.url}/slow", method: GET}}'), {"timeout": "200ms"})
+    assert result.status == "errored"
+    assert result.message == (
+        f"could not execute request 'curl --request GET {server.url}/slow': error during curl request "
+        "execution: no response within 0.2 s (raise timeout in the task's config, or set --max-time in "
+        "the request's options)"
+    )
+
+
+def test_a_missing_webhook_yaml_errors_as_keptn(server: Server) -> None:
+    result = run(Context())
+    assert (result.status, result.result) == ("errored", "fail")
+    assert result.message == (
+        "could not retrieve Webhook config: no valid webhook config found: no webhook/webhook.yaml at the "
+        "service, stage or project level (upload one)"
+    )
+    request = TaskRequest(event(), "test")
+    assert (started_events(request, Context()), finished_events(request, Context(), result)) == (1, 1)
+
+
+def test_an_invalid_webhook_yaml_says_what_is_wrong(server: Server) -> None:
+    result = run(beta(f'- {{url: "{server.url}/text", method: PATCH}}'))
+    assert result.message == (
+        "could not retrieve Webhook config: Webhook configuration invalid: unsupported webhook request "
+        "method (webhooks[0].requests[0]: 'PATCH'; use POST, PUT, GET, HEAD)"
+    )
+    assert server.received == []
+
+
+@pytest.mark.parametrize(
+    ("secrets", "message"),
+    [
+        (
+            {},
+            "could not read secret hook-secret.token: there is no secret 'hook-secret' (create it with the "
+            "secret API)",
+        ),
+        (
+            {"hook-secret": {"other": "x"}},
+            "could not read secret hook-secret.token: secret 'hook-secret' has no "
+            "key 'token' (its keys: other)",
+        ),
+    ],
+)
+def test_a_missing_secret_or_key_is_named(
+    server: Server, secrets: dict[str, dict[str, str]], message: str
+) -> None:
+    context = Context({"webhook/webhook.yaml": beta(f'- {{url: "{server.url}/text", method: GET}}')}, secrets)
+    result = run(context)
+    assert (result.status, result.message) == ("errored", message)
+    assert server.received == []
+
+
+def test_a_template_error_names_the_request(server: Server) -> None:
+    result = run(beta(f'- {{url: "{server.url}/{{{{.data.nope}}}}", method: GET}}'))
+    assert result.message == (
+        f"could not parse request 'curl --request GET {server.url}/{{{{.data.nope}}}}' : template: :1: "
+        'executing "" at <.data.nope>: map has no entry for key "nope"'
+    )
+
+
+def test_denied_urls_are_never_called(server: Server) -> None:
+    by_text = run(beta(f'- {{url: "{server.url}/text", method: GET}}'), {"denyList": ["127.0.0.1"]})
+    assert by_text.message.endswith(": curl command contains denied URL '127.0.0.1'")
+    by_address = run(beta('- {url: "http://localhost:9/text", method: GET}'), {"denyList": ["127.0.0.1"]})
+    assert by_address.message.endswith(": curl command contains denied IP address '127.0.0.1'")
+    kubernetes = run(beta('- {url: "https://kubernetes.default.svc/api", method: GET}'))
+    assert kubernetes.message.endswith(": curl command contains denied URL 'kubernetes'")
+    assert server.received == []
+
+
+def test_the_subscription_id_chooses_among_webhooks_of_one_type(server: Server) -> None:
+    webhook = "    - {{type: sh.keptn.event.test.triggered, subscriptionID: {0}, requests: [{{url: {1}}}]}}\n"
+    config = "apiVersion: webhookconfig.keptn.sh/v1beta1\nspec:\n  webhooks:\n" + "".join(
+        webhook.format(name, f'"{server.url}/json/{name}", method: GET') for name in ("a", "b")
+    )
+    assert run(config, {"subscriptionID": "b"}).status == "succeeded"
+    distributed = event(temporaryData={"distributor": {"subscriptionID": "a"}})
+    assert run(config, trigger=distributed).status == "succeeded"
+    assert [r.path for r in server.received] == ["/json/b", "/json/a"]
+    ambiguous = run(config)
+    assert ambiguous.message == (
+        "could not retrieve Webhook config: no valid webhook config found: webhook/webhook.yaml has 2 "
+        "webhooks of type sh.keptn.event.test.triggered (subscriptionIDs 'a', 'b'): choose one with "
+        "subscriptionID in the task's config in slogate/executors.yaml"
+    )
+
+
+def replies(config: str, result: TaskResult) -> tuple[bool, bool, int, int]:
+    context, request = context_with(config), TaskRequest(event(), "test")
+    return (
+        sends_started(request, context),
+        sends_finished(request, context),
+        started_events(request, context),
+        finished_events(request, context, result),
+    )
+
+
+def test_send_finished_false_leaves_the_finished_events_to_the_called_endpoints(server: Server) -> None:
+    config = beta(
+        f'- {{url: "{server.url}/json/1", method: GET}}\n- {{url: "{server.url}/json/2", method: GET}}'
+    )
+    result = run(config)
+    assert result.status == "succeeded"
+    assert replies(config, result) == (True, False, 2, 0)  # one .started per request, no .finished
+
+
+def test_send_finished_false_still_answers_the_requests_not_done(server: Server) -> None:
+    config = beta(
+        f"""
+        - {{url: "{server.url}/text", method: GET}}
+        - {{url: "{server.url}/fail", method: GET}}
+        - {{url: "{server.url}/text", method: GET}}
+        """
+    )
+    result = run(config)
+    assert result.status == "errored"
+    assert replies(config, result) == (True, False, 3, 2)  # 3 started, the 2 not done answered errored
+
+
+def test_send_started_false_and_send_finished_true(server: Server) -> None:
+    config = beta(f'- {{url: "{server.url}/text", method: GET}}', "sendStarted: false\nsendFinished: true")
+    result = run(config)
+    assert result.data == {"test": {"responses": ["plain text"]}}
+    assert replies(config, result) == (False, True, 0, 1)
+    default = beta(f'- {{url: "{server.url}/text", method: GET}}', "sendFinished: true")
+    assert replies(default, result) == (True, True, 1, 1)
+
+
+def test_the_executor_is_a_task_executor_named_webhook(tmp_path: Path) -> None:
+    executor = create(ExecutorEnvironment(tmp_path, now=lambda: datetime.now(UTC)))
+    assert isinstance(executor, WebhookExecutor)
+    assert executor.name == "webhook"
+
+    async def closed() -> TaskResult:
+        await executor.aclose()
+        return await executor.run(TaskRequest(event(), "test"), Context())
+
+    assert asyncio.run(closed()).message == (
+        "the webhook executor is closed (slogate is shutting down); trigger the sequence again"
+    )
