@@ -17,6 +17,12 @@ def default_data_dir() -> Path:
     return Path(base) / "slogate"
 
 
+def default_config_dir() -> Path:
+    """``$XDG_CONFIG_HOME/slogate`` (``~/.config/slogate``), where ``slogate auth`` keeps the endpoint."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "slogate"
+
+
 class Settings(BaseSettings):
     """Every setting, with its environment variable ``SLOGATE_<NAME>`` (see docs/configuration.md)."""
 
@@ -39,6 +45,8 @@ class Settings(BaseSettings):
     auth_failure_burst: int = Field(default=2, ge=1)
     integration_ttl: float = Field(default=60.0, gt=0)
     task_timeout: float = Field(default=600.0, gt=0)
+    endpoint: str = ""
+    config_dir: Path = Field(default_factory=default_config_dir)
 
     def database(self, db_path: Path | None = None) -> str:
         """The database URL: ``--db PATH`` first, then ``SLOGATE_DATABASE_URL``, then the data dir."""

@@ -9,7 +9,23 @@ from typing import Annotated
 import typer
 
 from slogate import __version__
-from slogate.cli import demo, evaluate, evaluations, plugins, server, slo
+from slogate.cli import (  # noqa: F401  (command modules register their commands on the verb groups)
+    auth,
+    demo,
+    evaluate,
+    evaluations,
+    events,
+    monitoring,
+    plugins,
+    projects,
+    resources,
+    secret,
+    sequences,
+    server,
+    slo,
+    trigger,
+    verbs,
+)
 from slogate.cli.output import set_debug
 
 app = typer.Typer(
@@ -25,6 +41,11 @@ app.add_typer(slo.app, name="slo")
 app.command("plugins")(plugins.plugins_command)
 app.add_typer(server.app, name="server")
 app.command("demo")(demo.demo_command)
+app.command("auth")(auth.auth_command)
+app.command("status")(auth.status_command)
+app.command("add-resource")(resources.add_resource_command)
+for _verb, _group in verbs.GROUPS.items():
+    app.add_typer(_group, name=_verb)
 
 
 def _version(value: bool) -> None:

@@ -13,7 +13,7 @@ import typer
 from rich.text import Text
 
 from slogate.cli.output import console, user_errors
-from slogate.demo.fulltour import check, run_tour, summary, workdir_note
+from slogate.demo.fulltour import PROJECT, check, run_tour, summary, workdir_note
 from slogate.demo.stack import DemoStack, find_prometheus
 
 
@@ -92,7 +92,9 @@ def _tour(directory: Path, binary: str, test_seconds: float, keep_running: bool)
                     "Still running (Ctrl-C stops everything):\n",
                     f"  API        {stack.server.url}/api  (docs {stack.server.url}/api/docs)\n",
                     f"  token      {stack.token}\n",
-                    f"  Prometheus {stack.prometheus.url}",
+                    f"  Prometheus {stack.prometheus.url}\n",
+                    "Try the CLI on it: export SLOGATE_ENDPOINT=" + stack.server.url,
+                    f" SLOGATE_API_TOKEN={stack.token}; slogate get sequences --project {PROJECT}",
                 )
             )
             while True:

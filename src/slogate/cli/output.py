@@ -74,6 +74,11 @@ def print_error(message: str) -> None:
     )
 
 
+def debug_enabled() -> bool:
+    """Whether ``--debug`` was given (tracebacks, and the CLI's HTTP exchanges on standard error)."""
+    return _debug["enabled"]
+
+
 def set_debug(enabled: bool) -> None:
     """Show tracebacks instead of one-line errors (``--debug``)."""
     _debug["enabled"] = enabled

@@ -12,6 +12,7 @@ evaluation and a rollback, and three builds are delivered:
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,11 +26,15 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from slogate.cli.client import ApiClient
+from slogate.cli.projects import post_project, post_service
+from slogate.cli.resources import upload
+from slogate.cli.trigger import trigger_delivery
+from slogate.cli.watch import TaskLines, follow
+from slogate.domain.event_types import parse_event_type
 from slogate.errors import SlogateError
 
-from .api import DemoApi
 from .stack import DemoStack, free_port
-from .watch import DeliveryWatch
 
 PROJECT, SERVICE, IMAGE = "fulltour", "helloservice", "ghcr.io/podtato-head/podtatoserver"
 STAGES = ("qa", "production")
@@ -99,31 +104,45 @@ def executors_config(test_seconds: float) -> str:
     return yaml.safe_dump(config, sort_keys=False)
 
 
-def set_up(api: DemoApi, ports: dict[str, int], test_seconds: float) -> None:
-    """The tutorial's project, service and files, as ``keptn create``/``add-resource`` would."""
-    api.create_project(PROJECT, data_file("fulltour-shipyard.yaml"))
-    api.create_service(PROJECT, SERVICE)
-    api.add_resource(PROJECT, "slogate/executors.yaml", executors_config(test_seconds))
-    api.add_resource(PROJECT, "slogate/deployment.yaml", deployment_config(ports))
-    api.add_resource(PROJECT, "prometheus/sli.yaml", data_file("sli.yaml"))
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
+def set_up(api: ApiClient, ports: dict[str, int], test_seconds: float) -> None:
+    """The tutorial's project, service and files, as ``slogate create``/``add-resource`` make them."""
+    post_project(api, PROJECT, _b64(data_file("fulltour-shipyard.yaml")))
+    post_service(api, PROJECT, SERVICE)
+    upload(api, "slogate/executors.yaml", _b64(executors_config(test_seconds)), PROJECT)
+    upload(api, "slogate/deployment.yaml", _b64(deployment_config(ports)), PROJECT)
+    upload(api, "prometheus/sli.yaml", _b64(data_file("sli.yaml")), PROJECT)
     for stage in STAGES:
-        api.add_resource(PROJECT, "slo.yaml", data_file("slo.yaml"), stage, SERVICE)
+        upload(api, "slo.yaml", _b64(data_file("slo.yaml")), PROJECT, stage, SERVICE)
 
 
-def deliver(api: DemoApi, watch: DeliveryWatch, console: Console, build: Build, timeout: float) -> Outcome:
-    """Trigger the delivery of ``build`` in qa and follow it to its end."""
+def deliver(api: ApiClient, console: Console, build: Build, timeout: float) -> Outcome:
+    """Trigger the delivery of ``build`` in qa as ``slogate trigger delivery`` does, and follow it to its
+    end, printing each task's verdict and each evaluation's table."""
     console.rule(Text(f"{build.version}: {build.story}", style="bold"))
     labels = {"image": IMAGE, "version": build.version, "buildId": build.version}
-    keptn_context = api.trigger_delivery(PROJECT, "qa", SERVICE, f"{IMAGE}:{build.version}", labels)
+    keptn_context = trigger_delivery(
+        api, PROJECT, SERVICE, f"{IMAGE}:{build.version}", stage="qa", labels=labels
+    )
+    with TaskLines(console) as view:
+        snapshot = follow(api, PROJECT, keptn_context, timeout, view)
+    if not snapshot.ended:
+        raise SlogateError(
+            f"the delivery {keptn_context} did not end within {timeout:.0f} s; "
+            f"still running: {snapshot.running() or 'nothing (waiting in a queue)'}"
+        )
     outcome = Outcome(build)
-    for event in watch.follow(keptn_context, timeout):
-        kind = str(event["type"]).split(".")
+    for event in snapshot.events:
+        kind = parse_event_type(str(event["type"]))
         data = event.get("data") or {}
         verdict = "errored" if data.get("status") == "errored" else str(data.get("result"))
-        if len(kind) == 6 and kind[5] == "finished":
-            outcome.results[f"{kind[3]}.{kind[4]}"] = verdict
-        elif len(kind) == 5 and kind[4] == "finished" and kind[3] != "get-sli":
-            outcome.tasks.append((str(data.get("stage")), kind[3], verdict, str(data.get("message", ""))))
+        if kind.is_sequence and kind.kind == "finished":
+            outcome.results[f"{kind.stage}.{kind.sequence}"] = verdict
+        elif kind.is_task and kind.kind == "finished" and kind.task != "get-sli":
+            outcome.tasks.append((str(data.get("stage")), kind.task, verdict, str(data.get("message", ""))))
     console.print(Text(f"  → {build.version} {outcome.verdict}", style="bold"))
     return outcome
 
@@ -178,16 +197,12 @@ def run_tour(
 ) -> Tour:
     """Set up the project and deliver each build, printing progress to ``console``."""
     ports = {stage: free_port() for stage in STAGES}
-    api = DemoApi(stack.server.url, stack.token)
-    try:
+    with stack.api() as api:
         set_up(api, ports, test_seconds)
         console.print(Text(f"project {PROJECT}: stages qa (port {ports['qa']}) and production "
                            f"(port {ports['production']}), service {SERVICE}", style="dim"))  # fmt: skip
-        watch = DeliveryWatch(api, console, PROJECT)
         timeout = 12 * test_seconds + 120
-        outcomes = [deliver(api, watch, console, build, timeout) for build in builds]
-    finally:
-        api.close()
+        outcomes = [deliver(api, console, build, timeout) for build in builds]
     return Tour(outcomes, running_versions(ports), ports)
 
 

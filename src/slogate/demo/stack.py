@@ -19,6 +19,8 @@ from typing import IO
 import httpx
 
 from slogate.adapters.executors.local_deploy import prometheus_scrape_config
+from slogate.cli.client import ApiClient
+from slogate.cli.connection import Connection
 from slogate.errors import ConfigError
 
 NO_PROMETHEUS = (
@@ -99,6 +101,10 @@ class DemoStack:
     def server(self) -> Service:
         """The slogate server process."""
         return self._services[1]
+
+    def api(self) -> ApiClient:
+        """A client of the server's API, as the CLI has after ``slogate auth``."""
+        return ApiClient(Connection(self.server.url, self.token))
 
     def __enter__(self) -> DemoStack:
         try:
