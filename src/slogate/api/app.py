@@ -1,4 +1,5 @@
-"""The FastAPI application: routers, the token check on every /api route, errors, limits, metrics."""
+"""The FastAPI application: routers, the token check on every /api route, errors, limits, metrics, and
+the lean path of POST /api/v1/event."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from slogate import __version__
 from slogate.api import auth, control_plane, datastore, events, meta, resources, secrets, sequences, uniform
 from slogate.api.context import ServerContext
 from slogate.api.errors import install_error_handlers
+from slogate.api.event_path import install_event_path
 from slogate.api.limits import BodyLimit
 from slogate.api.telemetry import RequestMetrics
+from slogate.services.group_commit import GroupCommit
 
 DEFAULT_ROUTERS: tuple[APIRouter, ...] = (
     auth.router,
@@ -60,10 +63,12 @@ def create_app(context: ServerContext, routers: Sequence[APIRouter] = DEFAULT_RO
     app.state.auth_limiter = auth.FailureLimiter(
         settings.auth_failures_per_second, settings.auth_failure_burst
     )
+    app.state.event_writer = GroupCommit(context.store)
     install_error_handlers(app)
     app.include_router(meta.public)
     for router in routers:
         app.include_router(router, dependencies=[Depends(auth.require_token)])
+    install_event_path(app, routers)  # first: the metrics and the body limit added next wrap it
     app.add_middleware(RequestMetrics)
     app.add_middleware(
         BodyLimit,

@@ -60,6 +60,11 @@ def _presented(request: Request) -> str | None:
 
 async def require_token(request: Request, context: ServerContext = Depends(server_context)) -> None:  # noqa: B008
     """FastAPI dependency: 401 without a valid token, 429 after too many failures from one client."""
+    check_token(request, context)
+
+
+def check_token(request: Request, context: ServerContext) -> None:
+    """``ApiError`` 401 without a valid token, 429 after too many failures from the request's client."""
     limiter: FailureLimiter = request.app.state.auth_limiter
     client = request.client.host if request.client else "unknown"
     now = time.monotonic()

@@ -42,12 +42,18 @@ def ingest(store: EventStore, raw: Mapping[str, Any], now: datetime) -> KeptnEve
     The event is committed before this returns (nothing acts on it earlier); a rejected event is
     an ``InputError`` with Keptn's text and nothing is stored.
     """
-    try:
-        event = accept(raw, now=now, event_id=str(uuid.uuid4()), new_context=str(uuid.uuid4()))
-    except RejectedEventError as error:
-        raise InputError(str(error)) from error
+    event = accepted(raw, now)
     store.add([event])
     return event
+
+
+def accepted(raw: Mapping[str, Any], now: datetime) -> KeptnEvent:
+    """The event to store for a posted CloudEvent (new id, ``now`` as time); ``InputError`` with
+    Keptn's text when it breaks the ingestion rules."""
+    try:
+        return accept(raw, now=now, event_id=str(uuid.uuid4()), new_context=str(uuid.uuid4()))
+    except RejectedEventError as error:
+        raise InputError(str(error)) from error
 
 
 def find_events(

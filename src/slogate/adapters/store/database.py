@@ -13,7 +13,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from alembic.util import CommandError
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -173,7 +173,8 @@ class Sessions:
 
     def __init__(self, engine: Engine) -> None:
         self._read = sessionmaker(engine, expire_on_commit=False)
-        self._write = sessionmaker(engine.execution_options(**{_WRITE_OPTION: True}), expire_on_commit=False)
+        self._writer_engine = engine.execution_options(**{_WRITE_OPTION: True})
+        self._write = sessionmaker(self._writer_engine, expire_on_commit=False)
         self._writers = _writer_lock(engine)
 
     def __call__(self) -> Session:
@@ -185,6 +186,13 @@ class Sessions:
         """A write transaction, committed at the end of the block (rolled back on an exception)."""
         with self._writers, self._write.begin() as session:
             yield session
+
+    @contextmanager
+    def write_connection(self) -> Iterator[Connection]:
+        """A write transaction on a Core connection (no ORM session: cheaper for plain inserts),
+        under the same writer lock as ``begin``; committed at the end (rolled back on an exception)."""
+        with self._writers, self._writer_engine.begin() as connection:
+            yield connection
 
 
 _WRITER_LOCKS: weakref.WeakKeyDictionary[Engine, AbstractContextManager[Any]] = weakref.WeakKeyDictionary()

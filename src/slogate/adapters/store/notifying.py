@@ -12,7 +12,7 @@ from .repository import SqlEventStore
 
 
 class NotifyingEventStore(SqlEventStore):
-    """``SqlEventStore`` that calls ``on_commit(types)`` after each successful ``add``."""
+    """``SqlEventStore`` that calls ``on_commit(types)`` (each type once) after each successful ``add``."""
 
     def __init__(self, engine: Engine, on_commit: Callable[[Sequence[str]], None]) -> None:
         super().__init__(engine)
@@ -21,4 +21,4 @@ class NotifyingEventStore(SqlEventStore):
     def add(self, events: Sequence[KeptnEvent]) -> None:
         """Store ``events`` in one transaction, then notify."""
         super().add(events)
-        self._on_commit([event.type for event in events])
+        self._on_commit(list(dict.fromkeys(event.type for event in events)))  # each type once

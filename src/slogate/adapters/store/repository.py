@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     Engine,
     Select,
     SQLColumnExpression,
@@ -34,6 +35,7 @@ from .tables import EventRow
 
 _IN_CHUNK = 500  # bound parameters per IN (...) list, well below every backend's limit
 _INVALIDATED = ".invalidated"  # the kind of every invalidating event (Keptn matches it case-sensitively)
+_INSERT_EVENT = insert(EventRow.metadata.tables[EventRow.__tablename__])  # Core: no ORM bulk-insert work
 
 
 class SqlEventStore:
@@ -56,9 +58,9 @@ class SqlEventStore:
             return
         values = [event_values(event) for event in events]
         try:
-            with self._sessions.begin() as session:
-                serialize_event_writes(session)
-                session.execute(insert(EventRow), values)
+            with self._sessions.write_connection() as connection:
+                serialize_event_writes(connection)
+                connection.execute(_INSERT_EVENT, values)
         except IntegrityError:
             conflict = self._conflict([event.id for event in events])
             if conflict is None:
@@ -295,15 +297,16 @@ def _plain_key(key: str) -> bool:
 _EVENT_WRITES_LOCK = 7_304_721
 
 
-def serialize_event_writes(session: Session) -> None:
+def serialize_event_writes(transaction: Session | Connection) -> None:
     """Make ``seq`` order equal commit order, which in-process subscribers rely on.
 
     SQLite has one writer at a time anyway; on PostgreSQL, sequence values are taken at insert but
     become visible at commit, so concurrent writers could expose seq 11 before seq 10 and a cursor
     would skip 10. A transaction-scoped advisory lock serialises the writers until they commit.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _EVENT_WRITES_LOCK})
+    bind = transaction if isinstance(transaction, Connection) else transaction.get_bind()
+    if bind.dialect.name == "postgresql":
+        transaction.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _EVENT_WRITES_LOCK})
 
 
 def insert_events(session: Session, events: Sequence[KeptnEvent]) -> None:
