@@ -88,6 +88,7 @@ def server_context(
         settings.max_resource_size_kb * 1024,
         # a user's write of shipyard.yaml goes to the catalog first; bound late: it is built below
         on_shipyard_written=lambda project, text: catalog.replace_shipyard(project, text),
+        on_changed=lambda: executors.forget(),  # bound late too
     )
     catalog = CatalogService(
         catalog_store,
@@ -107,6 +108,7 @@ def server_context(
         executor_lookup or (lambda name: task_executor(name, environment)),
         load_plain,
         _utc_now,
+        resources.mentions,
     )
     subscribers: list[Subscriber] = [
         executors,

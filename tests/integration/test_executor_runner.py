@@ -241,3 +241,19 @@ def test_an_executor_may_send_no_started_event(server: Server, fake: FakeExecuto
     settle(context)
     assert events(client, delivery, "sh.keptn.event.deployment.started") == []
     assert finished(client, delivery, "production.delivery")["result"] == "pass"
+
+
+def test_a_changed_executors_yaml_applies_to_the_next_task(server: Server, fake: FakeExecutor) -> None:
+    """The plan is remembered between tasks, and forgotten when any resource changes."""
+    context, client = server
+    upload(client, "slogate/executors.yaml", ALL_TASKS)
+    first = trigger_delivery(client, "v0.1.1")
+    settle(context)
+    assert finished(client, first, "production.delivery")["result"] == "pass"
+    upload(client, "slogate/executors.yaml", "tasks: {test: none}", "qa", "helloservice")
+    second = trigger_delivery(client, "v0.1.1")
+    settle(context)
+    assert (
+        "no executor takes sh.keptn.event.test.triggered"
+        in finished(client, second, "qa.delivery")["message"]
+    )

@@ -118,6 +118,10 @@ class ResourceStore(Protocol):
         """Whether ``revision`` is a revision of the level's history."""
         ...
 
+    def mentions(self, project: str, uri: str) -> bool:
+        """Whether any level of ``project`` ever stored ``uri`` (at any revision)."""
+        ...
+
     def read(self, level: ResourceLevel, uri: str, revision: str) -> bytes | None:
         """The content of ``uri`` at ``revision`` (a revision of the level's history), or None when
         the file did not exist then."""

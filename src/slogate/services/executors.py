@@ -34,6 +34,8 @@ from slogate.services.emit import answer
 SOURCE = "slogate-executors"
 STOPPED = "the server stopped while executor '{executor}' ran the task; trigger the sequence again"
 COMMIT_WAIT_SECONDS = 30.0
+NO_PLAN = ExecutorPlan()
+PLANS_KEPT = 1000  # (project, stage, service, revision) plans remembered; more start the memory anew
 logger = logging.getLogger(__name__)
 
 ExecutorLookup = Callable[[str], TaskExecutor]
@@ -88,6 +90,7 @@ class ExecutorRunner:
         executor: ExecutorLookup,
         load_yaml: YamlLoader,
         now: Callable[[], datetime],
+        mentions: Callable[[str, str], bool] = lambda project, uri: True,
     ) -> None:
         self._store = store
         self._resources = resources
@@ -97,10 +100,36 @@ class ExecutorRunner:
         self._now = now
         self._running: dict[asyncio.Task[None], tuple[KeptnEvent, str]] = {}
         self._executors: dict[str, TaskExecutor] = {}
+        self._plans: dict[tuple[str, str, str, str], ExecutorPlan | Exception] = {}
+        self._mentions = mentions  # whether a project has the file at some level (else: no plan)
+        self._configured: dict[str, bool] = {}
+
+    def forget(self) -> None:
+        """A resource changed: read ``slogate/executors.yaml`` anew next time."""
+        self._plans.clear()
+        self._configured.clear()
 
     def plan(self, project: str, stage: str, service: str, revision: str = "") -> ExecutorPlan:
         """The merged ``slogate/executors.yaml`` of a service in a stage; ``ExecutorPlanError`` or a
-        ``SlogateError`` when a level's file is invalid."""
+        ``SlogateError`` when a level's file is invalid. Remembered until a resource changes."""
+        if project not in self._configured:
+            self._configured[project] = self._mentions(project, EXECUTORS_URI)
+        if not self._configured[project]:
+            return NO_PLAN
+        key = (project, stage, service, revision)
+        if key not in self._plans:
+            if len(self._plans) >= PLANS_KEPT:
+                self._plans.clear()
+            try:
+                self._plans[key] = self._read_plan(project, stage, service, revision)
+            except (ExecutorPlanError, SlogateError) as error:
+                self._plans[key] = error
+        found = self._plans[key]
+        if isinstance(found, Exception):
+            raise found
+        return found
+
+    def _read_plan(self, project: str, stage: str, service: str, revision: str) -> ExecutorPlan:
         levels: list[dict[str, ExecutorChoice]] = []
         for level_stage, level_service, at in (
             ("", "", ""),

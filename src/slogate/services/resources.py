@@ -131,12 +131,14 @@ class ResourceService:
         *,
         now: Callable[[], datetime] = _utc_now,
         on_shipyard_written: Callable[[str, str], None] = _no_hook,
+        on_changed: Callable[[], None] = lambda: None,
     ) -> None:
         self._store = store
         self._scopes = scopes
         self._max_size = max_size_bytes
         self._now = now
         self._on_shipyard_written = on_shipyard_written
+        self._on_changed = on_changed  # any file of any project changed (caches of what they say)
 
     def init_project(self, project: str, shipyard: str, stages: Sequence[str]) -> None:
         """The files of a new project, as Keptn's project creation leaves them: ``metadata.yaml`` and
@@ -150,6 +152,7 @@ class ResourceService:
             self._store.write(
                 level, {METADATA_URI: stage_metadata(stage, created)}, ADDED_STAGE.format(stage)
             )
+        self._on_changed()
 
     def store_shipyard(self, project: str, shipyard: str) -> None:
         """Write the project's ``shipyard.yaml`` as the catalog accepted it (an update of the project);
@@ -158,6 +161,7 @@ class ResourceService:
         head = self._store.head(level)
         if head is None or self._store.read(level, SHIPYARD_URI, head) != content:
             self._store.write(level, {SHIPYARD_URI: content}, UPDATED)
+            self._on_changed()
 
     def stage_revision(self, project: str, stage: str) -> str:
         """The stage's current revision id ('' when it has none): what a sequence in it is pinned to,
@@ -167,6 +171,7 @@ class ResourceService:
     def purge_project(self, project: str) -> None:
         """Forget every file and revision of a deleted project, so that a new one starts empty."""
         self._store.purge_project(project)
+        self._on_changed()
 
     def write(self, level: ResourceLevel, resources: Sequence[tuple[str, str]], message: str = ADDED) -> str:
         """Store ``(uri, base64 content)`` pairs as one revision (the last of a repeated URI wins); its id.
@@ -181,7 +186,9 @@ class ResourceService:
             raise InputError("no resources given: send at least one {resourceURI, resourceContent}")
         self._require(level)
         self._adopt_shipyard(level, files)
-        return self._store.write(level, files, message)
+        revision = self._store.write(level, files, message)
+        self._on_changed()
+        return revision
 
     def put(self, level: ResourceLevel, uri: str, content: str) -> str:
         """Create or replace one file; the id of the new revision."""
@@ -222,7 +229,13 @@ class ResourceService:
         revision = self._store.delete(level, canonical, DELETED)
         if revision is None:
             raise NotFoundError(f"Resource not found: {canonical} in {level}")
+        self._on_changed()
         return revision
+
+    def mentions(self, project: str, uri: str) -> bool:
+        """Whether any level of ``project`` ever had a file ``uri`` (a cheap check before reading it
+        at every level)."""
+        return self._store.mentions(project, normalize_uri(uri))
 
     def head(self, level: ResourceLevel) -> str:
         """The level's current revision id ('' before the first write): what a sequence pins."""

@@ -261,3 +261,13 @@ def test_concurrent_writers_get_distinct_ordered_revisions(resources: SqlResourc
     head = resources.head(CARTS)
     assert head in commits
     assert resources.list_files(CARTS, head or "", limit=100, offset=0).total == 8
+
+
+def test_mentions_tells_whether_any_level_of_a_project_ever_had_a_file(resources: SqlResourceStore) -> None:
+    assert not resources.mentions("p", "slogate/executors.yaml")
+    resources.write(ResourceLevel("p", "qa", "svc"), {"slogate/executors.yaml": b"tasks: {}"}, "added")
+    resources.write(ResourceLevel("q"), {"other.yaml": b"x"}, "added")
+    assert resources.mentions("p", "slogate/executors.yaml")
+    assert not resources.mentions("q", "slogate/executors.yaml")
+    resources.delete(ResourceLevel("p", "qa", "svc"), "slogate/executors.yaml", "deleted")
+    assert resources.mentions("p", "slogate/executors.yaml")  # its history still has it

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -201,17 +202,25 @@ class SqlCatalogStore:
     def record_events(self, events: Sequence[ServiceEvent]) -> int:
         """Note each event as its service's latest of its type, in one transaction; how many services
         existed."""
+        latest: dict[tuple[str, str, str], dict[str, Any]] = {}  # per service: its newest of each type
+        images: dict[tuple[str, str, str], str] = {}
+        counts: Counter[tuple[str, str, str]] = Counter()
+        for event in events:
+            key = (event.project, event.stage, event.service)
+            latest.setdefault(key, {})[event.event_type] = event_info_json(event.info)
+            counts[key] += 1
+            if event.deployed_image is not None:
+                images[key] = event.deployed_image
         found = 0
         with self._sessions.begin() as session:
-            for event in events:
-                key = (event.project, event.stage, event.service)
+            for key, types in latest.items():  # one update per service, however many events it had
                 row = session.get(ServiceRow, key, with_for_update=True)
                 if row is None:
                     continue
-                found += 1
-                row.last_event_types = {**row.last_event_types, event.event_type: event_info_json(event.info)}
-                if event.deployed_image is not None:
-                    row.deployed_image = event.deployed_image
+                found += counts[key]
+                row.last_event_types = {**row.last_event_types, **types}
+                if key in images:
+                    row.deployed_image = images[key]
         return found
 
     # --- scope checks -----------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, Engine, ScalarSelect, Select, delete, func, insert, select
+from sqlalchemy import ColumnElement, Engine, ScalarSelect, Select, delete, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -88,6 +88,12 @@ class SqlResourceStore:
         """Whether ``revision`` is a revision of the level's history."""
         with self._sessions() as session:
             return session.scalar(_revision_number(level, revision)) is not None
+
+    def mentions(self, project: str, uri: str) -> bool:
+        """Whether any level of ``project`` ever stored ``uri`` (at any revision)."""
+        query = select(exists().where(ResourceVersionRow.project == project, ResourceVersionRow.uri == uri))
+        with self._sessions() as session:
+            return bool(session.scalar(query))
 
     def read(self, level: ResourceLevel, uri: str, revision: str) -> bytes | None:
         """The content of ``uri`` as of ``revision`` (the latest version at or before it), or None."""
