@@ -1,3 +1,4 @@
-"""Fixtures shared by every test directory: real Prometheus, the sample service, throwaway PostgreSQL."""
+"""Fixtures shared by every test directory: real Prometheus, the sample service, throwaway PostgreSQL,
+a real browser."""
 
-pytest_plugins = ["tests.support.prometheus", "tests.support.postgres"]
+pytest_plugins = ["tests.support.prometheus", "tests.support.postgres", "tests.support.browser"]

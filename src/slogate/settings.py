@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     integration_ttl: float = Field(default=60.0, gt=0)
     task_timeout: float = Field(default=600.0, gt=0)
     endpoint: str = ""
+    bridge_user: str = ""
+    bridge_password: SecretStr = SecretStr("")
     config_dir: Path = Field(default_factory=default_config_dir)
 
     def database(self, db_path: Path | None = None) -> str:

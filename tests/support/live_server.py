@@ -20,8 +20,8 @@ import httpx
 import uvicorn
 
 from slogate import bootstrap
-from slogate.api.app import create_app
 from slogate.settings import Settings
+from slogate.web.app import create_server_app
 from tests.support.delivery import TOKEN, Backend
 from tests.support.prometheus import free_port
 
@@ -41,7 +41,7 @@ class LiveServer:
             **settings,
         )
         self.context = bootstrap.server_context(config, provider_factory=self.backend.factory)
-        app = create_app(self.context)
+        app = create_server_app(self.context)
         self._server = uvicorn.Server(
             uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
         )

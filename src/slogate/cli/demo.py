@@ -90,6 +90,7 @@ def _tour(directory: Path, binary: str, test_seconds: float, keep_running: bool)
             out.print(
                 Text.assemble(
                     "Still running (Ctrl-C stops everything):\n",
+                    f"  web UI     {stack.server.url}/bridge/project/{PROJECT}  (log in with the token)\n",
                     f"  API        {stack.server.url}/api  (docs {stack.server.url}/api/docs)\n",
                     f"  token      {stack.token}\n",
                     f"  Prometheus {stack.prometheus.url}\n",

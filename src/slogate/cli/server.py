@@ -11,9 +11,9 @@ from rich.text import Text
 
 from slogate import bootstrap
 from slogate.adapters.api_token import ApiTokens
-from slogate.api.app import create_app
 from slogate.cli.output import console, user_errors
 from slogate.settings import Settings, load_settings
+from slogate.web.app import create_server_app
 
 app = typer.Typer(
     rich_markup_mode="markdown",
@@ -61,10 +61,18 @@ def serve(
         )
     elif not settings.api_token.get_secret_value():
         out.print(Text(f"Using the API token whose hash is in {context.tokens.path}"))
-    out.print(Text(f"slogate {settings.host}:{settings.port} — API under /api, docs at /api/docs"))
+    out.print(
+        Text(
+            f"slogate {settings.host}:{settings.port} — API under /api, docs at /api/docs, web UI at /bridge"
+        )
+    )
     try:
         uvicorn.run(
-            create_app(context), host=settings.host, port=settings.port, log_level="warning", access_log=False
+            create_server_app(context),
+            host=settings.host,
+            port=settings.port,
+            log_level="warning",
+            access_log=False,
         )
     finally:
         context.engine.dispose()

@@ -1,0 +1,30 @@
+"""The Bridge's dashboard: every project with its stages and its latest sequence."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+
+from slogate.web.pages import context_of, render, session_of
+from slogate.web.session import Session
+from slogate.web.status import sequence_status
+
+router = APIRouter(prefix="/bridge", include_in_schema=False)
+PROJECTS_SHOWN = 200
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(request: Request, session: Annotated[Session, Depends(session_of)]) -> HTMLResponse:
+    """Projects, their stages and how their latest sequence went."""
+    context = context_of(request)
+    page = context.catalog.projects(limit=PROJECTS_SHOWN, offset=0)
+    projects: list[dict[str, Any]] = []
+    for project in page.projects:
+        states, _ = context.sequence_queries.states(project.name, limit=1, offset=0)
+        latest = None
+        if states:
+            latest = {**states[0], "status": sequence_status(states[0])}
+        projects.append({"name": project.name, "stages": [s.name for s in project.stages], "latest": latest})
+    return render(request, "dashboard.html", {"projects": projects}, session)

@@ -1,0 +1,139 @@
+"""The Bridge's environment view: stages as columns, each service's artifact, evaluation and approvals."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+
+from slogate.api.context import ServerContext
+from slogate.domain.events import KeptnEvent
+from slogate.errors import NotFoundError
+from slogate.ports import ProjectRecord, ServiceRecord
+from slogate.web.pages import context_of, render, session_of
+from slogate.web.project_scope import evaluation_badge, missing_project
+from slogate.web.session import Session
+
+router = APIRouter(prefix="/bridge", include_in_schema=False)
+APPROVAL_TRIGGERED = "sh.keptn.event.approval.triggered"
+APPROVALS_SHOWN = 100
+BUILT_IN_SEQUENCES = ("delivery", "evaluation")
+
+
+@router.get("/project/{project}", response_class=HTMLResponse)
+def environment(
+    request: Request, project: str, session: Annotated[Session, Depends(session_of)]
+) -> HTMLResponse:
+    """Stages left to right in shipyard order, with every service's state in each."""
+    return environment_page(request, session, project)
+
+
+def environment_page(
+    request: Request,
+    session: Session,
+    project: str,
+    trigger: Mapping[str, Any] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The environment view; ``trigger`` re-opens a trigger dialog with its values and errors."""
+    try:
+        values = environment_values(context_of(request), project)
+    except NotFoundError:
+        return missing_project(request, session, project)
+    values["trigger"] = trigger or {}
+    return render(request, "environment.html", values, session, status_code=status_code)
+
+
+def environment_values(context: ServerContext, name: str) -> dict[str, Any]:
+    """What the environment view shows of project ``name`` (``NotFoundError`` when it does not exist)."""
+    record = context.catalog.project(name)
+    approvals = open_approvals(context, name)
+    stages = []
+    for stage in record.stages:
+        services = [
+            service_values(context, name, stage.name, service, approvals.get((stage.name, service.name), []))
+            for service in stage.services
+        ]
+        stages.append(
+            {
+                "name": stage.name,
+                "services": services,
+                "failed": sum(1 for s in services if s["badge"] and s["badge"]["css"] in ("fail", "errored")),
+                "approvals": sum(1 for s in services if s["approvals"]),
+            }
+        )
+    return {
+        "project": name,
+        "stages": stages,
+        "service_names": sorted({s.name for stage in record.stages for s in stage.services}),
+        "sequences": custom_sequences(context, record),
+    }
+
+
+def service_values(
+    context: ServerContext, project: str, stage: str, service: ServiceRecord, approvals: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """One service in one stage: its artifact, its latest evaluation, its open approvals."""
+    latest = context.store.latest_evaluations(
+        project, stage, service.name, limit=1, exclude_invalidated=False
+    )
+    repository, tag = split_image(service.deployed_image)
+    return {
+        "name": service.name,
+        "image": service.deployed_image,
+        "repository": repository,
+        "tag": tag,
+        "badge": evaluation_badge(latest[0] if latest else None),
+        "approvals": approvals,
+        "latest_sequence": latest_sequence_href(project, service),
+    }
+
+
+def split_image(image: str) -> tuple[str, str]:
+    """``repo/name:tag`` as (``repo/name``, ``tag``); no tag gives ``""``."""
+    head, colon, tag = image.rpartition(":")
+    if not colon or "/" in tag:
+        return image, ""
+    return head, tag
+
+
+def latest_sequence_href(project: str, service: ServiceRecord) -> str:
+    """The sequence view of the service's most recent event in this stage, or ``""``."""
+    if not service.last_event_types:
+        return ""
+    _, info = max(service.last_event_types, key=lambda entry: entry[1].time)
+    return f"/bridge/project/{quote(project, safe='')}/sequence/{quote(info.keptn_context, safe='')}"
+
+
+def open_approvals(context: ServerContext, project: str) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """The open ``approval.triggered`` events of the project by (stage, service)."""
+    page = context.catalog.open_triggered(
+        APPROVAL_TRIGGERED, project=project, limit=APPROVALS_SHOWN, offset=0
+    )
+    found: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for event in page.events:
+        found.setdefault((event.stage, event.service), []).append(approval_values(project, event))
+    return found
+
+
+def approval_values(project: str, event: KeptnEvent) -> dict[str, Any]:
+    """An open approval: its id, the artifact it is about and the sequence view to decide it in."""
+    change = event.data.get("configurationChange")
+    values = change.get("values") if isinstance(change, Mapping) else None
+    image = values.get("image") if isinstance(values, Mapping) else None
+    href = f"/bridge/project/{quote(project, safe='')}/sequence/{quote(event.shkeptncontext, safe='')}"
+    return {"id": event.id, "image": str(image or ""), "href": f"{href}?stage={quote(event.stage, safe='')}"}
+
+
+def custom_sequences(context: ServerContext, record: ProjectRecord) -> dict[str, list[str]]:
+    """Per stage, the shipyard's sequences other than delivery and evaluation (for the custom dialog)."""
+    shipyard = context.catalog.shipyard(record.name)
+    if shipyard is None:
+        return {}
+    return {
+        stage.name: [s.name for s in stage.sequences if s.name not in BUILT_IN_SEQUENCES]
+        for stage in shipyard.stages
+    }

@@ -1,0 +1,206 @@
+"""The Bridge's evaluation board: heatmap, chart, score header, SLI table, SLO, and invalidation."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from slogate.adapters.yamlfile import load_document
+from slogate.domain.events import EVALUATION_FINISHED, KeptnEvent
+from slogate.domain.keptn_json import PayloadError, decode_evaluation_finished
+from slogate.domain.slo import SLO
+from slogate.errors import InputError, NotFoundError
+from slogate.ports import EventStore
+from slogate.services import history
+from slogate.services.gate import load_slo
+from slogate.services.quality_gate import invalidate
+from slogate.web import breakdown
+from slogate.web.chart import build_chart
+from slogate.web.heatmap import Evaluated, build_heatmap, column_labels, evaluation_href
+from slogate.web.pages import checked_session, context_of, render, session_of
+from slogate.web.session import Session
+
+router = APIRouter(prefix="/bridge", include_in_schema=False)
+HISTORY = 50  # evaluations in the heatmap, as Keptn's Bridge loads
+IN_CONTEXT = 50
+
+
+def _slo_text(event: KeptnEvent) -> str | None:
+    """The decoded ``sloFileContent``, or None when it is missing or not base64 UTF-8."""
+    content = (event.data.get("evaluation") or {}).get("sloFileContent")
+    if not isinstance(content, str) or not content:
+        return None
+    try:
+        return base64.b64decode(content, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+
+
+def decode_all(events: Sequence[KeptnEvent], ignored: frozenset[str]) -> list[Evaluated]:
+    """Decode each stored evaluation and its SLO once (an SLO text shared by many is parsed once)."""
+    parsed: dict[str, SLO | None] = {}
+    decoded: list[Evaluated] = []
+    for event in events:
+        try:
+            finished = decode_evaluation_finished(dict(event.data))
+        except PayloadError:
+            finished = None
+        text = _slo_text(event)
+        if text is not None and text not in parsed:
+            parsed[text] = load_slo(text, "sloFileContent", load_document).slo
+        slo = parsed.get(text) if text is not None else None
+        results = finished.evaluation.indicator_results if finished is not None else None
+        if slo is not None and len(slo.objectives) != len(results or ()):
+            slo = None  # an errored evaluation carries the SLO but no results to pair with it
+        decoded.append(Evaluated(event, finished, slo, event.triggeredid in ignored))
+    return decoded
+
+
+def find_selected(store: EventStore, keptn_context: str, stage_or_id: str | None) -> KeptnEvent:
+    """The evaluation a deep link names: by event id, else the latest of the context (in the stage)."""
+    if stage_or_id:
+        event = store.get(stage_or_id)
+        if event is not None and event.type == EVALUATION_FINISHED and event.shkeptncontext == keptn_context:
+            return event
+    found = store.find(
+        type=EVALUATION_FINISHED, shkeptncontext=keptn_context, stage=stage_or_id or None, limit=1
+    )
+    if found:
+        return found[0]
+    where = f" in stage '{stage_or_id}'" if stage_or_id else ""
+    raise NotFoundError(
+        f"Traces for {keptn_context} not found: the context has no finished evaluation{where}. "
+        "Check the link, or open the project's sequences to find the evaluation."
+    )
+
+
+def history_of(store: EventStore, selected: KeptnEvent) -> list[Evaluated]:
+    """The last evaluations of the selected one's service and stage, newest first, it included."""
+    events = store.latest_evaluations(
+        selected.project, selected.stage, selected.service, limit=HISTORY, exclude_invalidated=False
+    )
+    if all(event.id != selected.id for event in events):
+        older = [event for event in events if event.time <= selected.time]
+        newer = [event for event in events if event.time > selected.time]
+        events = [*newer, selected, *older][:HISTORY]
+    ignored = store.invalidated_triggered_ids([event.triggeredid for event in events])
+    return decode_all(events, ignored)
+
+
+def _report(item: Evaluated) -> tuple[Any, str]:
+    try:
+        return history.report_of(history.StoredGate(item.event, item.invalidated), load_document), ""
+    except InputError as error:
+        return None, error.message
+
+
+def _context_evaluations(store: EventStore, keptn_context: str) -> list[dict[str, str]]:
+    found = store.find(type=EVALUATION_FINISHED, shkeptncontext=keptn_context, limit=IN_CONTEXT)
+    return [
+        {"stage": e.stage, "result": str(e.data.get("result", "")), "href": evaluation_href(e), "id": e.id}
+        for e in reversed(found)
+    ]
+
+
+def page_values(
+    store: EventStore, keptn_context: str, selected: KeptnEvent, show_all: bool, view: str
+) -> dict[str, Any]:
+    """Everything the evaluation page shows."""
+    evaluations = history_of(store, selected)
+    item = next(e for e in evaluations if e.event.id == selected.id)
+    report, problem = _report(item)
+    labels = column_labels(list(reversed(evaluations)))
+    heatmap = build_heatmap(evaluations, selected.id, show_all)
+    return {
+        "context": keptn_context,
+        "event": selected,
+        "href": evaluation_href(selected),
+        "project_href": f"/bridge/project/{quote(selected.project, safe='')}",
+        "sequence_href": f"/bridge/project/{quote(selected.project, safe='')}/sequence/"
+        f"{quote(keptn_context, safe='')}/stage/{quote(selected.stage, safe='')}",
+        "labels": dict(selected.data.get("labels") or {}),
+        "invalidated": item.invalidated,
+        "heatmap": heatmap,
+        "chart": build_chart(evaluations, labels) if view == "chart" else None,
+        "view": view,
+        "show_all": show_all,
+        "header": breakdown.score_header(report) if report is not None else None,
+        "rows": breakdown.sli_rows(report) if report is not None else [],
+        "problem": problem,
+        "message": str(selected.data.get("message", "")),
+        "result": str(selected.data.get("result", "")),
+        "slo_text": _slo_text(selected),
+        "in_context": _context_evaluations(store, keptn_context),
+    }
+
+
+def _not_found(request: Request, session: Session, message: str) -> HTMLResponse:
+    return render(request, "_eval_missing.html", {"message": message}, session, status_code=404)
+
+
+def _board(
+    request: Request, session: Session, keptn_context: str, stage_or_id: str | None, show_all: bool, view: str
+) -> HTMLResponse:
+    store = context_of(request).store
+    try:
+        selected = find_selected(store, keptn_context, stage_or_id)
+    except NotFoundError as error:
+        return _not_found(request, session, error.message)
+    view = view if view in ("heatmap", "chart") else "heatmap"
+    return render(
+        request, "evaluation.html", page_values(store, keptn_context, selected, show_all, view), session
+    )
+
+
+@router.get("/evaluation/{keptn_context}", response_class=HTMLResponse)
+def evaluation_board(
+    request: Request,
+    keptn_context: str,
+    session: Annotated[Session, Depends(session_of)],
+    all: bool = False,
+    view: str = "heatmap",
+) -> HTMLResponse:
+    """The latest evaluation of a context, with its service's history."""
+    return _board(request, session, keptn_context, None, all, view)
+
+
+@router.get("/evaluation/{keptn_context}/{stage_or_id}", response_class=HTMLResponse)
+def evaluation_board_of(
+    request: Request,
+    keptn_context: str,
+    stage_or_id: str,
+    session: Annotated[Session, Depends(session_of)],
+    all: bool = False,
+    view: str = "heatmap",
+) -> HTMLResponse:
+    """One stage's (or one event id's) evaluation of a context, with its service's history."""
+    return _board(request, session, keptn_context, stage_or_id, all, view)
+
+
+@router.post("/evaluation/{keptn_context}/{event_id}/invalidate", response_model=None)
+def invalidate_evaluation(
+    request: Request,
+    keptn_context: str,
+    event_id: str,
+    session: Annotated[Session, Depends(checked_session)],
+) -> Response:
+    """Ignore this evaluation in later comparisons (``sh.keptn.event.evaluation.invalidated``)."""
+    store = context_of(request).store
+    try:
+        stored = history.get_evaluation(store, event_id)
+    except NotFoundError as error:
+        return _not_found(request, session, error.message)
+    if stored.event.shkeptncontext != keptn_context:
+        return _not_found(
+            request, session, f"evaluation {event_id} does not belong to context {keptn_context}"
+        )
+    if not stored.invalidated:
+        invalidate(store, event_id, lambda: datetime.now(UTC))
+    return RedirectResponse(evaluation_href(stored.event), status_code=303)

@@ -1,0 +1,100 @@
+"""What every Bridge page shares: the templates, the logged-in session, CSRF checks and rendering."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from slogate import __version__
+from slogate.api.context import ServerContext
+from slogate.web.session import COOKIE, Session, SessionKeys
+
+HERE = Path(__file__).resolve().parent
+templates = Jinja2Templates(directory=HERE / "templates")
+templates.env.globals["version"] = __version__
+
+# Keptn Bridge's colours (bridge-ui.md)
+COLOURS = {
+    "pass": "#7dc540",
+    "warning": "#e6be00",
+    "fail": "#dc172a",
+    "errored": "#dc172a",
+    "approval": "#2ab6f4",
+    "waiting": "#2ab6f4",
+    "aborted": "#b7b7b7",
+    "info": "#b7b7b7",
+}
+templates.env.globals["colours"] = COLOURS
+
+
+class LoginRequiredError(Exception):
+    """The request has no valid session: send the browser to the login page."""
+
+    def __init__(self, request: Request) -> None:
+        super().__init__("login required")
+        self.request = request
+
+
+def context_of(request: Request) -> ServerContext:
+    """The server's context (stores and services)."""
+    context: ServerContext = request.app.state.context
+    return context
+
+
+def keys_of(request: Request) -> SessionKeys:
+    """The keys that sign this server's sessions."""
+    keys: SessionKeys = request.app.state.bridge_keys
+    return keys
+
+
+def session_of(request: Request) -> Session:
+    """FastAPI dependency: the logged-in session, else ``LoginRequiredError``."""
+    session = keys_of(request).verify(request.cookies.get(COOKIE))
+    if session is None:
+        raise LoginRequiredError(request)
+    return session
+
+
+async def checked_session(request: Request, session: Session = Depends(session_of)) -> Session:  # noqa: B008
+    """FastAPI dependency for every state-changing request: the session, when the request carries its
+    CSRF token (the ``X-CSRF-Token`` header htmx sends, or a form field ``csrf``); else 403."""
+    token = request.headers.get("x-csrf-token")
+    if token is None:
+        form = await request.form()
+        value = form.get("csrf")
+        token = value if isinstance(value, str) else None
+    if not keys_of(request).csrf_valid(session, token):
+        raise HTTPException(403, "invalid or missing CSRF token: reload the page and try again")
+    return session
+
+
+def login_redirect(error: LoginRequiredError) -> Response:
+    """To the login page and back (htmx requests are told to load it as a whole page)."""
+    request = error.request
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    location = f"/bridge/login?next={quote(target, safe='')}"
+    if request.headers.get("hx-request"):
+        return Response(status_code=401, headers={"HX-Redirect": location})
+    return RedirectResponse(location, status_code=303)
+
+
+def render(
+    request: Request,
+    template: str,
+    values: Mapping[str, Any],
+    session: Session | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """A page (or an htmx fragment) with the session's CSRF token available as ``csrf``."""
+    document = dict(values)
+    if session is not None:
+        document["csrf"] = keys_of(request).csrf_token(session)
+    response = templates.TemplateResponse(request, template, document, status_code=status_code)
+    response.headers["Cache-Control"] = "no-store"
+    return response

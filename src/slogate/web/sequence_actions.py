@@ -1,0 +1,115 @@
+"""The Bridge's sequence actions: approve or decline an open approval; pause, resume or abort a sequence."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse
+
+from slogate.api.context import ServerContext
+from slogate.domain.events import KeptnEvent
+from slogate.domain.sequence_engine import Command
+from slogate.errors import InputError, NotFoundError
+from slogate.services import events
+from slogate.web.environment import APPROVAL_TRIGGERED
+from slogate.web.pages import checked_session, context_of
+from slogate.web.session import Session
+
+router = APIRouter(prefix="/bridge", include_in_schema=False)
+APPROVAL_FINISHED = "sh.keptn.event.approval.finished"
+APPROVAL_SOURCE = "https://github.com/keptn/keptn/bridge#approval.finished"
+DECISIONS = {"approve": "pass", "decline": "fail"}
+COMMANDS = {command.value: command for command in Command}
+FormText = Annotated[str, Form()]
+
+
+@router.post("/project/{project}/sequence/{keptn_context}/approval")
+async def decide_approval(
+    request: Request,
+    project: str,
+    keptn_context: str,
+    session: Annotated[Session, Depends(checked_session)],
+    triggered_id: FormText = "",
+    decision: FormText = "",
+) -> RedirectResponse:
+    """Send ``approval.finished`` (pass to approve, fail to decline) for the open approval; back (303)."""
+    result = DECISIONS.get(decision)
+    if result is None:
+        raise HTTPException(400, f"decision must be approve or decline, got '{decision}'")
+    context = context_of(request)
+    triggered = await asyncio.to_thread(open_approval, context, project, keptn_context, triggered_id)
+    raw = approval_finished(triggered, result)
+    try:
+        await asyncio.to_thread(events.ingest, context.store, raw, datetime.now(UTC))
+    except InputError as error:
+        raise HTTPException(400, f"the approval could not be sent: {error}") from None
+    return _back(project, keptn_context, triggered.stage)
+
+
+@router.post("/project/{project}/sequence/{keptn_context}/control")
+async def control_sequence(
+    request: Request,
+    project: str,
+    keptn_context: str,
+    session: Annotated[Session, Depends(checked_session)],
+    state: FormText = "",
+    stage: FormText = "",
+) -> RedirectResponse:
+    """Pause, resume or abort the sequence (in ``stage`` if given), as the API's control route does."""
+    command = COMMANDS.get(state)
+    if command is None:
+        raise HTTPException(400, f"state must be pause, resume or abort, got '{state}'")
+    await context_of(request).sequences.control(project, keptn_context, command, stage)
+    return _back(project, keptn_context, stage)
+
+
+def open_approval(context: ServerContext, project: str, keptn_context: str, triggered_id: str) -> KeptnEvent:
+    """The open ``approval.triggered`` with ``triggered_id`` in this context, else a 404 naming why."""
+    try:
+        page = context.catalog.open_triggered(
+            APPROVAL_TRIGGERED, project=project, event_id=triggered_id or None, limit=1, offset=0
+        )
+    except NotFoundError:
+        raise HTTPException(404, f"project '{project}' not found") from None
+    found = [
+        event for event in page.events if event.id == triggered_id and event.shkeptncontext == keptn_context
+    ]
+    if not found:
+        raise HTTPException(
+            404, "this approval is not open any more (already decided, or aborted): reload the sequence"
+        )
+    return found[0]
+
+
+def approval_finished(triggered: KeptnEvent, result: str) -> dict[str, Any]:
+    """The ``approval.finished`` Keptn's Bridge and CLI send for an open ``approval.triggered``."""
+    data: dict[str, Any] = {
+        "project": triggered.project,
+        "stage": triggered.stage,
+        "service": triggered.service,
+    }
+    labels = triggered.data.get("labels")
+    if isinstance(labels, Mapping) and labels:
+        data["labels"] = dict(labels)
+    data.update(status="succeeded", result=result)
+    return {
+        "type": APPROVAL_FINISHED,
+        "specversion": "1.0",
+        "source": APPROVAL_SOURCE,
+        "datacontenttype": "application/json",
+        "shkeptncontext": triggered.shkeptncontext,
+        "triggeredid": triggered.id,
+        "data": data,
+    }
+
+
+def _back(project: str, keptn_context: str, stage: str) -> RedirectResponse:
+    target = f"/bridge/project/{quote(project, safe='')}/sequence/{quote(keptn_context, safe='')}"
+    if stage:
+        target += f"?stage={quote(stage, safe='')}"
+    return RedirectResponse(target, status_code=303)

@@ -1,0 +1,235 @@
+"""The Bridge's environment, sequence and trigger pages in-process: rendering, 404s, CSRF, escaping."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from slogate import bootstrap
+from slogate.api.context import ServerContext
+from slogate.settings import Settings
+from slogate.web import app as bridge_app
+from tests.support.delivery import TOKEN, Backend, create_project, settle, trigger_delivery
+from tests.support.executors import ScriptedExecutor
+
+MANUAL = """\
+apiVersion: spec.keptn.sh/0.2.2
+kind: Shipyard
+metadata: {name: manual}
+spec:
+  stages:
+    - name: qa
+      sequences:
+        - name: delivery
+          tasks: [{name: deployment}, {name: release}]
+        - name: smoke
+          tasks: [{name: test}]
+    - name: production
+      sequences:
+        - name: delivery
+          triggeredOn: [{event: qa.delivery.finished}]
+          tasks: [{name: approval, properties: {pass: manual, warning: manual}}, {name: deployment}]
+"""
+
+
+@dataclass
+class Bridge:
+    context: ServerContext
+    api: TestClient  # the API, with the token
+    web: TestClient  # the Bridge, logged in
+    csrf: str
+
+
+def _with_my_routers(context: ServerContext) -> TestClient:
+    return TestClient(bridge_app.create_server_app(context), raise_server_exceptions=True)
+
+
+@pytest.fixture
+def bridge(tmp_path: Path) -> Iterator[Bridge]:
+    config = Settings(
+        data_dir=tmp_path,
+        api_token=TOKEN,  # type: ignore[arg-type]
+        prometheus_url="http://127.0.0.1:9",
+    )
+    context = bootstrap.server_context(config, Backend().factory)
+    context.dispatcher.subscribe(ScriptedExecutor())
+    api, web = _with_my_routers(context), _with_my_routers(context)
+    api.headers["x-token"] = TOKEN
+    login = web.post("/bridge/login", data={"token": TOKEN}, follow_redirects=False)
+    assert login.status_code == 303
+    page = web.get("/bridge/")
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert token is not None
+    try:
+        yield Bridge(context, api, web, token.group(1))
+    finally:
+        api.close()
+        web.close()
+        context.engine.dispose()
+
+
+def test_the_environment_shows_stages_in_shipyard_order_with_the_deployed_tag(bridge: Bridge) -> None:
+    create_project(bridge.api, MANUAL)
+    delivery = trigger_delivery(bridge.api, "v0.1.1")
+    settle(bridge.context)
+    page = bridge.web.get("/bridge/project/fulltour")
+    assert page.status_code == 200
+    assert page.text.index('data-stage="qa"') < page.text.index('data-stage="production"')
+    qa = page.text[page.text.index('data-stage="qa"') : page.text.index('data-stage="production"')]
+    assert 'data-testid="image-tag">v0.1.1<' in qa
+    production = page.text[page.text.index('data-stage="production"') :]
+    assert 'data-testid="approval"' in production  # the manual approval waits
+    assert f"/bridge/project/fulltour/sequence/{delivery}?stage=production" in production
+    assert 'href="/bridge/project/fulltour/sequence"' in page.text  # the nav
+
+
+def test_an_unknown_project_is_a_readable_404(bridge: Bridge) -> None:
+    for path in (
+        "/bridge/project/nope",
+        "/bridge/project/nope/sequence",
+        "/bridge/project/nope/sequence/abc",
+    ):
+        answer = bridge.web.get(path)
+        assert answer.status_code == 404, path
+        assert "Project not found" in answer.text
+        assert "<strong>nope</strong>" in answer.text
+
+
+def test_the_sequence_view_shows_tasks_events_and_approves(bridge: Bridge) -> None:
+    create_project(bridge.api, MANUAL)
+    delivery = trigger_delivery(bridge.api, "v0.1.1")
+    settle(bridge.context)
+    view = bridge.web.get(f"/bridge/project/fulltour/sequence/{delivery}")
+    assert view.status_code == 200
+    assert 'data-task="deployment"' in view.text
+    assert 'data-task="release"' in view.text
+    assert "sh.keptn.event.deployment.finished" in view.text  # a raw payload
+    assert 'hx-trigger="every 2s"' in view.text  # waiting for the approval: it polls
+    triggered_id = re.search(r'name="triggered_id" value="([^"]+)"', view.text)
+    assert triggered_id is not None
+    answer = bridge.web.post(
+        f"/bridge/project/fulltour/sequence/{delivery}/approval",
+        data={"csrf": bridge.csrf, "triggered_id": triggered_id.group(1), "decision": "approve"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+    settle(bridge.context)
+    done = bridge.web.get(answer.headers["location"])
+    assert 'data-state="finished"' in done.text
+    assert 'hx-trigger="every 2s"' not in done.text  # finished: polling stops
+    assert 'data-testid="open-approval"' not in done.text
+
+
+def test_posts_without_the_csrf_token_are_refused(bridge: Bridge) -> None:
+    create_project(bridge.api, MANUAL)
+    for path, data in (
+        (
+            "/bridge/project/fulltour/trigger/delivery",
+            {"service": "helloservice", "stage": "qa", "image": "a:1"},
+        ),
+        ("/bridge/project/fulltour/sequence/ctx/control", {"state": "abort"}),
+        ("/bridge/project/fulltour/sequence/ctx/approval", {"triggered_id": "x", "decision": "approve"}),
+    ):
+        assert bridge.web.post(path, data=data).status_code == 403, path
+        assert bridge.web.post(path, data={**data, "csrf": "forged"}).status_code == 403, path
+    listed = bridge.web.get("/bridge/project/fulltour/sequence")
+    assert 'data-testid="sequence-row"' not in listed.text  # nothing was triggered
+
+
+def test_a_trigger_with_errors_shows_them_on_the_form(bridge: Bridge) -> None:
+    create_project(bridge.api, MANUAL)
+    answer = bridge.web.post(
+        "/bridge/project/fulltour/trigger/delivery",
+        data={"csrf": bridge.csrf, "service": "helloservice", "stage": "staging", "image": "", "labels": "x"},
+    )
+    assert answer.status_code == 422
+    assert "stage &#39;staging&#39; is not a stage of project &#39;fulltour&#39;" in answer.text
+    assert "image is missing" in answer.text
+    assert "label &#39;x&#39; is not key=value" in answer.text
+    evaluation = bridge.web.post(
+        "/bridge/project/fulltour/trigger/evaluation",
+        data={"csrf": bridge.csrf, "service": "helloservice", "stage": "qa", "mode": "range", "start": "x"},
+    )
+    assert evaluation.status_code == 422
+    assert "start and end are both needed" in evaluation.text
+
+
+def test_triggers_land_on_the_new_sequence(bridge: Bridge) -> None:
+    create_project(bridge.api, MANUAL)
+    delivery = bridge.web.post(
+        "/bridge/project/fulltour/trigger/delivery",
+        data={"csrf": bridge.csrf, "service": "helloservice", "stage": "qa", "image": "repo/hello:v9"},
+        follow_redirects=False,
+    )
+    assert delivery.status_code == 303
+    custom = bridge.web.post(
+        "/bridge/project/fulltour/trigger/custom",
+        data={"csrf": bridge.csrf, "service": "helloservice", "stage": "qa", "sequence": "smoke"},
+        follow_redirects=False,
+    )
+    assert custom.status_code == 303
+    evaluation = bridge.web.post(
+        "/bridge/project/fulltour/trigger/evaluation",
+        data={
+            "csrf": bridge.csrf,
+            "service": "helloservice",
+            "stage": "qa",
+            "timeframe": "5m",
+            "labels": "buildId=7",
+        },
+        follow_redirects=False,
+    )
+    assert evaluation.status_code == 303
+    settle(bridge.context)
+    view = bridge.web.get(delivery.headers["location"] + "?stage=qa")
+    assert "repo/hello:v9" in view.text
+    assert 'data-task="deployment"' in view.text
+    listed = bridge.web.get("/bridge/project/fulltour/sequence", params={"sequence": "smoke"})
+    assert listed.text.count('data-testid="sequence-row"') == 1
+    assert (
+        bridge.web.get("/bridge/project/fulltour/sequence", params={"status": "aborted"}).text.count(
+            'data-testid="sequence-row"'
+        )
+        == 0
+    )
+
+
+def test_a_malicious_label_is_escaped(bridge: Bridge) -> None:
+    create_project(bridge.api, MANUAL)
+    evil = "<script>alert(1)</script>"
+    answer = bridge.web.post(
+        "/bridge/project/fulltour/trigger/delivery",
+        data={
+            "csrf": bridge.csrf,
+            "service": "helloservice",
+            "stage": "qa",
+            "image": f"img:{evil}",
+            "labels": f"k={evil}",
+        },
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    settle(bridge.context)
+    for path in (answer.headers["location"], "/bridge/project/fulltour", "/bridge/project/fulltour/sequence"):
+        page = bridge.web.get(path)
+        assert evil not in page.text, path
+    assert "&lt;script&gt;" in bridge.web.get(answer.headers["location"]).text
+
+
+def test_pause_resume_and_abort_change_the_state(bridge: Bridge) -> None:
+    create_project(bridge.api, MANUAL)
+    delivery = trigger_delivery(bridge.api, "v0.1.1")
+    settle(bridge.context)  # waits for the production approval
+    base = f"/bridge/project/fulltour/sequence/{delivery}"
+    for state, shown in (("pause", "paused"), ("resume", "started"), ("abort", "aborted")):
+        answer = bridge.web.post(
+            f"{base}/control", data={"csrf": bridge.csrf, "state": state}, follow_redirects=False
+        )
+        assert answer.status_code == 303
+        settle(bridge.context)
+        assert f'data-state="{shown}"' in bridge.web.get(base).text, state
