@@ -132,8 +132,13 @@ def test_invalidating_needs_the_csrf_token_then_leaves_the_comparison(board: Boa
     refused = board.web.post(url, data={"csrf": "forged"})
     assert refused.status_code == 403
     html = board.web.get(f"/bridge/evaluation/{board.passed}/qa").text
-    done = board.web.post(url, data={"csrf": board.csrf(html)}, follow_redirects=False)
+    assert 'name="reason"' in html
+    done = board.web.post(
+        url, data={"csrf": board.csrf(html), "reason": "the load test broke"}, follow_redirects=False
+    )
     assert done.status_code == 303
+    (invalidation,) = board.context.store.find(type="sh.keptn.event.evaluation.invalidated", limit=5)
+    assert invalidation.data["evaluation"] == {"reason": "the load test broke"}
     shown = board.web.get(done.headers["location"]).text
     assert 'data-testid="invalidated"' in shown
     assert "Ignore for comparison</button>" not in shown

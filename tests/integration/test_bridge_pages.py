@@ -88,6 +88,22 @@ def test_the_environment_shows_stages_in_shipyard_order_with_the_deployed_tag(br
     assert 'href="/bridge/project/fulltour/sequence"' in page.text  # the nav
 
 
+def test_the_environment_polls_its_stages_and_sees_a_new_deployment(bridge: Bridge) -> None:
+    create_project(bridge.api, MANUAL)
+    page = bridge.web.get("/bridge/project/fulltour")
+    assert 'hx-get="/bridge/project/fulltour/stages"' in page.text
+    assert 'hx-trigger="every 5s"' in page.text
+    before = bridge.web.get("/bridge/project/fulltour/stages")
+    assert before.status_code == 200
+    assert "<html" not in before.text  # a fragment, swapped in place
+    assert "Not deployed yet." in before.text
+    trigger_delivery(bridge.api, "v0.1.1")
+    settle(bridge.context)
+    after = bridge.web.get("/bridge/project/fulltour/stages")
+    assert 'data-testid="image-tag">v0.1.1<' in after.text
+    assert bridge.web.get("/bridge/project/nope/stages").status_code == 404
+
+
 def test_an_unknown_project_is_a_readable_404(bridge: Bridge) -> None:
     for path in (
         "/bridge/project/nope",

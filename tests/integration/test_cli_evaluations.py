@@ -73,9 +73,15 @@ def test_show_explains_the_stored_evaluation(run: Run, history_db: tuple[Path, l
 def test_invalidate_marks_and_is_idempotent(run: Run, history_db: tuple[Path, list[GateOutcome]]) -> None:
     """invalidate marks the evaluation ignored; a second call says it already is; list shows the mark."""
     path, (passed, _) = history_db
-    first = run("evaluations", "invalidate", passed.finished_id, "--db", path)
+    first = run("evaluations", "invalidate", passed.finished_id, "--db", path, "--reason", "broken test")
     assert first.exit_code == 0
     assert "now ignored for comparisons" in first.stdout
+    engine = open_database(f"sqlite:///{path}")
+    try:
+        (invalidation,) = SqlEventStore(engine).find(type="sh.keptn.event.evaluation.invalidated")
+    finally:
+        engine.dispose()
+    assert invalidation.data["evaluation"] == {"reason": "broken test"}
     again = run("evaluations", "invalidate", passed.finished_id, "--db", path)
     assert again.exit_code == 0
     assert "already ignored" in again.stdout

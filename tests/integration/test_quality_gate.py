@@ -125,9 +125,11 @@ def test_invalidated_evaluation_is_left_out_of_the_comparison(store: SqlEventSto
     clock = FakeClock()
     older = run(tutorial_request(), FakeProvider(FAST), store, clock)
     newer = run(tutorial_request(), FakeProvider({**FAST, "request_throughput": 5.0}), store, clock)
-    invalidate(store, newer.finished_id, clock)
+    invalidation = invalidate(store, newer.finished_id, clock, reason=" flaky load test ")
+    assert invalidation.data["evaluation"] == {"reason": "flaky load test"}
     after = run(tutorial_request(), FakeProvider(FAST), store, clock)
     assert after.report.event.evaluation.compared_events == (older.finished_id,)
+    assert "evaluation" not in invalidate(store, after.finished_id, clock).data  # no reason, no block
     stored = store.get(newer.finished_id)
     assert stored is not None
     assert store.invalidated_triggered_ids([stored.triggeredid]) == {stored.triggeredid}

@@ -106,15 +106,19 @@ def show_command(evaluation_id: EvaluationId, db: DbPath = None, output: Output 
 
 
 @app.command("invalidate")
-def invalidate_command(evaluation_id: EvaluationId, db: DbPath = None) -> None:
+def invalidate_command(
+    evaluation_id: EvaluationId,
+    db: DbPath = None,
+    reason: Annotated[str, typer.Option("--reason", help="Why it is ignored (kept with the event).")] = "",
+) -> None:
     """Ignore an evaluation in later comparisons (Keptn's evaluation.invalidated); it stays listed.
 
-    Example: slogate evaluations invalidate 0b6f3c2e-5d1a-4c4e-9f0e-2a7d1c9b8e11
+    Example: slogate evaluations invalidate 0b6f3c2e-5d1a-4c4e-9f0e-2a7d1c9b8e11 --reason "load test broke"
     """
     with user_errors(), bootstrap.open_store(load_settings(), db) as store:
         stored = history.get_evaluation(store, evaluation_id)
         if not stored.invalidated:
-            invalidate(store, evaluation_id, lambda: datetime.now(UTC))
+            invalidate(store, evaluation_id, lambda: datetime.now(UTC), reason)
     if stored.invalidated:
         console().print(Text(f"Evaluation {evaluation_id} was already ignored for comparisons."))
         return

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from slogate.domain.events import (
     EVALUATION_FINISHED,
@@ -173,8 +174,11 @@ def stored_evaluations(
     )
 
 
-def invalidate(store: EventStore, finished_id: str, now: Callable[[], datetime]) -> KeptnEvent:
-    """Exclude an evaluation from later comparisons (Keptn's ``evaluation.invalidated``)."""
+def invalidate(
+    store: EventStore, finished_id: str, now: Callable[[], datetime], reason: str = ""
+) -> KeptnEvent:
+    """Exclude an evaluation from later comparisons (Keptn's ``evaluation.invalidated``; a ``reason``
+    goes to ``data.evaluation.reason`` as the Bridge's dialog sends it)."""
     finished = store.get(finished_id)
     if finished is None or finished.type != EVALUATION_FINISHED:
         raise NotFoundError(f"no evaluation with id '{finished_id}' (see: slogate evaluations list)")
@@ -184,8 +188,15 @@ def invalidate(store: EventStore, finished_id: str, now: Callable[[], datetime])
         source=GATE_SOURCE,
         time=now(),
         shkeptncontext=finished.shkeptncontext,
-        data={"project": finished.project, "stage": finished.stage, "service": finished.service},
+        data=_invalidation_data(finished, reason.strip()),
         triggeredid=finished.triggeredid,
     )
     store.add([invalidated])
     return invalidated
+
+
+def _invalidation_data(finished: KeptnEvent, reason: str) -> dict[str, Any]:
+    data: dict[str, Any] = {"project": finished.project, "stage": finished.stage, "service": finished.service}
+    if reason:
+        data["evaluation"] = {"reason": reason}
+    return data

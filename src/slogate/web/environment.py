@@ -31,6 +31,18 @@ def environment(
     return environment_page(request, session, project)
 
 
+@router.get("/project/{project}/stages", response_class=HTMLResponse)
+def environment_stages(
+    request: Request, project: str, session: Annotated[Session, Depends(session_of)]
+) -> HTMLResponse:
+    """The stages alone: what the environment view polls every 5 s to stay current."""
+    try:
+        values = environment_values(context_of(request), project)
+    except NotFoundError:
+        return missing_project(request, session, project)
+    return render(request, "_env_stages.html", values, session)
+
+
 def environment_page(
     request: Request,
     session: Session,

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from slogate.adapters.yamlfile import load_document
@@ -190,8 +190,10 @@ def invalidate_evaluation(
     keptn_context: str,
     event_id: str,
     session: Annotated[Session, Depends(checked_session)],
+    reason: Annotated[str, Form()] = "",
 ) -> Response:
-    """Ignore this evaluation in later comparisons (``sh.keptn.event.evaluation.invalidated``)."""
+    """Ignore this evaluation in later comparisons (``sh.keptn.event.evaluation.invalidated``, with the
+    optional reason)."""
     store = context_of(request).store
     try:
         stored = history.get_evaluation(store, event_id)
@@ -202,5 +204,5 @@ def invalidate_evaluation(
             request, session, f"evaluation {event_id} does not belong to context {keptn_context}"
         )
     if not stored.invalidated:
-        invalidate(store, event_id, lambda: datetime.now(UTC))
+        invalidate(store, event_id, lambda: datetime.now(UTC), reason)
     return RedirectResponse(evaluation_href(stored.event), status_code=303)
