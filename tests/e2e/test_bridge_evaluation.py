@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.support.browser import needs_chromium
-from tests.support.delivery import FAST, SHIPYARD, SLO, SLOW, b64
+from tests.support.delivery import FAST, SHIPYARD, SLO, SLOW, b64, trigger_delivery
 from tests.support.live_server import LiveServer
 
 pytestmark = [needs_chromium, pytest.mark.slow]
@@ -48,23 +48,7 @@ def _create_project(client: httpx.Client) -> None:
 def _deliver(server: LiveServer, client: httpx.Client, build: str, values: dict[str, float]) -> str:
     """Trigger a qa delivery with these SLI values and wait until its sequence has finished."""
     server.backend.values = dict(values)
-    answer = client.post(
-        "/api/v1/event",
-        json={
-            "type": "sh.keptn.event.qa.delivery.triggered",
-            "source": "test",
-            "specversion": "1.0",
-            "data": {
-                "project": PROJECT,
-                "stage": "qa",
-                "service": "helloservice",
-                "configurationChange": {"values": {"image": f"ghcr.io/podtato-head/podtatoserver:{build}"}},
-                "labels": {"buildId": build},
-            },
-        },
-    )
-    assert answer.status_code == 200, answer.text
-    context: str = answer.json()["keptnContext"]
+    context = trigger_delivery(client, build, project=PROJECT, labels={"buildId": build})
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         states = client.get(f"{CONTROL_PLANE}/sequence/{PROJECT}", params={"keptnContext": context}).json()

@@ -11,35 +11,12 @@ import httpx
 import pytest
 
 from tests.support.browser import needs_chromium
-from tests.support.delivery import FAST, SLO, SLOW, b64
+from tests.support.delivery import FAST, MANUAL_APPROVAL, SLO, SLOW, b64
 from tests.support.live_server import LiveServer
 
 pytestmark = needs_chromium
 CONTROL_PLANE = "/api/controlPlane/v1"
 GREEN, RED = "rgb(125, 197, 64)", "rgb(220, 23, 42)"
-SHIPYARD = """\
-apiVersion: spec.keptn.sh/0.2.2
-kind: Shipyard
-metadata: {name: manual-production}
-spec:
-  stages:
-    - name: qa
-      sequences:
-        - name: delivery
-          tasks:
-            - {name: deployment}
-            - {name: test}
-            - {name: evaluation, properties: {timeframe: 2m}}
-            - {name: release}
-    - name: production
-      sequences:
-        - name: delivery
-          triggeredOn: [{event: qa.delivery.finished}]
-          tasks:
-            - {name: approval, properties: {pass: manual, warning: manual}}
-            - {name: deployment}
-            - {name: release}
-"""
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "bridge-screenshots"  # build/ is git-ignored
 JOB = '{executor: job, config: {command: ["true"]}}'
 EXECUTORS = f"tasks: {{deployment: {JOB}, test: {JOB}, release: {JOB}}}\n"
@@ -54,7 +31,7 @@ def bridge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 def create_project(client: httpx.Client, project: str) -> None:
     """The project, its service, the qa SLO and the job executor answering every task with ``true``."""
-    answer = client.post(f"{CONTROL_PLANE}/project", json={"name": project, "shipyard": b64(SHIPYARD)})
+    answer = client.post(f"{CONTROL_PLANE}/project", json={"name": project, "shipyard": b64(MANUAL_APPROVAL)})
     assert answer.status_code == 201, answer.text
     answer = client.post(f"{CONTROL_PLANE}/project/{project}/service", json={"serviceName": "helloservice"})
     assert answer.status_code == 200, answer.text

@@ -12,30 +12,23 @@ from fastapi.testclient import TestClient
 from slogate.api.context import ServerContext
 from slogate.domain.events import EVALUATION_FINISHED, KeptnEvent
 from slogate.web import app as bridge_app
-from tests.support.delivery import FAST, SLOW, TOKEN, Backend, create_project, delivery_server, settle
+from tests.support.delivery import (
+    FAST,
+    SLOW,
+    TOKEN,
+    Backend,
+    create_project,
+    delivery_server,
+    settle,
+    trigger_delivery,
+)
 
 PROJECT = "fulltour"
 
 
 def _deliver(client: TestClient, context: ServerContext, build: str) -> str:
-    response = client.post(
-        "/api/v1/event",
-        json={
-            "type": "sh.keptn.event.qa.delivery.triggered",
-            "source": "test",
-            "specversion": "1.0",
-            "data": {
-                "project": PROJECT,
-                "stage": "qa",
-                "service": "helloservice",
-                "configurationChange": {"values": {"image": f"ghcr.io/podtato-head/podtatoserver:{build}"}},
-                "labels": {"buildId": build},
-            },
-        },
-    )
-    assert response.status_code == 200, response.text
+    keptn_context = trigger_delivery(client, build, project=PROJECT, labels={"buildId": build})
     settle(context)
-    keptn_context: str = response.json()["keptnContext"]
     return keptn_context
 
 

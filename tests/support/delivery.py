@@ -10,6 +10,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import httpx
 from fastapi.testclient import TestClient
 
 from slogate import bootstrap
@@ -32,6 +33,9 @@ SLO = (resources.files("slogate.demo") / "data" / "slo.yaml").read_text()
 # The tutorial's shipyard C (qa gated by an evaluation; production behind an automatic approval)
 # with a release task in each stage and a production rollback (prometheus-and-tutorial §4.2, §4.6).
 SHIPYARD = DELIVERY
+# the same with production's approval left to a person (shipyard B's approval in tutorial order)
+MANUAL_APPROVAL = SHIPYARD.replace("{pass: automatic, warning: automatic}", "{pass: manual, warning: manual}")
+assert MANUAL_APPROVAL != SHIPYARD
 
 
 def b64(text: str) -> str:
@@ -107,8 +111,15 @@ def create_project(client: TestClient, shipyard: str = SHIPYARD, project: str = 
     assert response.status_code == 201, response.text
 
 
-def trigger_delivery(client: TestClient, version: str, stage: str = "qa", project: str = "fulltour") -> str:
-    """``POST /api/v1/event`` with ``<stage>.delivery.triggered`` as ``keptn trigger delivery`` sends it."""
+def trigger_delivery(
+    client: TestClient | httpx.Client,
+    version: str,
+    stage: str = "qa",
+    project: str = "fulltour",
+    labels: Mapping[str, str] | None = None,
+) -> str:
+    """``POST /api/v1/event`` with ``<stage>.delivery.triggered`` as ``keptn trigger delivery`` sends it
+    (labels: ``{"version": version}`` unless given)."""
     image = f"ghcr.io/podtato-head/podtatoserver:{version}"
     response = client.post(
         "/api/v1/event",
@@ -121,7 +132,7 @@ def trigger_delivery(client: TestClient, version: str, stage: str = "qa", projec
                 "stage": stage,
                 "service": "helloservice",
                 "configurationChange": {"values": {"image": image}},
-                "labels": {"version": version},
+                "labels": dict(labels) if labels is not None else {"version": version},
             },
         },
     )

@@ -20,14 +20,14 @@ from slogate.cli.options import parse_labels
 from slogate.cli.output import Output, OutputFormat, console, print_document, user_errors
 from slogate.cli.trigger import send_event
 from slogate.cli.watch import print_evaluation
+from slogate.domain.client_events import approval_answer
+from slogate.domain.events import EVALUATION_FINISHED
 from slogate.errors import DocumentError, InputError, NotFoundError
 
 DATASTORE = "/api/mongodb-datastore/event"
 OPEN_TRIGGERED = "/api/controlPlane/v1/event/triggered/"
 PREFIX = "sh.keptn.event."
 APPROVAL_TRIGGERED = PREFIX + "approval.triggered"
-APPROVAL_FINISHED = PREFIX + "approval.finished"
-EVALUATION_FINISHED = PREFIX + "evaluation.finished"
 APPROVAL_SOURCE = "https://github.com/keptn/keptn/cli#approval.finished"
 POLL_SECONDS = 1.0
 
@@ -109,20 +109,12 @@ def approval_finished(
 ) -> dict[str, Any]:
     """The ``approval.finished`` Keptn's CLI sends for an open ``approval.triggered``."""
     data = _data(triggered)
+    scope = (data.get("project", ""), data.get("stage", ""), data.get("service", ""))
     merged = {**(data.get("labels") or {}), **labels}
-    finished: dict[str, Any] = {key: data.get(key, "") for key in ("project", "stage", "service")}
-    if merged:
-        finished["labels"] = merged
-    finished.update(status="succeeded", result="pass" if approve else "fail")
-    return {
-        "type": APPROVAL_FINISHED,
-        "specversion": "1.0",
-        "source": APPROVAL_SOURCE,
-        "datacontenttype": "application/json",
-        "shkeptncontext": triggered.get("shkeptncontext", ""),
-        "triggeredid": triggered.get("id", ""),
-        "data": finished,
-    }
+    context, triggered_id = triggered.get("shkeptncontext", ""), triggered.get("id", "")
+    return approval_answer(
+        APPROVAL_SOURCE, scope, context, triggered_id, merged, "pass" if approve else "fail"
+    )
 
 
 def approvals_table(approvals: list[dict[str, Any]], numbered: bool) -> Table:

@@ -17,6 +17,7 @@ from slogate.cli.output import Output, OutputFormat, console, print_document, us
 from slogate.cli.projects import project_path
 from slogate.cli.sequences import evaluation_verdict, sequence_verdict
 from slogate.cli.watch import Following, Snapshot, Verdict, watch_and_wait
+from slogate.domain.client_events import sequence_trigger
 from slogate.domain.window import WindowError, format_time, resolve_window
 from slogate.errors import InputError, NotFoundError
 
@@ -94,16 +95,7 @@ def sequence_event(
     project: str, stage: str, service: str, sequence: str, labels: Mapping[str, str], data: Mapping[str, Any]
 ) -> dict[str, Any]:
     """``sh.keptn.event.<stage>.<sequence>.triggered`` as Keptn's CLI sends it (``data`` merged in)."""
-    payload: dict[str, Any] = {**data, "project": project, "stage": stage, "service": service}
-    if labels:
-        payload["labels"] = dict(labels)
-    return {
-        "type": f"sh.keptn.event.{stage}.{sequence}.triggered",
-        "source": CLI_SOURCE,
-        "specversion": "1.0",
-        "datacontenttype": "application/json",
-        "data": payload,
-    }
+    return sequence_trigger(CLI_SOURCE, (project, stage, service), sequence, labels, data)
 
 
 def trigger_delivery(

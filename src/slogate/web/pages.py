@@ -19,19 +19,6 @@ HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.globals["version"] = __version__
 
-# Keptn Bridge's colours (bridge-ui.md)
-COLOURS = {
-    "pass": "#7dc540",
-    "warning": "#e6be00",
-    "fail": "#dc172a",
-    "errored": "#dc172a",
-    "approval": "#2ab6f4",
-    "waiting": "#2ab6f4",
-    "aborted": "#b7b7b7",
-    "info": "#b7b7b7",
-}
-templates.env.globals["colours"] = COLOURS
-
 
 class LoginRequiredError(Exception):
     """The request has no valid session: send the browser to the login page."""

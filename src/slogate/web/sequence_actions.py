@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
 from slogate.api.context import ServerContext
+from slogate.domain.client_events import approval_answer
 from slogate.domain.events import KeptnEvent
 from slogate.domain.sequence_engine import Command
 from slogate.errors import InputError, NotFoundError
@@ -21,7 +22,6 @@ from slogate.web.pages import checked_session, context_of
 from slogate.web.session import Session
 
 router = APIRouter(prefix="/bridge", include_in_schema=False)
-APPROVAL_FINISHED = "sh.keptn.event.approval.finished"
 APPROVAL_SOURCE = "https://github.com/keptn/keptn/bridge#approval.finished"
 DECISIONS = {"approve": "pass", "decline": "fail"}
 COMMANDS = {command.value: command for command in Command}
@@ -88,24 +88,16 @@ def open_approval(context: ServerContext, project: str, keptn_context: str, trig
 
 def approval_finished(triggered: KeptnEvent, result: str) -> dict[str, Any]:
     """The ``approval.finished`` Keptn's Bridge and CLI send for an open ``approval.triggered``."""
-    data: dict[str, Any] = {
-        "project": triggered.project,
-        "stage": triggered.stage,
-        "service": triggered.service,
-    }
     labels = triggered.data.get("labels")
-    if isinstance(labels, Mapping) and labels:
-        data["labels"] = dict(labels)
-    data.update(status="succeeded", result=result)
-    return {
-        "type": APPROVAL_FINISHED,
-        "specversion": "1.0",
-        "source": APPROVAL_SOURCE,
-        "datacontenttype": "application/json",
-        "shkeptncontext": triggered.shkeptncontext,
-        "triggeredid": triggered.id,
-        "data": data,
-    }
+    scope = (triggered.project, triggered.stage, triggered.service)
+    return approval_answer(
+        APPROVAL_SOURCE,
+        scope,
+        triggered.shkeptncontext,
+        triggered.id,
+        labels if isinstance(labels, Mapping) else {},
+        result,
+    )
 
 
 def _back(project: str, keptn_context: str, stage: str) -> RedirectResponse:

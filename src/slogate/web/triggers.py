@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from slogate.api.context import ServerContext
+from slogate.domain.client_events import sequence_trigger
 from slogate.errors import InputError, NotFoundError
 from slogate.services import events
 from slogate.services.catalog import EvaluationRequest
@@ -117,21 +118,7 @@ def _start_sequence(
         labels = {}
     if problems:
         return _form_errors(request, session, project, kind, values, problems)
-    data: dict[str, Any] = {
-        "project": project,
-        "stage": values["stage"],
-        "service": values["service"],
-        **extra,
-    }
-    if labels:
-        data["labels"] = labels
-    raw = {
-        "type": f"sh.keptn.event.{values['stage']}.{sequence}.triggered",
-        "source": SOURCE,
-        "specversion": "1.0",
-        "datacontenttype": "application/json",
-        "data": data,
-    }
+    raw = sequence_trigger(SOURCE, (project, values["stage"], values["service"]), sequence, labels, extra)
     try:
         event = events.ingest(context.store, raw, datetime.now(UTC))
     except InputError as error:

@@ -233,7 +233,8 @@ class LocalDeployExecutor:
     ) -> dict[str, Any] | TaskResult:
         """Start ``image`` in place of what runs; the ``deployment`` data block, or an errored result."""
         event = request.event
-        config = load_config(request.config, context.resource(DEPLOYMENT_FILE), key[1], key[2])
+        text = await asyncio.to_thread(context.resource, DEPLOYMENT_FILE)  # a store read: off the loop
+        config = load_config(request.config, text, key[1], key[2])
         fields = task_fields(event) | {"image": image, "version": version_of(image)}
         fields |= {"port": str(config.port), "python": sys.executable}
         argv = [processes.render(part, fields, f"{DEPLOYMENT_FILE} `command`") for part in config.command]

@@ -137,6 +137,12 @@ def sends_finished(request: TaskRequest, context: TaskContext) -> bool:
         return True
 
 
+def _configured(request: TaskRequest, context: TaskContext) -> tuple[Settings, Webhook, dict[str, str]]:
+    """The webhook of the task, its settings and its secrets' values."""
+    settings, webhook = load_webhook(request, context)
+    return settings, webhook, _secrets(webhook, context)
+
+
 class WebhookExecutor:
     """Calls webhooks; several tasks may run at once over one connection pool."""
 
@@ -153,9 +159,8 @@ class WebhookExecutor:
         """Call the webhook's requests in order; errored with Keptn's message at the first failure."""
         if self._closed:
             return TaskResult.errored(CLOSED)
-        try:
-            settings, webhook = load_webhook(request, context)
-            env = _secrets(webhook, context)
+        try:  # store reads: off the event loop
+            settings, webhook, env = await asyncio.to_thread(_configured, request, context)
         except WebhookError as refused:
             return TaskResult.errored(refused.message)
         secrets = sorted({value for value in env.values() if value}, key=len, reverse=True)
