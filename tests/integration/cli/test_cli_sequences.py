@@ -29,13 +29,24 @@ def deliver(cli: Cli, project: str, image: str, *flags: str) -> str:
 
 
 @pytest.mark.slow  # about 3 s: the paused sequence must have had the time to go on
+def wait_for_type(live_server: LiveServer, context: str, event_type: str, seconds: float = 30) -> list[str]:
+    """The context's event types once one of them is ``event_type`` (polled; the machine may be slow)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        types = [event["type"] for event in events_of(live_server, context)]
+        if event_type in types or time.monotonic() > deadline:
+            return types
+        time.sleep(0.1)
+
+
 def test_pause_holds_the_next_task_until_resume(cli: Cli, live_server: LiveServer) -> None:
-    make_project(live_server, "pausing", deployment=["sleep", "0.5"])
+    make_project(live_server, "pausing", deployment=["sleep", "2"])
     context = deliver(cli, "pausing", "img:1")
     paused = cli("pause", "sequence", "--keptn-context", context, "--project", "pausing", "--stage", "qa")
     assert paused.exit_code == 0, paused.output
     assert paused.stdout.strip() == f"Paused the sequence {context} of project pausing in stage qa"
-    time.sleep(1.2)  # the deployment has ended; unpaused, the whole delivery would have ended by now
+    wait_for_type(live_server, context, "sh.keptn.event.deployment.finished")
+    time.sleep(0.5)  # unpaused, the test task would be triggered at once after the deployment
     assert state_of(live_server, "pausing", context) == "paused"
     types = [event["type"] for event in events_of(live_server, context)]
     assert "sh.keptn.event.deployment.finished" in types
