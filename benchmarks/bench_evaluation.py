@@ -23,9 +23,15 @@ from pathlib import Path
 from typing import Any
 
 from slogate.adapters.yamlfile import load_document
-from slogate.domain.events import EVALUATION_FINISHED, PASS, SLIResults, SLIValue, StoredEvaluation
-from slogate.domain.lighthouse import SLOFile, evaluate_gate
-from slogate.domain.slo_parser import parse_slo
+from slogate.domain.evaluation.gate import SLOFile, evaluate_gate
+from slogate.domain.evaluation.slo_parser import parse_slo
+from slogate.domain.protocol.gate_events import (
+    EVALUATION_FINISHED,
+    PASS,
+    SLIResults,
+    SLIValue,
+    StoredEvaluation,
+)
 
 SIZES = (10, 100, 1_000)
 HISTORY_SIZE = 10

@@ -48,10 +48,10 @@ from slogate.adapters.providers.prometheus import (  # noqa: E402
 )
 from slogate.adapters.providers.promql import QueryBuilder  # noqa: E402
 from slogate.adapters.yamlfile import load_document  # noqa: E402
-from slogate.domain.events import SLIResults  # noqa: E402
-from slogate.domain.lighthouse import SLOFile, evaluate_gate  # noqa: E402
-from slogate.domain.sli import SLIRequest, sli_outcome  # noqa: E402
-from slogate.domain.slo_parser import parse_slo  # noqa: E402
+from slogate.domain.evaluation.gate import SLOFile, evaluate_gate  # noqa: E402
+from slogate.domain.evaluation.sli import SLIRequest, sli_outcome  # noqa: E402
+from slogate.domain.evaluation.slo_parser import parse_slo  # noqa: E402
+from slogate.domain.protocol.gate_events import SLIResults  # noqa: E402
 
 INDICATORS = 20
 WINDOW = 300

@@ -64,9 +64,9 @@ from sqlalchemy import func, select
 from slogate import bootstrap
 from slogate.adapters.store.tables import EventRow
 from slogate.api.app import create_app
-from slogate.domain.events import KeptnEvent
+from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.ports import ProviderOptions, SLIProvider
-from slogate.services.emit import answer
+from slogate.services.keptn.emit import answer
 from slogate.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]

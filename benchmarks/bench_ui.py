@@ -33,8 +33,8 @@ from typing import Any, ClassVar
 from fastapi.testclient import TestClient
 
 from slogate import bootstrap
-from slogate.domain.events import KeptnEvent, SLIValue
-from slogate.domain.sli import SLIRequest
+from slogate.domain.evaluation.sli import SLIRequest
+from slogate.domain.protocol.gate_events import KeptnEvent, SLIValue
 from slogate.ports import ProviderOptions
 from slogate.settings import Settings
 from slogate.web.app import create_server_app

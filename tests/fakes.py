@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
-from slogate.domain.events import SLIValue
-from slogate.domain.sli import SLIRequest
+from slogate.domain.evaluation.sli import SLIRequest
+from slogate.domain.protocol.gate_events import SLIValue
 from slogate.errors import ConfigError
 
 

@@ -23,21 +23,21 @@ from slogate.adapters.store.sequence_repository import SqlSequenceStore
 from slogate.adapters.yamlfile import load_document, load_plain
 from slogate.api.context import ServerContext
 from slogate.api.telemetry import ServerMetrics
-from slogate.domain.sequence import Scope
+from slogate.domain.sequencing.execution import Scope
 from slogate.ports import EventStore, ProviderOptions, SLIProvider, SLIProviderFactory
 from slogate.ports.executors import ExecutorEnvironment, ExecutorFactory, TaskExecutor
-from slogate.services.approval import ApprovalService
-from slogate.services.catalog import CatalogService
-from slogate.services.catalog_projector import CatalogProjector
-from slogate.services.dispatch import Dispatcher, Listener, Subscriber
-from slogate.services.executors import ExecutorLookup, ExecutorRunner
-from slogate.services.integrations import IntegrationService
-from slogate.services.lighthouse import Lighthouse
-from slogate.services.resources import ResourceService
-from slogate.services.secrets import SecretService
-from slogate.services.sequence_queries import SequenceQueries
-from slogate.services.sequences import SequenceService
-from slogate.services.sli_service import SLIService
+from slogate.services.keptn.approval_service import ApprovalService
+from slogate.services.keptn.catalog_projector import CatalogProjector
+from slogate.services.keptn.executor_runner import ExecutorLookup, ExecutorRunner
+from slogate.services.keptn.get_sli_service import SLIService
+from slogate.services.keptn.lighthouse_service import Lighthouse
+from slogate.services.keptn.shipyard_controller import SequenceService
+from slogate.services.runtime.dispatcher import Dispatcher, Listener, Subscriber
+from slogate.services.usecases.catalog import CatalogService
+from slogate.services.usecases.integrations import IntegrationService
+from slogate.services.usecases.resources import ResourceService
+from slogate.services.usecases.secrets import SecretService
+from slogate.services.usecases.sequence_queries import SequenceQueries
 from slogate.settings import Settings
 
 

@@ -8,8 +8,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from slogate.cli.app import app
-
-from .cli_helpers import DATA, TERMINAL_ENV, Run
+from tests.integration.cli.cli_helpers import DATA, TERMINAL_ENV, Run
 
 
 @pytest.fixture

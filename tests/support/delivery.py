@@ -17,7 +17,7 @@ from slogate import bootstrap
 from slogate.api.app import create_app
 from slogate.api.context import ServerContext
 from slogate.ports import ProviderOptions, SLIProvider
-from slogate.services.executors import ExecutorLookup
+from slogate.services.keptn.executor_runner import ExecutorLookup
 from slogate.settings import Settings
 from tests.fakes import FakeProvider
 from tests.support.executors import ScriptedExecutor

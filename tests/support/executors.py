@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from slogate.domain.events import KeptnEvent
+from slogate.domain.protocol.gate_events import KeptnEvent
 
 Script = Callable[[KeptnEvent], Mapping[str, Any] | None]
 

@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from slogate.adapters.yamlfile import load_document
-from slogate.domain.events import KeptnEvent
-from slogate.domain.sequence import Execution, Scope, State
-from slogate.domain.sequence_engine import Decision, Input, Received, Snapshot, Tick, decide
-from slogate.domain.shipyard import Shipyard, parse_shipyard
+from slogate.domain.protocol.gate_events import KeptnEvent
+from slogate.domain.sequencing.engine import Decision, Input, Received, Snapshot, Tick, decide
+from slogate.domain.sequencing.execution import Execution, Scope, State
+from slogate.domain.sequencing.shipyard import Shipyard, parse_shipyard
 
 T0 = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 PROJECT, SERVICE = "fulltour", "helloservice"

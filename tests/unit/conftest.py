@@ -6,12 +6,12 @@ import textwrap
 from typing import Any
 
 from slogate.adapters.yamlfile import load_document
-from slogate.domain.events import SLIResults, SLIValue, StoredEvaluation
-from slogate.domain.keptn_json import encode_evaluation_finished
-from slogate.domain.lighthouse import SLOFile, evaluate_gate
+from slogate.domain.evaluation.gate import SLOFile, evaluate_gate
+from slogate.domain.evaluation.slo import SLO
+from slogate.domain.evaluation.slo_parser import parse_slo
 from slogate.domain.problems import Problem
-from slogate.domain.slo import SLO
-from slogate.domain.slo_parser import parse_slo
+from slogate.domain.protocol.gate_events import SLIResults, SLIValue, StoredEvaluation
+from slogate.domain.protocol.gate_json import encode_evaluation_finished
 
 ValueSpec = tuple[str, float] | SLIValue
 

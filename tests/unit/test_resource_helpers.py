@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from slogate.api.resources import unescape_uri
 from slogate.errors import InputError
 from slogate.ports import ResourceLevel
-from slogate.services.paging import next_page_key
-from slogate.services.resources import decode_content, normalize_uri, page_offset
+from slogate.services.usecases.paging import next_page_key
+from slogate.services.usecases.resources import decode_content, normalize_uri, page_offset
 
 SAFE_PARTS = st.text(
     alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="/~."),

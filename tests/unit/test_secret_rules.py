@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from slogate.errors import InputError
-from slogate.services.secrets import SCOPES, check_data, check_name
+from slogate.services.usecases.secrets import SCOPES, check_data, check_name
 
 
 @pytest.mark.parametrize(

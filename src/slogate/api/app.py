@@ -16,7 +16,7 @@ from slogate.api.errors import install_error_handlers
 from slogate.api.event_path import install_event_path
 from slogate.api.limits import BodyLimit
 from slogate.api.telemetry import RequestMetrics
-from slogate.services.group_commit import GroupCommit
+from slogate.services.runtime.group_commit import GroupCommit
 
 DEFAULT_ROUTERS: tuple[APIRouter, ...] = (
     auth.router,

@@ -10,14 +10,14 @@ from sqlalchemy import Engine
 from slogate.adapters.api_token import ApiTokens
 from slogate.api.telemetry import ServerMetrics
 from slogate.ports import EventStore
-from slogate.services.catalog import CatalogService
-from slogate.services.dispatch import Dispatcher
-from slogate.services.executors import ExecutorRunner
-from slogate.services.integrations import IntegrationService
-from slogate.services.resources import ResourceService
-from slogate.services.secrets import SecretService
-from slogate.services.sequence_queries import SequenceQueries
-from slogate.services.sequences import SequenceService
+from slogate.services.keptn.executor_runner import ExecutorRunner
+from slogate.services.keptn.shipyard_controller import SequenceService
+from slogate.services.runtime.dispatcher import Dispatcher
+from slogate.services.usecases.catalog import CatalogService
+from slogate.services.usecases.integrations import IntegrationService
+from slogate.services.usecases.resources import ResourceService
+from slogate.services.usecases.secrets import SecretService
+from slogate.services.usecases.sequence_queries import SequenceQueries
 from slogate.settings import Settings
 
 

@@ -11,15 +11,15 @@ from pydantic import BaseModel, ConfigDict
 
 from slogate.api.context import ServerContext, server_context
 from slogate.api.errors import ApiError
-from slogate.domain.ingestion import to_cloudevent
+from slogate.domain.protocol.ingestion import to_cloudevent
 from slogate.ports import ProjectRecord, ServiceRecord, StageRecord
-from slogate.services.catalog import (
+from slogate.services.usecases.catalog import (
     INVALID_REQUEST,
     CatalogService,
     EvaluationRequest,
     GitCredentials,
 )
-from slogate.services.paging import next_page_key
+from slogate.services.usecases.paging import next_page_key
 
 BASE = "/api/controlPlane/v1"
 DEFAULT_PAGE_SIZE = 20

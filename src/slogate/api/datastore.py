@@ -12,9 +12,9 @@ from fastapi import APIRouter, Depends, Query
 
 from slogate.api.context import ServerContext, server_context
 from slogate.api.errors import ApiError
-from slogate.domain.ingestion import to_cloudevent
+from slogate.domain.protocol.ingestion import to_cloudevent
 from slogate.ports import EventQueries
-from slogate.services import events
+from slogate.services.usecases import event_log as events
 
 router = APIRouter(tags=["datastore"])
 

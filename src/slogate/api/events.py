@@ -12,8 +12,8 @@ from starlette.applications import Starlette
 from slogate.api.context import ServerContext, server_context
 from slogate.api.errors import ApiError
 from slogate.api.limits import EVENT_PATH
-from slogate.services import events
-from slogate.services.group_commit import GroupCommit
+from slogate.services.runtime.group_commit import GroupCommit
+from slogate.services.usecases import event_log as events
 
 router = APIRouter(tags=["event"])
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from slogate.api.context import ServerContext, server_context
 from slogate.errors import InputError
 from slogate.ports import ResourceLevel
-from slogate.services.resources import DEFAULT_PAGE_SIZE, ResourceService
+from slogate.services.usecases.resources import DEFAULT_PAGE_SIZE, ResourceService
 
 BASE = "/api/resource-service/v1"
 URI_PARAMETER = "{resourceURI:path}"

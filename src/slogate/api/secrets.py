@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 from slogate.api.context import ServerContext, server_context
 from slogate.ports import SecretInfo
-from slogate.services.secrets import SecretService
+from slogate.services.usecases.secrets import SecretService
 
 BASE = "/api/secrets/v1"
 

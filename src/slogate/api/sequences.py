@@ -11,9 +11,9 @@ from pydantic import BaseModel, ConfigDict
 from slogate.api.context import ServerContext, server_context
 from slogate.api.control_plane import BASE, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, offset_of, paged
 from slogate.api.errors import ApiError
-from slogate.domain.sequence_engine import Command
-from slogate.domain.window import WindowError, parse_time
-from slogate.services.sequence_queries import SequenceQueries
+from slogate.domain.evaluation.window import WindowError, parse_time
+from slogate.domain.sequencing.engine import Command
+from slogate.services.usecases.sequence_queries import SequenceQueries
 
 router = APIRouter(prefix=BASE, tags=["sequences"])
 _page_size = Query(DEFAULT_PAGE_SIZE, alias="pageSize", ge=1, le=MAX_PAGE_SIZE)

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict
 
 from slogate.api.context import ServerContext, server_context
-from slogate.domain.ingestion import format_rfc3339
-from slogate.domain.subscriptions import Subscription
+from slogate.domain.protocol.ingestion import format_rfc3339
+from slogate.domain.protocol.subscriptions import Subscription
 from slogate.ports import IntegrationMetadata, IntegrationRecord
-from slogate.services.integrations import IntegrationService, Registration, SubscriptionRequest
+from slogate.services.usecases.integrations import IntegrationService, Registration, SubscriptionRequest
 
 BASE = "/api/controlPlane/v1/uniform/registration"
 

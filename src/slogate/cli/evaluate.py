@@ -17,12 +17,12 @@ from slogate.cli.gate_table import print_report
 from slogate.cli.options import DbPath, Project, Service, Stage, parse_labels, parse_option_time
 from slogate.cli.output import Output, OutputFormat, console, print_document, user_errors
 from slogate.cli.verdict import exit_code
-from slogate.domain.keptn_json import encode_evaluation_finished
-from slogate.domain.window import WindowError, format_time, resolve_window
+from slogate.domain.evaluation.window import WindowError, format_time, resolve_window
+from slogate.domain.protocol.gate_json import encode_evaluation_finished
 from slogate.errors import ConfigError, InputError
 from slogate.ports import EventStore, ProviderOptions
-from slogate.services import gate
-from slogate.services.quality_gate import GateOutcome, GateRequest, run_gate
+from slogate.services.usecases import offline_gate as gate
+from slogate.services.usecases.quality_gate import GateOutcome, GateRequest, run_gate
 from slogate.settings import Settings, load_settings
 
 

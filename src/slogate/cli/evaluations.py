@@ -14,9 +14,9 @@ from slogate.adapters.yamlfile import load_document
 from slogate.cli.gate_table import STATUS_STYLES, number, print_report
 from slogate.cli.options import DbPath
 from slogate.cli.output import Output, OutputFormat, console, print_document, user_errors
-from slogate.domain.window import format_time
-from slogate.services import history
-from slogate.services.quality_gate import invalidate
+from slogate.domain.evaluation.window import format_time
+from slogate.services.usecases import evaluation_history as history
+from slogate.services.usecases.quality_gate import invalidate
 from slogate.settings import load_settings
 
 app = typer.Typer(

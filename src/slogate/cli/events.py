@@ -20,8 +20,8 @@ from slogate.cli.options import parse_labels
 from slogate.cli.output import Output, OutputFormat, console, print_document, user_errors
 from slogate.cli.trigger import send_event
 from slogate.cli.watch import print_evaluation
-from slogate.domain.client_events import approval_answer
-from slogate.domain.events import EVALUATION_FINISHED
+from slogate.domain.protocol.client_events import approval_answer
+from slogate.domain.protocol.gate_events import EVALUATION_FINISHED
 from slogate.errors import DocumentError, InputError, NotFoundError
 
 DATASTORE = "/api/mongodb-datastore/event"

@@ -6,11 +6,11 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from slogate.domain.criteria import parse_criterion
-from slogate.domain.events import ERRORED, FAIL, INFO, PASS, WARNING, IndicatorResult, Target
+from slogate.domain.evaluation.criteria import parse_criterion
+from slogate.domain.evaluation.slo import SLO
 from slogate.domain.gonumbers import format_go_float
-from slogate.domain.slo import SLO
-from slogate.services.gate import GateReport
+from slogate.domain.protocol.gate_events import ERRORED, FAIL, INFO, PASS, WARNING, IndicatorResult, Target
+from slogate.services.usecases.offline_gate import GateReport
 
 STATUS_STYLES = {
     PASS: "bold green",

@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from slogate.domain.events import Labels
-from slogate.domain.window import WindowError, parse_time
+from slogate.domain.evaluation.window import WindowError, parse_time
+from slogate.domain.protocol.gate_events import Labels
 from slogate.errors import InputError
 
 DbPath = Annotated[

@@ -16,8 +16,8 @@ from slogate.cli.gate_table import STATUS_STYLES, number
 from slogate.cli.output import Output, OutputFormat, console, print_document, user_errors
 from slogate.cli.verdict import EXIT_ERRORED, exit_code
 from slogate.cli.watch import Snapshot, Verdict, sequences_path, verdict_word
-from slogate.domain.event_types import parse_event_type
-from slogate.domain.events import EVALUATION_FINISHED
+from slogate.domain.protocol.event_types import parse_event_type
+from slogate.domain.protocol.gate_events import EVALUATION_FINISHED
 from slogate.errors import NotFoundError
 
 PAGE_SIZE = 50

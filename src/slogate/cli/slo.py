@@ -14,15 +14,15 @@ from slogate.cli.files import read_json, read_text
 from slogate.cli.gate_table import print_report
 from slogate.cli.output import Output, OutputFormat, console, print_document, user_errors
 from slogate.cli.verdict import exit_code
-from slogate.domain.keptn_json import (
+from slogate.domain.problems import Problem, Severity
+from slogate.domain.protocol.gate_json import (
     PayloadError,
     decode_history,
     decode_sli_results,
     encode_evaluation_finished,
 )
-from slogate.domain.problems import Problem, Severity
 from slogate.errors import InputError
-from slogate.services import gate
+from slogate.services.usecases import offline_gate as gate
 
 app = typer.Typer(
     rich_markup_mode="markdown",

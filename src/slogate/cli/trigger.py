@@ -17,8 +17,8 @@ from slogate.cli.output import Output, OutputFormat, console, print_document, us
 from slogate.cli.projects import project_path
 from slogate.cli.sequences import evaluation_verdict, sequence_verdict
 from slogate.cli.watch import Following, Snapshot, Verdict, watch_and_wait
-from slogate.domain.client_events import sequence_trigger
-from slogate.domain.window import WindowError, format_time, resolve_window
+from slogate.domain.evaluation.window import WindowError, format_time, resolve_window
+from slogate.domain.protocol.client_events import sequence_trigger
 from slogate.errors import InputError, NotFoundError
 
 CLI_SOURCE = "https://github.com/keptn/keptn/cli#configuration-change"

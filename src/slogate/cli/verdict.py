@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from slogate.domain.events import ERRORED, FAIL, WARNING
+from slogate.domain.protocol.gate_events import ERRORED, FAIL, WARNING
 
 EXIT_PASS, EXIT_FAIL, EXIT_ERRORED = 0, 1, 2
 

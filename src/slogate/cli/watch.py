@@ -19,11 +19,11 @@ from slogate.adapters.yamlfile import load_document
 from slogate.cli.client import ApiClient
 from slogate.cli.gate_table import STATUS_STYLES, print_report
 from slogate.cli.output import OutputFormat, print_document, print_error
-from slogate.domain.event_types import EventType, parse_event_type
-from slogate.domain.events import EVALUATION_FINISHED, KeptnEvent
-from slogate.domain.window import parse_time
+from slogate.domain.evaluation.window import parse_time
+from slogate.domain.protocol.event_types import EventType, parse_event_type
+from slogate.domain.protocol.gate_events import EVALUATION_FINISHED, KeptnEvent
 from slogate.errors import SlogateError
-from slogate.services.history import StoredGate, report_of
+from slogate.services.usecases.evaluation_history import StoredGate, report_of
 
 DATASTORE_EVENTS = "/api/mongodb-datastore/event"
 ENDED = ("finished", "aborted", "timedOut")

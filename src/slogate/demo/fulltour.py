@@ -31,7 +31,7 @@ from slogate.cli.projects import post_project, post_service
 from slogate.cli.resources import upload
 from slogate.cli.trigger import trigger_delivery
 from slogate.cli.watch import TaskLines, follow
-from slogate.domain.event_types import parse_event_type
+from slogate.domain.protocol.event_types import parse_event_type
 from slogate.errors import SlogateError
 
 from .stack import DemoStack, free_port

@@ -11,7 +11,7 @@ from slogate.ports.catalog import (
     ServiceRecord,
     StageRecord,
 )
-from slogate.ports.events import (
+from slogate.ports.event_store import (
     DispatchStore,
     EventCriteria,
     EventQueries,
@@ -36,7 +36,7 @@ from slogate.ports.secrets import (
     SecretInfo,
     SecretStore,
 )
-from slogate.ports.sequences import (
+from slogate.ports.sequence_store import (
     SequenceStore,
     SequenceWrite,
 )

@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from slogate.domain.events import KeptnEvent
+from slogate.domain.protocol.gate_events import KeptnEvent
 
 SUCCEEDED, ERRORED = "succeeded", "errored"
 PASS, WARNING, FAIL = "pass", "warning", "fail"

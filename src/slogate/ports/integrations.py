@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from slogate.domain.subscriptions import Subscription
+from slogate.domain.protocol.subscriptions import Subscription
 
 
 @dataclass(frozen=True, slots=True)

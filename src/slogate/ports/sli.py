@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
-from slogate.domain.events import SLIValue
-from slogate.domain.sli import SLIRequest
+from slogate.domain.evaluation.sli import SLIRequest
+from slogate.domain.protocol.gate_events import SLIValue
 
 
 class DocumentLoader(Protocol):

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from slogate.domain.events import ERRORED, FAIL, INFO, PASS, WARNING, IndicatorResult, Target
+from slogate.domain.evaluation.scoring import parse_threshold
+from slogate.domain.evaluation.slo import SEVERAL_RESULTS, SLO
+from slogate.domain.evaluation.window import WindowError, parse_time
 from slogate.domain.gonumbers import format_go_float
-from slogate.domain.scoring import parse_threshold
-from slogate.domain.slo import SEVERAL_RESULTS, SLO
-from slogate.domain.window import WindowError, parse_time
-from slogate.services.gate import GateReport
+from slogate.domain.protocol.gate_events import ERRORED, FAIL, INFO, PASS, WARNING, IndicatorResult, Target
+from slogate.services.usecases.offline_gate import GateReport
 from slogate.web.heatmap import criterion_text, max_points, number, sli_name
 
 RESULT_WORDS = {PASS: "passed", WARNING: "warning", FAIL: "failed"}

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from slogate.api.context import ServerContext
-from slogate.domain.events import KeptnEvent
+from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.errors import NotFoundError
 from slogate.ports import ProjectRecord, ServiceRecord
 from slogate.web.pages import context_of, render, session_of

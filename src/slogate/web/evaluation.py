@@ -13,14 +13,14 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from slogate.adapters.yamlfile import load_document
-from slogate.domain.events import EVALUATION_FINISHED, KeptnEvent
-from slogate.domain.keptn_json import PayloadError, decode_evaluation_finished
-from slogate.domain.slo import SLO
+from slogate.domain.evaluation.slo import SLO
+from slogate.domain.protocol.gate_events import EVALUATION_FINISHED, KeptnEvent
+from slogate.domain.protocol.gate_json import PayloadError, decode_evaluation_finished
 from slogate.errors import InputError, NotFoundError
 from slogate.ports import EventStore
-from slogate.services import history
-from slogate.services.gate import load_slo
-from slogate.services.quality_gate import invalidate
+from slogate.services.usecases import evaluation_history as history
+from slogate.services.usecases.offline_gate import load_slo
+from slogate.services.usecases.quality_gate import invalidate
 from slogate.web import breakdown
 from slogate.web.chart import build_chart
 from slogate.web.heatmap import Evaluated, build_heatmap, column_labels, evaluation_href

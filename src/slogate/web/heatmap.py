@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from slogate.domain.criteria import CriterionError, parse_criterion
-from slogate.domain.events import (
+from slogate.domain.evaluation.criteria import CriterionError, parse_criterion
+from slogate.domain.evaluation.slo import SLO
+from slogate.domain.protocol.gate_events import (
     FAIL,
     INFO,
     PASS,
@@ -17,7 +18,6 @@ from slogate.domain.events import (
     KeptnEvent,
     Target,
 )
-from slogate.domain.slo import SLO
 
 # Keptn Bridge's heatmap colours (bridge-ui.md §1.1, §7.2)
 CELL_COLOURS = {PASS: "#7dc540", WARNING: "#e6be00", FAIL: "#dc172a", INFO: "#ddf4ff"}

@@ -9,7 +9,7 @@ from urllib.parse import quote
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from slogate.domain.events import KeptnEvent
+from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.web.pages import render
 from slogate.web.session import Session
 

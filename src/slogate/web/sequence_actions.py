@@ -12,11 +12,11 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
 from slogate.api.context import ServerContext
-from slogate.domain.client_events import approval_answer
-from slogate.domain.events import KeptnEvent
-from slogate.domain.sequence_engine import Command
+from slogate.domain.protocol.client_events import approval_answer
+from slogate.domain.protocol.gate_events import KeptnEvent
+from slogate.domain.sequencing.engine import Command
 from slogate.errors import InputError, NotFoundError
-from slogate.services import events
+from slogate.services.usecases import event_log as events
 from slogate.web.environment import APPROVAL_TRIGGERED
 from slogate.web.pages import checked_session, context_of
 from slogate.web.session import Session

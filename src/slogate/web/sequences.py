@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from slogate.api.context import ServerContext
 from slogate.errors import NotFoundError
-from slogate.services.sequence_queries import CONTEXT_EVENTS
+from slogate.services.usecases.sequence_queries import CONTEXT_EVENTS
 from slogate.web.environment import APPROVAL_TRIGGERED, approval_values
 from slogate.web.pages import context_of, render, session_of
 from slogate.web.project_scope import missing_project

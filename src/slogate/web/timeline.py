@@ -7,9 +7,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from slogate.domain.event_types import Category, parse_event_type
-from slogate.domain.events import EVALUATION_FINISHED, KeptnEvent
-from slogate.domain.ingestion import to_cloudevent
+from slogate.domain.protocol.event_types import Category, parse_event_type
+from slogate.domain.protocol.gate_events import EVALUATION_FINISHED, KeptnEvent
+from slogate.domain.protocol.ingestion import to_cloudevent
 from slogate.web.project_scope import evaluation_badge
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S UTC"

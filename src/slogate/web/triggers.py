@@ -10,10 +10,10 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from slogate.api.context import ServerContext
-from slogate.domain.client_events import sequence_trigger
+from slogate.domain.protocol.client_events import sequence_trigger
 from slogate.errors import InputError, NotFoundError
-from slogate.services import events
-from slogate.services.catalog import EvaluationRequest
+from slogate.services.usecases import event_log as events
+from slogate.services.usecases.catalog import EvaluationRequest
 from slogate.web.environment import environment_page
 from slogate.web.pages import checked_session, context_of
 from slogate.web.project_scope import missing_project, parse_labels

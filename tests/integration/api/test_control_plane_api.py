@@ -15,9 +15,9 @@ from slogate.adapters.store.catalog_repository import SqlCatalogStore
 from slogate.adapters.yamlfile import load_document
 from slogate.api import control_plane
 from slogate.api.context import ServerContext
-from slogate.domain.events import KeptnEvent
+from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.errors import InputError, NotFoundError
-from slogate.services.catalog import CatalogService
+from slogate.services.usecases.catalog import CatalogService
 
 BASE = "/api/controlPlane/v1"
 NOW = datetime(2024, 5, 1, 12, 0, 0, 250_000, tzinfo=UTC)

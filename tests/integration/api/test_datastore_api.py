@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from slogate.api import datastore, events
 from slogate.api.context import ServerContext
-from slogate.domain.events import (
+from slogate.domain.protocol.gate_events import (
     EVALUATION_FINISHED,
     EVALUATION_INVALIDATED,
     EVALUATION_TRIGGERED,

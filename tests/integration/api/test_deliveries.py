@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from slogate.api.context import ServerContext
-from slogate.domain.events import KeptnEvent
+from slogate.domain.protocol.gate_events import KeptnEvent
 from tests.support.delivery import (
     CONTROL_PLANE,
     SLOW,

@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 
 from slogate.api import datastore, events, meta
 from slogate.api.context import ServerContext
-from slogate.domain.events import KeptnEvent
-from slogate.domain.ingestion import DEFAULT_SOURCE, derived_context
+from slogate.domain.protocol.gate_events import KeptnEvent
+from slogate.domain.protocol.ingestion import DEFAULT_SOURCE, derived_context
 from slogate.ports import EventCriteria, EventQueries
 
 URL = "/api/v1/event"

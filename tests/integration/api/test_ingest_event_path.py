@@ -19,9 +19,9 @@ from slogate.api.context import ServerContext
 from slogate.api.event_path import EventIngestion
 from slogate.api.limits import BodyLimit
 from slogate.api.telemetry import RequestMetrics
-from slogate.domain.events import KeptnEvent
+from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.ports import EventCriteria, EventQueries, EventStore
-from slogate.services.group_commit import GroupCommit
+from slogate.services.runtime.group_commit import GroupCommit
 from tests.integration.api.conftest import TOKEN
 
 URL = "/api/v1/event"

@@ -10,10 +10,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from slogate.api.context import ServerContext
-from slogate.domain.events import KeptnEvent
+from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.errors import ConflictError, InputError
 from slogate.ports import EventStore
-from slogate.services.group_commit import GroupCommit
+from slogate.services.runtime.group_commit import GroupCommit
 
 START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 

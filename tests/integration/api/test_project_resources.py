@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from slogate.adapters.store.catalog_repository import SqlCatalogStore
 from slogate.adapters.yamlfile import load_document
 from slogate.api.context import ServerContext
-from slogate.services.catalog import CatalogService
+from slogate.services.usecases.catalog import CatalogService
 
 CONTROL = "/api/controlPlane/v1"
 FILES = "/api/resource-service/v1/project/podtato"

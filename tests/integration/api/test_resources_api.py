@@ -15,7 +15,7 @@ from slogate.adapters.store.resource_repository import SqlResourceStore
 from slogate.api import resources
 from slogate.api.context import ServerContext
 from slogate.ports import ResourceLevel, ResourceReader
-from slogate.services.resources import ResourceService
+from slogate.services.usecases.resources import ResourceService
 
 BASE = "/api/resource-service/v1/project/sockshop"
 PROJECT = BASE

@@ -16,7 +16,7 @@ from slogate.api import secrets
 from slogate.api.context import ServerContext
 from slogate.errors import NotFoundError
 from slogate.ports import SecretReader
-from slogate.services.secrets import SecretService
+from slogate.services.usecases.secrets import SecretService
 
 SECRET = "/api/secrets/v1/secret"
 SCOPE = "/api/secrets/v1/scope"

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from slogate.domain.sequence_engine import NO_EXECUTOR, TIMED_OUT
+from slogate.domain.sequencing.engine import NO_EXECUTOR, TIMED_OUT
 from tests.support.delivery import (
     CONTROL_PLANE,
     SLO,

@@ -15,7 +15,7 @@ from slogate.adapters.store.integration_repository import SqlIntegrationStore
 from slogate.api.app import create_app
 from slogate.api.context import ServerContext
 from slogate.ports import IntegrationMetadata, IntegrationRecord
-from slogate.services.integrations import IntegrationService, Registration
+from slogate.services.usecases.integrations import IntegrationService, Registration
 from tests.integration.api.conftest import TOKEN
 
 BASE = "/api/controlPlane/v1/uniform/registration"

@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from slogate.cli.app import app
-from tests.integration.cli_helpers import TERMINAL_ENV
+from tests.integration.cli.cli_helpers import TERMINAL_ENV
 from tests.support.live_server import LiveServer
 
 

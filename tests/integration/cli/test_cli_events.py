@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 from slogate.cli import events, projects
+from tests.integration.cli.cli_helpers import assert_one_line_error, write_json
 from tests.integration.cli.conftest import Cli
-from tests.integration.cli_helpers import assert_one_line_error, write_json
 from tests.support.delivery import SLO
 from tests.support.live_server import LiveServer
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.integration.cli.cli_helpers import assert_one_line_error
 from tests.integration.cli.conftest import Cli
-from tests.integration.cli_helpers import assert_one_line_error
 from tests.support.delivery import SHIPYARD
 from tests.support.live_server import LiveServer
 

@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from slogate.cli import projects
+from tests.integration.cli.cli_helpers import assert_one_line_error
 from tests.integration.cli.conftest import Cli
-from tests.integration.cli_helpers import assert_one_line_error
 from tests.support.delivery import SHIPYARD
 from tests.support.live_server import LiveServer
 

@@ -8,8 +8,8 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.integration.cli.cli_helpers import assert_one_line_error
 from tests.integration.cli.conftest import Cli
-from tests.integration.cli_helpers import assert_one_line_error
 from tests.support.delivery import SHIPYARD, SLO
 from tests.support.live_server import LiveServer
 

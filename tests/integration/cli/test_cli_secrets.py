@@ -6,8 +6,8 @@ import json
 
 import yaml
 
+from tests.integration.cli.cli_helpers import assert_one_line_error
 from tests.integration.cli.conftest import Cli
-from tests.integration.cli_helpers import assert_one_line_error
 
 
 def rows(text: str) -> list[list[str]]:

@@ -8,6 +8,7 @@ import time
 import pytest
 import yaml
 
+from tests.integration.cli.cli_helpers import assert_one_line_error
 from tests.integration.cli.conftest import Cli
 from tests.integration.cli.test_cli_trigger import (
     SERVICE,
@@ -17,7 +18,6 @@ from tests.integration.cli.test_cli_trigger import (
     results,
     state_of,
 )
-from tests.integration.cli_helpers import assert_one_line_error
 from tests.support.live_server import LiveServer
 
 

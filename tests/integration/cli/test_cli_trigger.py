@@ -13,8 +13,8 @@ import yaml
 from typer.testing import Result
 
 from slogate.cli.trigger import CLI_SOURCE
+from tests.integration.cli.cli_helpers import assert_one_line_error
 from tests.integration.cli.conftest import Cli
-from tests.integration.cli_helpers import assert_one_line_error
 from tests.support.delivery import FAST, SHIPYARD, SLO, SLOW, b64
 from tests.support.live_server import LiveServer
 

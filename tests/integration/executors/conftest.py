@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from slogate.domain.events import KeptnEvent
+from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.ports.executors import ExecutorEnvironment
 
 IMAGE = "ghcr.io/example/hello:{version}"

@@ -17,8 +17,8 @@ from typing import Any
 
 from slogate.adapters.executors.load_profile import NO_TARGET
 from slogate.adapters.executors.load_test import CLOSED, REAL_USER_MESSAGE, create
-from slogate.domain.events import KeptnEvent
-from slogate.domain.window import format_time, parse_time
+from slogate.domain.evaluation.window import format_time, parse_time
+from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.ports.executors import (
     ERRORED,
     FAIL,

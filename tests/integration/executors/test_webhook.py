@@ -23,7 +23,7 @@ from slogate.adapters.executors.webhook import (
     sends_started,
     started_events,
 )
-from slogate.domain.events import KeptnEvent
+from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.ports.executors import ExecutorEnvironment, TaskRequest, TaskResult
 
 SECRET = "s3cret-Value!"

@@ -6,7 +6,7 @@ import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from slogate.domain.events import EVALUATION_FINISHED, KeptnEvent
+from slogate.domain.protocol.gate_events import EVALUATION_FINISHED, KeptnEvent
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 SCOPE = ("sockshop", "qa", "carts")

@@ -7,7 +7,7 @@ from sqlalchemy import Engine
 
 from slogate.adapters.store.dispatch_repository import SqlDispatchStore
 from slogate.adapters.store.repository import SqlEventStore
-from slogate.domain.events import EVALUATION_FINISHED, EVALUATION_INVALIDATED
+from slogate.domain.protocol.gate_events import EVALUATION_FINISHED, EVALUATION_INVALIDATED
 from slogate.ports import EventCriteria, FieldMatch
 
 from .builders import event

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from slogate.adapters.store.repository import SqlEventStore
-from slogate.domain.events import (
+from slogate.domain.protocol.gate_events import (
     EVALUATION_FINISHED,
     EVALUATION_INVALIDATED,
     EVALUATION_TRIGGERED,

@@ -9,7 +9,7 @@ import pytest
 
 from slogate.adapters.store.database import open_database
 from slogate.adapters.store.repository import SqlEventStore
-from slogate.domain.events import (
+from slogate.domain.protocol.gate_events import (
     EVALUATION_FINISHED,
     EVALUATION_INVALIDATED,
     EVALUATION_TRIGGERED,

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from slogate.adapters.store.repository import SqlEventStore, latest_evaluations_query
-from slogate.domain.events import EVALUATION_INVALIDATED
+from slogate.domain.protocol.gate_events import EVALUATION_INVALIDATED
 from tests.support.postgres import needs_postgres
 
 from .builders import SCOPE, event, ids

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import StatementError
 
 from slogate.adapters.store.integration_repository import SqlIntegrationStore
-from slogate.domain.subscriptions import Subscription, SubscriptionFilter
+from slogate.domain.protocol.subscriptions import Subscription, SubscriptionFilter
 from slogate.errors import ConflictError
 from slogate.ports import IntegrationMetadata, IntegrationRecord
 

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, inspect, text
 from slogate.adapters.store.database import MIGRATIONS, alembic_config, open_database, upgrade
 from slogate.adapters.store.repository import SqlEventStore
 from slogate.adapters.store.tables import Base
-from slogate.domain.events import EVALUATION_FINISHED, KeptnEvent
+from slogate.domain.protocol.gate_events import EVALUATION_FINISHED, KeptnEvent
 from slogate.errors import ConfigError
 
 EXPECTED_INDEXES = {

@@ -16,9 +16,9 @@ from slogate.adapters.store.dispatch_tables import CursorRow
 from slogate.adapters.store.repository import SqlEventStore
 from slogate.adapters.store.sequence_repository import SqlSequenceStore
 from slogate.adapters.store.sequence_tables import SequenceExecutionRow
-from slogate.domain.events import KeptnEvent
-from slogate.domain.sequence import CurrentTask, Execution, Scope, State, TaskOutcome, TaskReply
-from slogate.domain.shipyard import Task, TaskSequence, Trigger
+from slogate.domain.protocol.gate_events import KeptnEvent
+from slogate.domain.sequencing.execution import CurrentTask, Execution, Scope, State, TaskOutcome, TaskReply
+from slogate.domain.sequencing.shipyard import Task, TaskSequence, Trigger
 from slogate.errors import ConflictError, InputError
 from slogate.ports import SequenceWrite
 

@@ -34,8 +34,8 @@ from typing import Any
 
 from slogate.adapters.executors import processes
 from slogate.adapters.executors.event_fields import image_of, task_fields
-from slogate.domain.executor_plan import EXECUTORS_URI
-from slogate.domain.window import format_time
+from slogate.domain.evaluation.window import format_time
+from slogate.domain.sequencing.executor_plan import EXECUTORS_URI
 from slogate.errors import InputError
 from slogate.ports.executors import ExecutorEnvironment, TaskContext, TaskExecutor, TaskRequest, TaskResult
 

@@ -21,8 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from slogate.domain.events import KeptnEvent
-from slogate.domain.executor_plan import EXECUTORS_URI
+from slogate.domain.protocol.gate_events import KeptnEvent
+from slogate.domain.sequencing.executor_plan import EXECUTORS_URI
 from slogate.errors import InputError
 
 MAX_USERS = 1000

@@ -33,7 +33,7 @@ from slogate.adapters.executors.load_profile import (
     strategy_of,
     target_url,
 )
-from slogate.domain.window import format_time
+from slogate.domain.evaluation.window import format_time
 from slogate.errors import InputError
 from slogate.ports.executors import ExecutorEnvironment, TaskContext, TaskExecutor, TaskRequest, TaskResult
 

@@ -28,9 +28,9 @@ from slogate.adapters.executors import deploy_history as history
 from slogate.adapters.executors import processes
 from slogate.adapters.executors.deploy_history import HistoryEntry, prometheus_scrape_config
 from slogate.adapters.executors.event_fields import image_of, task_fields, version_of
-from slogate.domain.events import KeptnEvent
-from slogate.domain.executor_plan import EXECUTORS_URI
-from slogate.domain.window import format_time
+from slogate.domain.evaluation.window import format_time
+from slogate.domain.protocol.gate_events import KeptnEvent
+from slogate.domain.sequencing.executor_plan import EXECUTORS_URI
 from slogate.errors import InputError
 from slogate.ports.executors import (
     FAIL,

@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from slogate.domain.window import WindowError, parse_duration
+from slogate.domain.evaluation.window import WindowError, parse_duration
 from slogate.errors import InputError
 
 _TEMPLATE = re.compile(r"\{\{|\}\}|(?<!\$)\{([A-Za-z_][A-Za-z0-9_./\-]*)\}")  # labels.app.io/name

@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from slogate.adapters.executors.load_profile import parse_duration
-from slogate.domain.executor_plan import EXECUTORS_URI
+from slogate.domain.sequencing.executor_plan import EXECUTORS_URI
 
 ALPHA = "webhookconfig.keptn.sh/v1alpha1"
 BETA = "webhookconfig.keptn.sh/v1beta1"

@@ -33,8 +33,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from slogate.adapters.executors.webhook_config import Request
-from slogate.domain.events import KeptnEvent
-from slogate.domain.ingestion import format_rfc3339
+from slogate.domain.protocol.gate_events import KeptnEvent
+from slogate.domain.protocol.ingestion import format_rfc3339
 
 SUPPORTED = 'supported are {{.field.path}}, {{index .field "key"}} and {{/* comments */}}'
 _SPACE = " \t\r\n"

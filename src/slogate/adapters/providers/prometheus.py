@@ -25,8 +25,8 @@ from typing import Any, ClassVar
 import httpx
 
 from slogate.adapters.providers.promql import QueryBuilder, QueryError
-from slogate.domain.events import SLIValue
-from slogate.domain.sli import SLIRequest
+from slogate.domain.evaluation.sli import SLIRequest
+from slogate.domain.protocol.gate_events import SLIValue
 from slogate.errors import ConfigError
 from slogate.ports import ProviderOptions
 

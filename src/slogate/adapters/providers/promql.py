@@ -21,7 +21,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from slogate.domain.sli import SLIRequest
+from slogate.domain.evaluation.sli import SLIRequest
 
 UNSUPPORTED_SLI = "unable to get metriy query: unsupported SLI"  # sic, Keptn's text
 THROUGHPUT, ERROR_RATE = "throughput", "error_rate"

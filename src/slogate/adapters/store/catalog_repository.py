@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, Engine, Select, delete, exists, func, or_,
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
-from slogate.domain.sequence_events import CONTROLLER
+from slogate.domain.sequencing.engine_events import CONTROLLER
 from slogate.errors import ConflictError, InputError
 from slogate.ports import (
     EventContextInfo,

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import ColumnElement, Engine, or_, select, update
 from sqlalchemy.orm import Session
 
-from slogate.domain.events import KeptnEvent
+from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.ports import PendingEvent
 
 from .database import Sessions

@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, Engine, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from slogate.domain.subscriptions import Subscription, SubscriptionFilter
+from slogate.domain.protocol.subscriptions import Subscription, SubscriptionFilter
 from slogate.errors import ConflictError
 from slogate.ports import IntegrationMetadata, IntegrationRecord
 

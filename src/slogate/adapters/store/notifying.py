@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 
 from sqlalchemy import Engine
 
-from slogate.domain.events import KeptnEvent
+from slogate.domain.protocol.gate_events import KeptnEvent
 
 from .repository import SqlEventStore
 

@@ -25,8 +25,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from slogate.domain.events import EVALUATION_FINISHED, EVALUATION_INVALIDATED, KeptnEvent
-from slogate.domain.ingestion import CONTENT_TYPE, SPEC_VERSION
+from slogate.domain.protocol.gate_events import EVALUATION_FINISHED, EVALUATION_INVALIDATED, KeptnEvent
+from slogate.domain.protocol.ingestion import CONTENT_TYPE, SPEC_VERSION
 from slogate.errors import ConflictError, InputError
 from slogate.ports import EventCriteria, FieldMatch
 

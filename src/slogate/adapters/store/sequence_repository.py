@@ -24,10 +24,10 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from slogate.domain.events import KeptnEvent
-from slogate.domain.sequence import Execution, State
-from slogate.domain.sequence_engine import Pause
-from slogate.domain.sequence_json import execution_from_json, execution_to_json
+from slogate.domain.protocol.gate_events import KeptnEvent
+from slogate.domain.protocol.sequence_json import execution_from_json, execution_to_json
+from slogate.domain.sequencing.engine import Pause
+from slogate.domain.sequencing.execution import Execution, State
 from slogate.errors import ConflictError, InputError
 from slogate.ports import SequenceWrite
 

@@ -1,0 +1,262 @@
+"""Runs task triggers on the built-in executor that ``slogate/executors.yaml`` chooses for them.
+
+A dispatcher subscriber: for ``sh.keptn.event.<task>.triggered`` it finds the executor for the
+event's project, stage and service, and runs it in the background (tasks of different services run
+side by side): ``.started`` at once, ``.finished`` with the executor's result when it is done. A task
+that no built-in executor takes is left to remote executors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from slogate.domain.protocol.gate_events import KeptnEvent
+from slogate.domain.sequencing.execution import Scope
+from slogate.domain.sequencing.executor_plan import (
+    BUILT_IN_TASKS,
+    EXECUTORS_URI,
+    ExecutorChoice,
+    ExecutorPlan,
+    ExecutorPlanError,
+    merge_plans,
+    parse_plan,
+    task_of,
+)
+from slogate.errors import NotFoundError, SlogateError
+from slogate.ports import EventStore, ResourceReader, SecretReader
+from slogate.ports.executors import TaskExecutor, TaskRequest, TaskResult
+from slogate.services.keptn.emit import answer
+
+SOURCE = "slogate-executors"
+STOPPED = "the server stopped while executor '{executor}' ran the task; trigger the sequence again"
+COMMIT_WAIT_SECONDS = 30.0
+NO_PLAN = ExecutorPlan()
+PLANS_KEPT = 1000  # (project, stage, service, revision) plans remembered; more start the memory anew
+logger = logging.getLogger(__name__)
+
+ExecutorLookup = Callable[[str], TaskExecutor]
+YamlLoader = Callable[[str, str], object]
+
+
+class TaskResources:
+    """``TaskContext`` of one task event: its resources (most specific level first, at the stage's
+    pinned revision) and the project's secrets."""
+
+    def __init__(self, resources: ResourceReader, secrets: SecretReader, event: KeptnEvent) -> None:
+        self._resources = resources
+        self._secrets = secrets
+        self._event = event
+
+    def resource(self, uri: str) -> str | None:
+        """The text of ``uri`` at the service, else the stage, else the project level; or None."""
+        event = self._event
+        for stage, service in ((event.stage, event.service), (event.stage, "")):
+            text = _read(self._resources, event.project, stage, service, uri, event.gitcommitid)
+            if text is not None:
+                return text
+        return _read(self._resources, event.project, "", "", uri, "")
+
+    def secret(self, name: str) -> Mapping[str, str] | None:
+        """The key/value map of secret ``name`` (any scope), or None."""
+        return self._secrets.secret(name, "")
+
+
+def _read(
+    resources: ResourceReader, project: str, stage: str, service: str, uri: str, revision: str
+) -> str | None:
+    """The text at one level; a revision from another history means the level's current text."""
+    try:
+        return resources.read(project, stage, service, uri, revision)
+    except NotFoundError:
+        return resources.read(project, stage, service, uri, "")
+
+
+class ExecutorRunner:
+    """The dispatcher subscriber that runs built-in executors; ``takes()`` tells the engine which
+    tasks it answers, ``idle()`` waits for running tasks (tests), ``aclose()`` stops them."""
+
+    name = SOURCE
+    types: tuple[str, ...] = ("sh.keptn.event.*.triggered",)
+
+    def __init__(
+        self,
+        store: EventStore,
+        resources: ResourceReader,
+        secrets: SecretReader,
+        executor: ExecutorLookup,
+        load_yaml: YamlLoader,
+        now: Callable[[], datetime],
+        mentions: Callable[[str, str], bool] = lambda project, uri: True,
+    ) -> None:
+        self._store = store
+        self._resources = resources
+        self._secrets = secrets
+        self._executor = executor
+        self._load_yaml = load_yaml
+        self._now = now
+        self._running: dict[asyncio.Task[None], tuple[KeptnEvent, str]] = {}
+        self._executors: dict[str, TaskExecutor] = {}
+        self._plans: dict[tuple[str, str, str, str], ExecutorPlan | Exception] = {}
+        self._mentions = mentions  # whether a project has the file at some level (else: no plan)
+        self._configured: dict[str, bool] = {}
+
+    def forget(self) -> None:
+        """A resource changed: read ``slogate/executors.yaml`` anew next time."""
+        self._plans.clear()
+        self._configured.clear()
+
+    def plan(self, project: str, stage: str, service: str, revision: str = "") -> ExecutorPlan:
+        """The merged ``slogate/executors.yaml`` of a service in a stage; ``ExecutorPlanError`` or a
+        ``SlogateError`` when a level's file is invalid. Remembered until a resource changes."""
+        if project not in self._configured:
+            self._configured[project] = self._mentions(project, EXECUTORS_URI)
+        if not self._configured[project]:
+            return NO_PLAN
+        key = (project, stage, service, revision)
+        if key not in self._plans:
+            if len(self._plans) >= PLANS_KEPT:
+                self._plans.clear()
+            try:
+                self._plans[key] = self._read_plan(project, stage, service, revision)
+            except (ExecutorPlanError, SlogateError) as error:
+                self._plans[key] = error
+        found = self._plans[key]
+        if isinstance(found, Exception):
+            raise found
+        return found
+
+    def _read_plan(self, project: str, stage: str, service: str, revision: str) -> ExecutorPlan:
+        levels: list[dict[str, ExecutorChoice]] = []
+        for level_stage, level_service, at in (
+            ("", "", ""),
+            (stage, "", revision),
+            (stage, service, revision),
+        ):
+            text = _read(self._resources, project, level_stage, level_service, EXECUTORS_URI, at)
+            if text is not None:
+                source = f"{EXECUTORS_URI} ({_level(level_stage, level_service)})"
+                levels.append(parse_plan(self._load_yaml(text, source), source))
+        return merge_plans(levels)
+
+    def takes(self, task_type: str, scope: Scope) -> bool:
+        """Whether a built-in executor answers ``task_type`` in ``scope`` (an invalid configuration
+        counts: the task then errors with what is wrong in it, instead of waiting for an executor)."""
+        task = task_of(task_type)
+        if task is None or task in BUILT_IN_TASKS:
+            return False
+        try:
+            return self.plan(scope.project, scope.stage, scope.service).choice(task) is not None
+        except (ExecutorPlanError, SlogateError):
+            return True
+
+    async def handle(self, event: KeptnEvent) -> Sequence[KeptnEvent]:
+        """Start the task's executor in the background (nothing to emit now: it reports itself)."""
+        task = task_of(event.type)
+        if task is None or task in BUILT_IN_TASKS or not event.project:
+            return []
+        try:
+            choice = self.plan(event.project, event.stage, event.service, event.gitcommitid).choice(task)
+        except (ExecutorPlanError, SlogateError) as error:
+            return [self._started(event), self._finished(event, TaskResult.errored(str(error)))]
+        if choice is None:
+            return []
+        try:
+            executor = self._instance(choice.executor)
+        except SlogateError as error:
+            message = f"{choice.source}: tasks.{task}: {error}"
+            return [self._started(event), self._finished(event, TaskResult.errored(message))]
+        request = TaskRequest(event, task, choice.config)
+        context = TaskResources(self._resources, self._secrets, event)
+        started = [self._started(event) for _ in range(_count(executor, "started_events", request, context))]
+        job = asyncio.create_task(self._run(executor, request, context, started[0].id if started else ""))
+        self._running[job] = (event, executor.name)
+        job.add_done_callback(self._running.pop)
+        return started
+
+    async def idle(self) -> None:
+        """Wait until no task is running."""
+        while self._running:
+            await asyncio.gather(*list(self._running), return_exceptions=True)
+
+    async def aclose(self) -> None:
+        """Stop running tasks, each answered as errored, then close the executors."""
+        stopped = list(self._running.items())
+        for job, _ in stopped:
+            job.cancel()
+        await asyncio.gather(*(job for job, _ in stopped), return_exceptions=True)
+        finished = [
+            self._finished(event, TaskResult.errored(STOPPED.format(executor=name)))
+            for _, (event, name) in stopped
+        ]
+        if finished:
+            await asyncio.to_thread(self._store.add, finished)
+        for executor in self._executors.values():
+            await executor.aclose()
+
+    def _instance(self, name: str) -> TaskExecutor:
+        if name not in self._executors:
+            self._executors[name] = self._executor(name)
+        return self._executors[name]
+
+    async def _run(
+        self, executor: TaskExecutor, request: TaskRequest, context: TaskResources, started_id: str
+    ) -> None:
+        event = request.event
+        if started_id and not await self._committed(started_id):
+            return  # the dispatcher could not commit the trigger's handling: it redelivers it
+        try:
+            result = await executor.run(request, context)
+            count = _count(executor, "finished_events", request, context, result)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # a defect of the executor: the task errors, the server goes on
+            logger.exception("executor %s failed on %s %s", executor.name, event.type, event.id)
+            result = TaskResult.errored(f"executor '{executor.name}' failed: {type(error).__name__}: {error}")
+            count = 1
+        if count:
+            await asyncio.to_thread(self._store.add, [self._finished(event, result) for _ in range(count)])
+
+    async def _committed(self, event_id: str) -> bool:
+        """Wait until the ``.started`` returned by ``handle`` is stored (the dispatcher commits it with
+        its cursor): a task runs only once its start is on record, and never twice."""
+        delay, waited = 0.005, 0.0
+        while waited < COMMIT_WAIT_SECONDS:
+            if await asyncio.to_thread(self._store.get, event_id) is not None:
+                return True
+            await asyncio.sleep(delay)
+            waited += delay
+            delay = min(delay * 2, 0.2)
+        return False
+
+    def _started(self, event: KeptnEvent) -> KeptnEvent:
+        return self._answer(event, "started", {})
+
+    def _finished(self, event: KeptnEvent, result: TaskResult) -> KeptnEvent:
+        data: dict[str, Any] = {**result.data, "status": result.status, "result": result.result}
+        if result.message:
+            data["message"] = result.message
+        return self._answer(event, "finished", data)
+
+    def _answer(self, to: KeptnEvent, kind: str, data: Mapping[str, Any]) -> KeptnEvent:
+        body: dict[str, Any] = {"project": to.project, "stage": to.stage, "service": to.service}
+        labels = to.data.get("labels")
+        if isinstance(labels, Mapping):
+            body["labels"] = dict(labels)
+        body.update(data)
+        return answer(to, to.type.removesuffix("triggered") + kind, SOURCE, body, self._now(), to.id)
+
+
+def _count(executor: TaskExecutor, hook: str, *arguments: Any) -> int:
+    """What the executor's optional ``EventCounts`` hook says (one when it has none)."""
+    counter = getattr(executor, hook, None)
+    return 1 if counter is None else max(0, int(counter(*arguments)))
+
+
+def _level(stage: str, service: str) -> str:
+    if service:
+        return f"service {service} in stage {stage}"
+    return f"stage {stage}" if stage else "project"

@@ -1,0 +1,144 @@
+"""The built-in evaluation service (Keptn's lighthouse): evaluation.triggered → get-sli → finished."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from slogate.domain.evaluation.gate import evaluate_gate
+from slogate.domain.evaluation.window import WindowError
+from slogate.domain.protocol import evaluation_flow as flow
+from slogate.domain.protocol.gate_events import (
+    ERRORED,
+    EVALUATION_FINISHED,
+    EVALUATION_TRIGGERED,
+    LIGHTHOUSE,
+    PASS,
+    SUCCEEDED,
+    KeptnEvent,
+    StoredEvaluation,
+)
+from slogate.domain.protocol.gate_json import PayloadError, decode_sli_results, encode_evaluation_finished
+from slogate.errors import SlogateError
+from slogate.ports import DocumentLoader, EventStore, ResourceReader, SecretReader
+from slogate.services.keptn.emit import answer
+from slogate.services.usecases.monitoring import prometheus_options
+from slogate.services.usecases.offline_gate import load_slo
+from slogate.services.usecases.quality_gate import load_history
+from slogate.settings import Settings
+
+EVALUATION_STARTED = "sh.keptn.event.evaluation.started"
+GET_SLI_TRIGGERED = "sh.keptn.event.get-sli.triggered"
+GET_SLI_FINISHED = "sh.keptn.event.get-sli.finished"
+SLO_URI = "slo.yaml"
+
+
+class Lighthouse:
+    """Answers evaluation.triggered with get-sli.triggered, and get-sli.finished with evaluation.finished."""
+
+    name = LIGHTHOUSE
+    types: tuple[str, ...] = (EVALUATION_TRIGGERED, GET_SLI_FINISHED)
+
+    def __init__(
+        self,
+        store: EventStore,
+        resources: ResourceReader,
+        secrets: SecretReader,
+        settings: Settings,
+        load_document: DocumentLoader,
+        now: Callable[[], datetime],
+        on_finished: Callable[[str], None] = lambda result: None,
+    ) -> None:
+        self._store = store
+        self._resources = resources
+        self._secrets = secrets
+        self._settings = settings
+        self._load_document = load_document
+        self._now = now
+        self._on_finished = on_finished
+
+    async def handle(self, event: KeptnEvent) -> Sequence[KeptnEvent]:
+        """The events lighthouse emits for ``event``."""
+        if event.type == EVALUATION_TRIGGERED:
+            return self._triggered(event)
+        return self._sli_finished(event)
+
+    def _answer(self, to: KeptnEvent, type_: str, data: Mapping[str, Any], triggeredid: str) -> KeptnEvent:
+        return answer(to, type_, LIGHTHOUSE, data, self._now(), triggeredid)
+
+    def _triggered(self, event: KeptnEvent) -> list[KeptnEvent]:
+        data = event.data
+        begun = self._answer(event, EVALUATION_STARTED, flow.started(data), event.id)
+        try:
+            window = flow.evaluation_window(data, self._now())
+        except WindowError as error:
+            return [begun, self._finished_early(event, ERRORED, "fail", str(error))]
+        try:
+            text = self._slo_text(event)
+        except SlogateError as error:
+            return [
+                begun,
+                self._finished_early(event, ERRORED, "fail", f"error retrieving SLO file: {error}"),
+            ]
+        loaded = load_slo(text, SLO_URI, self._load_document) if text else None
+        if loaded is not None and loaded.slo is None:
+            problems = "; ".join(str(problem) for problem in loaded.problems)
+            return [
+                begun,
+                self._finished_early(event, ERRORED, "fail", f"error retrieving SLO file: {problems}"),
+            ]
+        if prometheus_options(event.project, self._secrets, self._settings) is None:
+            message = (
+                f"no evaluation performed by lighthouse because no SLI-provider configured for project "
+                f"{event.project}"
+            )
+            return [begun, self._finished_early(event, SUCCEEDED, PASS, message)]
+        slo = loaded.slo if loaded is not None else None
+        indicators = [objective.sli for objective in slo.objectives] if slo is not None else []
+        filters = list(slo.filter) if slo is not None else []
+        request = flow.get_sli_triggered(data, window, indicators, filters)
+        return [begun, self._answer(event, GET_SLI_TRIGGERED, request, "")]
+
+    def _slo_text(self, event: KeptnEvent) -> str | None:
+        """The service's slo.yaml in the event's stage, at the event's revision (current if none)."""
+        return self._resources.read(event.project, event.stage, event.service, SLO_URI, event.gitcommitid)
+
+    def _finished_early(self, event: KeptnEvent, status: str, result: str, message: str) -> KeptnEvent:
+        self._on_finished(result)
+        data = flow.evaluation_without_sli(event.data, status, result, message)
+        return self._answer(event, EVALUATION_FINISHED, data, event.id)
+
+    def _sli_finished(self, event: KeptnEvent) -> list[KeptnEvent]:
+        triggered = self._store.find(
+            type=EVALUATION_TRIGGERED,
+            project=event.project,
+            stage=event.stage,
+            service=event.service,
+            shkeptncontext=event.shkeptncontext,
+            limit=1,
+        )
+        if not triggered:
+            message = f"Could not retrieve evaluation.triggered event for context {event.shkeptncontext}"
+            data = flow.evaluation_without_sli(event.data, ERRORED, "fail", message)
+            return [self._answer(event, EVALUATION_FINISHED, data, "")]
+        try:
+            sli = decode_sli_results(dict(event.data))
+        except PayloadError as error:
+            data = flow.evaluation_without_sli(
+                event.data, ERRORED, "fail", f"Could not parse event payload: {error}"
+            )
+            return [self._answer(event, EVALUATION_FINISHED, data, triggered[0].id)]
+        try:
+            text = self._slo_text(event)
+        except SlogateError as error:
+            data = flow.evaluation_without_sli(event.data, ERRORED, "fail", str(error))
+            return [self._answer(event, EVALUATION_FINISHED, data, triggered[0].id)]
+        loaded = load_slo(text, SLO_URI, self._load_document) if text else None
+        slo_file = loaded.file if loaded is not None else None
+        history: tuple[StoredEvaluation, ...] = ()
+        if slo_file is not None and slo_file.slo is not None:
+            history = load_history(self._store, event.project, event.stage, event.service, slo_file.slo)
+        result = evaluate_gate(sli, slo_file, history)
+        self._on_finished(result.result)
+        return [self._answer(event, EVALUATION_FINISHED, encode_evaluation_finished(result), triggered[0].id)]

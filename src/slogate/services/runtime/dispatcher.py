@@ -1,0 +1,185 @@
+"""Delivers stored events to in-process services (lighthouse, the SLI provider) at least once, in order.
+
+Each subscriber reads the event log after its cursor; what its handler emits is committed together
+with the cursor move (an outbox), so a crash redoes unfinished work and never loses or repeats
+finished work. The events of a batch are committed together (or as soon as handling them took
+``FLUSH_SECONDS``). A commit wakes the subscribers at once; a slow poll is only a safety net.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fnmatch
+import logging
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from slogate.domain.protocol.gate_events import KeptnEvent
+from slogate.ports import DispatchStore, PendingEvent
+from slogate.services.keptn.emit import failure
+
+BATCH = 50
+FLUSH_SECONDS = 0.05  # a slow handler does not hold back what the ones before it emitted for longer
+logger = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class Subscriber(Protocol):
+    """An in-process service: which event types it takes, and what it emits for one."""
+
+    name: str
+    types: tuple[str, ...]
+
+    async def handle(self, event: KeptnEvent) -> Sequence[KeptnEvent]:
+        """The events to emit for ``event`` (errors should be answered as errored events)."""
+        ...
+
+
+class Consumer(Protocol):
+    """An in-process service that commits its own work, cursor included (the sequence engine).
+
+    Like a subscriber, it may set ``pace_seconds``: the least time between two of its batches.
+    """
+
+    name: str
+    types: tuple[str, ...]
+
+    async def consume(self, batch: Sequence[PendingEvent]) -> Sequence[str]:
+        """Handle and commit ``batch``, moving this consumer's cursor; the types of what it stored."""
+        ...
+
+
+Listener = Subscriber | Consumer
+
+
+def _takes(subscriber: Listener, event_type: str) -> bool:
+    """Whether ``event_type`` is one of the subscriber's types (``*`` matches any text)."""
+    return any(fnmatch.fnmatchcase(event_type, pattern) for pattern in subscriber.types)
+
+
+class Dispatcher:
+    """Runs every subscriber over the log; ``wake()`` after a commit, ``drain()`` in tests."""
+
+    def __init__(
+        self,
+        store: DispatchStore,
+        subscribers: Sequence[Listener],
+        now: Callable[[], datetime],
+        poll_seconds: float = 2.0,
+    ) -> None:
+        self._store = store
+        self._subscribers = list(subscribers)
+        self._now = now
+        self._poll = poll_seconds
+        self._signals: dict[str, asyncio.Event] = {}
+        # where each listener stands, as of its last successful commit (its stored cursor is read
+        # only the first time, and again never: nothing else moves it)
+        self._positions: dict[str, int] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def subscribe(self, subscriber: Listener) -> None:
+        """Add a subscriber (before ``run``)."""
+        self._subscribers.append(subscriber)
+
+    def handles(self, event_type: str, ignoring: str = "") -> bool:
+        """Whether an in-process subscriber (not a consumer like the sequence engine; not the one named
+        ``ignoring``) takes ``event_type``."""
+        return any(
+            isinstance(s, Subscriber) and s.name != ignoring and _takes(s, event_type)
+            for s in self._subscribers
+        )
+
+    def wake(self, types: Sequence[str] | None = None) -> None:
+        """Events were committed: let the subscribers of ``types`` (None: all) look, from any thread."""
+        if self._loop is None or self._loop.is_closed():
+            return
+        names = [s.name for s in self._subscribers if types is None or any(_takes(s, kind) for kind in types)]
+        if names:
+            self._loop.call_soon_threadsafe(self._set_signals, names)
+
+    def _set_signals(self, names: Sequence[str]) -> None:
+        for name in names:
+            self._signals[name].set()
+
+    async def run(self) -> None:
+        """Serve until cancelled."""
+        self._loop = asyncio.get_running_loop()
+        self._signals = {subscriber.name: asyncio.Event() for subscriber in self._subscribers}
+        try:
+            await asyncio.gather(*(self._serve(subscriber) for subscriber in self._subscribers))
+        finally:
+            self._loop = None
+            await self._close_subscribers()
+
+    async def _close_subscribers(self) -> None:
+        """Let subscribers that run work in the background (the executors) stop it."""
+        for subscriber in self._subscribers:
+            close = getattr(subscriber, "aclose", None)
+            if close is not None:
+                try:
+                    await close()
+                except Exception:  # shutting down: one failure must not keep the others running
+                    logger.exception("closing %s failed", subscriber.name)
+
+    async def drain(self) -> int:
+        """Deliver until nothing is pending for anyone; the number of events handled."""
+        handled, total = -1, 0
+        while handled != 0:
+            handled = 0
+            for subscriber in self._subscribers:
+                handled += await self._deliver_batch(subscriber)
+            total += handled
+        return total
+
+    async def _serve(self, subscriber: Listener) -> None:
+        signal = self._signals[subscriber.name]
+        while True:
+            signal.clear()
+            try:
+                delivered = await self._deliver_batch(subscriber)
+                if delivered:
+                    await asyncio.sleep(getattr(subscriber, "pace_seconds", 0.0))
+                if delivered == BATCH:
+                    continue  # maybe more: look again at once (else a commit meanwhile set the signal)
+            except Exception:  # e.g. the database is gone for a while: the cursor did not move, retry
+                logger.exception("delivering events to %s failed; retrying", subscriber.name)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(signal.wait(), self._poll)
+
+    async def _deliver_batch(self, subscriber: Listener) -> int:
+        after = self._positions.get(subscriber.name)
+        batch = await asyncio.to_thread(self._store.pending, subscriber.name, subscriber.types, BATCH, after)
+        if not isinstance(subscriber, Subscriber):
+            emitted_types = await subscriber.consume(batch) if batch else ()
+            if batch:
+                self._positions[subscriber.name] = batch[-1].seq  # it committed its cursor
+            if emitted_types:
+                self.wake(emitted_types)
+            return len(batch)
+        emitted: list[KeptnEvent] = []
+        started = time.monotonic()
+        for number, pending in enumerate(batch, 1):
+            emitted += await self._handle(subscriber, pending)
+            if number == len(batch) or time.monotonic() - started >= FLUSH_SECONDS:
+                await self._complete(subscriber, pending, emitted)
+                emitted, started = [], time.monotonic()
+        return len(batch)
+
+    async def _complete(
+        self, subscriber: Subscriber, last: PendingEvent, emitted: Sequence[KeptnEvent]
+    ) -> None:
+        """Commit what handling the events up to ``last`` emitted, with the cursor move; then wake."""
+        await asyncio.to_thread(self._store.complete, subscriber.name, last, emitted)
+        self._positions[subscriber.name] = last.seq
+        if emitted:
+            self.wake([event.type for event in emitted])
+
+    async def _handle(self, subscriber: Subscriber, pending: PendingEvent) -> Sequence[KeptnEvent]:
+        try:
+            return await subscriber.handle(pending.event)
+        except Exception as error:  # a defect must not block the log: record it and go on
+            logger.exception("%s failed on event %s", subscriber.name, pending.event.id)
+            return [failure(pending.event, subscriber.name, error, self._now())]

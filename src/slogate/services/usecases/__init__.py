@@ -1,0 +1,1 @@
+"""Use cases the API, the Bridge and the CLI call: catalog, resources, secrets, events, gates, history."""

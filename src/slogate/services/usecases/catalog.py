@@ -1,0 +1,469 @@
+"""Use cases of Keptn's controlPlane catalog: projects, stages, services, evaluation triggers, open tasks.
+
+Every rule and message is Keptn's shipyard-controller's (1.4.5) unless ``docs/compatibility.md`` says
+otherwise. Input is validated completely before anything is stored, so a rejected request changes
+nothing. Successful changes emit Keptn's informational lifecycle events (``project.create.*``,
+``service.create.*`` …) after they are committed.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from slogate.domain.evaluation.window import (
+    END_WITHOUT_START,
+    TIMEFRAME_WITH_END,
+    WindowError,
+    format_time,
+    parse_time,
+    resolve_window,
+)
+from slogate.domain.protocol import event_types
+from slogate.domain.protocol.gate_events import PASS, SUCCEEDED, KeptnEvent
+from slogate.domain.protocol.ingestion import DEFAULT_SOURCE
+from slogate.domain.sequencing.engine_events import CONTROLLER
+from slogate.domain.sequencing.shipyard import (
+    SHIPYARD_NOT_DECODABLE,
+    SHIPYARD_URI,
+    STAGES_CHANGED,
+    EntityNameError,
+    Shipyard,
+    ShipyardError,
+    decode_shipyard,
+    parse_shipyard,
+    stages_unchanged,
+    validate_project_name,
+    validate_service_name,
+    validate_shipyard,
+)
+from slogate.errors import ConflictError, DocumentError, InputError, NotFoundError
+from slogate.ports import (
+    CatalogStore,
+    DocumentLoader,
+    EventContextInfo,
+    EventPage,
+    EventStore,
+    ProjectPage,
+    ProjectRecord,
+    ServiceEvent,
+    ServicePage,
+    ServiceRecord,
+    StageRecord,
+)
+
+SHIPYARD_CACHE = 256  # parsed shipyards kept, by text
+INVALID_PAYLOAD = "Could not validate payload: {}"
+INVALID_REQUEST = "Invalid request format: {}"
+PROJECT_NOT_FOUND = "Project not found: {}"  # GET /project/{p}
+PROJECT_MISSING = "project not found"
+STAGE_MISSING = "stage not found"
+SERVICE_MISSING = "service not found"
+PROJECT_EXISTS = "could not create project '{}': project already exists"
+SERVICE_EXISTS = "service already exists"
+NO_STAGES_OF = "could not get stages of project {}: project not found"
+NO_STAGES_TO_DELETE_FROM = "could not retrieve stages of project {}: project not found"
+START_WITHOUT_END = "timeframe or end time specifications need to be specified when using start parameter"
+GIT_URL_INVALID = (
+    "provided gitRemoteURL is not valid: only http, https or ssh protocols are supported in gitRemoteURL"
+)
+GIT_AUTH_BOTH = "SSH and HTTPS authorization cannot be used together"
+GIT_KEY_NOT_BASE64 = "could not decode privateKey content"
+GIT_CERTIFICATE_NOT_BASE64 = "could not decode PEM Certificate content"
+_GIT_SCHEMES = ("https://", "http://", "ssh://")
+_TRIGGERED = ".triggered"
+
+
+@dataclass(frozen=True, slots=True)
+class GitCredentials:
+    """The parts of Keptn's ``gitCredentials`` that are validated (slogate keeps no git upstream)."""
+
+    remote_url: str = ""
+    https: bool = False
+    ssh: bool = False
+    private_key: str = ""
+    certificate: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluationRequest:
+    """The body of ``POST …/evaluation``; times as ISO 8601 or ``2006-01-02T15:04:05``."""
+
+    start: str = ""
+    end: str = ""
+    timeframe: str = ""
+    labels: Mapping[str, str] = field(default_factory=dict)
+    gitcommitid: str = ""
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def _no_files(project: str, shipyard: str, stages: Sequence[str] = ()) -> None:
+    """The default file hooks: no resource store keeps the project's files."""
+
+
+class CatalogService:
+    """The catalog use cases over a ``CatalogStore`` (state) and an ``EventStore`` (emitted events).
+
+    Example::
+
+        catalog = CatalogService(SqlCatalogStore(engine), SqlEventStore(engine), load_document)
+        catalog.create_project("sockshop", base64_shipyard)
+        catalog.create_service("sockshop", "carts")
+        catalog.trigger_evaluation("sockshop", "qa", "carts", EvaluationRequest(timeframe="10m"))
+    """
+
+    def __init__(
+        self,
+        catalog: CatalogStore,
+        events: EventStore,
+        load_document: DocumentLoader,
+        *,
+        now: Callable[[], datetime] = _utc_now,
+        new_id: Callable[[], str] = _new_id,
+        on_project_deleted: Callable[[str], None] = lambda name: None,
+        on_project_created: Callable[[str, str, Sequence[str]], None] = _no_files,
+        on_shipyard_updated: Callable[[str, str], None] = _no_files,
+    ) -> None:
+        self._on_project_deleted = on_project_deleted
+        self._on_project_created = on_project_created  # (name, shipyard text, stages): its first files
+        self._on_shipyard_updated = on_shipyard_updated  # (name, shipyard text): its new shipyard.yaml
+        self._catalog = catalog
+        self._events = events
+        self._load_document = load_document
+        self._now = now
+        self._new_id = new_id
+        self._parsed: dict[str, Shipyard] = {}
+
+    # --- projects ---------------------------------------------------------------------------------
+
+    def create_project(
+        self, name: str | None, shipyard: str | None, git: GitCredentials | None = None
+    ) -> None:
+        """Create a project and its stages from a base64-encoded shipyard (Keptn's ``POST /project``)."""
+        try:
+            name = validate_project_name(name)
+            text, parsed = self._read_shipyard(shipyard or "")
+        except (EntityNameError, ShipyardError) as error:
+            raise InputError(INVALID_PAYLOAD.format(error)) from None
+        _check_git(git)
+        stages = tuple(StageRecord(stage, parsed.parent_stages(stage)) for stage in parsed.stage_names)
+        try:
+            self._catalog.create_project(ProjectRecord(name, text, parsed.api_version, self._now(), stages))
+        except ConflictError:
+            raise ConflictError(PROJECT_EXISTS.format(name)) from None
+        self._create_files(name, text, parsed.stage_names)
+        created = {"projectName": name, "gitRemoteURL": git.remote_url if git else "", "shipyard": shipyard}
+        self._emit(
+            (event_types.PROJECT_CREATE_STARTED, {"project": name}),
+            (event_types.PROJECT_CREATE_FINISHED, {**_done(project=name), "createdProject": created}),
+        )
+
+    def update_project(
+        self, name: str | None, shipyard: str | None, git: GitCredentials | None = None
+    ) -> None:
+        """Replace a project's shipyard (``PUT /project``): same stages required, reordering allowed.
+
+        Without a shipyard only the name and the git credentials are checked; nothing is stored.
+        """
+        try:
+            name = validate_project_name(name, max_size=None)
+            new = self._read_shipyard(shipyard) if shipyard else None
+        except (EntityNameError, ShipyardError) as error:
+            raise InputError(INVALID_PAYLOAD.format(error)) from None
+        _check_git(git)
+        if new is None:
+            self._require_project(name, PROJECT_MISSING)
+            return
+        self._store_shipyard(name, *new)
+        self._on_shipyard_updated(name, new[0])
+
+    def replace_shipyard(self, project: str, text: str) -> None:
+        """Adopt YAML text written as the project's ``shipyard.yaml`` resource, under the rules of
+        ``PUT /project``: a valid shipyard with the same stages. The caller (the resource service)
+        stores the file itself, so ``on_shipyard_updated`` is not called."""
+        try:
+            parsed = self._parse_shipyard(text)
+        except ShipyardError as error:
+            raise InputError(INVALID_PAYLOAD.format(error)) from None
+        self._store_shipyard(project, text, parsed)
+
+    def delete_project(self, name: str) -> str:
+        """Delete a project with its stages and services; the informational message Keptn answers."""
+        stages = self._catalog.stage_names(name)
+        if stages is None or not self._catalog.delete_project(name):
+            raise NotFoundError(PROJECT_NOT_FOUND.format(name))
+        self._on_project_deleted(name)  # e.g. its resources, so that a new project starts empty
+        self._emit((event_types.PROJECT_DELETE_FINISHED, _done(project=name)))
+        return f"Project {name} was deleted with its stages ({', '.join(stages)}) and their services."
+
+    def project(self, name: str) -> ProjectRecord:
+        """One project with its stages and services."""
+        project = self._catalog.project(name)
+        if project is None:
+            raise NotFoundError(PROJECT_NOT_FOUND.format(name))
+        return project
+
+    def projects(self, *, limit: int, offset: int) -> ProjectPage:
+        """Projects sorted by name, paged."""
+        return self._catalog.projects(limit=limit, offset=offset)
+
+    # --- stages and services ----------------------------------------------------------------------
+
+    def stages(self, project: str, *, limit: int, offset: int) -> tuple[tuple[StageRecord, ...], int]:
+        """A page of the project's stages sorted by name (as Keptn sorts them), and their number."""
+        record = self._catalog.project(project)
+        if record is None:
+            raise NotFoundError(PROJECT_MISSING)
+        stages = sorted(record.stages, key=lambda stage: stage.name)
+        return tuple(stages[offset : offset + limit]), len(stages)
+
+    def stage(self, project: str, stage: str) -> StageRecord:
+        """One stage with its services."""
+        self._require_project(project, PROJECT_MISSING)
+        record = self._catalog.stage(project, stage)
+        if record is None:
+            raise NotFoundError(STAGE_MISSING)
+        return record
+
+    def services(self, project: str, stage: str, *, limit: int, offset: int) -> ServicePage:
+        """The services of a stage sorted by name, paged."""
+        self.stage_scope(project, stage, error=NotFoundError)
+        return self._catalog.services(project, stage, limit=limit, offset=offset)
+
+    def service(self, project: str, stage: str, service: str) -> ServiceRecord:
+        """One service of a stage."""
+        self.stage_scope(project, stage, error=NotFoundError)
+        record = self._catalog.service(project, stage, service)
+        if record is None:
+            raise NotFoundError(SERVICE_MISSING)
+        return record
+
+    def create_service(self, project: str, name: str | None) -> None:
+        """Create a service in every stage of the project (``POST /project/{p}/service``)."""
+        try:
+            name = validate_service_name(name)
+        except EntityNameError as error:
+            raise InputError(str(error)) from None
+        self._require_project(project, NO_STAGES_OF.format(project))
+        try:
+            self._catalog.create_service(project, name, self._now())
+        except ConflictError:
+            raise ConflictError(SERVICE_EXISTS) from None
+        self._emit(
+            (event_types.SERVICE_CREATE_STARTED, {"project": project, "service": name}),
+            (event_types.SERVICE_CREATE_FINISHED, _done(project=project, service=name)),
+        )
+
+    def delete_service(self, project: str, name: str) -> None:
+        """Delete a service from every stage of the project."""
+        self._require_project(project, NO_STAGES_TO_DELETE_FROM.format(project))
+        if not self._catalog.delete_service(project, name):
+            raise NotFoundError(SERVICE_MISSING)
+        self._emit(
+            (event_types.SERVICE_DELETE_STARTED, {"project": project, "service": name}),
+            (event_types.SERVICE_DELETE_FINISHED, _done(project=project, service=name)),
+        )
+
+    def note_event(self, event: KeptnEvent, deployed_image: str | None = None) -> bool:
+        """Record ``event`` as its service's latest of its type (Keptn's ``lastEventTypes``), and the
+        deployed image when a ``deployment.finished`` gives one; whether the service exists."""
+        return self.note_events([(event, deployed_image)]) == 1
+
+    def note_events(self, events: Sequence[tuple[KeptnEvent, str | None]]) -> int:
+        """``note_event`` for each (event, deployed image or None), in one transaction; how many
+        services existed."""
+        return self._catalog.record_events(
+            [
+                ServiceEvent(
+                    event.project, event.stage, event.service, event.type,
+                    EventContextInfo(event.id, event.shkeptncontext, event.time), image,
+                )
+                for event, image in events
+            ]
+        )  # fmt: skip
+
+    def stage_scope(self, project: str, stage: str, *, error: type[InputError] = InputError) -> None:
+        """Raise ``error`` with Keptn's text unless ``stage`` exists in ``project``."""
+        stages = self._catalog.stage_names(project)
+        if stages is None:
+            raise error(PROJECT_MISSING)
+        if stage not in stages:
+            raise error(STAGE_MISSING)
+
+    # --- evaluations and open tasks ---------------------------------------------------------------
+
+    def trigger_evaluation(self, project: str, stage: str, service: str, request: EvaluationRequest) -> str:
+        """Store ``sh.keptn.event.<stage>.evaluation.triggered`` for the resolved window, in a new Keptn
+        context, as Keptn's controller sends it; the context. Keptn's checks in Keptn's order."""
+        _check_evaluation_request(request)
+        self.stage_scope(project, stage)
+        if self._catalog.service(project, stage, service) is None:
+            raise InputError(SERVICE_MISSING)
+        now = self._now()
+        try:
+            window = resolve_window(
+                now,
+                request.timeframe or None,
+                parse_time(request.start) if request.start else None,
+                parse_time(request.end) if request.end else None,
+            )
+        except WindowError as error:
+            raise InputError(str(error)) from None
+        data: dict[str, Any] = {"project": project, "stage": stage, "service": service}
+        if request.labels:
+            data["labels"] = dict(request.labels)
+        data["evaluation"] = {"start": format_time(window.start), "end": format_time(window.end)}
+        context = self._new_id()
+        event = KeptnEvent(
+            id=self._new_id(),
+            type=f"{event_types.PREFIX}.{stage}.evaluation{_TRIGGERED}",
+            source=DEFAULT_SOURCE,
+            time=now,
+            shkeptncontext=context,
+            data=data,
+            gitcommitid=request.gitcommitid,
+        )
+        self._events.add([event])
+        return context
+
+    def open_triggered(
+        self,
+        event_type: str,
+        *,
+        project: str | None = None,
+        stage: str | None = None,
+        service: str | None = None,
+        event_id: str | None = None,
+        limit: int,
+        offset: int,
+    ) -> EventPage:
+        """``.triggered`` events of ``event_type`` that are due and not answered by a ``.finished``,
+        oldest first (what remote executors poll); empty filters count as not given."""
+        if project:
+            self._require_project(project, PROJECT_MISSING)
+        return self._catalog.open_triggered(
+            event_type,
+            until=self._now(),
+            project=project or None,
+            stage=stage or None,
+            service=service or None,
+            event_id=event_id or None,
+            limit=limit,
+            offset=offset,
+        )
+
+    # --- helpers ----------------------------------------------------------------------------------
+
+    def shipyard(self, project: str) -> Shipyard | None:
+        """The project's parsed shipyard (what the sequence engine follows), None for an unknown project."""
+        text = self._catalog.shipyard(project)
+        if text is None:
+            return None
+        parsed = self._parsed.get(text)
+        if parsed is None:
+            if len(self._parsed) >= SHIPYARD_CACHE:
+                self._parsed.clear()
+            parsed = self._parse_shipyard(text)  # stored only after it validated
+            self._parsed[text] = parsed
+        return parsed
+
+    def _read_shipyard(self, encoded: str) -> tuple[str, Shipyard]:
+        text = decode_shipyard(encoded)
+        return text, self._parse_shipyard(text)
+
+    def _parse_shipyard(self, text: str) -> Shipyard:
+        try:
+            document = self._load_document(text, SHIPYARD_URI)
+        except DocumentError as error:
+            raise ShipyardError(SHIPYARD_NOT_DECODABLE, (error.detail,)) from None
+        shipyard = parse_shipyard(document)
+        validate_shipyard(shipyard)
+        return shipyard
+
+    def _store_shipyard(self, project: str, text: str, shipyard: Shipyard) -> None:
+        old_stages = self._catalog.stage_names(project)
+        if old_stages is None:
+            raise NotFoundError(PROJECT_MISSING)
+        if not stages_unchanged(old_stages, shipyard.stage_names):
+            raise InputError(STAGES_CHANGED)
+        parents = {stage: shipyard.parent_stages(stage) for stage in shipyard.stage_names}
+        if not self._catalog.update_shipyard(project, text, shipyard.api_version, parents):
+            raise NotFoundError(PROJECT_MISSING)  # deleted meanwhile
+
+    def _create_files(self, name: str, text: str, stages: Sequence[str]) -> None:
+        """The new project's files (shipyard.yaml, a first revision per stage); on failure the project
+        is deleted again, as Keptn's controller rolls back a project it could not set up."""
+        try:
+            self._on_project_created(name, text, stages)
+        except Exception:
+            self._catalog.delete_project(name)
+            self._on_project_deleted(name)
+            raise
+
+    def _require_project(self, project: str, message: str) -> None:
+        if not self._catalog.project_exists(project):
+            raise NotFoundError(message)
+
+    def _emit(self, *events: tuple[str, Mapping[str, Any]]) -> None:
+        """Store lifecycle events of one new Keptn context, as the controller sends them."""
+        context, now = self._new_id(), self._now()
+        self._events.add(
+            [
+                KeptnEvent(self._new_id(), event_type, CONTROLLER, now, context, dict(data))
+                for event_type, data in events
+            ]
+        )
+
+
+def _done(**scope: str) -> dict[str, str]:
+    return {**scope, "status": SUCCEEDED, "result": PASS}
+
+
+def _check_git(git: GitCredentials | None) -> None:
+    """Keptn's checks of ``gitCredentials`` (accepted for compatibility; slogate uses no upstream)."""
+    if git is None:
+        return
+    problem = None
+    if git.remote_url and not git.remote_url.startswith(_GIT_SCHEMES):
+        problem = GIT_URL_INVALID
+    elif git.https and git.ssh:
+        problem = GIT_AUTH_BOTH
+    elif git.ssh and git.private_key and not _is_base64(git.private_key):
+        problem = GIT_KEY_NOT_BASE64
+    elif git.https and git.certificate and not _is_base64(git.certificate):
+        problem = GIT_CERTIFICATE_NOT_BASE64
+    if problem is not None:
+        raise InputError(INVALID_PAYLOAD.format(problem))
+
+
+def _is_base64(text: str) -> bool:
+    try:
+        base64.b64decode(text.replace("\r", "").replace("\n", ""), validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return True
+
+
+def _check_evaluation_request(request: EvaluationRequest) -> None:
+    """The handler's checks of an evaluation request, before anything is looked up."""
+    problem = None
+    if request.timeframe and request.end:
+        problem = TIMEFRAME_WITH_END
+    elif request.start and not request.timeframe and not request.end:
+        problem = START_WITHOUT_END
+    elif request.end and not request.start:
+        problem = END_WITHOUT_START
+    if problem is not None:
+        raise InputError(INVALID_REQUEST.format(problem))

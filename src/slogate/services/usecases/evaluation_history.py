@@ -1,0 +1,53 @@
+"""Use cases over stored evaluations: list them, show one with its SLO, mark one as ignored."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+
+from slogate.domain.evaluation.explain import explain
+from slogate.domain.protocol.gate_events import EVALUATION_FINISHED, KeptnEvent
+from slogate.domain.protocol.gate_json import PayloadError, decode_evaluation_finished
+from slogate.errors import InputError, NotFoundError
+from slogate.ports import DocumentLoader, EventStore
+from slogate.services.usecases.offline_gate import GateReport, load_slo
+
+
+@dataclass(frozen=True, slots=True)
+class StoredGate:
+    """A stored evaluation and whether it is excluded from comparisons."""
+
+    event: KeptnEvent
+    invalidated: bool
+
+
+def list_evaluations(
+    store: EventStore, project: str | None, stage: str | None, service: str | None, limit: int
+) -> list[StoredGate]:
+    """The newest stored evaluations matching the given scope."""
+    events = store.find(type=EVALUATION_FINISHED, project=project, stage=stage, service=service, limit=limit)
+    ignored = store.invalidated_triggered_ids([event.triggeredid for event in events])
+    return [StoredGate(event, event.triggeredid in ignored) for event in events]
+
+
+def get_evaluation(store: EventStore, event_id: str) -> StoredGate:
+    """One stored evaluation by its event id."""
+    event = store.get(event_id)
+    if event is None or event.type != EVALUATION_FINISHED:
+        raise NotFoundError(f"no evaluation with id '{event_id}' (see: slogate evaluations list)")
+    ignored = store.invalidated_triggered_ids([event.triggeredid])
+    return StoredGate(event, event.triggeredid in ignored)
+
+
+def report_of(stored: StoredGate, load_document: DocumentLoader) -> GateReport:
+    """Rebuild the readable report from the stored payload and the SLO text it carries."""
+    try:
+        event = decode_evaluation_finished(dict(stored.event.data))
+        text = base64.b64decode(event.evaluation.slo_file_content, validate=True).decode("utf-8")
+    except (PayloadError, binascii.Error, UnicodeDecodeError) as error:
+        raise InputError(f"evaluation {stored.event.id} cannot be shown: {error}") from error
+    slo = load_slo(text, "sloFileContent", load_document).slo if text else None
+    if slo is not None and len(slo.objectives) != len(event.evaluation.indicator_results or ()):
+        slo = None  # an errored evaluation carries the SLO but no results to pair with it
+    return GateReport(event, slo, explain(event, slo))

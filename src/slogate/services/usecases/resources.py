@@ -1,0 +1,300 @@
+"""Use cases over versioned resources (Keptn's resource-service): validate, write, read, list, delete."""
+
+from __future__ import annotations
+
+import binascii
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from slogate.domain.sequencing.shipyard import SHIPYARD_URI
+from slogate.errors import InputError, NotFoundError
+from slogate.ports import ResourceLevel, ResourceStore, ScopeChecker
+from slogate.services.usecases.paging import next_page_key
+
+DEFAULT_PAGE_SIZE = 20
+ADDED = "Added resources"  # Keptn's commit messages
+UPDATED = "Updated resource"
+DELETED = "Deleted resources"
+INITIALIZED = "initialized project"
+ADDED_STAGE = "Added stage: {}"
+METADATA_URI = "metadata.yaml"
+SHIPYARD_KEPT = (
+    "shipyard.yaml of project '{}' cannot be deleted: a project needs its shipyard "
+    "(update it, or delete the project)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceFile:
+    """A file's content as of ``version`` (the revision it was read at)."""
+
+    uri: str
+    content: bytes
+    version: str
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceListing:
+    """One page of the files current at ``version``; ``next_page_key`` "0" on the last page (Keptn)."""
+
+    uris: tuple[str, ...]
+    version: str
+    total: int
+    page_size: int
+    next_page_key: str
+
+
+def normalize_uri(uri: str) -> str:
+    """The canonical form of a resource URI: '/'-separated, no empty or '.' parts, no leading '/'.
+
+    ``InputError`` (Keptn's "invalid resource uri") for URIs with ``~`` or ``..`` (which Keptn refuses),
+    control characters, or nothing left once normalized.
+    """
+    if "~" in uri or ".." in uri:
+        raise InputError(f"invalid resource uri '{uri}': it must not contain '~' or '..'")
+    if any(ord(character) < 32 or ord(character) == 127 for character in uri):
+        raise InputError(f"invalid resource uri {uri!r}: it must not contain control characters")
+    parts = [part for part in uri.split("/") if part not in ("", ".")]
+    if not parts:
+        raise InputError(f"invalid resource uri '{uri}': it names no file")
+    return "/".join(parts)
+
+
+def decode_content(uri: str, content: str) -> bytes:
+    """The bytes of standard, padded base64 ``content``, as Go's ``StdEncoding`` decodes it: line
+    breaks are ignored, anything else outside the alphabet or a wrong length is refused."""
+    cleaned = content.replace("\r", "").replace("\n", "")
+    try:
+        if len(cleaned) % 4:
+            raise ValueError("not a multiple of 4 characters")
+        return binascii.a2b_base64(cleaned.encode("ascii"), strict_mode=True)
+    except (binascii.Error, ValueError):
+        raise InputError(f"resource content is not base64 encoded: {uri}") from None
+
+
+def project_metadata(project: str, created: datetime) -> bytes:
+    """The project's ``metadata.yaml``, as Keptn's resource-service writes it on project creation."""
+    return (
+        f"projectName: {project}\ncreationTimestamp: {_go_time(created)}\nisUsingDirectoryStructure: false\n"
+    ).encode()
+
+
+def stage_metadata(stage: str, created: datetime) -> bytes:
+    """A stage's ``metadata.yaml``, as Keptn's resource-service writes it when it adds a stage."""
+    return f"stagename: {stage}\ncreationtimestamp: {_go_time(created)}\n".encode()
+
+
+def _go_time(moment: datetime) -> str:
+    """``moment`` in UTC as Go's ``time.Time.String()`` prints it (the timestamps of metadata.yaml)."""
+    utc = moment.astimezone(UTC)
+    fraction = f".{utc.microsecond:06d}".rstrip("0").rstrip(".")
+    return f"{utc:%Y-%m-%d %H:%M:%S}{fraction} +0000 UTC"
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _no_hook(project: str, text: str) -> None:
+    """The default ``on_shipyard_written``: nothing else keeps a copy of the shipyard."""
+
+
+def page_offset(next_page_key: str) -> int:
+    """The offset a ``nextPageKey`` stands for ('' = the first page)."""
+    if next_page_key == "":
+        return 0
+    if not next_page_key.isdigit() or not next_page_key.isascii():
+        raise InputError(
+            f"invalid nextPageKey '{next_page_key}': it must be a number given by a previous page"
+        )
+    return int(next_page_key)
+
+
+class ResourceService:
+    """Keptn's resource-service over a ``ResourceStore``: one revision per write, reads at any revision.
+
+    Also the ``ResourceReader`` the lighthouse and SLI service use (:meth:`read`): each level is read on
+    its own, a stage's revision id reads any of its services' files as of that revision.
+
+    A project's ``shipyard.yaml`` is also the catalog's shipyard: a user's write of it goes through
+    ``on_shipyard_written(project, text)`` first (the catalog checks and adopts it, or raises), and
+    the catalog's own changes come in through :meth:`init_project` and :meth:`store_shipyard`, which
+    do not call it back. It cannot be deleted.
+    """
+
+    def __init__(
+        self,
+        store: ResourceStore,
+        scopes: ScopeChecker,
+        max_size_bytes: int,
+        *,
+        now: Callable[[], datetime] = _utc_now,
+        on_shipyard_written: Callable[[str, str], None] = _no_hook,
+        on_changed: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._store = store
+        self._scopes = scopes
+        self._max_size = max_size_bytes
+        self._now = now
+        self._on_shipyard_written = on_shipyard_written
+        self._on_changed = on_changed  # any file of any project changed (caches of what they say)
+
+    def init_project(self, project: str, shipyard: str, stages: Sequence[str]) -> None:
+        """The files of a new project, as Keptn's project creation leaves them: ``metadata.yaml`` and
+        ``shipyard.yaml`` at the project level, and a ``metadata.yaml`` per stage, so that every stage
+        has a revision (what a sequence pins) from the start."""
+        created = self._now()
+        files = {METADATA_URI: project_metadata(project, created), SHIPYARD_URI: shipyard.encode()}
+        self._store.write(ResourceLevel(project), files, INITIALIZED)
+        for stage in stages:
+            level = ResourceLevel(project, stage)
+            self._store.write(
+                level, {METADATA_URI: stage_metadata(stage, created)}, ADDED_STAGE.format(stage)
+            )
+        self._on_changed()
+
+    def store_shipyard(self, project: str, shipyard: str) -> None:
+        """Write the project's ``shipyard.yaml`` as the catalog accepted it (an update of the project);
+        no new revision when the text is the same."""
+        level, content = ResourceLevel(project), shipyard.encode()
+        head = self._store.head(level)
+        if head is None or self._store.read(level, SHIPYARD_URI, head) != content:
+            self._store.write(level, {SHIPYARD_URI: content}, UPDATED)
+            self._on_changed()
+
+    def stage_revision(self, project: str, stage: str) -> str:
+        """The stage's current revision id ('' when it has none): what a sequence in it is pinned to,
+        as Keptn's controller reads it from the stage's ``metadata.yaml`` (keptn-v1-spec §7.3)."""
+        return self.head(ResourceLevel(project, stage))
+
+    def purge_project(self, project: str) -> None:
+        """Forget every file and revision of a deleted project, so that a new one starts empty."""
+        self._store.purge_project(project)
+        self._on_changed()
+
+    def write(self, level: ResourceLevel, resources: Sequence[tuple[str, str]], message: str = ADDED) -> str:
+        """Store ``(uri, base64 content)`` pairs as one revision (the last of a repeated URI wins); its id.
+
+        Everything is validated before anything is stored.
+        """
+        files: dict[str, bytes] = {}
+        for uri, content in resources:
+            canonical = normalize_uri(uri)
+            files[canonical] = self._checked_size(canonical, decode_content(canonical, content))
+        if not files:
+            raise InputError("no resources given: send at least one {resourceURI, resourceContent}")
+        self._require(level)
+        self._adopt_shipyard(level, files)
+        revision = self._store.write(level, files, message)
+        self._on_changed()
+        return revision
+
+    def put(self, level: ResourceLevel, uri: str, content: str) -> str:
+        """Create or replace one file; the id of the new revision."""
+        return self.write(level, [(uri, content)], UPDATED)
+
+    def get(self, level: ResourceLevel, uri: str, revision: str = "") -> ResourceFile:
+        """The file at ``revision`` (default: the current one); ``NotFoundError`` when it is absent."""
+        canonical = normalize_uri(uri)
+        self._require(level)
+        version = self._revision(level, revision)
+        content = None if version is None else self._store.read(level, canonical, version)
+        if content is None or version is None:
+            raise NotFoundError(f"Resource not found: {canonical} in {level}")
+        return ResourceFile(canonical, content, version)
+
+    def list(
+        self, level: ResourceLevel, revision: str = "", page_size: int = DEFAULT_PAGE_SIZE, page_key: str = ""
+    ) -> ResourceListing:
+        """The URIs of the files current at ``revision`` (default: now), sorted, one page."""
+        if page_size < 1:
+            raise InputError(f"invalid pageSize {page_size}: it must be at least 1")
+        offset = page_offset(page_key)
+        self._require(level)
+        version = self._revision(level, revision)
+        if version is None:
+            return ResourceListing((), "", 0, page_size, "0")
+        page = self._store.list_files(level, version, limit=page_size, offset=offset)
+        return ResourceListing(
+            page.uris, version, page.total, page_size, next_page_key(offset, page_size, page.total)
+        )
+
+    def delete(self, level: ResourceLevel, uri: str) -> str:
+        """Delete one file in a new revision; its id. ``NotFoundError`` when the file does not exist."""
+        canonical = normalize_uri(uri)
+        self._require(level)
+        if _is_shipyard(level, canonical):
+            raise InputError(SHIPYARD_KEPT.format(level.project))
+        revision = self._store.delete(level, canonical, DELETED)
+        if revision is None:
+            raise NotFoundError(f"Resource not found: {canonical} in {level}")
+        self._on_changed()
+        return revision
+
+    def mentions(self, project: str, uri: str) -> bool:
+        """Whether any level of ``project`` ever had a file ``uri`` (a cheap check before reading it
+        at every level)."""
+        return self._store.mentions(project, normalize_uri(uri))
+
+    def head(self, level: ResourceLevel) -> str:
+        """The level's current revision id ('' before the first write): what a sequence pins."""
+        return self._store.head(level) or ""
+
+    def read(self, project: str, stage: str, service: str, uri: str, revision: str = "") -> str | None:
+        """``ResourceReader``: the text of ``uri`` at a level (stage/service '' for a higher level) as of
+        ``revision`` ('' = current), or None when absent. ``NotFoundError`` when ``revision`` is not one
+        of that level's history; ``InputError`` when the file is not UTF-8 text."""
+        level = ResourceLevel(project, stage, service)
+        canonical = normalize_uri(uri)
+        version = self._revision(level, revision)
+        content = None if version is None else self._store.read(level, canonical, version)
+        if content is None:
+            return None
+        try:
+            return content.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError(f"{canonical} in {level} is not UTF-8 text") from None
+
+    def _revision(self, level: ResourceLevel, revision: str) -> str | None:
+        """``revision`` when it belongs to the level's history, else ``NotFoundError``; '' = the head."""
+        if not revision:
+            return self._store.head(level)
+        if not self._store.has_revision(level, revision):
+            raise NotFoundError(f"Revision not found: {revision} is no revision of {level.history}")
+        return revision
+
+    def _adopt_shipyard(self, level: ResourceLevel, files: Mapping[str, bytes]) -> None:
+        """Let the catalog check and adopt a project's new ``shipyard.yaml`` before it is stored."""
+        content = files.get(SHIPYARD_URI)
+        if content is None or level.stage:
+            return
+        try:
+            text = content.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError(f"{SHIPYARD_URI} in {level} is not UTF-8 text") from None
+        self._on_shipyard_written(level.project, text)
+
+    def _require(self, level: ResourceLevel) -> None:
+        """Keptn's "Project/Stage/Service not found" when the level does not exist."""
+        if not self._scopes.project_exists(level.project):
+            raise NotFoundError(f"Project not found: {level.project}")
+        if level.stage and not self._scopes.stage_exists(level.project, level.stage):
+            raise NotFoundError(f"Stage not found: {level.stage} in project {level.project}")
+        if level.service and not self._scopes.service_exists(level.project, level.stage, level.service):
+            raise NotFoundError(
+                f"Service not found: {level.service} in stage {level.stage} of project {level.project}"
+            )
+
+    def _checked_size(self, uri: str, content: bytes) -> bytes:
+        if len(content) > self._max_size:
+            raise InputError(
+                f"resource {uri} is {-(-len(content) // 1024)} KB, more than the limit of "
+                f"{self._max_size // 1024} KB (SLOGATE_MAX_RESOURCE_SIZE_KB)"
+            )
+        return content
+
+
+def _is_shipyard(level: ResourceLevel, uri: str) -> bool:
+    """Whether ``uri`` at ``level`` is the project's shipyard (a stage's or service's is just a file)."""
+    return uri == SHIPYARD_URI and not level.stage

@@ -1,0 +1,85 @@
+"""Read-only views of sequences for the API and the UI: executions and the per-context state view."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from slogate.domain.protocol.sequence_json import execution_to_json
+from slogate.domain.sequencing.state_view import sequence_state
+from slogate.errors import NotFoundError
+from slogate.ports import EventStore, ScopeChecker, SequenceStore
+from slogate.services.usecases.catalog import PROJECT_NOT_FOUND
+
+CONTEXT_EVENTS = 10_000  # more events than any one sequence run sends
+
+
+class SequenceQueries:
+    """Answers ``GET /sequence/{project}`` and ``GET /sequence-execution`` from the store."""
+
+    def __init__(self, store: SequenceStore, events: EventStore, scopes: ScopeChecker) -> None:
+        self._store = store
+        self._events = events
+        self._scopes = scopes
+
+    def executions(
+        self,
+        project: str,
+        *,
+        stage: str = "",
+        service: str = "",
+        name: str = "",
+        state: str = "",
+        keptn_context: str = "",
+        limit: int,
+        offset: int,
+    ) -> tuple[list[dict[str, Any]], int]:
+        """Keptn's ``SequenceExecution`` documents, newest first, and how many match."""
+        executions, total = self._store.executions(
+            project,
+            stage=stage,
+            service=service,
+            name=name,
+            state=state,
+            keptn_context=keptn_context,
+            limit=limit,
+            offset=offset,
+        )
+        return [public_json(execution_to_json(execution)) for execution in executions], total
+
+    def states(
+        self,
+        project: str,
+        *,
+        name: str = "",
+        state: str = "",
+        from_time: datetime | None = None,
+        before_time: datetime | None = None,
+        keptn_contexts: Sequence[str] = (),
+        limit: int,
+        offset: int,
+    ) -> tuple[list[dict[str, Any]], int]:
+        """Keptn's ``SequenceState`` per context, newest first, and how many contexts match."""
+        if not self._scopes.project_exists(project):
+            raise NotFoundError(PROJECT_NOT_FOUND.format(project))
+        contexts, total = self._store.contexts(
+            project,
+            name=name,
+            state=state,
+            keptn_contexts=keptn_contexts,
+            from_time=from_time,
+            before_time=before_time,
+            limit=limit,
+            offset=offset,
+        )
+        states = []
+        for keptn_context, executions in contexts:
+            events = self._events.find(shkeptncontext=keptn_context, limit=CONTEXT_EVENTS)
+            states.append(sequence_state(executions, list(reversed(events))))
+        return states, total
+
+
+def public_json(document: dict[str, Any]) -> dict[str, Any]:
+    """A stored execution document without slogate's own bookkeeping."""
+    return {key: value for key, value in document.items() if key != "slogate"}

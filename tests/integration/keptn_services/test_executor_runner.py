@@ -1,0 +1,259 @@
+"""Built-in executors chosen by ``slogate/executors.yaml`` run a whole delivery through the API."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from slogate import bootstrap
+from slogate.api.context import ServerContext
+from slogate.errors import ConfigError
+from slogate.ports.executors import ExecutorEnvironment, TaskContext, TaskRequest, TaskResult
+from slogate.services.keptn.executor_runner import SOURCE
+from tests.support.delivery import b64, create_project, delivery_server, events, settle, trigger_delivery
+
+ALL_TASKS = (
+    "tasks: {deployment: fake, test: {executor: fake, config: {users: 3}}, release: fake, rollback: fake}\n"
+)
+
+
+class FakeExecutor:
+    """Answers every task with ``outcome(request, context)``; may wait on ``gate`` first."""
+
+    def __init__(self, outcome: Callable[[TaskRequest, TaskContext], TaskResult]) -> None:
+        self.name = "fake"
+        self.outcome = outcome
+        self.requests: list[TaskRequest] = []
+        self.gate: asyncio.Event | None = None
+        self.closed = False
+
+    async def run(self, request: TaskRequest, context: TaskContext) -> TaskResult:
+        self.requests.append(request)
+        if self.gate is not None:
+            await self.gate.wait()
+        return self.outcome(request, context)
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+def deployed(request: TaskRequest, context: TaskContext) -> TaskResult:
+    """Pass; a deployment says where it runs and which deployment.yaml it read."""
+    data: dict[str, Any] = {}
+    if request.task == "deployment":
+        data["deployment"] = {
+            "deploymentURIsLocal": ["http://127.0.0.1:9/"],
+            "note": context.resource("note.txt"),
+        }
+    return TaskResult(message=f"{request.task} done", data=data)
+
+
+Server = tuple[ServerContext, TestClient]
+
+
+@pytest.fixture
+def fake() -> FakeExecutor:
+    return FakeExecutor(deployed)
+
+
+@pytest.fixture
+def server(tmp_path: Path, fake: FakeExecutor) -> Iterator[Server]:
+    def lookup(name: str) -> FakeExecutor:
+        if name != "fake":
+            raise ConfigError(f"no plugin '{name}' in slogate.executors (installed: fake)")
+        return fake
+
+    with delivery_server(tmp_path / "data", executor_lookup=lookup) as (context, client, _):
+        create_project(client)
+        yield context, client
+
+
+def upload(client: TestClient, uri: str, text: str, stage: str = "", service: str = "") -> None:
+    path = "/api/resource-service/v1/project/fulltour"
+    if stage:
+        path += f"/stage/{stage}" + (f"/service/{service}" if service else "")
+    response = client.post(
+        f"{path}/resource", json={"resources": [{"resourceURI": uri, "resourceContent": b64(text)}]}
+    )
+    assert response.status_code == 201, response.text
+
+
+def finished(client: TestClient, context: str, task: str) -> dict[str, Any]:
+    (found,) = events(client, context, f"sh.keptn.event.{task}.finished")
+    return dict(found["data"])
+
+
+def test_the_configured_executor_runs_every_task_of_a_delivery(server: Server, fake: FakeExecutor) -> None:
+    context, client = server
+    upload(client, "slogate/executors.yaml", ALL_TASKS)
+    upload(client, "note.txt", "project note")
+    upload(client, "note.txt", "service note", "qa", "helloservice")
+    delivery = trigger_delivery(client, "v0.1.1")
+    settle(context)
+    assert finished(client, delivery, "production.delivery")["result"] == "pass"
+    tasks = [(request.event.stage, request.task) for request in fake.requests]
+    assert tasks == [
+        ("qa", "deployment"),
+        ("qa", "test"),
+        ("qa", "release"),
+        ("production", "deployment"),
+        ("production", "release"),
+    ]
+    assert fake.requests[1].config == {"users": 3}
+    deployments = events(client, delivery, "sh.keptn.event.deployment.finished")
+    notes = sorted(event["data"]["deployment"]["note"] for event in deployments)
+    assert notes == ["project note", "service note"]  # the most specific level wins
+    test = finished(client, delivery, "test")
+    assert (test["status"], test["result"], test["message"]) == ("succeeded", "pass", "test done")
+    (started,) = events(client, delivery, "sh.keptn.event.test.started")
+    assert started["source"] == SOURCE
+    assert started["time"] <= events(client, delivery, "sh.keptn.event.test.finished")[0]["time"]
+
+
+def test_without_executors_yaml_a_task_errors_at_once_for_want_of_an_executor(server: Server) -> None:
+    context, client = server
+    delivery = trigger_delivery(client, "v0.1.1")
+    settle(context)
+    qa = finished(client, delivery, "qa.delivery")
+    assert (qa["status"], qa["result"]) == ("errored", "fail")
+    assert "no executor takes sh.keptn.event.deployment.triggered" in qa["message"]
+
+
+def test_a_service_can_turn_a_task_off_again(server: Server) -> None:
+    context, client = server
+    upload(client, "slogate/executors.yaml", ALL_TASKS)
+    upload(client, "slogate/executors.yaml", "tasks: {test: none}", "qa", "helloservice")
+    delivery = trigger_delivery(client, "v0.1.1")
+    settle(context)
+    assert (
+        "no executor takes sh.keptn.event.test.triggered"
+        in finished(client, delivery, "qa.delivery")["message"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("tasks: [deployment]", "slogate/executors.yaml (project): tasks must be a mapping"),
+        ("tasks: {deployment: [", "slogate/executors.yaml (project): not valid YAML"),
+        ("tasks: {deployment: helm}", "tasks.deployment: no plugin 'helm' in slogate.executors"),
+    ],
+)
+def test_a_broken_configuration_errors_the_task_with_what_is_wrong(
+    server: Server, text: str, message: str
+) -> None:
+    context, client = server
+    upload(client, "slogate/executors.yaml", text)
+    delivery = trigger_delivery(client, "v0.1.1")
+    settle(context)
+    deployment = finished(client, delivery, "deployment")
+    assert (deployment["status"], deployment["result"]) == ("errored", "fail")
+    assert message in deployment["message"]
+    assert finished(client, delivery, "qa.delivery")["status"] == "errored"
+
+
+def test_an_executor_defect_errors_the_task_and_the_server_goes_on(
+    server: Server, fake: FakeExecutor
+) -> None:
+    def broken(request: TaskRequest, context: TaskContext) -> TaskResult:
+        raise RuntimeError("boom")
+
+    context, client = server
+    fake.outcome = broken
+    upload(client, "slogate/executors.yaml", ALL_TASKS)
+    delivery = trigger_delivery(client, "v0.1.1")
+    settle(context)
+    deployment = finished(client, delivery, "deployment")
+    assert deployment["message"] == "executor 'fake' failed: RuntimeError: boom"
+    assert deployment["status"] == "errored"
+
+
+def test_stopping_the_server_answers_running_tasks_and_closes_the_executors(
+    server: Server, fake: FakeExecutor
+) -> None:
+    context, client = server
+    upload(client, "slogate/executors.yaml", ALL_TASKS)
+    delivery = trigger_delivery(client, "v0.1.1")
+
+    async def start_then_stop() -> None:
+        fake.gate = asyncio.Event()  # the deployment never ends by itself
+        while not fake.requests:
+            await context.dispatcher.drain()
+            await asyncio.sleep(0.01)
+        await context.executors.aclose()
+
+    asyncio.run(start_then_stop())
+    deployment = finished(client, delivery, "deployment")
+    assert deployment["status"] == "errored"
+    assert "the server stopped while executor 'fake' ran the task" in deployment["message"]
+    assert fake.closed
+    settle(context)
+    assert finished(client, delivery, "qa.delivery")["status"] == "errored"
+
+
+def test_an_unknown_executor_name_is_a_config_error(tmp_path: Path) -> None:
+    environment = ExecutorEnvironment(tmp_path, lambda: None)  # type: ignore[arg-type,return-value]
+    with pytest.raises(ConfigError, match=r"no plugin .helm. in slogate\.executors"):
+        bootstrap.task_executor("helm", environment)
+
+
+def test_an_executor_may_leave_the_finished_event_to_the_system_it_called(
+    server: Server, fake: FakeExecutor
+) -> None:
+    """Like a webhook with ``sendFinished: false``: slogate sends ``.started``; the called system
+    posts ``.finished`` itself."""
+    context, client = server
+    fake.finished_events = lambda request, task_context, result: 0 if request.task == "deployment" else 1  # type: ignore[attr-defined]
+    upload(client, "slogate/executors.yaml", ALL_TASKS)
+    delivery = trigger_delivery(client, "v0.1.1")
+    settle(context)
+    assert len(events(client, delivery, "sh.keptn.event.deployment.started")) == 1
+    assert events(client, delivery, "sh.keptn.event.deployment.finished") == []
+    (triggered,) = events(client, delivery, "sh.keptn.event.deployment.triggered")
+    answer = {
+        "type": "sh.keptn.event.deployment.finished",
+        "source": "the-called-system",
+        "shkeptncontext": delivery,
+        "triggeredid": triggered["id"],
+        "data": {
+            "project": "fulltour",
+            "stage": "qa",
+            "service": "helloservice",
+            "result": "pass",
+            "status": "succeeded",
+        },
+    }
+    assert client.post("/api/v1/event", json=answer).status_code == 200
+    settle(context)
+    assert finished(client, delivery, "qa.delivery")["result"] == "pass"
+
+
+def test_an_executor_may_send_no_started_event(server: Server, fake: FakeExecutor) -> None:
+    context, client = server
+    fake.started_events = lambda request, task_context: 0  # type: ignore[attr-defined]
+    upload(client, "slogate/executors.yaml", ALL_TASKS)
+    delivery = trigger_delivery(client, "v0.1.1")
+    settle(context)
+    assert events(client, delivery, "sh.keptn.event.deployment.started") == []
+    assert finished(client, delivery, "production.delivery")["result"] == "pass"
+
+
+def test_a_changed_executors_yaml_applies_to_the_next_task(server: Server, fake: FakeExecutor) -> None:
+    """The plan is remembered between tasks, and forgotten when any resource changes."""
+    context, client = server
+    upload(client, "slogate/executors.yaml", ALL_TASKS)
+    first = trigger_delivery(client, "v0.1.1")
+    settle(context)
+    assert finished(client, first, "production.delivery")["result"] == "pass"
+    upload(client, "slogate/executors.yaml", "tasks: {test: none}", "qa", "helloservice")
+    second = trigger_delivery(client, "v0.1.1")
+    settle(context)
+    assert (
+        "no executor takes sh.keptn.event.test.triggered"
+        in finished(client, second, "qa.delivery")["message"]
+    )

@@ -1,0 +1,119 @@
+"""Keptn's sequence-state view, derived from a context's executions and events (§3.10)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from slogate.domain.sequencing.engine import Command, Control
+from slogate.domain.sequencing.execution import State
+from slogate.domain.sequencing.state_view import problem_title, sequence_state
+from tests.support.sequence_world import PROJECT, SERVICE, World
+
+
+def view(world: World, context: str = "ctx-1") -> dict[str, Any]:
+    executions = [e for e in world.executions.values() if e.scope.keptn_context == context]
+    events = [e for e in world.log if e.shkeptncontext == context]
+    return sequence_state(executions, events)
+
+
+def test_a_running_delivery() -> None:
+    world = World()
+    world.trigger(configurationChange={"values": {"image": "hello:v0.1.1"}})
+    state = view(world)
+    assert {key: state[key] for key in ("name", "service", "project", "state", "shkeptncontext")} == {
+        "name": "delivery", "service": SERVICE, "project": PROJECT, "state": "started",
+        "shkeptncontext": "ctx-1",
+    }  # fmt: skip
+    assert state["time"] == "2026-11-26T12:00:00Z"
+    deployment = world.open_task("deployment")
+    assert state["stages"] == [
+        {
+            "name": "qa",
+            "state": "triggered",
+            "image": "hello:v0.1.1",
+            "latestEvent": {"type": deployment.type, "id": deployment.id, "time": "2026-11-26T12:00:00Z"},
+        }
+    ]
+    assert "problemTitle" not in state
+
+
+def test_a_finished_delivery_with_a_failed_evaluation() -> None:
+    world = World()
+    world.trigger()
+    for task in ("deployment", "test"):
+        world.run_task(world.open_task(task))
+    evaluation = world.open_task("evaluation")
+    world.reply(evaluation, "started", source="lighthouse-service")
+    world.reply(
+        evaluation, "finished", source="lighthouse-service", result="fail", evaluation={"score": 66.67}
+    )
+    state = view(world)
+    assert state["state"] == "finished"
+    (qa,) = state["stages"]
+    assert qa["state"] == "succeeded"
+    assert qa["latestEvaluation"] == {"result": "fail", "score": 66.67}
+    assert qa["latestFailedEvent"]["type"] == "sh.keptn.event.qa.delivery.finished"
+    assert "image" not in qa
+
+
+def test_an_evaluation_from_another_source_is_not_the_latest_evaluation() -> None:
+    world = World()
+    world.trigger("qa", "evaluation")
+    world.run_task(world.open_task("evaluation"), evaluation="not an object")
+    assert "latestEvaluation" not in view(world)["stages"][0]
+    world = World()
+    world.trigger("qa", "evaluation")
+    world.run_task(world.open_task("evaluation"), source="lighthouse-service", evaluation="not an object")
+    assert view(world)["stages"][0]["latestEvaluation"] == {"result": "pass", "score": 0}
+
+
+def test_a_chained_trigger_not_yet_taken_keeps_the_context_triggered() -> None:
+    world = World()
+    world.trigger()
+    world.deliver()
+    production = world.execution("production")
+    del world.executions[production.id]
+    assert view(world)["state"] == "triggered"
+
+
+def test_waiting_paused_aborted_and_timed_out() -> None:
+    world = World()
+    world.trigger(context="ctx-1")
+    world.tick(1)
+    world.trigger(context="ctx-2")
+    assert view(world, "ctx-2")["state"] == "waiting"
+    world.apply(Control("ctx-1", Command.PAUSE))
+    assert view(world, "ctx-1")["state"] == "paused"
+    assert view(world, "ctx-1")["stages"][0]["state"] == "paused"
+    world.apply(Control("ctx-1", Command.ABORT))
+    assert view(world, "ctx-1")["state"] == "aborted"
+    assert view(world, "ctx-1")["stages"][0]["state"] == "aborted"
+    world.tick(600)
+    assert view(world, "ctx-2")["state"] == "timedOut"
+    assert view(world, "ctx-2")["stages"][0]["state"] == "errored"
+
+
+def test_a_stage_without_status_is_unknown() -> None:
+    world = World()
+    world.trigger()
+    world.apply(Control("ctx-1", Command.ABORT))
+    execution = world.execution("qa")
+    world.executions[execution.id] = replace(execution, scope=replace(execution.scope, status=""))
+    assert world.execution("qa").state is State.FINISHED
+    assert view(world)["stages"][0]["state"] == "unknown"
+
+
+def test_the_problem_title_is_read_case_insensitively() -> None:
+    world = World()
+    world.trigger(Problem={"ProblemTitle": "slow"})
+    assert view(world)["problemTitle"] == "slow"
+    assert problem_title({"problem": {"problemTitle": "exact"}}) == "exact"
+    assert problem_title({"problem": "text"}) == ""
+    assert problem_title({}) == ""
+
+
+def test_a_deployment_trigger_without_an_image() -> None:
+    world = World()
+    world.trigger(configurationChange={"values": "none"})
+    assert "image" not in view(world)["stages"][0]
