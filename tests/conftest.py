@@ -1,8 +1,8 @@
 """Fixtures shared by every test directory, and the rule that marks real-parts tests ``slow``.
 
-The fixtures start a real Prometheus, the sample service, a throwaway PostgreSQL and a real browser. Every test
-that needs one of them or a process tree is marked ``slow``: ``make test-fast`` leaves those out, ``make test``
-runs everything.
+The fixtures start a real Prometheus, the sample service, a throwaway PostgreSQL and a real browser. Each
+test that needs one of them or a process tree is marked ``slow``: ``make test-fast`` leaves those out,
+``make test`` runs everything.
 """
 
 from __future__ import annotations
