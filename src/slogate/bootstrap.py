@@ -136,6 +136,7 @@ def server_context(
         has_executor,
         now=_utc_now,
         task_timeout=timedelta(seconds=settings.task_timeout),
+        started_task_timeout=timedelta(seconds=settings.started_task_timeout),
         wake=dispatcher.wake,
     )
     projector = CatalogProjector(
