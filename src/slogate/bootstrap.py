@@ -109,6 +109,7 @@ def server_context(
         load_plain,
         _utc_now,
         resources.mentions,
+        sequence_store.sent_tasks,
     )
     subscribers: list[Subscriber] = [
         executors,
