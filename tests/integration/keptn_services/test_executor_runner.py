@@ -421,3 +421,17 @@ def test_a_task_whose_executor_is_no_longer_configured_ends_errored_after_the_re
             f"again because {problem}"
         )
         assert finished(client, delivery, "qa.delivery")["status"] == "errored"
+
+
+def test_a_failing_recovery_is_logged_and_the_server_serves_anyway(
+    server: Server, caplog: pytest.LogCaptureFixture
+) -> None:
+    context, client = server
+
+    def lost() -> frozenset[str]:
+        raise ConnectionError("database away")
+
+    context.executors._open_tasks = lost
+    assert asyncio.run(context.executors.recover()) == []
+    assert "recovering the tasks running when the server stopped failed" in caplog.text
+    assert client.get("/health").status_code == 200
