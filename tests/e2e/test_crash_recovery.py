@@ -163,7 +163,7 @@ def test_every_sequence_ends_through_repeated_sigkills_and_no_task_runs_twice_un
     check(stories, runs)
     took = time.monotonic() - begun
     print(f"{DELIVERIES} deliveries through {KILLS} SIGKILLs in {took:.0f} s")
-    assert took < 240, "bounded: most of it is 8 server start-ups (about 2 s each when not loaded)"
+    assert took < 240, "bounded: most of it is 8 server start-ups (about 2 s of CPU each)"
 
 
 def check(stories: dict[str, list[dict[str, Any]]], runs: Path) -> None:
