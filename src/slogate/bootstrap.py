@@ -109,6 +109,7 @@ def server_context(
         load_plain,
         _utc_now,
         resources.mentions,
+        sequence_store.sent_tasks,
     )
     subscribers: list[Subscriber] = [
         executors,
@@ -136,6 +137,7 @@ def server_context(
         has_executor,
         now=_utc_now,
         task_timeout=timedelta(seconds=settings.task_timeout),
+        started_task_timeout=timedelta(seconds=settings.started_task_timeout),
         wake=dispatcher.wake,
     )
     projector = CatalogProjector(

@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     auth_failure_burst: int = Field(default=2, ge=1)
     integration_ttl: float = Field(default=60.0, gt=0)
     task_timeout: float = Field(default=600.0, gt=0)
+    started_task_timeout: float = Field(default=3600.0, gt=0)
     endpoint: str = ""
     bridge_user: str = ""
     bridge_password: SecretStr = SecretStr("")

@@ -95,6 +95,15 @@ class EventCounts(Protocol):
         ...
 
 
+class RerunSafety(Protocol):
+    """Optional on an executor: whether a task it was running when the server was killed may run
+    once more at start-up (default: no, the task ends ``errored``)."""
+
+    def rerun_safe(self, request: TaskRequest) -> bool:
+        """True when running ``request`` again cannot repeat an effect (it is idempotent)."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class ExecutorEnvironment:
     """What every executor is built with: where it may keep state, and its clock."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -257,3 +258,180 @@ def test_a_changed_executors_yaml_applies_to_the_next_task(server: Server, fake:
         "no executor takes sh.keptn.event.test.triggered"
         in finished(client, second, "qa.delivery")["message"]
     )
+
+
+# --- after a crash --------------------------------------------------------------------------------
+
+
+@contextmanager
+def restarted(data: Path, fake: FakeExecutor) -> Iterator[Server]:
+    """The server again on the same data directory, with ``fake`` as its executor, recovered: its
+    re-runs have ended, unless ``fake`` has a gate (then they are killed again)."""
+
+    def lookup(name: str) -> FakeExecutor:
+        return fake
+
+    async def recover(context: ServerContext) -> None:
+        await context.executors.recover()
+        if fake.gate is None:
+            await context.executors.idle()
+
+    with delivery_server(data, executor_lookup=lookup) as (context, client, _):
+        asyncio.run(recover(context))
+        yield context, client
+
+
+def kill_while_running(context: ServerContext, fake: FakeExecutor) -> None:
+    """Deliver until ``fake`` runs a task that never ends by itself, then stop everything as a
+    SIGKILL would: the task is cancelled and nothing answers it (no ``aclose``)."""
+    fake.gate = asyncio.Event()
+    already = len(fake.requests)
+
+    async def run_until_started() -> None:
+        while len(fake.requests) == already:
+            await context.dispatcher.drain()
+            await asyncio.sleep(0.01)
+
+    asyncio.run(run_until_started())
+
+
+def rerun_safe(fake: FakeExecutor) -> FakeExecutor:
+    fake.rerun_safe = lambda request: True  # type: ignore[attr-defined]
+    return fake
+
+
+def test_a_task_running_when_the_server_was_killed_runs_once_more_and_the_sequence_ends(
+    tmp_path: Path, server: Server, fake: FakeExecutor
+) -> None:
+    context, client = server
+    upload(client, "slogate/executors.yaml", ALL_TASKS)
+    delivery = trigger_delivery(client, "v0.1.1")
+    kill_while_running(context, rerun_safe(fake))
+    assert [request.task for request in fake.requests] == ["deployment"]
+    after = rerun_safe(FakeExecutor(deployed))
+    with restarted(tmp_path / "data", after) as (context, client):
+        settle(context)
+        assert finished(client, delivery, "production.delivery")["result"] == "pass"
+        trigger = events(client, delivery, "sh.keptn.event.deployment.triggered")[-1]  # oldest last
+        assert trigger["data"]["stage"] == "qa"
+        assert after.requests[0].event.id == trigger["id"]  # the same task, not a new one
+        tasks = [(request.event.stage, request.task) for request in after.requests]
+        assert tasks.count(("qa", "deployment")) == 1
+        assert len(events(client, delivery, "sh.keptn.event.deployment.started")) == 2  # qa, production
+        (record,) = events(client, delivery, "sh.keptn.log.error")
+        assert record["triggeredid"] == trigger["id"]
+        assert record["data"]["message"] == (
+            "the server was killed while executor 'fake' ran task deployment; running it once more "
+            "(it is safe to repeat)"
+        )
+        assert asyncio.run(context.executors.recover()) == []  # finished: nothing to recover
+
+
+def test_a_task_killed_again_during_its_rerun_is_not_run_a_third_time(
+    tmp_path: Path, server: Server, fake: FakeExecutor
+) -> None:
+    context, client = server
+    upload(client, "slogate/executors.yaml", ALL_TASKS)
+    delivery = trigger_delivery(client, "v0.1.1")
+    kill_while_running(context, rerun_safe(fake))
+    second = rerun_safe(FakeExecutor(deployed))
+    second.gate = asyncio.Event()  # the re-run hangs too: the server is killed again
+    with restarted(tmp_path / "data", second) as (context, client):
+        assert [request.task for request in second.requests] == ["deployment"]
+    third = rerun_safe(FakeExecutor(deployed))
+    with restarted(tmp_path / "data", third) as (context, client):
+        settle(context)
+        assert third.requests == []
+        deployment = finished(client, delivery, "deployment")
+        assert (deployment["status"], deployment["result"]) == ("errored", "fail")
+        assert deployment["message"] == (
+            "the server was killed while executor 'fake' ran task deployment, and again while it ran "
+            "the task once more; it is not run a third time: trigger the sequence again"
+        )
+        assert finished(client, delivery, "qa.delivery")["status"] == "errored"
+
+
+def test_a_task_not_safe_to_repeat_ends_errored_after_the_restart_and_the_queue_moves_on(
+    tmp_path: Path, server: Server, fake: FakeExecutor
+) -> None:
+    context, client = server
+    upload(client, "slogate/executors.yaml", ALL_TASKS)
+    first = trigger_delivery(client, "v0.1.1")
+    kill_while_running(context, fake)  # FakeExecutor has no rerun_safe: not safe
+    second = trigger_delivery(client, "v0.1.2")  # queued behind the first
+    after = FakeExecutor(deployed)
+    with restarted(tmp_path / "data", after) as (context, client):
+        settle(context)
+        deployment = finished(client, first, "deployment")
+        assert (deployment["status"], deployment["result"]) == ("errored", "fail")
+        assert deployment["message"] == (
+            "the server was killed while executor 'fake' ran task deployment; it is not run again "
+            "because repeating it is not known to be safe: check what it did, then trigger the "
+            "sequence again"
+        )
+        assert finished(client, first, "qa.delivery")["status"] == "errored"
+        assert finished(client, second, "production.delivery")["result"] == "pass"
+        assert all(request.event.shkeptncontext == second for request in after.requests)
+
+
+def test_a_task_whose_called_system_finishes_it_keeps_waiting_after_the_restart(
+    tmp_path: Path, server: Server, fake: FakeExecutor
+) -> None:
+    """Like a webhook with ``sendFinished: false``: whether the call was made is unknown, and the
+    called system may still answer; the started-task timeout bounds the wait."""
+    context, client = server
+    fake.finished_events = lambda request, task_context, result: 0  # type: ignore[attr-defined]
+    upload(client, "slogate/executors.yaml", ALL_TASKS)
+    delivery = trigger_delivery(client, "v0.1.1")
+    kill_while_running(context, fake)
+    after = FakeExecutor(deployed)
+    after.finished_events = fake.finished_events  # type: ignore[attr-defined]
+    with restarted(tmp_path / "data", after) as (context, client):
+        settle(context)
+        assert after.requests == []
+        assert events(client, delivery, "sh.keptn.event.deployment.finished") == []
+        assert events(client, delivery, "sh.keptn.event.qa.delivery.finished") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("tasks: {deployment: [", "slogate/executors.yaml (project): not valid YAML"),
+        (
+            "tasks: {deployment: none}",
+            "slogate/executors.yaml no longer gives the task to a built-in executor",
+        ),
+    ],
+)
+def test_a_task_whose_executor_is_no_longer_configured_ends_errored_after_the_restart(
+    tmp_path: Path, server: Server, fake: FakeExecutor, text: str, problem: str
+) -> None:
+    context, client = server
+    upload(client, "slogate/executors.yaml", ALL_TASKS)
+    delivery = trigger_delivery(client, "v0.1.1")
+    kill_while_running(context, rerun_safe(fake))
+    upload(client, "slogate/executors.yaml", text)
+    after = rerun_safe(FakeExecutor(deployed))
+    with restarted(tmp_path / "data", after) as (context, client):
+        settle(context)
+        assert after.requests == []
+        message = finished(client, delivery, "deployment")["message"]
+        assert message.startswith(
+            "the server was killed while a built-in executor ran task deployment; it is not run "
+            f"again because {problem}"
+        )
+        assert finished(client, delivery, "qa.delivery")["status"] == "errored"
+
+
+def test_a_failing_recovery_is_logged_and_the_server_serves_anyway(
+    server: Server, caplog: pytest.LogCaptureFixture
+) -> None:
+    context, client = server
+
+    def lost() -> frozenset[str]:
+        raise ConnectionError("database away")
+
+    context.executors._open_tasks = lost
+    assert asyncio.run(context.executors.recover()) == []
+    assert "recovering the tasks running when the server stopped failed" in caplog.text
+    assert client.get("/health").status_code == 200

@@ -11,6 +11,7 @@ Its settings are the task's ``config`` in ``slogate/executors.yaml``::
           env: {STAGE: "{stage}"}          # added to the server's environment
           workingDir: /srv/charts          # optional
           shell: false                     # true: command is one string run by /bin/sh -c
+          rerun: false                     # true: safe to run again after a server crash
 
 Templates use the names of :func:`~slogate.adapters.executors.event_fields.task_fields`; with
 ``shell: true`` each value is shell-quoted. The command also gets KEPTN_PROJECT, KEPTN_STAGE,
@@ -39,7 +40,7 @@ from slogate.domain.sequencing.executor_plan import EXECUTORS_URI
 from slogate.errors import InputError
 from slogate.ports.executors import ExecutorEnvironment, TaskContext, TaskExecutor, TaskRequest, TaskResult
 
-FIELDS = ("command", "shell", "timeout", "env", "workingDir")
+FIELDS = ("command", "shell", "timeout", "env", "workingDir", "rerun")
 OUTPUT_LIMIT = 64 * 1024
 SHELL = "/bin/sh"
 
@@ -69,9 +70,10 @@ def prepare(request: TaskRequest) -> Job:
     unknown = sorted(str(key) for key in config if key not in FIELDS)
     if unknown:
         raise InputError(f"{where}: unknown field `{unknown[0]}`; known fields: {', '.join(FIELDS)}")
-    shell = config.get("shell", False)
-    if not isinstance(shell, bool):
-        raise InputError(f"{where} `shell`: {shell!r} is not true or false")
+    for flag in ("shell", "rerun"):
+        if not isinstance(config.get(flag, False), bool):
+            raise InputError(f"{where} `{flag}`: {config[flag]!r} is not true or false")
+    shell = bool(config.get("shell", False))
     fields = task_fields(request.event)
     argv = _shell_argv(config, fields, where) if shell else _argv(config, fields, where)
     env = processes.string_map(config.get("env"), f"{where} `env`")
@@ -149,6 +151,12 @@ class JobExecutor:
             {"test": {"start": format_time(start), "end": format_time(end)}} if request.task == "test" else {}
         )
         return _result(job, outcome, data)
+
+    @staticmethod
+    def rerun_safe(request: TaskRequest) -> bool:
+        """A job runs again after a server crash only when its config says so (``rerun: true``):
+        slogate cannot know whether a command is safe to repeat."""
+        return request.config.get("rerun") is True
 
     async def aclose(self) -> None:
         """Kill every running job's process group."""

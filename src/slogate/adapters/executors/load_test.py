@@ -111,6 +111,12 @@ class LoadTestExecutor:
         self._loads: set[asyncio.Task[None]] = set()
         self._closed = False
 
+    @staticmethod
+    def rerun_safe(request: TaskRequest) -> bool:
+        """A load test interrupted by a server crash runs again: it only reads, and the re-run
+        measures its own window."""
+        return True
+
     async def run(self, request: TaskRequest, context: TaskContext) -> TaskResult:
         """Send the configured load to the event's deployment and judge its error rate."""
         if strategy_of(request.event) == REAL_USER:

@@ -47,6 +47,7 @@ from slogate.ports.executors import (
 __all__ = ["LocalDeployExecutor", "create", "load_config", "prometheus_scrape_config"]
 
 DEPLOYMENT_FILE = "slogate/deployment.yaml"
+PID_FILE = "process.pid"  # the stage's process, for the server that starts after this one is killed
 FIELDS = ("command", "port", "ports", "health", "startTimeout", "env")
 KNOWN_STRATEGIES = frozenset({"direct", "user_managed", "blue_green_service", "duplicate"})
 Key = tuple[str, str, str]
@@ -164,6 +165,12 @@ class LocalDeployExecutor:
         self._running: dict[Key, Running] = {}
         self._locks: dict[Key, asyncio.Lock] = {}
 
+    @staticmethod
+    def rerun_safe(request: TaskRequest) -> bool:
+        """Deployment, release and rollback run again after a server crash: each brings the stage to
+        one state (its image running), whatever was done before."""
+        return True
+
     async def run(self, request: TaskRequest, context: TaskContext) -> TaskResult:
         """Do ``deployment``, ``release`` or ``rollback`` for the event's service in its stage."""
         tasks = {"deployment": self._deploy, "release": self._release, "rollback": self._rollback}
@@ -259,8 +266,11 @@ class LocalDeployExecutor:
     ) -> str:
         """Stop the old process, start the new one and wait until it is healthy; a problem, or ""."""
         previous = self._running.pop(key, None)
+        record = self._directory(key) / PID_FILE
         if previous is not None:
             await self._stop(previous.process)
+        else:  # the process a killed server started for this stage, if it still runs
+            await asyncio.to_thread(processes.stop_recorded, record, self._stop_grace)
         if await asyncio.to_thread(processes.port_in_use, config.port):
             return (
                 f"port {config.port} on 127.0.0.1 is in use by a process slogate did not start (left from "
@@ -277,6 +287,7 @@ class LocalDeployExecutor:
         except OSError as error:
             return f"cannot start {argv[0]}: {error.strerror or error} (check `command` in {DEPLOYMENT_FILE})"
         self._running[key] = Running(process, image)
+        await asyncio.to_thread(processes.record_process, record, process.pid)
         url = f"http://127.0.0.1:{config.port}{config.health}"
         if await processes.wait_healthy(process, url, config.start_timeout, self._poll_interval):
             return ""

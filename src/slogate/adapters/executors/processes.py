@@ -15,6 +15,7 @@ import re
 import signal
 import socket
 import subprocess
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -136,6 +137,42 @@ def stop(process: subprocess.Popen[bytes], grace: float) -> int:
             process.wait()
     signal_group(process.pid, signal.SIGKILL)  # children that outlived their leader
     return process.returncode
+
+
+def record_process(record: Path, pid: int) -> None:
+    """Note in ``record`` which process leads a group this server started, so that a server started
+    after this one is killed can stop it (:func:`stop_recorded`)."""
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text(f"{pid} {process_identity(pid)}\n")
+
+
+def stop_recorded(record: Path, grace: float) -> bool:
+    """Stop the process group noted in ``record`` if that very process still runs (a killed server's
+    deployment): SIGTERM, SIGKILL after ``grace`` seconds (blocking). Whether it was running."""
+    try:
+        pid_text, identity = record.read_text().split()
+        pid = int(pid_text)
+    except (OSError, ValueError):
+        return False
+    if process_identity(pid) != identity:
+        return False  # gone, or the pid is another process's now
+    signal_group(pid, signal.SIGTERM)
+    waited = 0.0
+    while waited < grace and process_identity(pid) == identity:
+        time.sleep(0.05)
+        waited += 0.05
+    signal_group(pid, signal.SIGKILL)
+    return True
+
+
+def process_identity(pid: int) -> str:
+    """The start time of live process ``pid`` (Linux ``/proc``), which tells it from a later process
+    with the same pid; "" when it is gone, a zombie, or unknown."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return ""
+    return "" if fields[0] in ("Z", "X") else fields[19]
 
 
 def describe_exit(code: int) -> str:

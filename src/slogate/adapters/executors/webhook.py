@@ -155,6 +155,12 @@ class WebhookExecutor:
         self._client = client or httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, headers=HEADERS)
         self._closed = False
 
+    @staticmethod
+    def rerun_safe(request: TaskRequest) -> bool:
+        """Never: a request may have reached its endpoint before the server died, and calling it
+        again could repeat what it did elsewhere (a build, a notification, a payment)."""
+        return False
+
     async def run(self, request: TaskRequest, context: TaskContext) -> TaskResult:
         """Call the webhook's requests in order; errored with Keptn's message at the first failure."""
         if self._closed:

@@ -201,6 +201,11 @@ class SqlSequenceStore:
             session.execute(delete(Row).where(Row.project == project))
             session.execute(delete(SequencePauseRow).where(SequencePauseRow.project == project))
 
+    def sent_tasks(self) -> frozenset[str]:
+        """The trigger ids of every sent, unfinished task (what an executor may be running)."""
+        with self._sessions() as session:
+            return frozenset(session.scalars(select(Row.current_task_id).where(Row.current_task_id != "")))
+
     def open_tasks(self, triggered_ids: Sequence[str]) -> frozenset[str]:
         """Those of ``triggered_ids`` that are the sent, unfinished task of some execution."""
         wanted = [task_id for task_id in dict.fromkeys(triggered_ids) if task_id]

@@ -47,7 +47,12 @@ TIMED_OUT = (
     "sequence timed out while waiting for task sh.keptn.event.{task}.triggered to receive a correlating "
     ".started or .finished event"
 )
-TASK_TOO_LONG = "task {task} did not finish within its timeout of {timeout} after it started"
+TASK_TOO_LONG = "task {task} did not finish within its timeout of {timeout} after {executor} started it"
+STARTED_TOO_LONG = (
+    "task {task} did not finish within {timeout} after {executor} started it "
+    "(SLOGATE_STARTED_TASK_TIMEOUT): check that executor, then trigger the sequence again"
+)
+STARTED_TASK_TIMEOUT = timedelta(hours=1)
 NO_EXECUTOR = (
     "no executor takes sh.keptn.event.{task}.triggered in project {project}, stage {stage}, service "
     "{service}: register an integration subscribed to it, or configure a built-in executor"
@@ -104,6 +109,7 @@ class Snapshot:
     revisions: Mapping[str, str] = field(default_factory=dict)
     pauses: frozenset[Pause] = frozenset()
     task_timeout: timedelta = timedelta(minutes=10)
+    started_task_timeout: timedelta = STARTED_TASK_TIMEOUT
     has_executor: Callable[[str, Scope], bool] = lambda task_type, scope: True
     new_id: Callable[[], str] = lambda: ""
     load_shipyard: Callable[[], Shipyard | None] | None = None  # instead of ``shipyard``: read if needed
@@ -130,10 +136,17 @@ def decide(snapshot: Snapshot, given: Input) -> Decision:
     return work.decision()
 
 
-def deadline(execution: Execution, task_timeout: timedelta, now: datetime) -> datetime | None:
+def deadline(
+    execution: Execution,
+    task_timeout: timedelta,
+    now: datetime,
+    started_task_timeout: timedelta = STARTED_TASK_TIMEOUT,
+) -> datetime | None:
     """When the engine must look at ``execution`` again without any event: a delayed task becoming
-    due, or a task's timeout. None when only an event or a control command can move it (a queued,
-    paused or held task: another sequence's transition or a resume settles it)."""
+    due, or a task's timeout (``task_timeout`` until its first reply; after its ``.started``, its own
+    ``timeout`` if the shipyard sets one, else ``started_task_timeout``). None when only an event or
+    a control command can move it (a queued, paused or held task: another sequence's transition or a
+    resume settles it)."""
     task = execution.current_task
     if execution.state.done or task is None:
         return None
@@ -143,9 +156,18 @@ def deadline(execution: Execution, task_timeout: timedelta, now: datetime) -> da
     if not task.replies:
         return task.sent_at + task_timeout
     started = task.first_started()
-    if task.timeout_seconds is not None and started is not None and not task.is_complete():
-        return started + timedelta(seconds=task.timeout_seconds)
-    return None
+    limit = _started_limit(task, started_task_timeout)
+    if started is None or limit is None or task.is_complete():
+        return None
+    return started + limit
+
+
+def _started_limit(task: CurrentTask, started_task_timeout: timedelta) -> timedelta | None:
+    """How long a started task may run: its own ``timeout``, else the started-task timeout; a
+    manual approval waits for its person (None) as in Keptn."""
+    if task.timeout_seconds is not None:
+        return timedelta(seconds=task.timeout_seconds)
+    return None if task.name == APPROVAL else started_task_timeout
 
 
 class _Work:
@@ -466,12 +488,12 @@ class _Work:
         """§3.8: a sent task without any reply; a started task over its own ``timeout`` (extension)."""
         for execution in list(self.executions.values()):
             task = execution.current_task
-            due = deadline(execution, self.snapshot.task_timeout, self.now)
+            snapshot = self.snapshot
+            due = deadline(execution, snapshot.task_timeout, self.now, snapshot.started_task_timeout)
             if task is None or task.sent_at is None or due is None or due > self.now:
                 continue
             if task.replies:
-                timeout = timedelta(seconds=task.timeout_seconds or 0)
-                message = TASK_TOO_LONG.format(task=task.name, timeout=_format_seconds(timeout))
+                message = _too_long(task, snapshot.started_task_timeout)
             else:
                 message = TIMED_OUT.format(task=task.name)
             self.finish(execution, ERRORED, FAIL, message, chain=False, state=State.TIMED_OUT)
@@ -521,6 +543,17 @@ def _own_timeout(task: Task) -> float | None:
     except WindowError:
         return None
     return seconds if seconds > 0 else None
+
+
+def _too_long(task: CurrentTask, started_task_timeout: timedelta) -> str:
+    """Why a started task ended its sequence, naming the task and the executor that started it."""
+    executor = next(
+        (f"executor '{reply.source}'" for reply in task.replies if reply.kind == STARTED_KIND),
+        "its executor",
+    )
+    template = STARTED_TOO_LONG if task.timeout_seconds is None else TASK_TOO_LONG
+    limit = _format_seconds(_started_limit(task, started_task_timeout) or timedelta(0))
+    return template.format(task=task.name, timeout=limit, executor=executor)
 
 
 def _format_seconds(duration: timedelta) -> str:

@@ -52,7 +52,7 @@ class Batch:
         for execution in decision.executions:
             self._executions[execution.id] = (
                 execution,
-                deadline(execution, self._task_timeout, snapshot.now),
+                deadline(execution, snapshot.task_timeout, snapshot.now, snapshot.started_task_timeout),
             )
         if decision.pauses != self.pauses(snapshot.project):
             self._pauses[snapshot.project] = decision.pauses

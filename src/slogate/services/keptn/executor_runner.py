@@ -3,14 +3,15 @@
 A dispatcher subscriber: for ``sh.keptn.event.<task>.triggered`` it finds the executor for the
 event's project, stage and service, and runs it in the background (tasks of different services run
 side by side): ``.started`` at once, ``.finished`` with the executor's result when it is done. A task
-that no built-in executor takes is left to remote executors.
+that no built-in executor takes is left to remote executors. At start-up, ``recover()`` re-runs once,
+or ends ``errored``, the tasks that were running when the server died (see ``task_recovery``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -27,15 +28,17 @@ from slogate.domain.sequencing.executor_plan import (
     task_of,
 )
 from slogate.errors import NotFoundError, SlogateError
-from slogate.ports import EventStore, ResourceReader, SecretReader
+from slogate.ports import EventCriteria, EventQueries, EventStore, FieldMatch, ResourceReader, SecretReader
 from slogate.ports.executors import TaskExecutor, TaskRequest, TaskResult
+from slogate.services.keptn import task_recovery as recovery
 from slogate.services.keptn.emit import answer
 
-SOURCE = "slogate-executors"
+SOURCE = recovery.SOURCE
 STOPPED = "the server stopped while executor '{executor}' ran the task; trigger the sequence again"
 COMMIT_WAIT_SECONDS = 30.0
 NO_PLAN = ExecutorPlan()
 PLANS_KEPT = 1000  # (project, stage, service, revision) plans remembered; more start the memory anew
+QUERY_CHUNK = 200  # trigger ids per query when looking for interrupted tasks
 logger = logging.getLogger(__name__)
 
 ExecutorLookup = Callable[[str], TaskExecutor]
@@ -91,6 +94,7 @@ class ExecutorRunner:
         load_yaml: YamlLoader,
         now: Callable[[], datetime],
         mentions: Callable[[str, str], bool] = lambda project, uri: True,
+        open_tasks: Callable[[], Collection[str]] = frozenset,
     ) -> None:
         self._store = store
         self._resources = resources
@@ -103,6 +107,7 @@ class ExecutorRunner:
         self._plans: dict[tuple[str, str, str, str], ExecutorPlan | Exception] = {}
         self._mentions = mentions  # whether a project has the file at some level (else: no plan)
         self._configured: dict[str, bool] = {}
+        self._open_tasks = open_tasks  # the trigger ids of the tasks sequences wait for (recovery)
 
     def forget(self) -> None:
         """A resource changed: read ``slogate/executors.yaml`` anew next time."""
@@ -176,6 +181,71 @@ class ExecutorRunner:
         self._running[job] = (event, executor.name)
         job.add_done_callback(self._running.pop)
         return started
+
+    async def recover(self) -> list[str]:
+        """At start-up, before events flow: each task a built-in executor was running when the server
+        died runs once more when its executor says that is safe, else ends ``errored`` saying why;
+        one already run again is not run a third time. The ids of the triggers it acted on."""
+        try:
+            found = await asyncio.to_thread(self._interrupted)
+            for item in found:
+                await self._resume(item)
+        except Exception:  # e.g. the database is away: serve anyway, the started-task timeout applies
+            logger.exception("recovering the tasks running when the server stopped failed")
+            return []
+        return [item.trigger.id for item in found]
+
+    def _interrupted(self) -> list[recovery.Interrupted]:
+        if not isinstance(self._store, EventQueries):
+            return []
+        waited_for = sorted(self._open_tasks())
+        answers: list[KeptnEvent] = []
+        for start in range(0, len(waited_for), QUERY_CHUNK):
+            chunk = tuple(waited_for[start : start + QUERY_CHUNK])
+            criteria = EventCriteria(fields=(FieldMatch(("triggeredid",), chunk),), limit=None, count=False)
+            answers += self._store.query(criteria)[0]
+        candidates = {event.triggeredid for event in answers if event.source == SOURCE}
+        triggers = {task_id: self._store.get(task_id) for task_id in sorted(candidates)}
+        return recovery.interrupted(
+            {task_id: event for task_id, event in triggers.items() if event is not None}, answers
+        )
+
+    async def _resume(self, item: recovery.Interrupted) -> None:
+        event, task = item.trigger, task_of(item.trigger.type) or ""
+        try:
+            choice = self.plan(event.project, event.stage, event.service, event.gitcommitid).choice(task)
+            executor = self._instance(choice.executor) if choice is not None else None
+        except (ExecutorPlanError, SlogateError) as error:
+            await self._end(item, recovery.NOT_CHOSEN, "", problem=str(error))
+            return
+        if choice is None or executor is None:
+            await self._end(item, recovery.NOT_CHOSEN, "", problem=recovery.NO_LONGER_CHOSEN)
+            return
+        request = TaskRequest(event, task, choice.config)
+        context = TaskResources(self._resources, self._secrets, event)
+        if not _count(executor, "finished_events", request, context, TaskResult()):
+            logger.info("task %s %s: the system its executor called finishes it", event.type, event.id)
+        elif item.rerun_before:
+            await self._end(item, recovery.KILLED_TWICE, executor.name)
+        elif _rerun_safe(executor, request):
+            record = recovery.rerun_record(event, executor.name, task, self._now())
+            await asyncio.to_thread(self._store.add, [record])
+            logger.warning("%s", record.data["message"])
+            job = asyncio.create_task(self._run(executor, request, context, ""))
+            self._running[job] = (event, executor.name)
+            job.add_done_callback(self._running.pop)
+        else:
+            hint = recovery.JOB_HINT if executor.name == "job" else ""
+            await self._end(item, recovery.NOT_SAFE, executor.name, hint=hint)
+
+    async def _end(self, item: recovery.Interrupted, template: str, executor: str, **more: str) -> None:
+        """Answer every unanswered ``.started`` of ``item`` with an errored ``.finished``."""
+        event = item.trigger
+        message = template.format(executor=executor, task=task_of(event.type), **more)
+        logger.warning("task %s %s: %s", event.type, event.id, message)
+        finished = self._finished(event, TaskResult.errored(message))
+        extra = [self._finished(event, TaskResult.errored(message)) for _ in range(item.unanswered - 1)]
+        await asyncio.to_thread(self._store.add, [finished, *extra])
 
     async def idle(self) -> None:
         """Wait until no task is running."""
@@ -254,6 +324,12 @@ def _count(executor: TaskExecutor, hook: str, *arguments: Any) -> int:
     """What the executor's optional ``EventCounts`` hook says (one when it has none)."""
     counter = getattr(executor, hook, None)
     return 1 if counter is None else max(0, int(counter(*arguments)))
+
+
+def _rerun_safe(executor: TaskExecutor, request: TaskRequest) -> bool:
+    """What the executor's optional ``rerun_safe`` hook says (not safe when it has none)."""
+    check = getattr(executor, "rerun_safe", None)
+    return False if check is None else bool(check(request))
 
 
 def _level(stage: str, service: str) -> str:

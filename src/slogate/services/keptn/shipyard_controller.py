@@ -21,6 +21,7 @@ from typing import Protocol
 from slogate.domain.protocol.event_types import parse_event_type
 from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.domain.sequencing.engine import (
+    STARTED_TASK_TIMEOUT,
     Command,
     Control,
     Decision,
@@ -67,6 +68,7 @@ class SequenceService:
         *,
         now: Callable[[], datetime],
         task_timeout: timedelta,
+        started_task_timeout: timedelta = STARTED_TASK_TIMEOUT,
         wake: Callable[[Sequence[str]], None] = lambda types: None,
         new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
         retry_delays: Sequence[float] = RETRY_DELAYS,
@@ -78,6 +80,7 @@ class SequenceService:
         self._has_executor = has_executor
         self._now = now
         self._task_timeout = task_timeout
+        self._started_task_timeout = started_task_timeout
         self._wake = wake
         self._new_id = new_id
         self._lock = asyncio.Lock()
@@ -230,6 +233,7 @@ class SequenceService:
             revisions=_Revisions(project, self._stage_revision),
             pauses=batch.pauses(project),
             task_timeout=self._task_timeout,
+            started_task_timeout=self._started_task_timeout,
             has_executor=self._has_executor,
             new_id=self._new_id,
         )

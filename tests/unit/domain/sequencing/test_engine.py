@@ -18,6 +18,7 @@ from slogate.domain.sequencing.engine import (
     Command,
     Control,
     Received,
+    Tick,
     deadline,
     decide,
 )
@@ -446,13 +447,63 @@ def test_an_unanswered_task_times_out_without_chaining() -> None:
     assert "production.delivery.triggered" not in world.types()
 
 
-def test_a_started_task_never_times_out_without_its_own_timeout() -> None:
+def test_a_started_task_without_its_own_timeout_ends_after_the_started_task_timeout() -> None:
+    """A task whose executor died after ``.started`` (a killed server, a lost integration) does not
+    hold its sequence, and the queue behind it, forever."""
+    world = World()
+    world.trigger()
+    world.tick(5)
+    world.reply(world.open_task("deployment"), "started", source="helm-service")
+    started = T0 + timedelta(seconds=5)
+    assert deadline(world.execution("qa"), timedelta(minutes=10), world.now) == started + timedelta(hours=1)
+    world.trigger(context="ctx-2")  # queued behind ctx-1
+    world.tick(3599)
+    assert world.state("qa") is State.STARTED
+    world.tick(1)
+    assert world.state("qa") is State.TIMED_OUT
+    assert world.finished("qa")["message"] == (
+        "task deployment did not finish within 3600s after executor 'helm-service' started it "
+        "(SLOGATE_STARTED_TASK_TIMEOUT): check that executor, then trigger the sequence again"
+    )
+    assert world.state("qa", "ctx-2") is State.STARTED  # the queue moves on
+    assert "production.delivery.triggered" not in world.types("ctx-1")
+
+
+def test_a_started_manual_approval_waits_for_its_person_without_a_deadline() -> None:
+    world = World(ONE_STAGE)
+    world.trigger(sequence="gated")
+    world.reply(world.open_task("approval"), "started", source="approval-service")
+    assert deadline(world.execution("qa", sequence="gated"), timedelta(minutes=10), world.now) is None
+    world.tick(86400)
+    assert world.state("qa", sequence="gated") is State.WAITING_FOR_APPROVAL
+
+
+def test_the_started_task_timeout_is_the_snapshots() -> None:
     world = World()
     world.trigger()
     world.reply(world.open_task("deployment"), "started")
-    assert deadline(world.execution("qa"), timedelta(minutes=10), world.now) is None
-    world.tick(3600)
-    assert world.state("qa") is State.STARTED
+    world.now += timedelta(seconds=30)
+    short = replace(world.snapshot(), started_task_timeout=timedelta(seconds=30))
+    (ended,) = decide(short, Tick()).executions
+    assert ended.state is State.TIMED_OUT
+    assert ended.scope.message.startswith("task deployment did not finish within 30s after executor")
+    assert decide(replace(short, started_task_timeout=timedelta(seconds=31)), Tick()).executions == ()
+
+
+def test_a_task_that_finished_as_often_as_it_started_has_no_deadline() -> None:
+    world = World()
+    world.trigger()
+    task = world.open_task("deployment")
+    world.reply(task, "started")
+    world.reply(task, "started")
+    world.reply(task, "finished")
+    execution = world.execution("qa")
+    assert deadline(execution, timedelta(minutes=10), world.now) == T0 + timedelta(hours=1)
+    assert execution.current_task is not None
+    finished_twice = replace(
+        execution.current_task, replies=(*execution.current_task.replies, execution.current_task.replies[-1])
+    )
+    assert deadline(replace(execution, current_task=finished_twice), timedelta(0), world.now) is None
 
 
 def test_triggered_after_delays_the_task_and_its_own_timeout_bounds_it() -> None:
@@ -472,8 +523,23 @@ def test_triggered_after_delays_the_task_and_its_own_timeout_bounds_it() -> None
     assert world.state("qa", sequence="slow") is State.TIMED_OUT
     assert (
         world.finished("qa", "slow")["message"]
-        == "task test did not finish within its timeout of 300s after it started"
+        == "task test did not finish within its timeout of 300s after executor 'executor' started it"
     )
+
+
+def test_a_tasks_own_timeout_replaces_the_started_task_timeout_both_ways() -> None:
+    world = World(ONE_STAGE)
+    world.trigger(sequence="slow")
+    world.tick(600)
+    world.run_task(world.open_task("deployment"))
+    world.reply(world.open_task("test"), "started")
+    execution = world.execution("qa", sequence="slow")
+    own = T0 + timedelta(minutes=15)
+    assert deadline(execution, timedelta(minutes=10), world.now, timedelta(seconds=1)) == own
+    assert deadline(execution, timedelta(minutes=10), world.now, timedelta(hours=9)) == own
+    world.now += timedelta(seconds=60)
+    shorter = replace(world.snapshot(), started_task_timeout=timedelta(seconds=1))
+    assert decide(shorter, Tick()).executions == ()  # its own 5m applies, not the 1 s
 
 
 def test_a_task_nobody_takes_errors_at_once() -> None:
@@ -556,7 +622,8 @@ def test_unusable_durations_mean_no_delay_and_no_own_timeout() -> None:
     world = World(ONE_STAGE)
     world.trigger(sequence="sloppy")
     world.reply(world.open_task("deployment"), "started")
-    assert deadline(world.execution("qa", sequence="sloppy"), timedelta(minutes=10), world.now) is None
+    execution = world.execution("qa", sequence="sloppy")
+    assert deadline(execution, timedelta(minutes=10), world.now) == T0 + timedelta(hours=1)  # the default
 
 
 def test_a_resumed_sequence_queues_behind_one_that_started_meanwhile() -> None:
