@@ -202,3 +202,13 @@ def test_https_keeps_the_host_name_for_sni_and_the_certificate_check(tmp_path: P
         assert insecure.data == {"test": {"responses": ["plain text"]}}
         wrong = run(get(f"https://other.test:{server.port}/text"), resolver=resolver, verify=trusting)
         assert "CERTIFICATE_VERIFY_FAILED" in wrong.message
+
+
+def test_a_proxy_from_the_environment_is_not_used(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A proxy would resolve the host itself; the request must go to the checked address."""
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")  # nothing listens there
+    result = run(get(f"{server.url}/text"))
+    assert result.data == {"test": {"responses": ["plain text"]}}

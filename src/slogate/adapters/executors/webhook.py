@@ -10,10 +10,14 @@ rest. Success answers ``{<task>: {responses: [...]}}`` (each body as JSON when i
 text); a failure is errored/fail with Keptn's message (and the responses so far). Secret values
 are replaced by ``***`` in every message and response.
 
+Each request (and, with ``--location``, each redirect hop) goes only to a destination
+:mod:`.destination` allows, at the address it checked: the URL's host is resolved once and the
+connection is pinned to that address, with the URL's Host header and TLS server name.
+
 Task config (``slogate/executors.yaml``)::
 
     tasks:
-      test: {executor: webhook, config: {subscriptionID: "…", timeout: 10s, denyList: [internal.corp]}}
+      test: {executor: webhook, config: {subscriptionID: "…", timeout: 10s, denyList: [corp, 10.9.0.0/16]}}
 
 ``sendStarted``/``sendFinished`` change which replies the *caller* sends: it asks
 :func:`started_events` before :meth:`WebhookExecutor.run` and :func:`finished_events` after it
