@@ -126,6 +126,13 @@ def test_a_redirect_to_a_denied_host_is_refused(server: Server) -> None:
     assert "'127.0.0.0/8' (loopback)" in result.message or "'localhost' (loopback)" in result.message
 
 
+def test_a_redirect_to_another_scheme_is_refused(server: Server) -> None:
+    result = run(get(f"{server.url}/redirect?to=file:///etc/passwd", "--location"))
+    assert result.message.endswith(
+        "': redirect to file:///etc/passwd: only http:// and https:// URLs can be called"
+    )
+
+
 def test_each_redirect_hop_is_checked_and_credentials_stay_with_the_first_host(server: Server) -> None:
     """The second hop's host is resolved and checked too; the POST becomes a GET, and neither the
     Cookie header nor the basic auth goes to the other host."""

@@ -236,6 +236,10 @@ class WebhookExecutor:
         timeout = httpx.Timeout(seconds, connect=call.connect_timeout or seconds)
         try:
             for _ in range(MAX_REDIRECTS + 1):
+                if hop.url.scheme not in ("http", "https"):
+                    raise WebhookError(
+                        f"{prefix}{hop.redirected}only http:// and https:// URLs can be called"
+                    )
                 try:
                     address = await destination(hop.url.host, rules, self._resolve)
                 except DestinationError as denied:
@@ -256,7 +260,7 @@ class _Hop:
 
     def __init__(self, method: str, url: httpx.URL, headers: list[tuple[str, str]], body: str | None) -> None:
         self.method, self.url, self.headers, self.body = method, url, headers, body
-        self.redirected = ""  # for messages: "redirect to <url>: "
+        self.redirected = ""  # for messages: "redirect to <Location>: "
 
     def pinned(self, client: httpx.AsyncClient, address: str, timeout: httpx.Timeout) -> httpx.Request:
         """The request to the checked ``address``, with the Host header and TLS server name of the URL."""
@@ -290,7 +294,7 @@ class _Hop:
         if (url.scheme, url.host, url.port) != (self.url.scheme, self.url.host, self.url.port):
             headers = [(key, value) for key, value in headers if key.lower() not in CREDENTIALS]
         hop = _Hop(method, url, headers, body)
-        hop.redirected = f"redirect to {url}: "
+        hop.redirected = f"redirect to {response.headers['location']}: "
         return hop
 
 
