@@ -141,7 +141,9 @@ def test_each_redirect_hop_is_checked_and_credentials_stay_with_the_first_host(s
         f"""
         - url: "{server.url}/redirect?to=http://other.test:{server.port}/json/next"
           method: POST
-          headers: [{{key: Cookie, value: "session={{{{.env.token}}}}"}}]
+          headers:
+            - {{key: Cookie, value: "session={{{{.env.token}}}}"}}
+            - {{key: Host, value: "first.test"}}
           payload: "a=1"
           options: "--location --user robot:pw"
         """
@@ -151,6 +153,7 @@ def test_each_redirect_hop_is_checked_and_credentials_stay_with_the_first_host(s
     first, second = server.received
     assert (first.method, first.headers["cookie"]) == ("POST", "session=s3cret-Value!")
     assert first.headers["authorization"].startswith("Basic ")
+    assert first.headers["host"] == "first.test"
     assert (second.method, second.path, second.body) == ("GET", "/json/next", "")
     assert second.headers["host"] == f"other.test:{server.port}"
     assert "authorization" not in second.headers

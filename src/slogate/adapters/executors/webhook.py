@@ -284,7 +284,7 @@ class _Hop:
 
     def redirect(self, response: httpx.Response) -> _Hop:
         """The next hop for a 3xx ``response``: 303 (and 301/302 after a POST) turn into a GET without
-        a body, as in curl; credentials are not sent on to another host."""
+        a body, as in curl; credentials (and a Host header set by hand) are not sent on to another host."""
         url = self.url.join(response.headers["location"])
         method, body, headers = self.method, self.body, self.headers
         status = response.status_code
@@ -292,7 +292,7 @@ class _Hop:
             method, body = "GET", None
             headers = [(key, value) for key, value in headers if key.lower() != "content-type"]
         if (url.scheme, url.host, url.port) != (self.url.scheme, self.url.host, self.url.port):
-            headers = [(key, value) for key, value in headers if key.lower() not in CREDENTIALS]
+            headers = [(key, value) for key, value in headers if key.lower() not in (*CREDENTIALS, "host")]
         hop = _Hop(method, url, headers, body)
         hop.redirected = f"redirect to {response.headers['location']}: "
         return hop
