@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import cast
 
 from slogate.adapters.api_token import ApiTokens
+from slogate.adapters.executors.destination import allow_list_setting
 from slogate.adapters.plugins import EXECUTORS, SLI_PROVIDERS, load_plugin
 from slogate.adapters.secret_box import SecretBox
 from slogate.adapters.store.catalog_repository import SqlCatalogStore
@@ -74,6 +75,7 @@ def server_context(
     engine, the approval service, lighthouse, the SLI service and the built-in executors
     (``provider_factory``, ``executor_lookup``: replacements of the configured SLI provider and of
     the registered executors, for tests)."""
+    webhook_allow_list = allow_list_setting(settings.webhook_allow_list)  # checked before any work
     engine = open_database(settings.database())
     upgrade(engine)
     metrics = ServerMetrics()
@@ -100,7 +102,7 @@ def server_context(
     )
     secrets = SecretService(SqlSecretStore(engine, SecretBox.in_data_dir(settings.data_dir)))
     integrations = IntegrationService(SqlIntegrationStore(engine), settings.integration_ttl, _utc_now)
-    environment = ExecutorEnvironment(settings.data_dir, _utc_now)
+    environment = ExecutorEnvironment(settings.data_dir, _utc_now, webhook_allow_list)
     executors = ExecutorRunner(
         store,
         resources,

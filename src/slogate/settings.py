@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     bridge_user: str = ""
     bridge_password: SecretStr = SecretStr("")
     config_dir: Path = Field(default_factory=default_config_dir)
+    webhook_allow_list: str = ""
 
     def database(self, db_path: Path | None = None) -> str:
         """The database URL: ``--db PATH`` first, then ``SLOGATE_DATABASE_URL``, then the data dir."""

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from slogate.bootstrap import server_context
 from slogate.errors import ConfigError
 from slogate.settings import Settings, default_data_dir, load_settings
 
@@ -45,3 +46,17 @@ def test_invalid_value_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("SLOGATE_QUERY_TIMEOUT", "-1")
     with pytest.raises(ConfigError, match=r"^SLOGATE_QUERY_TIMEOUT: Input should be greater than 0"):
         load_settings()
+
+
+def test_the_webhook_allow_list_is_read_and_a_bad_entry_stops_the_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SLOGATE_WEBHOOK_ALLOW_LIST is checked before the server opens its database."""
+    monkeypatch.setenv("SLOGATE_WEBHOOK_ALLOW_LIST", "127.0.0.1, ci.internal:8080")
+    settings = Settings(data_dir=tmp_path / "data")
+    assert settings.webhook_allow_list == "127.0.0.1, ci.internal:8080"
+    with pytest.raises(
+        ConfigError, match=r"^SLOGATE_WEBHOOK_ALLOW_LIST\[1\]: 'ci.internal:8080' is not a host"
+    ):
+        server_context(settings)
+    assert not (tmp_path / "data").exists()

@@ -110,6 +110,7 @@ class ExecutorEnvironment:
 
     data_dir: Path
     now: Callable[[], datetime]
+    webhook_allow_list: tuple[str, ...] = ()  # SLOGATE_WEBHOOK_ALLOW_LIST: hosts/networks webhooks may call
 
 
 ExecutorFactory = Callable[[ExecutorEnvironment], TaskExecutor]

@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import textwrap
-import threading
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -23,160 +18,14 @@ from slogate.adapters.executors.webhook import (
     sends_started,
     started_events,
 )
-from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.ports.executors import ExecutorEnvironment, TaskRequest, TaskResult
-
-SECRET = "s3cret-Value!"
-SECRETS = {"hook-secret": {"token": SECRET, "user": "robot"}}
-
-
-@dataclass(frozen=True)
-class Received:
-    """One request the server got."""
-
-    method: str
-    path: str
-    headers: Mapping[str, str]
-    body: str
-
-
-class Server(ThreadingHTTPServer):
-    """Records every request; ``release`` ends the slow route's wait."""
-
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), Handler)
-        self.received: list[Received] = []
-        self.release = threading.Event()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client that gave up (the timeout test) is no error of the server."""
-
-
-class Handler(BaseHTTPRequestHandler):
-    """/json echoes the request as JSON, /text answers text, /fail 500 with the path, /slow waits,
-    /redirect answers 302 to /text."""
-
-    server: Server
-
-    def do_GET(self) -> None:
-        self._answer()
-
-    def do_POST(self) -> None:
-        self._answer()
-
-    def do_PUT(self) -> None:
-        self._answer()
-
-    def do_HEAD(self) -> None:
-        self._answer()
-
-    def _answer(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length).decode("utf-8")
-        headers = {key.lower(): value for key, value in self.headers.items()}
-        self.server.received.append(Received(self.command, self.path, headers, body))
-        if self.path.startswith("/slow"):
-            self.server.release.wait(5)
-        if self.path.startswith("/json"):
-            echo = {"method": self.command, "path": self.path, "headers": headers, "body": body}
-            self._send(200, json.dumps(echo), "application/json")
-        elif self.path.startswith("/fail"):
-            self._send(500, f"boom at {self.path}", "text/plain")
-        elif self.path.startswith("/redirect"):
-            self._send(302, "", "text/plain", {"Location": "/text"})
-        else:
-            self._send(200, "plain text", "text/plain")
-
-    def _send(self, status: int, text: str, kind: str, extra: Mapping[str, str] | None = None) -> None:
-        payload = text.encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(payload)))
-        for key, value in (extra or {}).items():
-            self.send_header(key, value)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(payload)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet."""
+from tests.support.webhook_server import SECRET, Context, Server, beta, context_with, event, run, serving
 
 
 @pytest.fixture
 def server() -> Iterator[Server]:
-    httpd = Server()
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.01,), daemon=True)
-    thread.start()
-    yield httpd
-    httpd.release.set()
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join(5)
-
-
-@dataclass
-class Context:
-    """The TaskContext: resources by URI (already resolved to the most specific level) and secrets."""
-
-    resources: dict[str, str] = field(default_factory=dict)
-    secrets: dict[str, dict[str, str]] = field(default_factory=lambda: dict(SECRETS))
-
-    def resource(self, uri: str) -> str | None:
-        return self.resources.get(uri)
-
-    def secret(self, name: str) -> Mapping[str, str] | None:
-        return self.secrets.get(name)
-
-
-def event(**extra: Any) -> KeptnEvent:
-    data = {"project": "sockshop", "stage": "qa", "service": "carts", "labels": {"build": "7"}, **extra}
-    return KeptnEvent(
-        id="trigger-1",
-        type="sh.keptn.event.test.triggered",
-        source="shipyard-controller",
-        time=datetime(2024, 1, 1, tzinfo=UTC),
-        shkeptncontext="ctx-1",
-        data=data,
-    )
-
-
-def beta(requests: str, head: str = "", version: str = "v1beta1") -> str:
-    """A webhook.yaml with one webhook for test.triggered: ``head`` adds webhook fields."""
-    body = textwrap.indent(textwrap.dedent(requests).strip(), "        ")
-    fields = textwrap.indent(textwrap.dedent(head).strip(), "      ")
-    return (
-        f"apiVersion: webhookconfig.keptn.sh/{version}\nkind: WebhookConfig\nspec:\n  webhooks:\n"
-        "    - type: sh.keptn.event.test.triggered\n      subscriptionID: sub-1\n"
-        f"{fields + chr(10) if fields else ''}"
-        "      envFrom:\n        - {name: token, secretRef: {name: hook-secret, key: token}}\n"
-        f"      requests:\n{body}\n"
-    )
-
-
-def context_with(config: str) -> Context:
-    return Context({"webhook/webhook.yaml": config})
-
-
-def run(
-    config: str | Context, settings: Mapping[str, Any] | None = None, trigger: KeptnEvent | None = None
-) -> TaskResult:
-    context = config if isinstance(config, Context) else context_with(config)
-    request = TaskRequest(trigger or event(), "test", dict(settings or {}))
-
-    async def go() -> TaskResult:
-        executor = create(ExecutorEnvironment(Path("."), now=lambda: datetime.now(UTC)))
-        try:
-            return await executor.run(request, context)
-        finally:
-            await executor.aclose()
-
-    return asyncio.run(go())
+    with serving() as httpd:
+        yield httpd
 
 
 def test_a_post_carries_templated_headers_payload_and_the_secret(server: Server) -> None:
@@ -327,14 +176,23 @@ def test_a_template_error_names_the_request(server: Server) -> None:
     )
 
 
-def test_denied_urls_are_never_called(server: Server) -> None:
-    by_text = run(beta(f'- {{url: "{server.url}/text", method: GET}}'), {"denyList": ["127.0.0.1"]})
-    assert by_text.message.endswith(": curl command contains denied URL '127.0.0.1'")
-    by_address = run(beta('- {url: "http://localhost:9/text", method: GET}'), {"denyList": ["127.0.0.1"]})
-    assert by_address.message.endswith(": curl command contains denied IP address '127.0.0.1'")
-    kubernetes = run(beta('- {url: "https://kubernetes.default.svc/api", method: GET}'))
-    assert kubernetes.message.endswith(": curl command contains denied URL 'kubernetes'")
-    assert server.received == []
+def test_the_tasks_deny_list_refuses_even_allowed_hosts(server: Server) -> None:
+    """127.0.0.1 is on the allow list of these tests; the task's denyList still wins."""
+    by_address = run(beta(f'- {{url: "{server.url}/text", method: GET}}'), {"denyList": ["127.0.0.1"]})
+    assert by_address.message.endswith(
+        ": denied URL: host '127.0.0.1' is the address 127.0.0.1, in '127.0.0.1' of the task's denyList"
+    )
+
+    async def hooks(name: str) -> list[str]:
+        return ["127.0.0.1"]
+
+    config = beta(f'- {{url: "http://Hooks.Test:{server.port}/text", method: GET}}')
+    by_network = run(config, {"denyList": ["127.0.0.0/8"]}, resolver=hooks)
+    assert by_network.message.endswith(
+        ": denied URL: host 'hooks.test' resolves to 127.0.0.1, in '127.0.0.0/8' of the task's denyList"
+    )
+    assert run(config, {"denyList": ["other.test"]}, resolver=hooks).status == "succeeded"
+    assert [r.headers["host"] for r in server.received] == [f"hooks.test:{server.port}"]
 
 
 def test_the_subscription_id_chooses_among_webhooks_of_one_type(server: Server) -> None:

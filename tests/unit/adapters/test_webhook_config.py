@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import textwrap
+from ipaddress import IPv4Network
 
 import pytest
 
+from slogate.adapters.executors.destination import Entry
 from slogate.adapters.executors.webhook_config import (
     ALPHA,
     BETA,
-    DENY_LIST,
     Request,
     SecretRef,
     Settings,
@@ -286,8 +287,11 @@ def test_keptns_distributor_names_the_subscription_in_the_event() -> None:
 
 def test_task_settings_have_defaults_and_add_to_the_deny_list() -> None:
     assert parse_settings({}, "test") == Settings()
-    settings = parse_settings({"subscriptionID": "s", "timeout": "500ms", "denyList": ["corp"]}, "test")
-    assert settings == Settings("s", 0.5, (*DENY_LIST, "corp"))
+    config = {"subscriptionID": "s", "timeout": "500ms", "denyList": ["Corp.", "10.1.0.0/16"]}
+    settings = parse_settings(config, "test")
+    assert settings == Settings(
+        "s", 0.5, (Entry("Corp.", name="corp"), Entry("10.1.0.0/16", network=IPv4Network("10.1.0.0/16")))
+    )
 
 
 @pytest.mark.parametrize(
@@ -316,13 +320,18 @@ def test_task_settings_have_defaults_and_add_to_the_deny_list() -> None:
         ),
         (
             {"denyList": "corp"},
-            "slogate/executors.yaml: test.config.denyList must be a list of host names or addresses never "
-            "called, got 'corp'",
+            "slogate/executors.yaml: test.config.denyList must be a list of host names, addresses or "
+            "networks never called, got 'corp'",
         ),
         (
             {"denyList": [""]},
-            "slogate/executors.yaml: test.config.denyList must be a list of host names or addresses never "
-            "called, got ['']",
+            "slogate/executors.yaml: test.config.denyList must be a list of host names, addresses or "
+            "networks never called, got ['']",
+        ),
+        (
+            {"denyList": ["corp", "10.0.0.0/33"]},
+            "slogate/executors.yaml: test.config.denyList[1]: '10.0.0.0/33' is not a host name (e.g. "
+            "ci.internal), an IP address (e.g. 10.0.0.5) or a network (e.g. 10.0.0.0/8)",
         ),
     ],
 )

@@ -10,10 +10,14 @@ rest. Success answers ``{<task>: {responses: [...]}}`` (each body as JSON when i
 text); a failure is errored/fail with Keptn's message (and the responses so far). Secret values
 are replaced by ``***`` in every message and response.
 
+Each request (and, with ``--location``, each redirect hop) goes only to a destination
+:mod:`.destination` allows, at the address it checked: the URL's host is resolved once and the
+connection is pinned to that address, with the URL's Host header and TLS server name.
+
 Task config (``slogate/executors.yaml``)::
 
     tasks:
-      test: {executor: webhook, config: {subscriptionID: "…", timeout: 10s, denyList: [internal.corp]}}
+      test: {executor: webhook, config: {subscriptionID: "…", timeout: 10s, denyList: [corp, 10.9.0.0/16]}}
 
 ``sendStarted``/``sendFinished`` change which replies the *caller* sends: it asks
 :func:`started_events` before :meth:`WebhookExecutor.run` and :func:`finished_events` after it
@@ -25,15 +29,22 @@ are the webhook's two flags.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
 import logging
-import urllib.parse
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import httpx
 
+from slogate.adapters.executors.destination import (
+    DestinationError,
+    Resolver,
+    Rules,
+    destination,
+    is_name,
+    parse_entries,
+    system_resolver,
+)
 from slogate.adapters.executors.webhook_config import (
     DEFAULT_TIMEOUT,
     Request,
@@ -61,6 +72,8 @@ MISSING = f"{NOT_FOUND}: no {WEBHOOK_URI} at the service, stage or project level
 EXECUTION = "error during curl request execution: "
 CLOSED = "the webhook executor is closed (slogate is shutting down); trigger the sequence again"
 HEADERS = {"User-Agent": "slogate-webhook"}
+MAX_REDIRECTS = 20  # with --location, as httpx
+CREDENTIALS = ("authorization", "cookie", "proxy-authorization")  # not sent on to another host
 BODY_LIMIT = 2000  # characters of a failed response's body quoted in the message
 logger = logging.getLogger(__name__)
 
@@ -150,9 +163,16 @@ class WebhookExecutor:
     started_events = staticmethod(started_events)  # EventCounts: Keptn's sendStarted/sendFinished
     finished_events = staticmethod(finished_events)
 
-    def __init__(self, environment: ExecutorEnvironment, client: httpx.AsyncClient | None = None) -> None:
+    def __init__(
+        self,
+        environment: ExecutorEnvironment,
+        client: httpx.AsyncClient | None = None,
+        resolver: Resolver = system_resolver,
+    ) -> None:
         self._owns_client = client is None
-        self._client = client or httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, headers=HEADERS)
+        self._client = client or _client(verify=True)
+        self._resolve = resolver
+        self._allow = parse_entries(environment.webhook_allow_list, "SLOGATE_WEBHOOK_ALLOW_LIST")
         self._closed = False
 
     @staticmethod
@@ -199,12 +219,10 @@ class WebhookExecutor:
             raise WebhookError(f"could not execute request '{text}': {error.message}") from None
         prefix = f"could not execute request '{text}': "
         seconds = call.max_time or settings.timeout
+        rules = Rules(deny=settings.deny_list, allow=self._allow)
         try:
             async with asyncio.timeout(seconds):
-                denied = await _denied(call.url, settings.deny_list)
-                if denied:
-                    raise WebhookError(prefix + denied)
-                response = await self._send(call, seconds)
+                response = await self._send(call, seconds, rules, prefix)
         except (TimeoutError, httpx.TimeoutException):
             hint = "raise timeout in the task's config, or set --max-time in the request's options"
             raise WebhookError(f"{prefix}{EXECUTION}no response within {seconds:g} s ({hint})") from None
@@ -214,23 +232,76 @@ class WebhookExecutor:
             raise WebhookError(prefix + _status_error(response))
         return _parsed(response.text)
 
-    async def _send(self, call: Call, seconds: float) -> httpx.Response:
+    async def _send(self, call: Call, seconds: float, rules: Rules, prefix: str) -> httpx.Response:
+        """Call ``call``, each hop (with ``--location``) at the address checked for its host."""
         name, _, password = call.user.partition(":")
         insecure = "insecure" in call.flags  # curl's --insecure: no certificate check
-        client = httpx.AsyncClient(verify=False, headers=HEADERS) if insecure else self._client
+        client = _client(verify=False) if insecure else self._client
+        hop = _Hop(call.method, httpx.URL(call.url), list(call.headers), call.body)
+        auth = httpx.BasicAuth(name, password) if call.user else None
+        timeout = httpx.Timeout(seconds, connect=call.connect_timeout or seconds)
         try:
-            return await client.request(
-                call.method,
-                call.url,
-                headers=list(call.headers),
-                content=None if call.body is None else call.body.encode("utf-8"),
-                timeout=httpx.Timeout(seconds, connect=call.connect_timeout or seconds),
-                auth=httpx.BasicAuth(name, password) if call.user else None,
-                follow_redirects="location" in call.flags,
-            )
+            for _ in range(MAX_REDIRECTS + 1):
+                if hop.url.scheme not in ("http", "https"):
+                    raise WebhookError(
+                        f"{prefix}{hop.redirected}only http:// and https:// URLs can be called"
+                    )
+                try:
+                    address = await destination(hop.url.host, rules, self._resolve)
+                except DestinationError as denied:
+                    raise WebhookError(prefix + hop.redirected + denied.message) from None
+                request = hop.pinned(client, str(address), timeout)
+                response = await client.send(request, auth=auth if hop.same_host(call.url) else None)
+                if "location" not in call.flags or not response.has_redirect_location:
+                    return response
+                hop = hop.redirect(response)
+            raise WebhookError(f"{prefix}{EXECUTION}more than {MAX_REDIRECTS} redirects")
         finally:
             if insecure:
                 await client.aclose()
+
+
+class _Hop:
+    """One request of a call: the first, or one that a redirect asks for."""
+
+    def __init__(self, method: str, url: httpx.URL, headers: list[tuple[str, str]], body: str | None) -> None:
+        self.method, self.url, self.headers, self.body = method, url, headers, body
+        self.redirected = ""  # for messages: "redirect to <Location>: "
+
+    def pinned(self, client: httpx.AsyncClient, address: str, timeout: httpx.Timeout) -> httpx.Request:
+        """The request to the checked ``address``, with the Host header and TLS server name of the URL."""
+        headers = list(self.headers)
+        if not any(key.lower() == "host" for key, _ in headers):
+            headers.append(("Host", self.url.netloc.decode("ascii")))
+        named = self.url.scheme == "https" and is_name(self.url.host)
+        return client.build_request(
+            self.method,
+            self.url.copy_with(host=address),
+            headers=headers,
+            content=None if self.body is None else self.body.encode("utf-8"),
+            timeout=timeout,
+            extensions={"sni_hostname": self.url.host.rstrip(".")} if named else {},
+        )
+
+    def same_host(self, url: str) -> bool:
+        """Whether this hop goes to the scheme, host and port of ``url`` (credentials go only there)."""
+        first = httpx.URL(url)
+        return (self.url.scheme, self.url.host, self.url.port) == (first.scheme, first.host, first.port)
+
+    def redirect(self, response: httpx.Response) -> _Hop:
+        """The next hop for a 3xx ``response``: 303 (and 301/302 after a POST) turn into a GET without
+        a body, as in curl; credentials (and a Host header set by hand) are not sent on to another host."""
+        url = self.url.join(response.headers["location"])
+        method, body, headers = self.method, self.body, self.headers
+        status = response.status_code
+        if (status == 303 and method != "HEAD") or (status in (301, 302) and method == "POST"):
+            method, body = "GET", None
+            headers = [(key, value) for key, value in headers if key.lower() != "content-type"]
+        if (url.scheme, url.host, url.port) != (self.url.scheme, self.url.host, self.url.port):
+            headers = [(key, value) for key, value in headers if key.lower() not in (*CREDENTIALS, "host")]
+        hop = _Hop(method, url, headers, body)
+        hop.redirected = f"redirect to {response.headers['location']}: "
+        return hop
 
 
 def create(environment: ExecutorEnvironment) -> WebhookExecutor:
@@ -253,30 +324,11 @@ def _secrets(webhook: Webhook, context: TaskContext) -> dict[str, str]:
     return env
 
 
-async def _denied(url: str, deny_list: Sequence[str]) -> str:
-    """Why ``url`` may not be called (a deny-list entry in it or in its addresses), or ""."""
-    for entry in deny_list:
-        if entry in url:
-            return f"curl command contains denied URL '{entry}'"
-    for address in await _addresses(urllib.parse.urlsplit(url).hostname or ""):
-        for entry in deny_list:
-            if entry in address:
-                return f"curl command contains denied IP address '{entry}'"
-    return ""
-
-
-async def _addresses(host: str) -> list[str]:
-    if not host:
-        return []
-    try:
-        return [str(ipaddress.ip_address(host))]
-    except ValueError:
-        pass
-    try:
-        found = await asyncio.get_running_loop().getaddrinfo(host, None)
-    except OSError:
-        return []  # the request itself then says why the host cannot be reached
-    return sorted({str(info[4][0]) for info in found})
+def _client(verify: bool) -> httpx.AsyncClient:
+    """A client that connects where it is told: no proxy from the environment (it would resolve the
+    host itself) and no kept-alive connection (a TLS connection belongs to one host name)."""
+    transport = httpx.AsyncHTTPTransport(verify=verify, limits=httpx.Limits(max_keepalive_connections=0))
+    return httpx.AsyncClient(transport=transport, timeout=DEFAULT_TIMEOUT, headers=HEADERS)
 
 
 def _status_error(response: httpx.Response) -> str:

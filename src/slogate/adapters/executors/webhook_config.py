@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from slogate.adapters.executors.destination import DestinationError, Entry, parse_entries
 from slogate.adapters.executors.load_profile import parse_duration
 from slogate.domain.sequencing.executor_plan import EXECUTORS_URI
 
@@ -29,9 +30,6 @@ INVALID = "Webhook configuration invalid: "
 METHODS = ("POST", "PUT", "GET", "HEAD")  # Keptn's webhook-service accepts no other method
 FIELDS = ("subscriptionID", "timeout", "denyList")
 DEFAULT_TIMEOUT = 30.0
-# Keptn's default deny list without localhost, 127.0.0.1 and ::1 (slogate runs next to its targets)
-DENY_LIST = ("kubernetes", "kubernetes.default", "kubernetes.default.svc",
-             "kubernetes.default.svc.cluster.local", "svc.cluster.local", "cluster.local")  # fmt: skip
 
 
 class WebhookConfigError(Exception):
@@ -92,11 +90,12 @@ class WebhookConfig:
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """The task's ``config``: which webhook, the per-request timeout, the URLs never called."""
+    """The task's ``config``: which webhook, the per-request timeout, the hosts and networks never
+    called besides the default deny list (:mod:`.destination`)."""
 
     subscription_id: str = ""
     timeout: float = DEFAULT_TIMEOUT
-    deny_list: tuple[str, ...] = DENY_LIST
+    deny_list: tuple[Entry, ...] = ()
 
 
 def parse_settings(config: object, task: str) -> Settings:
@@ -122,9 +121,12 @@ def parse_settings(config: object, task: str) -> Settings:
     deny = config.get("denyList", [])
     if not isinstance(deny, list) or not all(isinstance(entry, str) and entry for entry in deny):
         raise WebhookConfigError(
-            f"{where}.denyList must be a list of host names or addresses never called, got {deny!r}"
+            f"{where}.denyList must be a list of host names, addresses or networks never called, got {deny!r}"
         )
-    return Settings(subscription, seconds, (*DENY_LIST, *deny))
+    try:
+        return Settings(subscription, seconds, parse_entries(deny, f"{where}.denyList"))
+    except DestinationError as error:
+        raise WebhookConfigError(error.message) from None
 
 
 def parse_config(text: str) -> WebhookConfig:
