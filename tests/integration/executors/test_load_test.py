@@ -214,7 +214,7 @@ def test_the_public_uri_and_the_configured_url_are_used() -> None:
     with serving() as public, serving() as configured:
         from_public = _run({"deployment": {"deploymentURIsPublic": [public.url]}}, config)
         overridden = _run(_deployed_at(public.url), {**config, "url": configured.url})
-        assert (public.total, configured.total) == (1, 1)
+        assert (public.total, configured.total) == (1, 1), (from_public.message, overridden.message)
     assert from_public.result == overridden.result == PASS
     assert overridden.data["load"]["url"] == configured.url + "/"
 

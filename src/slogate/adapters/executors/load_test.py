@@ -154,9 +154,11 @@ class LoadTestExecutor:
     async def _drive(self, profile: LoadProfile, target: Target, tally: Tally) -> None:
         limits = httpx.Limits(max_connections=profile.users, max_keepalive_connections=profile.users)
         timeout = httpx.Timeout(profile.timeout)
-        deadline = asyncio.get_running_loop().time() + profile.duration
         logger.info("load test: %d users on %s for %g s", profile.users, target.label, profile.duration)
         async with httpx.AsyncClient(timeout=timeout, limits=limits) as client, asyncio.TaskGroup() as users:
+            # the window starts once the client is ready: creating it (its TLS context) can take longer than
+            # a short test's whole duration
+            deadline = asyncio.get_running_loop().time() + profile.duration
             for index in range(profile.users):
                 users.create_task(self._user(index, client, profile, target, deadline, tally))
 
