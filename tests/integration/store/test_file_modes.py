@@ -11,10 +11,12 @@ import pytest
 from sqlalchemy import text
 
 from slogate import bootstrap
+from slogate.adapters.api_token import ApiTokens
 from slogate.adapters.private_files import private_directory, touch_private
+from slogate.adapters.secret_box import SecretBox
 from slogate.settings import Settings
 from slogate.web.login import session_keys
-from slogate.web.session import Session
+from slogate.web.session import Session, SessionKeys
 
 
 @pytest.fixture
@@ -62,3 +64,23 @@ def test_existing_files_and_directories_are_left_alone(tmp_path: Path) -> None:
     assert _mode(existing) == 0o644
     touch_private(shared / "new.db")
     assert _mode(shared / "new.db") == 0o600
+
+
+@pytest.mark.usefixtures("open_umask")
+@pytest.mark.parametrize("first", ["token", "secrets", "session"])
+def test_whichever_key_comes_first_creates_a_private_data_dir(tmp_path: Path, first: str) -> None:
+    """With PostgreSQL the database creates no data dir: the first key file does, mode 0700."""
+    data_dir = tmp_path / "new" / "slogate"
+    if first == "token":
+        ApiTokens(data_dir).rotate()
+        created = data_dir / "api-token.sha256"
+    elif first == "secrets":
+        box = SecretBox.in_data_dir(data_dir)
+        box.encrypt(b"value")
+        created = box.path
+    else:
+        SessionKeys(data_dir).issue()
+        created = data_dir / "bridge-session.key"
+    assert _mode(data_dir) == 0o700
+    assert _mode(data_dir.parent) == 0o700
+    assert _mode(created) == 0o600
