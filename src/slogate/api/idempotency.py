@@ -83,7 +83,7 @@ async def accept_keyed(
         return Answer(earlier.keptn_context, earlier.event_id, keyed=True, replayed=True)
     try:
         await store_event(event)
-    except BaseException:
+    except Exception:  # not stored: a retry may store it. (Cancelled: the commit may still happen.)
         await run_in_threadpool(store.release, scope, key, event.id)
         raise
     return Answer(event.shkeptncontext, event.id, keyed=True)

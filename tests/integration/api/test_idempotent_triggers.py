@@ -4,7 +4,7 @@ answer (context and id) and starts no second sequence; on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,8 +16,12 @@ from fastapi.testclient import TestClient
 from slogate.adapters.store.idempotency_repository import SqlIdempotencyStore
 from slogate.api.app import create_app
 from slogate.api.context import ServerContext
+from slogate.api.idempotency import Answer, accept_keyed
+from slogate.domain.protocol.gate_events import KeptnEvent
+from slogate.errors import InputError
 from slogate.ports import EventCriteria, EventQueries
 from slogate.ports.idempotency import IdempotentEvent
+from slogate.services.usecases import event_log
 from tests.support.delivery import TOKEN, create_project, delivery_server, settle
 from tests.support.postgres import needs_postgres
 
@@ -157,3 +161,35 @@ def test_the_key_is_documented_in_the_openapi_description(server: tuple[ServerCo
     _context, client = server
     operation = client.get("/api/openapi.json").json()["paths"][URL]["post"]
     assert [parameter["name"] for parameter in operation["parameters"]] == ["idempotency-key"]
+
+
+def test_a_key_whose_event_failed_to_store_is_released(server: tuple[ServerContext, TestClient]) -> None:
+    """The store fails: a retry stores the event anew. The request is cancelled (the client went
+    away) while its event may still be committed: the key stays, so a retry gets the same event."""
+    context, _client = server
+    raw = _trigger()
+    now = datetime.now(UTC)
+    stored: list[str] = []
+
+    async def failing(event: KeptnEvent) -> None:
+        raise InputError("the store refused it")
+
+    async def cancelled(event: KeptnEvent) -> None:
+        raise asyncio.CancelledError
+
+    async def storing(event: KeptnEvent) -> None:
+        stored.append(event.id)
+
+    def attempt(key: str, store_event: Callable[[KeptnEvent], Awaitable[None]]) -> Answer:
+        event = event_log.accepted(raw, now)
+        return asyncio.run(accept_keyed(context, key, raw, event, now, store_event))
+
+    with pytest.raises(InputError):
+        attempt("failed", failing)
+    retried = attempt("failed", storing)
+    assert not retried.replayed
+    assert stored == [retried.event_id]
+    with pytest.raises(asyncio.CancelledError):
+        attempt("cancelled", cancelled)
+    assert attempt("cancelled", storing).replayed
+    assert len(stored) == 1
