@@ -15,6 +15,7 @@ from slogate.adapters.secret_box import SecretBox
 from slogate.adapters.store.catalog_repository import SqlCatalogStore
 from slogate.adapters.store.database import open_database, upgrade
 from slogate.adapters.store.dispatch_repository import SqlDispatchStore
+from slogate.adapters.store.idempotency_repository import SqlIdempotencyStore
 from slogate.adapters.store.integration_repository import SqlIntegrationStore
 from slogate.adapters.store.notifying import NotifyingEventStore
 from slogate.adapters.store.repository import SqlEventStore
@@ -163,6 +164,7 @@ def server_context(
         integrations=integrations,
         sequences=sequences,
         sequence_queries=SequenceQueries(sequence_store, store, catalog_store),
+        idempotency=SqlIdempotencyStore(engine),
     )
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from slogate.errors import ConfigError
@@ -43,6 +44,7 @@ class Settings(BaseSettings):
     max_resource_size_kb: int = Field(default=10240, ge=1)
     auth_failures_per_second: float = Field(default=1.0, gt=0)
     auth_failure_burst: int = Field(default=2, ge=1)
+    trusted_proxies: str = ""
     integration_ttl: float = Field(default=60.0, gt=0)
     task_timeout: float = Field(default=600.0, gt=0)
     started_task_timeout: float = Field(default=3600.0, gt=0)
@@ -51,6 +53,23 @@ class Settings(BaseSettings):
     bridge_password: SecretStr = SecretStr("")
     config_dir: Path = Field(default_factory=default_config_dir)
     webhook_allow_list: str = ""
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_list(cls, value: str) -> str:
+        for entry in filter(None, (part.strip() for part in value.split(","))):
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{entry!r} is not an IP address or CIDR network; use e.g. 127.0.0.1,10.0.0.0/8"
+                ) from None
+        return value
+
+    def proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        """The networks of ``SLOGATE_TRUSTED_PROXIES``: peers whose X-Forwarded-* headers are believed."""
+        entries = (part.strip() for part in self.trusted_proxies.split(","))
+        return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries if entry)
 
     def database(self, db_path: Path | None = None) -> str:
         """The database URL: ``--db PATH`` first, then ``SLOGATE_DATABASE_URL``, then the data dir."""

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 import string
 from pathlib import Path
 
+from slogate.adapters.private_files import write_private
 from slogate.errors import ConfigError
 
 TOKEN_FILE = "api-token.sha256"
@@ -49,12 +49,7 @@ class ApiTokens:
         """Replace the stored token with a new one and return it."""
         token = new_token()
         try:
-            self._file.parent.mkdir(parents=True, exist_ok=True)
-            temporary = self._file.with_suffix(".tmp")
-            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(descriptor, "w", encoding="ascii") as handle:
-                handle.write(_digest(token) + "\n")
-            temporary.replace(self._file)
+            write_private(self._file, (_digest(token) + "\n").encode("ascii"))
         except OSError as error:
             raise ConfigError(f"cannot write the API token hash to {self._file}: {error.strerror}") from error
         return token
@@ -65,6 +60,10 @@ class ApiTokens:
         if not given or not expected:
             return False
         return hmac.compare_digest(_digest(given), expected)
+
+    def fingerprint(self) -> str:
+        """The hash of the current token ("" without one): it changes when the token is rotated."""
+        return self._configured or self._stored()
 
     def _stored(self) -> str:
         """The stored hash, re-read when the file changes (``slogate server token`` rotates it)."""

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
+from slogate.adapters.private_files import private_directory
 from slogate.errors import ConfigError
 
 KEY_FILE = "secrets.key"
@@ -73,7 +74,7 @@ class SecretBox:
         key = Fernet.generate_key()
         temporary = self._file.with_name(f".{self._file.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         try:
-            self._file.parent.mkdir(parents=True, exist_ok=True)
+            private_directory(self._file.parent)
             descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(descriptor, "wb") as handle:
                 os.fchmod(handle.fileno(), 0o600)

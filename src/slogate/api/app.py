@@ -15,6 +15,7 @@ from slogate.api.context import ServerContext
 from slogate.api.errors import install_error_handlers
 from slogate.api.event_path import install_event_path
 from slogate.api.limits import BodyLimit
+from slogate.api.security_headers import SecurityHeaders
 from slogate.api.telemetry import RequestMetrics
 from slogate.services.runtime.group_commit import GroupCommit
 
@@ -76,4 +77,5 @@ def create_app(context: ServerContext, routers: Sequence[APIRouter] = DEFAULT_RO
         event_limit=settings.max_event_size_kb * 1024,
         default_limit=settings.max_resource_size_kb * 1024,
     )
+    app.add_middleware(SecurityHeaders)  # last: outermost, so that every answer (413s too) carries them
     return app

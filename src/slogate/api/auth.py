@@ -1,4 +1,5 @@
-"""Token authentication of every API route: x-token (or a bearer token), failed attempts rate-limited."""
+"""Token authentication of every API route: x-token (or a bearer token); failed attempts are slowed per
+client, while the correct token is never refused (it is a long random secret, not a guessable password)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass, field
 
 from fastapi import APIRouter, Depends, Request
 
+from slogate.api.clients import client_of
 from slogate.api.context import ServerContext, server_context
 from slogate.api.errors import ApiError
 
@@ -21,7 +23,8 @@ class _Bucket:
 
 @dataclass
 class FailureLimiter:
-    """A token bucket per client for failed attempts: ``rate`` per second, ``burst`` at once."""
+    """A token bucket per key (a client, a user name) for failed attempts: ``rate`` per second, ``burst``
+    at once. Successes do not refill it: one client's success must not erase another's failures."""
 
     rate: float
     burst: int
@@ -45,10 +48,6 @@ class FailureLimiter:
             oldest = min(self._buckets, key=lambda key: self._buckets[key].updated)
             del self._buckets[oldest]
 
-    def succeeded(self, client: str) -> None:
-        """A correct token resets the client's bucket, as Keptn's limiter does."""
-        self._buckets.pop(client, None)
-
 
 def _presented(request: Request) -> str | None:
     token = request.headers.get(TOKEN_HEADER)
@@ -64,16 +63,18 @@ async def require_token(request: Request, context: ServerContext = Depends(serve
 
 
 def check_token(request: Request, context: ServerContext) -> None:
-    """``ApiError`` 401 without a valid token, 429 after too many failures from the request's client."""
+    """Nothing for the valid token (whatever failed before); else ``ApiError`` 401, or 429 once the
+    request's client (see ``clients.client_of``) has spent its failed attempts. The FastAPI dependency
+    and the lean path of ``POST /api/v1/event`` both call this."""
+    if context.tokens.verify(_presented(request)):
+        return
     limiter: FailureLimiter = request.app.state.auth_limiter
-    client = request.client.host if request.client else "unknown"
+    client = client_of(request.scope, context.settings.proxy_networks())
     now = time.monotonic()
     if not limiter.allowed(client, now):
         raise ApiError(429, "too many requests: too many failed authentication attempts, retry later")
-    if not context.tokens.verify(_presented(request)):
-        limiter.failed(client, now)
-        raise ApiError(401, "missing or invalid API token: send it in the x-token header")
-    limiter.succeeded(client)
+    limiter.failed(client, now)
+    raise ApiError(401, "missing or invalid API token: send it in the x-token header")
 
 
 router = APIRouter()

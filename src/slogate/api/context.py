@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from slogate.adapters.api_token import ApiTokens
 from slogate.api.telemetry import ServerMetrics
 from slogate.ports import EventStore
+from slogate.ports.idempotency import IdempotencyStore
 from slogate.services.keptn.executor_runner import ExecutorRunner
 from slogate.services.keptn.shipyard_controller import SequenceService
 from slogate.services.runtime.dispatcher import Dispatcher
@@ -38,6 +39,7 @@ class ServerContext:
     integrations: IntegrationService
     sequences: SequenceService
     sequence_queries: SequenceQueries
+    idempotency: IdempotencyStore
 
 
 async def server_context(request: Request) -> ServerContext:

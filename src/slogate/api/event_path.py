@@ -42,13 +42,13 @@ class EventIngestion:
         context: ServerContext = request.app.state.context
         try:
             check_token(request, context)
-            keptn_context = await events.accept_posted(request.app, context, await request.body())
+            answer = await events.accept_posted(request.app, context, await request.body(), request.headers)
         except ApiError as error:
             response = error_response(error.status, error.message)
         except SlogateError as error:
             response = error_response(status_of(error), error.message)
         else:
-            response = JSONResponse({"keptnContext": keptn_context})
+            response = JSONResponse(answer.body(), headers=answer.headers())
         await response(scope, receive, send)
 
 

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from starlette.applications import Starlette
 
 from slogate.api.context import ServerContext, server_context
 from slogate.api.errors import ApiError
+from slogate.api.idempotency import HEADER, KEY_LIFETIME, Answer, accept_keyed, key_of
 from slogate.api.limits import EVENT_PATH
+from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.services.runtime.group_commit import GroupCommit
 from slogate.services.usecases import event_log as events
 
@@ -38,27 +41,58 @@ _BODY_SCHEMA = {
 }
 
 
+_KEY_PARAMETER = {
+    "name": HEADER,
+    "in": "header",
+    "required": False,
+    "description": (
+        "An slogate extension: a retry with the same key (within "
+        f"{int(KEY_LIFETIME.total_seconds() // 3600)} hours, same token) is answered with the first "
+        "event's keptnContext and id (and `Idempotency-Replayed: true`) instead of being stored again."
+    ),
+    "schema": {"type": "string", "maxLength": 255},
+}
+
+
 @router.post(
     EVENT_PATH,
     summary="Send a Keptn CloudEvent",
     response_description="The Keptn context of the accepted event",
-    openapi_extra={"requestBody": _BODY_SCHEMA},
+    openapi_extra={"requestBody": _BODY_SCHEMA, "parameters": [_KEY_PARAMETER]},
 )
-async def post_event(request: Request, context: ServerContext = Depends(server_context)) -> dict[str, str]:  # noqa: B008
+async def post_event(
+    request: Request,
+    response: Response,
+    context: ServerContext = Depends(server_context),  # noqa: B008
+) -> dict[str, str]:
     """Keptn's ``POST /v1/event``: 200 ``{"keptnContext": …}`` once the event is stored; 400 with
     Keptn's message when it breaks the ingestion rules (nothing is stored then)."""
-    return {"keptnContext": await accept_posted(request.app, context, await request.body())}
+    answer = await accept_posted(request.app, context, await request.body(), request.headers)
+    response.headers.update(answer.headers())
+    return answer.body()
 
 
-async def accept_posted(app: Starlette, context: ServerContext, body: bytes) -> str:
-    """Ingest the posted ``body`` as ``events.ingest`` does, and count it; the Keptn context of the
-    event once it is committed (with the events posted meanwhile: see ``GroupCommit``). Serves this
-    route and the lean path of ``event_path``, so that both behave alike."""
-    event = events.accepted(parse_body(body), datetime.now(UTC))
+async def accept_posted(
+    app: Starlette, context: ServerContext, body: bytes, headers: Mapping[str, str]
+) -> Answer:
+    """Ingest the posted ``body`` as ``events.ingest`` does, and count it; answer once the event is
+    committed (with the events posted meanwhile: see ``GroupCommit``), or at once with the first
+    event of a repeated ``Idempotency-Key``. Serves this route and the lean path of ``event_path``,
+    so that both behave alike."""
+    key = key_of(headers)
+    raw = parse_body(body)
+    now = datetime.now(UTC)
+    event = events.accepted(raw, now)
     writer: GroupCommit = app.state.event_writer
-    await writer.add(event)
-    context.metrics.events.labels(event.type).inc()
-    return event.shkeptncontext
+
+    async def store(accepted: KeptnEvent) -> None:
+        await writer.add(accepted)
+        context.metrics.events.labels(accepted.type).inc()
+
+    if key is None:
+        await store(event)
+        return Answer(event.shkeptncontext, event.id)
+    return await accept_keyed(context, key, raw, event, now, store)
 
 
 def parse_body(body: bytes) -> dict[str, Any]:

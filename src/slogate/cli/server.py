@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 import uvicorn
 from rich.text import Text
+from starlette.types import ASGIApp
 
 from slogate import bootstrap
 from slogate.adapters.api_token import ApiTokens
@@ -19,6 +20,13 @@ app = typer.Typer(
     rich_markup_mode="markdown",
     help="Run the slogate API server (Keptn-compatible REST API under /api).\n\n"
     "Example: slogate server --port 8080 --data-dir /var/lib/slogate",
+)
+
+MIN_TOKEN_LENGTH = 32
+TOKEN_TOO_SHORT = (
+    f"Warning: SLOGATE_API_TOKEN is shorter than {MIN_TOKEN_LENGTH} characters. The server never refuses "
+    "the right token and only slows failed attempts, so a short token can be guessed: use a long random "
+    "one (e.g. from `slogate server token`, or `openssl rand -hex 24`)."
 )
 
 DataDir = Annotated[
@@ -61,26 +69,42 @@ def serve(
         )
     elif not settings.api_token.get_secret_value():
         out.print(Text(f"Using the API token whose hash is in {context.tokens.path}"))
+    if short_token_warning(settings):
+        out.print(Text(TOKEN_TOO_SHORT, style="yellow"))
     out.print(
         Text(
             f"slogate {settings.host}:{settings.port} — API under /api, docs at /api/docs, web UI at /bridge"
         )
     )
     try:
-        uvicorn.run(
-            create_server_app(context),
-            host=settings.host,
-            port=settings.port,
-            log_level="warning",
-            access_log=False,
-        )
+        uvicorn.Server(uvicorn_config(create_server_app(context), settings)).run()
     finally:
         context.engine.dispose()
 
 
+def short_token_warning(settings: Settings) -> bool:
+    """Whether SLOGATE_API_TOKEN is set but shorter than ``MIN_TOKEN_LENGTH`` (guessable)."""
+    configured = settings.api_token.get_secret_value()
+    return bool(configured) and len(configured) < MIN_TOKEN_LENGTH
+
+
+def uvicorn_config(application: ASGIApp, settings: Settings) -> uvicorn.Config:
+    """How uvicorn serves ``application``: quietly, and without its own X-Forwarded-* handling (which
+    believes any loopback peer); the app believes those headers only from SLOGATE_TRUSTED_PROXIES."""
+    return uvicorn.Config(
+        application,
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        access_log=False,
+        proxy_headers=False,
+    )
+
+
 @app.command("token")
 def token_command(data_dir: DataDir = None) -> None:
-    """Replace the API token with a new one and print it; a running server accepts it at once.
+    """Replace the API token with a new one and print it; a running server accepts it at once, and
+    every Bridge session logged in before ends.
 
     Example: slogate server token --data-dir /var/lib/slogate
     """

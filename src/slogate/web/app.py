@@ -10,7 +10,6 @@ from slogate.api.app import create_app
 from slogate.api.context import ServerContext
 from slogate.web import dashboard, environment, evaluation, login, sequence_actions, sequences, triggers
 from slogate.web.pages import HERE, LoginRequiredError, login_redirect
-from slogate.web.session import SessionKeys
 
 ROUTERS = (
     login.router,
@@ -25,7 +24,8 @@ ROUTERS = (
 
 def install_bridge(app: FastAPI, context: ServerContext) -> None:
     """Serve the Bridge under ``/bridge`` on ``app`` (built by ``create_app``)."""
-    app.state.bridge_keys = SessionKeys(context.settings.data_dir)
+    app.state.bridge_keys = login.session_keys(context)
+    app.state.login_limiter = login.login_limiter(context)
     app.mount("/bridge/static", StaticFiles(directory=HERE / "static"), name="bridge-static")
     for router in ROUTERS:
         app.include_router(router)

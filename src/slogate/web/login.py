@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import time
 from typing import Annotated
@@ -10,10 +11,27 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from slogate.api.auth import FailureLimiter
+from slogate.api.clients import client_of, scheme_of
+from slogate.api.context import ServerContext
 from slogate.web.pages import context_of, keys_of, render, session_of
-from slogate.web.session import COOKIE, SESSION_SECONDS, Session
+from slogate.web.session import COOKIE, SESSION_SECONDS, Session, SessionKeys
 
 router = APIRouter(prefix="/bridge", include_in_schema=False)
+TOO_MANY = "Too many failed attempts: wait a moment and try again."
+
+
+def session_keys(context: ServerContext) -> SessionKeys:
+    """The session keys of ``context``'s data dir, with sessions bound to the current API token and
+    Bridge user and password: changing any of them ends every session."""
+    settings = context.settings
+    account = f"{settings.bridge_user}\0{settings.bridge_password.get_secret_value()}"
+    account_hash = hashlib.sha256(account.encode("utf-8")).hexdigest()
+    return SessionKeys(settings.data_dir, lambda: f"{context.tokens.fingerprint()}.{account_hash}")
+
+
+def login_limiter(context: ServerContext) -> FailureLimiter:
+    """The limiter of failed Bridge logins, apart from the API's (keys ``client:…`` and ``user:…``)."""
+    return FailureLimiter(context.settings.auth_failures_per_second, context.settings.auth_failure_burst)
 
 
 def _safe_next(target: str | None) -> str:
@@ -38,20 +56,28 @@ def log_in(
     password: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/bridge/",
 ) -> Response:
-    """Check the API token (or user and password) in constant time; a session cookie on success."""
+    """Check the API token (or user and password) in constant time; a session cookie on success.
+
+    The right API token always works (it is a long random secret); failures are slowed per client.
+    A password can be guessed: its attempts are limited per client and per user name, before the check.
+    """
     context = context_of(request)
-    limiter: FailureLimiter = request.app.state.auth_limiter
-    client = request.client.host if request.client else "unknown"
-    now = time.monotonic()
+    limiter: FailureLimiter = request.app.state.login_limiter
+    proxies = context.settings.proxy_networks()
+    keys = [f"client:{client_of(request.scope, proxies)}"]
     values = {"next": _safe_next(next), "users": bool(context.settings.bridge_user)}
-    if not limiter.allowed(client, now):
-        values["error"] = "Too many failed attempts: wait a moment and try again."
-        return render(request, "login.html", values, status_code=429)
-    if not (_token_ok(request, token) or _user_ok(request, user, password)):
-        limiter.failed(client, now)
-        values["error"] = "That did not work: check the API token (or user and password)."
-        return render(request, "login.html", values, status_code=401)
-    limiter.succeeded(client)
+    now = time.monotonic()
+    if not _token_ok(request, token):
+        if user:
+            keys.append(f"user:{user}")
+        if not all(limiter.allowed(key, now) for key in keys):
+            values["error"] = TOO_MANY
+            return render(request, "login.html", values, status_code=429)
+        if not (user and _user_ok(request, user, password)):
+            for key in keys:
+                limiter.failed(key, now)
+            values["error"] = "That did not work: check the API token (or user and password)."
+            return render(request, "login.html", values, status_code=401)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
         COOKIE,
@@ -59,7 +85,7 @@ def log_in(
         max_age=SESSION_SECONDS,
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=scheme_of(request.scope, proxies) == "https",
         path="/bridge",
     )
     return response
@@ -85,9 +111,10 @@ def log_out(
     session: Annotated[Session, Depends(session_of)],
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    """End the session (the form must carry the session's CSRF token)."""
+    """End the session for good (the form must carry the session's CSRF token)."""
     if not keys_of(request).csrf_valid(session, csrf):
         return Response("invalid CSRF token: reload the page", status_code=403)
+    keys_of(request).revoke(session)
     response = RedirectResponse("/bridge/login", status_code=303)
     response.delete_cookie(COOKIE, path="/bridge")
     return response

@@ -18,6 +18,7 @@ from slogate.api.app import create_app
 from slogate.api.context import ServerContext
 from slogate.api.event_path import EventIngestion
 from slogate.api.limits import BodyLimit
+from slogate.api.security_headers import SecurityHeaders
 from slogate.api.telemetry import RequestMetrics
 from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.ports import EventCriteria, EventQueries, EventStore
@@ -123,21 +124,27 @@ def test_a_database_failure_is_a_500_on_both_paths(context: ServerContext) -> No
 
 
 def test_failures_are_rate_limited_alike(context: ServerContext) -> None:
-    """Failed tokens spend the client's burst on the lean path as on the others: then 429 on both."""
+    """Failed tokens spend the client's burst on the lean path as on the others: then 429 for wrong
+    tokens on both, while the right token still passes on both."""
     client = TestClient(create_app(context, ROUTERS))
     codes = [client.post(URL, json=FINISHED, headers={"x-token": "wrong"}).status_code for _ in range(3)]
     assert codes == [401, 401, 429]
-    assert client.get("/api/v1/metadata", headers={"x-token": TOKEN}).status_code == 429
-    answer = client.post(URL, json=FINISHED, headers={"x-token": TOKEN})
-    assert answer.json()["message"].startswith("too many requests")
+    refused = client.get("/api/v1/metadata", headers={"x-token": "wrong"})
+    assert refused.status_code == 429
+    assert refused.json()["message"].startswith("too many requests")
     assert stored(context) == []
+    assert client.get("/api/v1/metadata", headers={"x-token": TOKEN}).status_code == 200
+    assert client.post(URL, json=FINISHED, headers={"x-token": TOKEN}).status_code == 200
+    assert client.post(URL, json=FINISHED, headers={"x-token": "wrong"}).status_code == 429
 
 
 def test_the_lean_path_serves_the_route_inside_the_metrics_and_the_limit(context: ServerContext) -> None:
-    """The middleware order: body limit, metrics, lean path; apps without the event route have none."""
+    """The middleware order: security headers, body limit, metrics, lean path; apps without the event
+    route have none."""
     app = create_app(context, ROUTERS)
-    assert middleware(app) == [BodyLimit, RequestMetrics, EventIngestion]
-    assert middleware(create_app(context, (auth.router, meta.router))) == [BodyLimit, RequestMetrics]
+    assert middleware(app) == [SecurityHeaders, BodyLimit, RequestMetrics, EventIngestion]
+    without = create_app(context, (auth.router, meta.router))
+    assert middleware(without) == [SecurityHeaders, BodyLimit, RequestMetrics]
 
 
 def test_metrics_of_the_lean_path(make_client: Callable[..., TestClient]) -> None:

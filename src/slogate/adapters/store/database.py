@@ -19,6 +19,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlch
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
+from slogate.adapters.private_files import private_directory, touch_private
 from slogate.errors import ConfigError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -31,8 +32,9 @@ _DRIVER_PACKAGES = {"psycopg": "psycopg[binary]", "psycopg2": "psycopg2-binary",
 def open_database(url: str) -> Engine:
     """An engine for ``url`` whose database is reachable; ``ConfigError`` with the fix otherwise.
 
-    SQLite: the file's directory is created, and every connection uses WAL journaling, foreign keys
-    and a busy timeout; SQLAlchemy emits BEGIN itself so that SQLite transactions are real ones.
+    SQLite: the file's directory is created (mode 0700) and the file (mode 0600), and every connection
+    uses WAL journaling, foreign keys and a busy timeout; SQLAlchemy emits BEGIN itself so that SQLite
+    transactions are real ones.
     """
     parsed = _parse(url)
     shown = _masked(parsed)
@@ -118,11 +120,18 @@ def _create_parent_directory(url: URL, shown: str) -> None:
         return
     directory = Path(database).parent
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        private_directory(directory)
     except OSError as error:
         raise ConfigError(
             f"cannot create the directory {directory} of the database {shown}: "
             f"{error.strerror or error}; choose a writable location"
+        ) from None
+    try:
+        touch_private(Path(database))  # SQLite gives its -wal and -shm files the database file's mode
+    except OSError as error:
+        raise ConfigError(
+            f"cannot create the database file {database}: {error.strerror or error}; "
+            "choose a writable location"
         ) from None
 
 
