@@ -7,27 +7,9 @@ import yaml
 
 from slogate.adapters import yamlcompose, yamlfile
 from slogate.errors import DocumentError
+from tests.support.yaml_bombs import aliases_of_a_big_node, billion_laughs, nested_block, nested_flow
 
 PATHS = [pytest.param(True, marks=pytest.mark.skipif(not yaml.__with_libyaml__, reason="no libyaml")), False]
-
-
-def billion_laughs(levels: int = 9, width: int = 9) -> str:
-    """The classic: each level a list of ``width`` aliases of the level below (``width**levels`` leaves)."""
-    lines = ["l0: &l0 lol"]
-    for level in range(1, levels + 1):
-        aliases = ", ".join([f"*l{level - 1}"] * width)
-        lines.append(f"l{level}: &l{level} [{aliases}]")
-    return "\n".join(lines) + "\n"
-
-
-def nested_flow(depth: int) -> str:
-    """``depth`` levels: depth-1 nested lists and the scalar at the bottom."""
-    return "[" * (depth - 1) + "x" + "]" * (depth - 1)
-
-
-def nested_block(depth: int) -> str:
-    """``depth`` levels: depth-1 nested mappings and the scalar at the bottom."""
-    return "".join(f"{'  ' * level}k{level}:\n" for level in range(depth - 2)) + f"{'  ' * (depth - 2)}k: v\n"
 
 
 def parse(text: str, libyaml: bool) -> object:
@@ -62,14 +44,13 @@ def test_a_small_alias_tree_within_the_limit_is_read_expanded(libyaml: bool) -> 
 
 @pytest.mark.parametrize("libyaml", PATHS)
 def test_many_aliases_to_one_big_node_are_refused(libyaml: bool) -> None:
-    big = "[" + ", ".join(["0"] * 20_000) + "]"
-    text = f"big: &big {big}\ncopies: [{', '.join(['*big'] * 13)}]\n"
+    text = aliases_of_a_big_node(20_000, 13)
     with pytest.raises(yamlcompose.YAMLLimitError, match="limit of 250000 nodes") as caught:
         parse(text, libyaml)
     mark = caught.value.problem_mark
     assert mark is not None
     assert mark.line == 1
-    fewer = f"big: &big {big}\ncopies: [{', '.join(['*big'] * 11)}]\n"
+    fewer = aliases_of_a_big_node(20_000, 11)
     assert len(yamlfile.parse(fewer, keep_text=False, libyaml=libyaml)["copies"]) == 11  # type: ignore[index]
 
 

@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from slogate.adapters import yamlfile
 from slogate.adapters.executors import deploy_history as history
 from slogate.adapters.executors import processes
 from slogate.adapters.executors.deploy_history import HistoryEntry, prometheus_scrape_config
@@ -71,7 +72,7 @@ def load_config(defaults: Mapping[str, Any], text: str | None, stage: str, servi
             "add one with `command` and `port` (see docs/executors.md)"
         )
     try:
-        raw: Any = yaml.safe_load(text)
+        raw: Any = yamlfile.safe_load(text)
     except yaml.YAMLError as error:
         raise InputError(f"{DEPLOYMENT_FILE} is not valid YAML: {error}") from error
     if raw is not None and not isinstance(raw, Mapping):
