@@ -14,7 +14,7 @@ from yaml.nodes import ScalarNode
 
 from slogate.adapters.yamlcompose import BoundedComposer, YAMLLimitError, check_size, depth_error
 from slogate.domain.document import Scalar
-from slogate.errors import DocumentError
+from slogate.errors import DocumentError, DocumentLimitError
 
 __all__ = ["YAMLLimitError", "load_document", "load_plain", "safe_load"]
 
@@ -81,14 +81,18 @@ def load_document(text: str, source: str) -> object:
     try:
         return _plain_keys(parse(text, keep_text=True))
     except yaml.YAMLError as error:
-        raise DocumentError(source, _describe(error)) from error
+        raise _document_error(source, error) from error
     except RecursionError as error:  # pragma: no cover - the depth limit comes first
         raise DocumentError(source, "not valid YAML: nested too deeply") from error
 
 
-def _describe(error: yaml.YAMLError) -> str:
+def _document_error(source: str, error: yaml.YAMLError) -> DocumentError:
     if isinstance(error, YAMLLimitError):
-        return f"refused: {error}"
+        return DocumentLimitError(source, f"refused: {error}")
+    return DocumentError(source, _describe(error))
+
+
+def _describe(error: yaml.YAMLError) -> str:
     mark = getattr(error, "problem_mark", None)
     problem = getattr(error, "problem", None) or str(error)
     if mark is None:
@@ -102,7 +106,7 @@ def load_plain(text: str, source: str) -> object:
     try:
         return parse(text, keep_text=False)
     except yaml.YAMLError as error:
-        raise DocumentError(source, _describe(error)) from error
+        raise _document_error(source, error) from error
     except RecursionError as error:  # pragma: no cover - the depth limit comes first
         raise DocumentError(source, "not valid YAML: nested too deeply") from error
 

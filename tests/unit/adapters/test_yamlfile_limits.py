@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from slogate.adapters import yamlcompose, yamlfile
-from slogate.errors import DocumentError
+from slogate.errors import DocumentError, DocumentLimitError
 from tests.support.yaml_bombs import aliases_of_a_big_node, billion_laughs, nested_block, nested_flow
 
 PATHS = [pytest.param(True, marks=pytest.mark.skipif(not yaml.__with_libyaml__, reason="no libyaml")), False]
@@ -25,7 +25,7 @@ def test_billion_laughs_is_refused_naming_the_node_limit(libyaml: bool) -> None:
 
 
 def test_the_refusal_is_a_document_error_for_the_file() -> None:
-    with pytest.raises(DocumentError) as caught:
+    with pytest.raises(DocumentLimitError) as caught:
         yamlfile.load_document(billion_laughs(), "slo.yaml")
     message = caught.value.message
     assert message.startswith("slo.yaml: refused: more than the limit of 250000 nodes")

@@ -11,7 +11,7 @@ import yaml
 
 from slogate.adapters import yamlfile
 from slogate.domain.document import Scalar
-from slogate.errors import DocumentError
+from slogate.errors import DocumentError, DocumentLimitError
 
 ROOT = Path(__file__).resolve().parents[3]
 FILES = sorted(
@@ -141,6 +141,7 @@ def test_a_broken_document_is_a_document_error_naming_file_and_place() -> None:
     with pytest.raises(DocumentError) as caught:
         yamlfile.load_document("a: [1, 2\n", "slo.yaml")
     assert caught.value.message.startswith("slo.yaml: not valid YAML: ")
+    assert not isinstance(caught.value, DocumentLimitError)
     assert "line 2" in caught.value.message
     with pytest.raises(DocumentError, match=r"^executors.yaml: not valid YAML: found undefined alias"):
         yamlfile.load_plain("a: *x\n", "executors.yaml")
