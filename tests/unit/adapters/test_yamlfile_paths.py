@@ -66,6 +66,7 @@ BROKEN = {
     "unhashable key": "? [a, b]\n: c\n",
     "bad indentation": "a:\n  b: 1\n c: 2\n",
     "tab indentation": "a:\n\tb: 1\n",
+    "control character": "a: \x07\n",
 }
 
 
@@ -164,3 +165,8 @@ def test_without_libyaml_the_pure_python_parser_reads_the_document(monkeypatch: 
         "a": [Scalar("1", 1)],
         "b": [Scalar("1", 1)],
     }
+
+
+def test_an_error_without_a_place_still_says_what_is_wrong() -> None:
+    with pytest.raises(DocumentError, match=r"^x\.yaml: not valid YAML: unacceptable character #x0007"):
+        yamlfile.load_document("a: \x07\n", "x.yaml")
