@@ -235,7 +235,9 @@ class LocalDeployExecutor:
         """Start ``image`` in place of what runs; the ``deployment`` data block, or an errored result."""
         event = request.event
         text = await asyncio.to_thread(context.resource, DEPLOYMENT_FILE)  # a store read: off the loop
-        config = load_config(request.config, text, key[1], key[2])
+        config = await asyncio.to_thread(
+            load_config, request.config, text, key[1], key[2]
+        )  # YAML: off the loop
         fields = task_fields(event) | {"image": image, "version": version_of(image)}
         fields |= {"port": str(config.port), "python": sys.executable}
         argv = [processes.render(part, fields, f"{DEPLOYMENT_FILE} `command`") for part in config.command]
