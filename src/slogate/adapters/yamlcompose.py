@@ -193,8 +193,8 @@ def _check(counted: int, depth: int, event: Any) -> None:
         raise depth_error(event.start_mark)
     if counted > MAX_NODES:
         raise YAMLLimitError(
-            f"more than the limit of {MAX_NODES} nodes, counting each alias as the nodes it repeats "
-            "(an alias bomb?): use fewer aliases or a smaller document",
+            f"more than the limit of {MAX_NODES} nodes, counting each alias as the nodes it repeats: "
+            "use fewer aliases or a smaller document",
             event.start_mark,
         )
 
