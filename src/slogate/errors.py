@@ -3,6 +3,7 @@
 SlogateError
 ├── InputError            a user's file or argument is unusable (exit code 2)
 │   ├── DocumentError     a YAML or JSON file does not parse
+│   │   └── DocumentLimitError   it breaks a limit on size, depth or aliases (a YAML bomb)
 │   └── NotFoundError     a named thing (an evaluation, a project) does not exist
 ├── ConflictError         the request contradicts what is stored (e.g. an event id that exists)
 └── ConfigError           slogate itself is misconfigured
@@ -35,6 +36,12 @@ class DocumentError(InputError):
     def __init__(self, source: str, detail: str) -> None:
         super().__init__(f"{source}: {detail}")
         self.detail = detail
+
+
+class DocumentLimitError(DocumentError):
+    """A YAML document breaks a parsing limit (size, nesting depth, alias expansion); ``detail`` names it."""
+
+    code = "document_limit"
 
 
 class ConflictError(SlogateError):

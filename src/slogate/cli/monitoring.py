@@ -9,6 +9,7 @@ import typer
 import yaml
 from rich.text import Text
 
+from slogate.adapters import yamlfile
 from slogate.adapters.executors.deploy_history import KEPTN_SCRAPE_TIMEOUT, job_name
 from slogate.cli import verbs
 from slogate.cli.client import connect
@@ -58,7 +59,7 @@ def _existing(path: Path) -> dict[str, Any]:
     if not path.exists():
         return {}
     try:
-        document = yaml.safe_load(read_text(path, "Prometheus configuration"))
+        document = yamlfile.safe_load(read_text(path, "Prometheus configuration"))
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""

@@ -182,5 +182,5 @@ def test_lint_deeply_nested_yaml_is_one_line_error(run: Run, tmp_path: Path) -> 
     nested.write_text("[" * 5000, encoding="utf-8")
     result = run("slo", "lint", nested)
     assert result.exit_code == 1
-    assert "nested too deeply" in result.stdout
+    assert "refused: nested more than the limit of 100 levels deep" in result.stdout
     assert result.exception is None or isinstance(result.exception, SystemExit)

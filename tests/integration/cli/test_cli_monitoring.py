@@ -12,6 +12,7 @@ from tests.integration.cli.cli_helpers import assert_one_line_error
 from tests.integration.cli.conftest import Cli
 from tests.support.delivery import SHIPYARD
 from tests.support.live_server import LiveServer
+from tests.support.yaml_bombs import billion_laughs
 
 
 @pytest.fixture(scope="module")
@@ -113,3 +114,13 @@ def test_errors(cli: Cli, project: str, tmp_path: Path) -> None:
     odd = tmp_path / "odd.yml"
     odd.write_text("scrape_configs: {a: 1}\n", encoding="utf-8")
     assert_one_line_error(cli(*arguments, odd), "scrape_configs is not a list")
+
+
+def test_a_yaml_bomb_as_the_existing_file_is_refused_naming_the_limit(
+    cli: Cli, project: str, tmp_path: Path
+) -> None:
+    bomb = tmp_path / "prometheus.yml"
+    bomb.write_text(billion_laughs(), encoding="utf-8")
+    arguments = ("configure", "monitoring", "prometheus", "-p", project, "-s", "helloservice", "--file")
+    assert_one_line_error(cli(*arguments, bomb), str(bomb), "more than the limit of 250000 nodes")
+    assert bomb.read_text(encoding="utf-8") == billion_laughs()

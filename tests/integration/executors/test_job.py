@@ -200,3 +200,81 @@ def test_create_builds_the_job_executor(environment: ExecutorEnvironment) -> Non
     executor = create(environment)
     assert executor.name == "job"
     assert isinstance(executor, JobExecutor)
+
+
+HOSTILE = [
+    "a;touch PWNED;b",
+    "$(touch PWNED)",
+    "`touch PWNED`",
+    "'; touch PWNED; '",
+    '"; touch PWNED; "',
+    "a\ntouch PWNED\nb",
+    "x'\ntouch PWNED\n'",
+    "* ${HOME} $1 \\ \\' %s -n",
+    "  spaced  out  ",
+    "",
+]
+
+
+@pytest.mark.parametrize("value", HOSTILE, ids=[f"value{n}" for n in range(len(HOSTILE))])
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("printf '%s' {labels.x} > out", "{}"),
+        ("printf '%s' \"{labels.x}\" > out", "{}"),
+        ("printf '%s' \"v={labels.x}, it's {service}\" > out", "v={}, it's hello"),
+        ("printf '%s|%s|%s' {labels.x} {service} \"{labels.x}\" > out", "{}|hello|{}"),
+        ("printf '%s' `printf '%s' {labels.x}` > out; printf '%s' $(printf ' %s' {labels.x}) >> out", None),
+    ],
+    ids=["bare", "double-quoted", "inside-a-double-quoted-word", "repeated", "in-substitutions"],
+)
+def test_a_hostile_label_never_runs_and_arrives_intact(
+    environment: ExecutorEnvironment, tmp_path: Path, value: str, command: str, expected: str | None
+) -> None:
+    config = {"command": command, "shell": True, "workingDir": str(tmp_path)}
+    result = run_job(environment, config, labels={"x": value})
+    assert result.status == SUCCEEDED, result.message
+    assert not (tmp_path / "PWNED").exists()
+    if expected is not None:
+        assert (tmp_path / "out").read_text(encoding="utf-8") == expected.replace("{}", value)
+    assert "${1}" in result.message.splitlines()[0]  # the title names the parameter, not the value
+
+
+@pytest.mark.parametrize(
+    ("command", "place"),
+    [
+        ("echo '{labels.x}' > out", "inside single quotes, where the shell expands nothing"),
+        ("echo \"a\" 'b {labels.x} c'", "inside single quotes, where the shell expands nothing"),
+        ("echo \\{labels.x}", "right after a backslash"),
+    ],
+)
+def test_a_placeholder_the_shell_cannot_expand_is_refused(
+    environment: ExecutorEnvironment, tmp_path: Path, command: str, place: str
+) -> None:
+    config = {"command": command, "shell": True, "workingDir": str(tmp_path)}
+    result = run_job(environment, config, labels={"x": "a;touch PWNED;b"})
+    assert (result.status, result.result) == (ERRORED, FAIL)
+    assert result.message == (
+        f"slogate/executors.yaml tasks.deployment.config `command`: {{labels.x}} is {place}, so its value "
+        "cannot be passed there; write {labels.x} bare (slogate passes each value as one word, quoted for "
+        "the shell) or inside double quotes"
+    )
+    assert not (tmp_path / "PWNED").exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_quotes_that_are_text_do_not_confuse_the_placeholders(
+    environment: ExecutorEnvironment, tmp_path: Path
+) -> None:
+    command = "printf '%s|' \"it's\" \\' {labels.x} \\\" {{literal}} ${HOME:+home} > out"
+    result = run_job(
+        environment, {"command": command, "shell": True, "workingDir": str(tmp_path)}, labels={"x": "a b"}
+    )
+    assert result.status == SUCCEEDED, result.message
+    assert (tmp_path / "out").read_text(encoding="utf-8") == "it's|'|a b|\"|{literal}|home|"
+
+
+def test_a_nul_in_a_shell_command_is_refused(environment: ExecutorEnvironment) -> None:
+    result = run_job(environment, {"command": "echo a\0b", "shell": True})
+    assert result.status == ERRORED
+    assert result.message.endswith("`command`: contains a NUL character, which no command line can hold")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,9 @@ import httpx
 import pytest
 import yaml
 
+from slogate.adapters.executors import local_deploy
 from slogate.adapters.executors.local_deploy import (
+    DeploymentConfig,
     LocalDeployExecutor,
     create,
     load_config,
@@ -21,6 +24,7 @@ from slogate.adapters.executors.local_deploy import (
 )
 from slogate.errors import InputError
 from slogate.ports.executors import ERRORED, FAIL, PASS, SUCCEEDED, WARNING, ExecutorEnvironment, TaskRequest
+from tests.support.yaml_bombs import billion_laughs
 
 from .conftest import IMAGE, Context, alive, event, free_port, gone, pids_in
 
@@ -396,3 +400,25 @@ def test_create_builds_the_local_executor(environment: ExecutorEnvironment) -> N
     executor = create(environment)
     assert executor.name == "local"
     assert isinstance(executor, LocalDeployExecutor)
+
+
+def test_deployment_yaml_is_parsed_off_the_event_loop(
+    environment: ExecutorEnvironment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    on_loop: list[bool] = []
+
+    def spying(defaults: Any, text: str | None, stage: str, service: str) -> DeploymentConfig:
+        on_loop.append(threading.current_thread() is threading.main_thread())
+        return load_config(defaults, text, stage, service)
+
+    monkeypatch.setattr(local_deploy, "load_config", spying)
+
+    async def scenario(executor: LocalDeployExecutor) -> None:
+        result = await executor.run(
+            request("deployment"), Context({"slogate/deployment.yaml": billion_laughs()})
+        )
+        assert result.status == ERRORED
+        assert "is not valid YAML: more than the limit of 250000 nodes" in result.message
+
+    run(environment, scenario)
+    assert on_loop == [False]

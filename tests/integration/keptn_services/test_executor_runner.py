@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from fastapi.testclient import TestClient
 
 from slogate import bootstrap
+from slogate.adapters.yamlfile import load_plain
 from slogate.api.context import ServerContext
+from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.errors import ConfigError
 from slogate.ports.executors import ExecutorEnvironment, TaskContext, TaskRequest, TaskResult
-from slogate.services.keptn.executor_runner import SOURCE
+from slogate.services.keptn.executor_runner import SOURCE, ExecutorRunner
+from tests.fakes import FakeClock
 from tests.support.delivery import b64, create_project, delivery_server, events, settle, trigger_delivery
 
 ALL_TASKS = (
@@ -435,3 +440,32 @@ def test_a_failing_recovery_is_logged_and_the_server_serves_anyway(
     assert asyncio.run(context.executors.recover()) == []
     assert "recovering the tasks running when the server stopped failed" in caplog.text
     assert client.get("/health").status_code == 200
+
+
+def test_executors_yaml_is_parsed_off_the_event_loop() -> None:
+    """Reading and parsing a project's executors.yaml never blocks the loop."""
+    on_loop: list[bool] = []
+
+    def spying(text: str, source: str) -> object:
+        on_loop.append(threading.current_thread() is threading.main_thread())
+        return load_plain(text, source)
+
+    class Files:
+        def read(self, project: str, stage: str, service: str, uri: str, revision: str = "") -> str | None:
+            return "tasks: {deployment: fake}\n" if not stage else None
+
+    def lookup(name: str) -> FakeExecutor:
+        raise ConfigError(f"no plugin '{name}'")
+
+    runner = ExecutorRunner(cast(Any, None), Files(), cast(Any, None), lookup, spying, FakeClock())
+    event = KeptnEvent(
+        id="t1",
+        type="sh.keptn.event.deployment.triggered",
+        source="test",
+        time=datetime(2026, 11, 26, tzinfo=UTC),
+        shkeptncontext="c1",
+        data={"project": "fulltour", "stage": "qa", "service": "helloservice"},
+    )
+    _started, errored = asyncio.run(runner.handle(event))
+    assert errored.data["message"].endswith("no plugin 'fake'")
+    assert on_loop == [False]

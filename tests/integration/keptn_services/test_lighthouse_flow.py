@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from importlib import resources
@@ -23,6 +24,7 @@ from slogate.services.runtime.dispatcher import Dispatcher
 from slogate.settings import Settings
 from tests.fakes import FakeClock, FakeProvider
 from tests.integration.usecases.test_quality_gate import FAST, SLOW
+from tests.support.yaml_bombs import billion_laughs
 
 TUTORIAL = resources.files("slogate.demo") / "data"
 CONTEXT = "6f0c2e36-8b1e-4a55-9d3f-1d2f5f0c8a01"
@@ -231,3 +233,41 @@ def test_unfinished_work_resumes_after_a_crash(stores: tuple[SqlEventStore, SqlD
     assert finished(store).data["result"] == "pass"
     assert len(store.find(type="sh.keptn.event.get-sli.triggered", shkeptncontext=CONTEXT)) == 1
     assert len(store.find(type="sh.keptn.event.get-sli.finished", shkeptncontext=CONTEXT)) == 1
+
+
+def test_an_slo_alias_bomb_errors_the_evaluation_naming_the_limit(
+    stores: tuple[SqlEventStore, SqlDispatchStore],
+) -> None:
+    """A bomb in slo.yaml (531,441 leaves once expanded) is refused by the limit, not expanded."""
+    store, _ = stores
+    files = {**TUTORIAL_FILES, ("qa", "helloservice", "slo.yaml"): billion_laughs(levels=6)}
+    dispatcher, _ = wire(stores, FAST, files=files)
+    trigger(store)
+    asyncio.run(dispatcher.drain())
+    result = finished(store)
+    assert result.data["status"] == "errored"
+    assert result.data["message"].startswith(
+        "error retrieving SLO file: refused: more than the limit of 250000 nodes, counting each alias"
+    )
+
+
+def test_slo_and_sli_files_are_parsed_off_the_event_loop(
+    stores: tuple[SqlEventStore, SqlDispatchStore],
+) -> None:
+    """Parsing a user's file never blocks the loop that serves every other request."""
+    store, dispatch = stores
+    on_loop: list[tuple[str, bool]] = []
+
+    def spying(text: str, source: str) -> object:
+        on_loop.append((source, threading.current_thread() is threading.main_thread()))
+        return load_document(text, source)
+
+    clock = FakeClock()
+    settings = Settings(prometheus_url="http://127.0.0.1:9", query_timeout=3)
+    reader, secrets = Files(TUTORIAL_FILES), Secrets(None)
+    lighthouse = Lighthouse(store, reader, secrets, settings, spying, clock)
+    sli = SLIService(reader, secrets, settings, lambda options: FakeProvider(FAST), spying, clock)
+    trigger(store)
+    asyncio.run(Dispatcher(dispatch, [lighthouse, sli], clock).drain())
+    assert finished(store).data["result"] == "pass"
+    assert on_loop == [("slo.yaml", False), ("prometheus/sli.yaml", False), ("slo.yaml", False)]

@@ -13,8 +13,11 @@ Its settings are the task's ``config`` in ``slogate/executors.yaml``::
           shell: false                     # true: command is one string run by /bin/sh -c
           rerun: false                     # true: safe to run again after a server crash
 
-Templates use the names of :func:`~slogate.adapters.executors.event_fields.task_fields`; with
-``shell: true`` each value is shell-quoted. The command also gets KEPTN_PROJECT, KEPTN_STAGE,
+Templates use the names of :func:`~slogate.adapters.executors.event_fields.task_fields`. With
+``shell: true`` no value is ever pasted into the command line: each placeholder becomes a reference to
+a positional parameter (``"${1}"``, or ``${1}`` inside double quotes) and the values are passed as
+arguments, ``/bin/sh -c SCRIPT /bin/sh VALUE...``; a placeholder inside single quotes is refused.
+The command also gets KEPTN_PROJECT, KEPTN_STAGE,
 KEPTN_SERVICE, KEPTN_CONTEXT and KEPTN_IMAGE, but none of the server's ``SLOGATE_*`` settings.
 As Keptn's job-executor-service: exit 0 is a pass, anything else ``errored``/``fail``; a ``test``
 task reports ``test.start`` and ``test.end``. The job's process group ends with its command.
@@ -28,7 +31,7 @@ import os
 import shlex
 import signal
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -105,7 +108,80 @@ def _shell_argv(config: Mapping[str, Any], fields: Mapping[str, str], where: str
     command = config.get("command")
     if not isinstance(command, str) or not command.strip():
         raise InputError(f"{where} `command`: with `shell: true`, one command line (a string) for {SHELL} -c")
-    return [SHELL, "-c", processes.render(command, fields, f"{where} `command`", quote=shlex.quote)]
+    script, values = shell_script(command, fields, f"{where} `command`")
+    return [SHELL, "-c", script, SHELL, *values]
+
+
+class _Markers(Mapping[str, str]):
+    """The task's fields as markers (NUL, occurrence number, NUL) that remember the name each stands for."""
+
+    def __init__(self, fields: Mapping[str, str]) -> None:
+        self._fields = fields
+        self.names: list[str] = []
+
+    def __getitem__(self, name: str) -> str:
+        if name not in self._fields:
+            raise KeyError(name)
+        self.names.append(name)
+        return f"\0{len(self.names) - 1}\0"
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._fields
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._fields)
+
+    def __len__(self) -> int:
+        return len(self._fields)
+
+
+def shell_script(command: str, fields: Mapping[str, str], where: str) -> tuple[str, list[str]]:
+    """``command`` with each ``{name}`` replaced by a positional parameter, and the values for them.
+
+    A placeholder outside quotes becomes ``"${N}"``, inside double quotes ``${N}``: the shell expands
+    either to exactly the value, one word, never reading it as shell syntax. Inside single quotes the
+    shell expands nothing, so a placeholder there is refused, as one right after a backslash."""
+    if "\0" in command:
+        raise InputError(f"{where}: contains a NUL character, which no command line can hold")
+    markers = _Markers(fields)
+    text = processes.render(command, markers, where)
+    numbers: dict[str, int] = {}
+    script: list[str] = []
+    quote, index = "", 0
+    while index < len(text):
+        char = text[index]
+        if char == "\0":
+            end = text.index("\0", index + 1)
+            name = markers.names[int(text[index + 1 : end])]
+            if quote == "'":
+                raise InputError(
+                    _unsafe(where, name, "inside single quotes, where the shell expands nothing")
+                )
+            number = numbers.setdefault(name, len(numbers) + 1)
+            script.append(f"${{{number}}}" if quote == '"' else f'"${{{number}}}"')
+            index = end + 1
+            continue
+        script.append(char)
+        if char == "\\" and quote != "'" and index + 1 < len(text):
+            if text[index + 1] == "\0":
+                name = markers.names[int(text[index + 2 : text.index("\0", index + 2)])]
+                raise InputError(_unsafe(where, name, "right after a backslash"))
+            script.append(text[index + 1])  # an escaped character: no quote starts or ends here
+            index += 2
+            continue
+        if not quote and char in "'\"":
+            quote = char
+        elif char == quote:
+            quote = ""
+        index += 1
+    return "".join(script), [fields[name] for name in numbers]
+
+
+def _unsafe(where: str, name: str, place: str) -> str:
+    return (
+        f"{where}: {{{name}}} is {place}, so its value cannot be passed there; write {{{name}}} bare "
+        "(slogate passes each value as one word, quoted for the shell) or inside double quotes"
+    )
 
 
 def _shorten(text: str, limit: int = 60) -> str:

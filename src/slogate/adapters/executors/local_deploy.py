@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from slogate.adapters import yamlfile
 from slogate.adapters.executors import deploy_history as history
 from slogate.adapters.executors import processes
 from slogate.adapters.executors.deploy_history import HistoryEntry, prometheus_scrape_config
@@ -72,7 +73,7 @@ def load_config(defaults: Mapping[str, Any], text: str | None, stage: str, servi
             "add one with `command` and `port` (see docs/executors.md)"
         )
     try:
-        raw: Any = yaml.safe_load(text)
+        raw: Any = yamlfile.safe_load(text)
     except yaml.YAMLError as error:
         raise InputError(f"{DEPLOYMENT_FILE} is not valid YAML: {error}") from error
     if raw is not None and not isinstance(raw, Mapping):
@@ -241,7 +242,9 @@ class LocalDeployExecutor:
         """Start ``image`` in place of what runs; the ``deployment`` data block, or an errored result."""
         event = request.event
         text = await asyncio.to_thread(context.resource, DEPLOYMENT_FILE)  # a store read: off the loop
-        config = load_config(request.config, text, key[1], key[2])
+        config = await asyncio.to_thread(
+            load_config, request.config, text, key[1], key[2]
+        )  # YAML: off the loop
         fields = task_fields(event) | {"image": image, "version": version_of(image)}
         fields |= {"port": str(config.port), "python": sys.executable}
         argv = [processes.render(part, fields, f"{DEPLOYMENT_FILE} `command`") for part in config.command]

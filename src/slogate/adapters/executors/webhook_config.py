@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from slogate.adapters import yamlfile
 from slogate.adapters.executors.destination import DestinationError, Entry, parse_entries
 from slogate.adapters.executors.load_profile import parse_duration
 from slogate.domain.sequencing.executor_plan import EXECUTORS_URI
@@ -132,7 +133,7 @@ def parse_settings(config: object, task: str) -> Settings:
 def parse_config(text: str) -> WebhookConfig:
     """The checked configuration of ``text``; WebhookConfigError saying what is wrong."""
     try:
-        document = yaml.safe_load(text)
+        document = yamlfile.safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""

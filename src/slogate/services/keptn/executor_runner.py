@@ -117,19 +117,21 @@ class ExecutorRunner:
     def plan(self, project: str, stage: str, service: str, revision: str = "") -> ExecutorPlan:
         """The merged ``slogate/executors.yaml`` of a service in a stage; ``ExecutorPlanError`` or a
         ``SlogateError`` when a level's file is invalid. Remembered until a resource changes."""
-        if project not in self._configured:
-            self._configured[project] = self._mentions(project, EXECUTORS_URI)
-        if not self._configured[project]:
+        configured = self._configured.get(project)
+        if configured is None:
+            configured = self._configured[project] = self._mentions(project, EXECUTORS_URI)
+        if not configured:
             return NO_PLAN
         key = (project, stage, service, revision)
-        if key not in self._plans:
+        found = self._plans.get(key)  # read once: another thread may clear the cache meanwhile
+        if found is None:
             if len(self._plans) >= PLANS_KEPT:
                 self._plans.clear()
             try:
-                self._plans[key] = self._read_plan(project, stage, service, revision)
+                found = self._read_plan(project, stage, service, revision)
             except (ExecutorPlanError, SlogateError) as error:
-                self._plans[key] = error
-        found = self._plans[key]
+                found = error
+            self._plans[key] = found
         if isinstance(found, Exception):
             raise found
         return found
@@ -164,7 +166,10 @@ class ExecutorRunner:
         if task is None or task in BUILT_IN_TASKS or not event.project:
             return []
         try:
-            choice = self.plan(event.project, event.stage, event.service, event.gitcommitid).choice(task)
+            plan = await asyncio.to_thread(  # reads and parses executors.yaml: off the loop
+                self.plan, event.project, event.stage, event.service, event.gitcommitid
+            )
+            choice = plan.choice(task)
         except (ExecutorPlanError, SlogateError) as error:
             return [self._started(event), self._finished(event, TaskResult.errored(str(error)))]
         if choice is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -66,6 +67,7 @@ class SLIService:
                 f"no Prometheus configured for project {event.project}: create the secret "
                 f"prometheus-credentials-{event.project} or set SLOGATE_PROMETHEUS_URL"
             )
+        queries = await asyncio.to_thread(self._queries, event)  # reads and parses sli.yaml: off the loop
         asked = SLIRequest(
             project=event.project,
             stage=event.stage,
@@ -80,7 +82,7 @@ class SLIService:
                 for item in request.get("customFilters") or ()
                 if isinstance(item, Mapping)
             ),
-            queries=tuple(self._queries(event).items()),
+            queries=tuple(queries.items()),
         )
         provider = self._provider_factory(options)
         try:

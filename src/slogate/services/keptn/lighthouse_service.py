@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -59,10 +60,10 @@ class Lighthouse:
         self._on_finished = on_finished
 
     async def handle(self, event: KeptnEvent) -> Sequence[KeptnEvent]:
-        """The events lighthouse emits for ``event``."""
+        """The events lighthouse emits for ``event``; the reads and the SLO's parsing run off the loop."""
         if event.type == EVALUATION_TRIGGERED:
-            return self._triggered(event)
-        return self._sli_finished(event)
+            return await asyncio.to_thread(self._triggered, event)
+        return await asyncio.to_thread(self._sli_finished, event)
 
     def _answer(self, to: KeptnEvent, type_: str, data: Mapping[str, Any], triggeredid: str) -> KeptnEvent:
         return answer(to, type_, LIGHTHOUSE, data, self._now(), triggeredid)

@@ -42,7 +42,7 @@ from slogate.domain.sequencing.shipyard import (
     validate_service_name,
     validate_shipyard,
 )
-from slogate.errors import ConflictError, DocumentError, InputError, NotFoundError
+from slogate.errors import ConflictError, DocumentError, DocumentLimitError, InputError, NotFoundError
 from slogate.ports import (
     CatalogStore,
     DocumentLoader,
@@ -386,6 +386,8 @@ class CatalogService:
     def _parse_shipyard(self, text: str) -> Shipyard:
         try:
             document = self._load_document(text, SHIPYARD_URI)
+        except DocumentLimitError as error:  # Keptn's message, and which limit (Keptn has other limits)
+            raise ShipyardError(f"{SHIPYARD_NOT_DECODABLE}: {error.detail}", (error.detail,)) from None
         except DocumentError as error:
             raise ShipyardError(SHIPYARD_NOT_DECODABLE, (error.detail,)) from None
         shipyard = parse_shipyard(document)
