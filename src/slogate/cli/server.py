@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import uvicorn
-from rich.text import Text
 
-from slogate import bootstrap
-from slogate.adapters.api_token import ApiTokens
 from slogate.cli.output import console, user_errors
-from slogate.settings import Settings, load_settings
-from slogate.web.app import create_server_app
+
+if TYPE_CHECKING:  # the server's modules (FastAPI, uvicorn, the store) load only when a server command runs
+    from slogate.settings import Settings
 
 app = typer.Typer(
     rich_markup_mode="markdown",
@@ -28,6 +25,8 @@ DataDir = Annotated[
 
 
 def _settings(data_dir: Path | None, **overrides: object) -> Settings:
+    from slogate.settings import load_settings
+
     settings = load_settings()
     changes = {key: value for key, value in overrides.items() if value is not None}
     if data_dir is not None:
@@ -50,6 +49,12 @@ def serve(
     """
     if ctx.invoked_subcommand is not None:
         return
+    import uvicorn
+    from rich.text import Text
+
+    from slogate import bootstrap
+    from slogate.web.app import create_server_app
+
     with user_errors():
         settings = _settings(data_dir, host=host, port=port)
         context = bootstrap.server_context(settings)
@@ -84,6 +89,10 @@ def token_command(data_dir: DataDir = None) -> None:
 
     Example: slogate server token --data-dir /var/lib/slogate
     """
+    from rich.text import Text
+
+    from slogate.adapters.api_token import ApiTokens
+
     with user_errors():
         settings = _settings(data_dir)
         token = ApiTokens(settings.data_dir).rotate()
