@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 from collections.abc import Iterator
@@ -12,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from slogate.cli.jsontext import dumps_go
 from slogate.errors import SlogateError
 
 if TYPE_CHECKING:  # Rich and PyYAML load when something is printed with them, not at start-up
@@ -57,13 +57,12 @@ def go_numbers(document: Any) -> Any:
 
 def print_document(document: Any, output: OutputFormat) -> None:
     """Print ``document`` as JSON or YAML on standard output."""
-    shaped = go_numbers(document)
     if output == OutputFormat.YAML:
         import yaml
 
-        sys.stdout.write(yaml.safe_dump(shaped, sort_keys=False, allow_unicode=_utf8_stdout()))
+        sys.stdout.write(yaml.safe_dump(go_numbers(document), sort_keys=False, allow_unicode=_utf8_stdout()))
     else:
-        sys.stdout.write(json.dumps(shaped, indent=2, ensure_ascii=not _utf8_stdout()) + "\n")
+        sys.stdout.write(dumps_go(document, not _utf8_stdout(), go_numbers) + "\n")
 
 
 def _utf8_stdout() -> bool:

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
-from rich.text import Text
 
 from slogate.cli.files import read_json, read_text
 from slogate.cli.output import Output, OutputFormat, console, print_document, user_errors
@@ -54,7 +53,6 @@ def evaluate_command(
     Example: slogate slo evaluate --slo slo.yaml --sli-results sli.json --history history.json -o json
     """
     from slogate.adapters.yamlfile import load_document  # loaded here: `slogate --help` stays fast
-    from slogate.cli.gate_table import print_report
     from slogate.domain.protocol.gate_json import (
         decode_history,
         decode_sli_results,
@@ -68,6 +66,8 @@ def evaluate_command(
         previous = _decode(history, "history", decode_history) if history else ()
         report = gate.evaluate(loaded, sli, previous)
     if output == OutputFormat.TABLE:
+        from slogate.cli.gate_table import print_report  # Rich: only for the table
+
         print_report(report, console())
         if loaded.slo is None and loaded.file is not None:
             _print_problems(loaded.problems, str(slo))
@@ -115,6 +115,8 @@ def lint_command(
         problems = gate.lint(loaded, indicators, str(sli) if sli else "")
     errors = sum(1 for problem in problems if problem.severity == Severity.ERROR)
     if output == OutputFormat.TABLE:
+        from rich.text import Text
+
         _print_problems(problems, str(slo))
         summary = f"{errors} error(s), {len(problems) - errors} warning(s)"
         console().print(Text(f"{slo}: {summary}" if problems else f"{slo}: no problems found"))
@@ -133,6 +135,8 @@ def lint_command(
 
 
 def _print_problems(problems: Sequence[Problem], source: str) -> None:
+    from rich.text import Text
+
     out = console()
     for problem in problems:
         style = "red" if problem.severity == Severity.ERROR else "yellow"
