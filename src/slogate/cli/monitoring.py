@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
 from rich.text import Text
 
 from slogate.cli import verbs
@@ -57,6 +56,8 @@ def merged(existing: dict[str, Any], jobs: list[dict[str, Any]], path: Path) -> 
 
 def _existing(path: Path) -> dict[str, Any]:
     """The Prometheus configuration already in ``path`` (empty when there is none)."""
+    import yaml  # loaded when the command runs, not for every command's start
+
     if not path.exists():
         return {}
     try:
@@ -115,6 +116,8 @@ def configure_monitoring(
 
     Example: slogate configure monitoring prometheus --project fulltour --service helloservice
     """
+    import yaml
+
     from slogate.settings import load_settings
 
     with user_errors():
