@@ -10,35 +10,33 @@ from typing import Annotated
 import typer
 
 from slogate import __version__
-from slogate.cli.lazy import Loader, lazy_group
+from slogate.cli.lazy import Entry, lazy_group
 from slogate.cli.output import set_debug
 
-# Each command's module is imported when that command runs (or for --help), so that a command starts
-# without the modules of all the others (FastAPI, SQLAlchemy, httpx …). The order is that of --help.
-COMMANDS: dict[str, Loader] = {
-    "evaluate": lambda: import_module("slogate.cli.evaluate").evaluate_command,
-    "plugins": lambda: import_module("slogate.cli.plugins").plugins_command,
-    "demo": lambda: import_module("slogate.cli.demo").demo_command,
-    "auth": lambda: import_module("slogate.cli.auth").auth_command,
-    "status": lambda: import_module("slogate.cli.auth").status_command,
-    "add-resource": lambda: import_module("slogate.cli.resources").add_resource_command,
-    "version": lambda: import_module("slogate.cli.version").version_command,
-    "evaluations": lambda: import_module("slogate.cli.evaluations").app,
-    "slo": lambda: import_module("slogate.cli.slo").app,
-    "server": lambda: import_module("slogate.cli.server").app,
+# Each command's module is imported when that command runs, so that a command starts without the
+# modules of all the others (FastAPI, SQLAlchemy, httpx …). The order is that of --help.
+COMMANDS: dict[str, Entry] = {
+    "evaluate": Entry(lambda: import_module("slogate.cli.evaluate").evaluate_command),
+    "plugins": Entry(lambda: import_module("slogate.cli.plugins").plugins_command),
+    "demo": Entry(lambda: import_module("slogate.cli.demo").demo_command),
+    "auth": Entry(lambda: import_module("slogate.cli.auth").auth_command),
+    "status": Entry(lambda: import_module("slogate.cli.auth").status_command),
+    "add-resource": Entry(lambda: import_module("slogate.cli.resources").add_resource_command),
+    "version": Entry(lambda: import_module("slogate.cli.version").version_command),
+    "evaluations": Entry(lambda: import_module("slogate.cli.evaluations").app),
+    "slo": Entry(lambda: import_module("slogate.cli.slo").app),
+    "server": Entry(lambda: import_module("slogate.cli.server").app),
 }
-# The Keptn CLI's verbs (create, get …): these modules add their nouns to the verb groups, in this order.
-VERB_MODULES = ("events", "monitoring", "projects", "resources", "secret", "sequences", "trigger")
+# The Keptn CLI's verbs (create, get …): importing these modules adds their nouns, in this order.
+VERB_MODULES = tuple(
+    f"slogate.cli.{name}"
+    for name in ("events", "monitoring", "projects", "resources", "secret", "sequences", "trigger")
+)
 VERBS = ("create", "update", "delete", "get", "trigger", "send", "pause", "resume", "abort", "configure")
 
 
-def _verb(name: str) -> Loader:
-    def load() -> object:
-        for module in VERB_MODULES:
-            import_module(f"slogate.cli.{module}")
-        return import_module("slogate.cli.verbs").GROUPS[name]
-
-    return load
+def _verb(name: str) -> Entry:
+    return Entry(lambda: import_module("slogate.cli.verbs").GROUPS[name], VERB_MODULES)
 
 
 COMMANDS.update({verb: _verb(verb) for verb in VERBS})
