@@ -152,10 +152,11 @@ def test_slo_evaluate_loads_no_server_module(tmp_path: Path) -> None:
     assert not [name for name in modules if name.startswith(unneeded)]
 
 
-def test_a_typo_is_suggested_without_loading_every_command(tmp_path: Path) -> None:
-    """An unknown command is a usage error (exit 2) naming the close match, as before."""
+def test_a_typo_is_a_usage_error_naming_the_close_match_without_loading_commands(tmp_path: Path) -> None:
+    """An unknown command exits 2 with "did you mean", as before; no command module is imported for it."""
+    modules_file = tmp_path / "modules.json"
     completed = subprocess.run(
-        [sys.executable, "-m", "slogate", "versoin"],
+        [sys.executable, "-c", RUN_MAIN, str(modules_file), "versoin"],
         env=_environment(),
         cwd=tmp_path,
         capture_output=True,
@@ -163,5 +164,7 @@ def test_a_typo_is_suggested_without_loading_every_command(tmp_path: Path) -> No
         check=False,
         timeout=120,
     )
-    assert completed.returncode == 2
     assert "No such command 'versoin'. Did you mean 'version'?" in completed.stderr
+    result = json.loads(modules_file.read_text(encoding="utf-8"))
+    assert result["code"] == 2
+    assert {name for name in result["modules"] if name.startswith("slogate.cli.")} == ENTRY
