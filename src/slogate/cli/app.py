@@ -4,48 +4,51 @@ from __future__ import annotations
 
 import io
 import sys
+from importlib import import_module
 from typing import Annotated
 
 import typer
 
 from slogate import __version__
-from slogate.cli import (  # noqa: F401  (command modules register their commands on the verb groups)
-    auth,
-    demo,
-    evaluate,
-    evaluations,
-    events,
-    monitoring,
-    plugins,
-    projects,
-    resources,
-    secret,
-    sequences,
-    server,
-    slo,
-    trigger,
-    verbs,
-)
+from slogate.cli.lazy import Entry, lazy_group
 from slogate.cli.output import set_debug
+
+# Each command's module is imported when that command runs, so that a command starts without the
+# modules of all the others (FastAPI, SQLAlchemy, httpx …). The order is that of --help.
+COMMANDS: dict[str, Entry] = {
+    "evaluate": Entry(lambda: import_module("slogate.cli.evaluate").evaluate_command),
+    "plugins": Entry(lambda: import_module("slogate.cli.plugins").plugins_command),
+    "demo": Entry(lambda: import_module("slogate.cli.demo").demo_command),
+    "auth": Entry(lambda: import_module("slogate.cli.auth").auth_command),
+    "status": Entry(lambda: import_module("slogate.cli.auth").status_command),
+    "add-resource": Entry(lambda: import_module("slogate.cli.resources").add_resource_command),
+    "version": Entry(lambda: import_module("slogate.cli.version").version_command),
+    "evaluations": Entry(lambda: import_module("slogate.cli.evaluations").app),
+    "slo": Entry(lambda: import_module("slogate.cli.slo").app),
+    "server": Entry(lambda: import_module("slogate.cli.server").app),
+}
+# The Keptn CLI's verbs (create, get …): importing these modules adds their nouns, in this order.
+VERB_MODULES = tuple(
+    f"slogate.cli.{name}"
+    for name in ("events", "monitoring", "projects", "resources", "secret", "sequences", "trigger")
+)
+VERBS = ("create", "update", "delete", "get", "trigger", "send", "pause", "resume", "abort", "configure")
+
+
+def _verb(name: str) -> Entry:
+    return Entry(lambda: import_module("slogate.cli.verbs").GROUPS[name], VERB_MODULES)
+
+
+COMMANDS.update({verb: _verb(verb) for verb in VERBS})
 
 app = typer.Typer(
     name="slogate",
+    cls=lazy_group(COMMANDS, list(COMMANDS)),
     no_args_is_help=True,
     rich_markup_mode="markdown",
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-app.command("evaluate")(evaluate.evaluate_command)
-app.add_typer(evaluations.app, name="evaluations")
-app.add_typer(slo.app, name="slo")
-app.command("plugins")(plugins.plugins_command)
-app.add_typer(server.app, name="server")
-app.command("demo")(demo.demo_command)
-app.command("auth")(auth.auth_command)
-app.command("status")(auth.status_command)
-app.command("add-resource")(resources.add_resource_command)
-for _verb, _group in verbs.GROUPS.items():
-    app.add_typer(_group, name=_verb)
 
 
 def _version(value: bool) -> None:

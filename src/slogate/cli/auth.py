@@ -10,7 +10,6 @@ from rich.text import Text
 from slogate.cli.client import ApiClient, connect
 from slogate.cli.connection import Connection, normalize_endpoint, save
 from slogate.cli.output import console, debug_enabled, user_errors
-from slogate.settings import load_settings
 
 AUTH = "/api/v1/auth"
 
@@ -28,6 +27,8 @@ def auth_command(
 
     Example: slogate auth --endpoint http://127.0.0.1:8080 --api-token "$SLOGATE_API_TOKEN"
     """
+    from slogate.settings import load_settings
+
     with user_errors():
         settings = load_settings()
         connection = Connection(normalize_endpoint(endpoint), api_token.strip())

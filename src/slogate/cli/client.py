@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Mapping
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from slogate.cli.connection import Connection, load
 from slogate.cli.output import debug_enabled
 from slogate.errors import ConfigError, ConflictError, InputError, NotFoundError, SlogateError
-from slogate.settings import Settings, load_settings
+
+if TYPE_CHECKING:  # httpx and the settings load when a command talks to a server, not at start-up
+    import httpx
+
+    from slogate.settings import Settings
 
 TIMEOUT_SECONDS = 30.0
 _ERRORS: dict[int, type[SlogateError]] = {400: InputError, 404: NotFoundError, 409: ConflictError}
@@ -35,6 +37,8 @@ class ApiClient:
         debug: bool = False,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
+        import httpx
+
         self.endpoint = connection.endpoint
         self._debug = debug
         self._client = httpx.Client(
@@ -80,6 +84,8 @@ class ApiClient:
         expected: tuple[int, ...] = (200, 201, 204),
     ) -> Any:
         """One request; ``SlogateError`` when the server cannot be reached or answers an error."""
+        import httpx
+
         request = self._client.build_request(
             method, path, params=dict(params) if params else None, json=body if body is not None else None
         )
@@ -155,5 +161,7 @@ def _message(response: httpx.Response) -> str:
 
 def connect(settings: Settings | None = None) -> ApiClient:
     """A client of the server ``slogate auth`` stored (or ``SLOGATE_ENDPOINT``/``SLOGATE_API_TOKEN``)."""
+    from slogate.settings import load_settings
+
     chosen = settings or load_settings()
     return ApiClient(load(chosen), debug=debug_enabled())

@@ -6,10 +6,13 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from slogate.errors import ConfigError, InputError
-from slogate.settings import Settings
+
+if TYPE_CHECKING:  # the settings (pydantic) load when a command needs them, not at start-up
+    from slogate.settings import Settings
 
 CONFIG_FILE = "cli.json"
 NOT_AUTHENTICATED = (

@@ -13,8 +13,6 @@ import typer
 from rich.text import Text
 
 from slogate.cli.output import console, user_errors
-from slogate.demo.fulltour import PROJECT, check, run_tour, summary, workdir_note
-from slogate.demo.stack import DemoStack, find_prometheus
 
 
 def _interrupt_on_sigterm() -> None:
@@ -52,6 +50,9 @@ def demo_command(
 
     Example: slogate demo --keep-running
     """
+    from slogate.demo.fulltour import workdir_note  # the demo's modules (server, store) load only here
+    from slogate.demo.stack import find_prometheus
+
     _interrupt_on_sigterm()
     out = console()
     with user_errors():
@@ -70,6 +71,9 @@ def demo_command(
 
 
 def _tour(directory: Path, binary: str, test_seconds: float, keep_running: bool) -> None:
+    from slogate.demo.fulltour import PROJECT, check, run_tour, summary
+    from slogate.demo.stack import DemoStack
+
     out = console()
     started = time.monotonic()
     out.print(Text("starting Prometheus and the slogate server…", style="dim"))

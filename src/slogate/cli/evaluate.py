@@ -2,28 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.text import Text
 
-from slogate import bootstrap
-from slogate.adapters.yamlfile import load_document
 from slogate.cli.files import read_text
-from slogate.cli.gate_table import print_report
 from slogate.cli.options import DbPath, Project, Service, Stage, parse_labels, parse_option_time
 from slogate.cli.output import Output, OutputFormat, console, print_document, user_errors
 from slogate.cli.verdict import exit_code
 from slogate.domain.evaluation.window import WindowError, format_time, resolve_window
-from slogate.domain.protocol.gate_json import encode_evaluation_finished
 from slogate.errors import ConfigError, InputError
-from slogate.ports import EventStore, ProviderOptions
-from slogate.services.usecases import offline_gate as gate
-from slogate.services.usecases.quality_gate import GateOutcome, GateRequest, run_gate
-from slogate.settings import Settings, load_settings
+
+if TYPE_CHECKING:  # the store, the providers and the settings load when the command runs
+    from slogate.ports import EventStore, ProviderOptions
+    from slogate.services.usecases.quality_gate import GateOutcome, GateRequest
+    from slogate.settings import Settings
 
 
 def _now() -> datetime:
@@ -75,6 +71,13 @@ def evaluate_command(
     Example: slogate evaluate --prometheus-url http://127.0.0.1:9090 --slo slo.yaml --sli sli.yaml
     --project fulltour --stage qa --service helloservice --timeframe 5m --labels buildId=42
     """
+    import asyncio
+
+    from slogate import bootstrap
+    from slogate.cli.gate_table import print_report
+    from slogate.domain.protocol.gate_json import encode_evaluation_finished
+    from slogate.settings import load_settings
+
     with user_errors():
         settings = load_settings()
         request = _request(slo, sli, project, stage, service, timeframe, start, end, labels)
@@ -92,6 +95,9 @@ def evaluate_command(
 
 
 async def _run(request: GateRequest, options: ProviderOptions, store: EventStore) -> GateOutcome:
+    from slogate import bootstrap
+    from slogate.services.usecases.quality_gate import run_gate
+
     provider = bootstrap.sli_provider("prometheus", options)
     try:
         await provider.check()
@@ -111,6 +117,10 @@ def _request(
     end: str | None,
     labels: str,
 ) -> GateRequest:
+    from slogate.adapters.yamlfile import load_document
+    from slogate.services.usecases import offline_gate as gate
+    from slogate.services.usecases.quality_gate import GateRequest
+
     for option, value in (("--project", project), ("--stage", stage), ("--service", service)):
         if not value.strip():
             raise InputError(f"{option} must not be empty")
@@ -135,6 +145,8 @@ def _request(
 
 
 def _provider_options(settings: Settings, url: str | None, user: str | None) -> ProviderOptions:
+    from slogate.ports import ProviderOptions
+
     chosen = url or settings.prometheus_url
     if not chosen:
         raise ConfigError("no Prometheus URL: pass --prometheus-url or set SLOGATE_PROMETHEUS_URL")

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
-from slogate import bootstrap
-from slogate.adapters.yamlfile import load_document
 from slogate.cli.gate_table import STATUS_STYLES, number, print_report
 from slogate.cli.options import DbPath
 from slogate.cli.output import Output, OutputFormat, console, print_document, user_errors
 from slogate.domain.evaluation.window import format_time
-from slogate.services.usecases import evaluation_history as history
-from slogate.services.usecases.quality_gate import invalidate
-from slogate.settings import load_settings
+
+if TYPE_CHECKING:  # the store and the services load when a command runs, not at start-up
+    from contextlib import AbstractContextManager
+    from pathlib import Path
+
+    from slogate.ports import EventStore
+    from slogate.services.usecases.evaluation_history import StoredGate
 
 app = typer.Typer(
     rich_markup_mode="markdown",
@@ -31,7 +33,15 @@ EvaluationId = Annotated[
 ]
 
 
-def _document(stored: history.StoredGate) -> dict[str, Any]:
+def _open_store(db: Path | None) -> AbstractContextManager[EventStore]:
+    """The evaluation history's store, as the settings and ``--db`` say."""
+    from slogate import bootstrap
+    from slogate.settings import load_settings
+
+    return bootstrap.open_store(load_settings(), db)
+
+
+def _document(stored: StoredGate) -> dict[str, Any]:
     event = stored.event
     return {
         "id": event.id,
@@ -57,7 +67,9 @@ def list_command(
 
     Example: slogate evaluations list --service helloservice --limit 5 -o json
     """
-    with user_errors(), bootstrap.open_store(load_settings(), db) as store:
+    from slogate.services.usecases import evaluation_history as history
+
+    with user_errors(), _open_store(db) as store:
         found = history.list_evaluations(store, project, stage, service, limit)
     if output != OutputFormat.TABLE:
         print_document([_document(stored) for stored in found], output)
@@ -93,8 +105,11 @@ def show_command(evaluation_id: EvaluationId, db: DbPath = None, output: Output 
 
     Example: slogate evaluations show 0b6f3c2e-5d1a-4c4e-9f0e-2a7d1c9b8e11
     """
+    from slogate.adapters.yamlfile import load_document
+    from slogate.services.usecases import evaluation_history as history
+
     with user_errors():
-        with bootstrap.open_store(load_settings(), db) as store:
+        with _open_store(db) as store:
             stored = history.get_evaluation(store, evaluation_id)
         report = history.report_of(stored, load_document) if output == OutputFormat.TABLE else None
     if report is None:
@@ -115,7 +130,10 @@ def invalidate_command(
 
     Example: slogate evaluations invalidate 0b6f3c2e-5d1a-4c4e-9f0e-2a7d1c9b8e11 --reason "load test broke"
     """
-    with user_errors(), bootstrap.open_store(load_settings(), db) as store:
+    from slogate.services.usecases import evaluation_history as history
+    from slogate.services.usecases.quality_gate import invalidate
+
+    with user_errors(), _open_store(db) as store:
         stored = history.get_evaluation(store, evaluation_id)
         if not stored.invalidated:
             invalidate(store, evaluation_id, lambda: datetime.now(UTC), reason)

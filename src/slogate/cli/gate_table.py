@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
@@ -10,7 +12,9 @@ from slogate.domain.evaluation.criteria import parse_criterion
 from slogate.domain.evaluation.slo import SLO
 from slogate.domain.gonumbers import format_go_float
 from slogate.domain.protocol.gate_events import ERRORED, FAIL, INFO, PASS, WARNING, IndicatorResult, Target
-from slogate.services.usecases.offline_gate import GateReport
+
+if TYPE_CHECKING:  # the use case's module loads with the command that makes a report
+    from slogate.services.usecases.offline_gate import GateReport
 
 STATUS_STYLES = {
     PASS: "bold green",

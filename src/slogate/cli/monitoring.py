@@ -6,18 +6,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
 from rich.text import Text
 
-from slogate.adapters import yamlfile
-from slogate.adapters.executors.deploy_history import KEPTN_SCRAPE_TIMEOUT, job_name
 from slogate.cli import verbs
 from slogate.cli.client import connect
 from slogate.cli.files import read_text
 from slogate.cli.output import console, user_errors
 from slogate.cli.projects import project_path, stage_names
 from slogate.errors import DocumentError, InputError, NotFoundError
-from slogate.settings import load_settings
 
 SCRAPE_INTERVAL = "5s"  # configure-monitoring's default (SCRAPE_INTERVAL)
 METRICS_PATH = "/metrics"
@@ -25,11 +21,15 @@ METRICS_PATH = "/metrics"
 
 def targets_file(data_dir: Path, project: str, stage: str, service: str) -> Path:
     """The file-based service discovery file the ``local`` executor writes for one deployment."""
+    from slogate.adapters.executors.deploy_history import job_name  # loaded when the command runs
+
     return data_dir / "prometheus" / "targets" / f"{job_name(project, stage, service)}.json"
 
 
 def scrape_jobs(data_dir: Path, project: str, stages: list[str], service: str) -> list[dict[str, Any]]:
     """One scrape job per stage, named ``<service>-<project>-<stage>`` as Keptn's configure-monitoring."""
+    from slogate.adapters.executors.deploy_history import KEPTN_SCRAPE_TIMEOUT, job_name
+
     return [
         {
             "job_name": job_name(project, stage, service),
@@ -56,6 +56,10 @@ def merged(existing: dict[str, Any], jobs: list[dict[str, Any]], path: Path) -> 
 
 def _existing(path: Path) -> dict[str, Any]:
     """The Prometheus configuration already in ``path`` (empty when there is none)."""
+    import yaml  # loaded when the command runs, not for every command's start
+
+    from slogate.adapters import yamlfile
+
     if not path.exists():
         return {}
     try:
@@ -114,6 +118,10 @@ def configure_monitoring(
 
     Example: slogate configure monitoring prometheus --project fulltour --service helloservice
     """
+    import yaml
+
+    from slogate.settings import load_settings
+
     with user_errors():
         if provider.lower() != "prometheus":
             raise InputError(

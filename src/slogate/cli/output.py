@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-import yaml
-from rich.console import Console
-from rich.text import Text
 
+from slogate.cli.jsontext import dumps_go
 from slogate.errors import SlogateError
+
+if TYPE_CHECKING:  # Rich and PyYAML load when something is printed with them, not at start-up
+    from rich.console import Console
 
 EXIT_INVALID_INPUT = 2
 _debug = {"enabled": False}
@@ -34,6 +34,8 @@ Output = Annotated[OutputFormat, typer.Option("--output", "-o", help="Output for
 
 def console() -> Console:
     """A console on standard output (created per call so that tests can capture it)."""
+    from rich.console import Console
+
     return Console(highlight=False, soft_wrap=False)
 
 
@@ -55,11 +57,12 @@ def go_numbers(document: Any) -> Any:
 
 def print_document(document: Any, output: OutputFormat) -> None:
     """Print ``document`` as JSON or YAML on standard output."""
-    shaped = go_numbers(document)
     if output == OutputFormat.YAML:
-        sys.stdout.write(yaml.safe_dump(shaped, sort_keys=False, allow_unicode=_utf8_stdout()))
+        import yaml
+
+        sys.stdout.write(yaml.safe_dump(go_numbers(document), sort_keys=False, allow_unicode=_utf8_stdout()))
     else:
-        sys.stdout.write(json.dumps(shaped, indent=2, ensure_ascii=not _utf8_stdout()) + "\n")
+        sys.stdout.write(dumps_go(document, not _utf8_stdout(), go_numbers) + "\n")
 
 
 def _utf8_stdout() -> bool:
@@ -69,6 +72,9 @@ def _utf8_stdout() -> bool:
 
 def print_error(message: str) -> None:
     """One line on standard error."""
+    from rich.console import Console
+    from rich.text import Text
+
     Console(stderr=True, highlight=False, soft_wrap=True).print(
         Text.assemble(("error: ", "bold red"), message)
     )

@@ -7,7 +7,6 @@ from dataclasses import asdict
 from rich.table import Table
 from rich.text import Text
 
-from slogate.adapters.plugins import list_plugins
 from slogate.cli.output import Output, OutputFormat, console, print_document
 
 
@@ -18,6 +17,8 @@ def plugins_command(
 
     Example: slogate plugins -o json
     """
+    from slogate.adapters.plugins import list_plugins  # entry points are read when the command runs
+
     plugins = list_plugins()
     if output != OutputFormat.TABLE:
         print_document([asdict(plugin) for plugin in plugins], output)

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import uvicorn
-from rich.text import Text
-from starlette.types import ASGIApp
 
-from slogate import bootstrap
-from slogate.adapters.api_token import ApiTokens
 from slogate.cli.output import console, user_errors
-from slogate.settings import Settings, load_settings
-from slogate.web.app import create_server_app
+
+if TYPE_CHECKING:  # the server's modules (FastAPI, uvicorn, the store) load only when a server command runs
+    import uvicorn
+    from starlette.types import ASGIApp
+
+    from slogate.settings import Settings
 
 app = typer.Typer(
     rich_markup_mode="markdown",
@@ -36,6 +35,8 @@ DataDir = Annotated[
 
 
 def _settings(data_dir: Path | None, **overrides: object) -> Settings:
+    from slogate.settings import load_settings
+
     settings = load_settings()
     changes = {key: value for key, value in overrides.items() if value is not None}
     if data_dir is not None:
@@ -58,6 +59,12 @@ def serve(
     """
     if ctx.invoked_subcommand is not None:
         return
+    import uvicorn
+    from rich.text import Text
+
+    from slogate import bootstrap
+    from slogate.web.app import create_server_app
+
     with user_errors():
         settings = _settings(data_dir, host=host, port=port)
         context = bootstrap.server_context(settings)
@@ -91,6 +98,8 @@ def short_token_warning(settings: Settings) -> bool:
 def uvicorn_config(application: ASGIApp, settings: Settings) -> uvicorn.Config:
     """How uvicorn serves ``application``: quietly, and without its own X-Forwarded-* handling (which
     believes any loopback peer); the app believes those headers only from SLOGATE_TRUSTED_PROXIES."""
+    import uvicorn
+
     return uvicorn.Config(
         application,
         host=settings.host,
@@ -108,6 +117,10 @@ def token_command(data_dir: DataDir = None) -> None:
 
     Example: slogate server token --data-dir /var/lib/slogate
     """
+    from rich.text import Text
+
+    from slogate.adapters.api_token import ApiTokens
+
     with user_errors():
         settings = _settings(data_dir)
         token = ApiTokens(settings.data_dir).rotate()

@@ -7,22 +7,12 @@ from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
-from rich.text import Text
 
-from slogate.adapters.yamlfile import load_document
 from slogate.cli.files import read_json, read_text
-from slogate.cli.gate_table import print_report
 from slogate.cli.output import Output, OutputFormat, console, print_document, user_errors
 from slogate.cli.verdict import exit_code
 from slogate.domain.problems import Problem, Severity
-from slogate.domain.protocol.gate_json import (
-    PayloadError,
-    decode_history,
-    decode_sli_results,
-    encode_evaluation_finished,
-)
 from slogate.errors import InputError
-from slogate.services.usecases import offline_gate as gate
 
 app = typer.Typer(
     rich_markup_mode="markdown",
@@ -62,12 +52,22 @@ def evaluate_command(
 
     Example: slogate slo evaluate --slo slo.yaml --sli-results sli.json --history history.json -o json
     """
+    from slogate.adapters.yamlfile import load_document  # loaded here: `slogate --help` stays fast
+    from slogate.domain.protocol.gate_json import (
+        decode_history,
+        decode_sli_results,
+        encode_evaluation_finished,
+    )
+    from slogate.services.usecases import offline_gate as gate
+
     with user_errors():
         loaded = gate.load_slo(read_text(slo, "SLO"), str(slo), load_document)
         sli = _decode(sli_results, "SLI results", decode_sli_results)
         previous = _decode(history, "history", decode_history) if history else ()
         report = gate.evaluate(loaded, sli, previous)
     if output == OutputFormat.TABLE:
+        from slogate.cli.gate_table import print_report  # Rich: only for the table
+
         print_report(report, console())
         if loaded.slo is None and loaded.file is not None:
             _print_problems(loaded.problems, str(slo))
@@ -80,6 +80,8 @@ T = TypeVar("T")
 
 
 def _decode(path: Path, what: str, decoder: Callable[[object], T]) -> T:
+    from slogate.domain.protocol.gate_json import PayloadError
+
     try:
         return decoder(read_json(path, what))
     except PayloadError as error:
@@ -102,6 +104,9 @@ def lint_command(
 
     Example: slogate slo lint slo.yaml --sli prometheus/sli.yaml
     """
+    from slogate.adapters.yamlfile import load_document
+    from slogate.services.usecases import offline_gate as gate
+
     with user_errors():
         loaded = gate.load_slo(read_text(slo, "SLO"), str(slo), load_document)
         indicators = None
@@ -110,6 +115,8 @@ def lint_command(
         problems = gate.lint(loaded, indicators, str(sli) if sli else "")
     errors = sum(1 for problem in problems if problem.severity == Severity.ERROR)
     if output == OutputFormat.TABLE:
+        from rich.text import Text
+
         _print_problems(problems, str(slo))
         summary = f"{errors} error(s), {len(problems) - errors} warning(s)"
         console().print(Text(f"{slo}: {summary}" if problems else f"{slo}: no problems found"))
@@ -128,6 +135,8 @@ def lint_command(
 
 
 def _print_problems(problems: Sequence[Problem], source: str) -> None:
+    from rich.text import Text
+
     out = console()
     for problem in problems:
         style = "red" if problem.severity == Severity.ERROR else "yellow"

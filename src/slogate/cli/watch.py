@@ -15,7 +15,6 @@ from rich.status import Status
 from rich.table import Table
 from rich.text import Text
 
-from slogate.adapters.yamlfile import load_document
 from slogate.cli.client import ApiClient
 from slogate.cli.gate_table import STATUS_STYLES, print_report
 from slogate.cli.output import OutputFormat, print_document, print_error
@@ -23,7 +22,6 @@ from slogate.domain.evaluation.window import parse_time
 from slogate.domain.protocol.event_types import EventType, parse_event_type
 from slogate.domain.protocol.gate_events import EVALUATION_FINISHED, KeptnEvent
 from slogate.errors import SlogateError
-from slogate.services.usecases.evaluation_history import StoredGate, report_of
 
 DATASTORE_EVENTS = "/api/mongodb-datastore/event"
 ENDED = ("finished", "aborted", "timedOut")
@@ -340,6 +338,9 @@ def task_line(event: Event, took: float | None) -> Text:
 
 def print_evaluation(console: Console, event: Event) -> None:
     """The objective table, score, verdict and explanation of an ``evaluation.finished`` event."""
+    from slogate.adapters.yamlfile import load_document  # loaded with the first evaluation shown
+    from slogate.services.usecases.evaluation_history import StoredGate, report_of
+
     try:
         report = report_of(StoredGate(keptn_event(event), False), load_document)
     except SlogateError as error:

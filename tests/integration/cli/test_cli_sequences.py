@@ -42,6 +42,10 @@ def wait_for_type(live_server: LiveServer, context: str, event_type: str, second
 def test_pause_holds_the_next_task_until_resume(cli: Cli, live_server: LiveServer) -> None:
     make_project(live_server, "pausing", deployment=["sleep", "2"])
     context = deliver(cli, "pausing", "img:1")
+    assert state_of(live_server, "pausing", context, until=("triggered", "started")) in (
+        "triggered",
+        "started",
+    )
     paused = cli("pause", "sequence", "--keptn-context", context, "--project", "pausing", "--stage", "qa")
     assert paused.exit_code == 0, paused.output
     assert paused.stdout.strip() == f"Paused the sequence {context} of project pausing in stage qa"
@@ -61,6 +65,11 @@ def test_pause_holds_the_next_task_until_resume(cli: Cli, live_server: LiveServe
 def test_abort_ends_the_sequence_at_once(cli: Cli, live_server: LiveServer) -> None:
     make_project(live_server, "aborting", deployment=["sleep", "3"])
     context = deliver(cli, "aborting", "img:2")
+    # the engine stores the sequence just after the trigger is accepted; a fast CLI can be there first
+    assert state_of(live_server, "aborting", context, until=("triggered", "started")) in (
+        "triggered",
+        "started",
+    )
     aborted = cli("abort", "sequence", "--keptn-context", context, "--project", "aborting")
     assert aborted.exit_code == 0, aborted.output
     assert aborted.stdout.strip() == f"Aborted the sequence {context} of project aborting"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from slogate.domain.document import as_scalar, is_null, kind_of
 from slogate.domain.evaluation.explain import explain
@@ -14,7 +15,9 @@ from slogate.domain.evaluation.slo_parser import SLOParseError, parse_slo
 from slogate.domain.problems import Problem, Severity
 from slogate.domain.protocol.gate_events import EvaluationFinished, SLIResults, StoredEvaluation
 from slogate.errors import DocumentError, InputError
-from slogate.ports import DocumentLoader
+
+if TYPE_CHECKING:  # slogate.ports imports every port (the sequence engine's too): not for an offline gate
+    from slogate.ports import DocumentLoader
 
 
 @dataclass(frozen=True, slots=True)
