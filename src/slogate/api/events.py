@@ -12,8 +12,6 @@ from starlette.applications import Starlette
 from slogate.api.context import ServerContext, server_context
 from slogate.api.errors import ApiError
 from slogate.api.limits import EVENT_PATH
-from slogate.services.runtime.group_commit import GroupCommit
-from slogate.services.usecases import event_log as events
 
 router = APIRouter(tags=["event"])
 
@@ -51,13 +49,10 @@ async def post_event(request: Request, context: ServerContext = Depends(server_c
 
 
 async def accept_posted(app: Starlette, context: ServerContext, body: bytes) -> str:
-    """Ingest the posted ``body`` as ``events.ingest`` does, and count it; the Keptn context of the
-    event once it is committed (with the events posted meanwhile: see ``GroupCommit``). Serves this
+    """Ingest the posted ``body`` through the context's ``EventIntake`` (stored by group commit and
+    counted, as the Bridge's events are); the Keptn context of the event once it is committed. Serves this
     route and the lean path of ``event_path``, so that both behave alike."""
-    event = events.accepted(parse_body(body), datetime.now(UTC))
-    writer: GroupCommit = app.state.event_writer
-    await writer.add(event)
-    context.metrics.events.labels(event.type).inc()
+    event = await context.intake.ingest(parse_body(body), datetime.now(UTC))
     return event.shkeptncontext
 
 

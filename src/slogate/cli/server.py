@@ -13,7 +13,6 @@ from slogate import bootstrap
 from slogate.adapters.api_token import ApiTokens
 from slogate.cli.output import console, user_errors
 from slogate.settings import Settings, load_settings
-from slogate.web.app import create_server_app
 
 app = typer.Typer(
     rich_markup_mode="markdown",
@@ -68,14 +67,14 @@ def serve(
     )
     try:
         uvicorn.run(
-            create_server_app(context),
+            bootstrap.server_app(context),
             host=settings.host,
             port=settings.port,
             log_level="warning",
             access_log=False,
         )
     finally:
-        context.engine.dispose()
+        context.close()
 
 
 @app.command("token")

@@ -63,3 +63,15 @@ class SLIProviderFactory(Protocol):
     def __call__(self, options: ProviderOptions) -> SLIProvider:
         """A provider for ``options``; invalid options raise ``ConfigError``."""
         ...
+
+
+class SLIProviders(Protocol):
+    """The registered SLI providers, by the name a get-sli.triggered's ``sliProvider`` gives."""
+
+    def has_sli_provider(self, name: str) -> bool:
+        """Whether a provider ``name`` is registered."""
+        ...
+
+    def sli_provider(self, name: str, options: ProviderOptions) -> SLIProvider:
+        """A provider ``name`` for ``options``; ``ConfigError`` when it is missing or does not fit."""
+        ...

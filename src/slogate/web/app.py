@@ -6,8 +6,6 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from slogate.api.app import create_app
-from slogate.api.context import ServerContext
 from slogate.web import dashboard, environment, evaluation, login, sequence_actions, sequences, triggers
 from slogate.web.pages import HERE, LoginRequiredError, login_redirect
 from slogate.web.session import SessionKeys
@@ -23,9 +21,10 @@ ROUTERS = (
 )
 
 
-def install_bridge(app: FastAPI, context: ServerContext) -> None:
-    """Serve the Bridge under ``/bridge`` on ``app`` (built by ``create_app``)."""
-    app.state.bridge_keys = SessionKeys(context.settings.data_dir)
+def install_bridge(app: FastAPI, keys: SessionKeys) -> None:
+    """Serve the Bridge under ``/bridge`` on ``app`` (built by ``slogate.bootstrap.server_app``);
+    ``keys`` sign its session cookies."""
+    app.state.bridge_keys = keys
     app.mount("/bridge/static", StaticFiles(directory=HERE / "static"), name="bridge-static")
     for router in ROUTERS:
         app.include_router(router)
@@ -35,10 +34,3 @@ def install_bridge(app: FastAPI, context: ServerContext) -> None:
         return login_redirect(error)
 
     app.add_exception_handler(LoginRequiredError, to_login)
-
-
-def create_server_app(context: ServerContext) -> FastAPI:
-    """The whole server: Keptn's API under /api and the Bridge under /bridge."""
-    app = create_app(context)
-    install_bridge(app, context)
-    return app

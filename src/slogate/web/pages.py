@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from slogate import __version__
-from slogate.api.context import ServerContext
+from slogate.server_context import ServerContext
 from slogate.web.session import COOKIE, Session, SessionKeys
 
 HERE = Path(__file__).resolve().parent

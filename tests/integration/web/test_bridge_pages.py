@@ -11,9 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from slogate import bootstrap
-from slogate.api.context import ServerContext
+from slogate.server_context import ServerContext
 from slogate.settings import Settings
-from slogate.web import app as bridge_app
 from tests.support.delivery import TOKEN, Backend, create_project, settle, trigger_delivery
 from tests.support.executors import ScriptedExecutor
 
@@ -46,7 +45,7 @@ class Bridge:
 
 
 def _with_my_routers(context: ServerContext) -> TestClient:
-    return TestClient(bridge_app.create_server_app(context), raise_server_exceptions=True)
+    return TestClient(bootstrap.server_app(context), raise_server_exceptions=True)
 
 
 @pytest.fixture
@@ -70,7 +69,7 @@ def bridge(tmp_path: Path) -> Iterator[Bridge]:
     finally:
         api.close()
         web.close()
-        context.engine.dispose()
+        context.close()
 
 
 def test_the_environment_shows_stages_in_shipyard_order_with_the_deployed_tag(bridge: Bridge) -> None:

@@ -58,15 +58,6 @@ class SqlResourceStore:
 
         return self._commit(level, message, deletion)
 
-    def delete_level(self, level: ResourceLevel, message: str) -> str | None:
-        """Delete every current file of the level in one revision; None when there was none."""
-
-        def deletions(session: Session) -> dict[str, bytes | None] | None:
-            uris = session.scalars(_current_uris(level, _number_of_head(level))).all()
-            return dict.fromkeys(uris) or None
-
-        return self._commit(level, message, deletions)
-
     def purge_project(self, project: str) -> None:
         """Forget every revision and file of ``project``."""
         with self._sessions.begin() as session:
