@@ -38,6 +38,7 @@ from slogate.services.keptn.get_sli_service import SLIService
 from slogate.services.keptn.lighthouse_service import Lighthouse
 from slogate.services.keptn.shipyard_controller import SequenceService
 from slogate.services.runtime.dispatcher import Dispatcher, Listener, Subscriber
+from slogate.services.runtime.group_commit import GroupCommit
 from slogate.services.runtime.intake import EventIntake
 from slogate.services.runtime.metrics import ServerMetrics
 from slogate.services.usecases.catalog import CatalogService
@@ -158,7 +159,7 @@ def server_context(
         settings=settings,
         store=store,
         documents=load_document,
-        intake=EventIntake(store, metrics.event_accepted),
+        intake=EventIntake(GroupCommit(store), metrics.event_accepted),
         tokens=ApiTokens(settings.data_dir, settings.api_token.get_secret_value()),
         metrics=metrics,
         catalog=catalog,

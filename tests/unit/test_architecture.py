@@ -15,6 +15,7 @@ import pytest
 
 import slogate
 import slogate.domain
+from slogate.server_context import ServerContext
 
 DOMAIN = Path(slogate.domain.__file__).parent
 SOURCE = Path(slogate.__file__).parent
@@ -118,3 +119,39 @@ def test_lint_imports_fails_on_a_framework_in_the_domain_and_an_adapter_in_the_b
     assert result.returncode == 1, result.stdout + result.stderr
     assert "slogate.domain.evaluation.window -> sqlalchemy" in result.stdout
     assert "slogate.web.dashboard -> slogate.adapters.store.repository" in result.stdout
+
+
+CONSTRUCTIONS = (
+    "GroupCommit(",
+    "FailureLimiter(",
+    "SessionKeys(",
+    "open_database(",
+    "ApiTokens(",
+    "PluginRegistry(",
+)
+
+
+def test_only_bootstrap_builds_the_server() -> None:
+    """The store, GroupCommit, the limiter, the session keys, the token store and the plugin registry
+    are built in one place: no other module of the server (api, web, services) constructs them."""
+    builders = {}
+    for path in sorted(SOURCE.rglob("*.py")):
+        relative = path.relative_to(SOURCE).as_posix()
+        if relative.startswith(("adapters/", "cli/", "demo/")) or relative == "bootstrap.py":
+            continue
+        text = path.read_text(encoding="utf-8")
+        found = [name for name in CONSTRUCTIONS if f" {name}" in text or f"({name}" in text]
+        if found:
+            builders[relative] = found
+    assert builders == {}
+    bootstrap = (SOURCE / "bootstrap.py").read_text(encoding="utf-8")
+    assert all(name in bootstrap for name in CONSTRUCTIONS)
+    assert "lambda" not in bootstrap  # no late binding: the objects are wired explicitly
+
+
+def test_the_server_context_holds_services_and_ports_only() -> None:
+    """No SQLAlchemy engine (or any adapter) in the context the API and the Bridge see."""
+    annotations = " ".join(str(field.type) for field in ServerContext.__dataclass_fields__.values())
+    for adapter_type in ("Engine", "Sql", "ApiTokens"):
+        assert adapter_type not in annotations
+    assert "close" in vars(ServerContext)

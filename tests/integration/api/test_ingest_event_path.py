@@ -22,6 +22,7 @@ from slogate.api.telemetry import RequestMetrics
 from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.ports import EventCriteria, EventQueries, EventStore
 from slogate.server_context import ServerContext
+from slogate.services.runtime.group_commit import GroupCommit
 from slogate.services.runtime.intake import EventIntake
 from tests.integration.api.conftest import TOKEN
 from tests.support.engines import engine_of
@@ -190,7 +191,7 @@ def post_together(app: FastAPI, bodies: Sequence[dict[str, Any]]) -> list[httpx.
 def test_concurrent_posts_share_transactions(context: ServerContext) -> None:
     """Eleven posts at once: eleven 200s once stored, in fewer transactions than events."""
     counting = CountingStore(context.store)
-    intake = EventIntake(counting, context.metrics.event_accepted)
+    intake = EventIntake(GroupCommit(counting), context.metrics.event_accepted)
     app = bootstrap.api_app(dataclasses.replace(context, intake=intake), ROUTERS)
     answers = post_together(app, [{**FINISHED, "triggeredid": f"t-{n}"} for n in range(11)])
     assert [answer.status_code for answer in answers] == [200] * 11

@@ -7,15 +7,15 @@ from datetime import datetime
 from typing import Any
 
 from slogate.domain.protocol.gate_events import KeptnEvent
-from slogate.services.runtime.group_commit import EventWriter, GroupCommit
+from slogate.services.runtime.group_commit import GroupCommit
 from slogate.services.usecases.event_log import accepted
 
 
 class EventIntake:
     """Validates a posted CloudEvent, stores it by group commit and counts it by type."""
 
-    def __init__(self, store: EventWriter, on_accepted: Callable[[str], None]) -> None:
-        self._writer = GroupCommit(store)
+    def __init__(self, writer: GroupCommit, on_accepted: Callable[[str], None]) -> None:
+        self._writer = writer
         self._on_accepted = on_accepted
 
     async def ingest(self, raw: Mapping[str, Any], now: datetime) -> KeptnEvent:
