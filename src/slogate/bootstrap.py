@@ -64,13 +64,9 @@ def open_store(settings: Settings, db_path: Path | None = None) -> Iterator[Even
         engine.dispose()
 
 
-def plugins(settings: Settings) -> PluginRegistry:
-    """The SLI providers and executors registered through entry points."""
-    return PluginRegistry(ExecutorEnvironment(settings.data_dir, _utc_now))
-
-
 def sli_provider(name: str, options: ProviderOptions) -> SLIProvider:
-    """The SLI provider registered as ``name`` (entry-point group ``slogate.sli_providers``), checked."""
+    """The SLI provider registered as ``name`` (entry-point group ``slogate.sli_providers``), checked
+    (``slogate evaluate``: no executor runs, so the registry's executor environment is a placeholder)."""
     return PluginRegistry(ExecutorEnvironment(Path(), _utc_now)).sli_provider(name, options)
 
 

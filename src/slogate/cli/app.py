@@ -26,6 +26,7 @@ from slogate.cli import (  # noqa: F401  (command modules register their command
     trigger,
     verbs,
 )
+from slogate.cli.errors import ErrorMappingGroup
 from slogate.cli.output import set_debug
 
 app = typer.Typer(
@@ -33,6 +34,7 @@ app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode="markdown",
     pretty_exceptions_enable=False,
+    cls=ErrorMappingGroup,  # slogate's errors: one line and exit code 2, for every command
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.command("evaluate")(evaluate.evaluate_command)

@@ -22,6 +22,7 @@ import yaml
 
 from slogate.adapters.executors.load_profile import parse_duration
 from slogate.domain.sequencing.executor_plan import EXECUTORS_URI
+from slogate.errors import InputError
 
 ALPHA = "webhookconfig.keptn.sh/v1alpha1"
 BETA = "webhookconfig.keptn.sh/v1beta1"
@@ -34,12 +35,10 @@ DENY_LIST = ("kubernetes", "kubernetes.default", "kubernetes.default.svc",
              "kubernetes.default.svc.cluster.local", "svc.cluster.local", "cluster.local")  # fmt: skip
 
 
-class WebhookConfigError(Exception):
+class WebhookConfigError(InputError):
     """A ``webhook.yaml`` that cannot be used, or no webhook in it for the event."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    code = "invalid_webhook"
 
 
 @dataclass(frozen=True, slots=True)

@@ -120,15 +120,14 @@ class SqlResourceStore:
             revision = secrets.token_hex(20)
             with self._sessions() as session:
                 try:
-                    with session.begin():
+                    with session.begin() as transaction:
                         _lock_history(session, level)
                         number = self._insert_revision(session, level, revision, message)
                         files = changes(session)
-                        if not files:
-                            raise _NothingToWriteError
+                        if not files:  # nothing to record: the new revision is rolled back
+                            transaction.rollback()
+                            return None
                         session.execute(insert(ResourceVersionRow), _version_rows(level, number, files))
-                except _NothingToWriteError:
-                    return None
                 except IntegrityError:
                     if attempt == _ATTEMPTS:
                         raise
@@ -165,10 +164,6 @@ def _lock_history(session: Session, level: ResourceLevel) -> None:
     if session.get_bind().dialect.name == "postgresql":
         key = f"slogate.revisions:{level.project}/{level.stage}"
         session.execute(select(func.pg_advisory_xact_lock(func.hashtext(key))))
-
-
-class _NothingToWriteError(Exception):
-    """Raised inside a write transaction to roll it back when there is nothing to record."""
 
 
 def _version_rows(

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from slogate.errors import InputError
+
 DEFAULT_TIMEFRAME = "5m"
 MINIMUM_WINDOW = timedelta(minutes=1)
 TIMEFRAME_WITH_END = "timeframe and end time specifications cannot be set together"
@@ -25,8 +27,10 @@ _UNITS = {
 _DURATION_PART = re.compile(r"([0-9]*(?:\.[0-9]*)?)(ns|us|µs|μs|ms|s|m|h)")
 
 
-class WindowError(ValueError):
+class WindowError(InputError, ValueError):
     """The window cannot be resolved; ``str()`` is Keptn's message where Keptn has one."""
+
+    code = "invalid_window"
 
 
 @dataclass(frozen=True, slots=True)

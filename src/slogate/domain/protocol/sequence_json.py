@@ -18,6 +18,7 @@ from typing import Any
 from slogate.domain.evaluation.window import parse_time
 from slogate.domain.sequencing.execution import CurrentTask, Execution, Scope, State, TaskOutcome, TaskReply
 from slogate.domain.sequencing.shipyard import Task, TaskSequence, Trigger
+from slogate.errors import StoredDataError
 
 SCHEMA_VERSION = "1"
 EXTRA = "slogate"  # the key of slogate's own fields; the API leaves it out
@@ -25,8 +26,10 @@ EXTRA = "slogate"  # the key of slogate's own fields; the API leaves it out
 JSONObject = dict[str, Any]
 
 
-class SequenceDocumentError(ValueError):
+class SequenceDocumentError(StoredDataError, ValueError):
     """A document that :func:`execution_from_json` cannot read; the message says what is wrong."""
+
+    code = "invalid_sequence_document"
 
 
 # --- encoding ------------------------------------------------------------------------------------

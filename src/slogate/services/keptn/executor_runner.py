@@ -21,7 +21,6 @@ from slogate.domain.sequencing.executor_plan import (
     EXECUTORS_URI,
     ExecutorChoice,
     ExecutorPlan,
-    ExecutorPlanError,
     merge_plans,
     parse_plan,
     task_of,
@@ -122,7 +121,7 @@ class ExecutorRunner:
                 self._plans.clear()
             try:
                 self._plans[key] = self._read_plan(project, stage, service, revision)
-            except (ExecutorPlanError, SlogateError) as error:
+            except SlogateError as error:
                 self._plans[key] = error
         found = self._plans[key]
         if isinstance(found, Exception):
@@ -150,7 +149,7 @@ class ExecutorRunner:
             return False
         try:
             return self.plan(scope.project, scope.stage, scope.service).choice(task) is not None
-        except (ExecutorPlanError, SlogateError):
+        except SlogateError:
             return True
 
     async def handle(self, event: KeptnEvent) -> Sequence[KeptnEvent]:
@@ -160,7 +159,7 @@ class ExecutorRunner:
             return []
         try:
             choice = self.plan(event.project, event.stage, event.service, event.gitcommitid).choice(task)
-        except (ExecutorPlanError, SlogateError) as error:
+        except SlogateError as error:
             return [self._started(event), self._finished(event, TaskResult.errored(str(error)))]
         if choice is None:
             return []

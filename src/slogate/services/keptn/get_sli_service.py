@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from slogate.domain.evaluation.sli import SLIRequest, sli_outcome
-from slogate.domain.evaluation.window import WindowError, parse_time
+from slogate.domain.evaluation.window import parse_time
 from slogate.domain.protocol import evaluation_flow as flow
 from slogate.domain.protocol.event_types import GET_SLI_FINISHED, GET_SLI_STARTED, GET_SLI_TRIGGERED
 from slogate.domain.protocol.gate_events import KeptnEvent
@@ -64,9 +64,8 @@ class SLIService:
         began = self._answer(event, provider, GET_SLI_STARTED, flow.started(event.data))
         try:
             finished = await self._measure(event, provider, request)
-        except (SlogateError, WindowError) as error:
-            message = error.message if isinstance(error, SlogateError) else str(error)
-            finished = flow.get_sli_errored(event.data, message)
+        except SlogateError as error:  # WindowError too: the whole error tree
+            finished = flow.get_sli_errored(event.data, error.message)
         return [began, self._answer(event, provider, GET_SLI_FINISHED, finished)]
 
     async def _measure(self, event: KeptnEvent, name: str, request: Mapping[str, Any]) -> dict[str, Any]:
