@@ -151,10 +151,17 @@ class PluginRegistry:
         self._environment = environment
         self._providers = dict(sli_providers or {})
         self._executors = dict(executors or {})
+        self._registered: dict[str, bool] = {}  # entry points are looked up once per name
 
     def has_sli_provider(self, name: str) -> bool:
         """Whether a provider ``name`` is registered (the ``sliProvider`` of a get-sli.triggered)."""
-        return name in self._providers or registered(SLI_PROVIDERS, name)
+        if name in self._providers:
+            return True
+        if name not in self._registered:
+            if len(self._registered) >= 256:  # names come from events: keep the memory bounded
+                self._registered.clear()
+            self._registered[name] = registered(SLI_PROVIDERS, name)
+        return self._registered[name]
 
     def sli_provider(self, name: str, options: ProviderOptions) -> SLIProvider:
         """A provider ``name`` for ``options``, checked against ``SLIProvider``."""
