@@ -41,17 +41,14 @@ if str(ROOT) not in sys.path:  # run as a script: make ``tests.support`` importa
 
 from tests.support.prometheus import PrometheusServer, Series, start_prometheus  # noqa: E402
 
-from slogate.adapters.providers.prometheus import (  # noqa: E402
-    PrometheusConfig,
-    PrometheusProvider,
-    unix_seconds,
-)
+from slogate.adapters.providers.prometheus import PrometheusProvider, query_url, unix_seconds  # noqa: E402
 from slogate.adapters.providers.promql import QueryBuilder  # noqa: E402
 from slogate.adapters.yamlfile import load_document  # noqa: E402
 from slogate.domain.evaluation.gate import SLOFile, evaluate_gate  # noqa: E402
 from slogate.domain.evaluation.sli import SLIRequest, sli_outcome  # noqa: E402
 from slogate.domain.evaluation.slo_parser import parse_slo  # noqa: E402
 from slogate.domain.protocol.gate_events import SLIResults  # noqa: E402
+from slogate.ports import ProviderOptions  # noqa: E402
 
 INDICATORS = 20
 WINDOW = 300
@@ -167,10 +164,10 @@ async def sustained(
 async def measure(server: PrometheusServer, runs: int, sustain: float) -> dict[str, Any]:
     """All timings against ``server``."""
     request, slo = sli_request(), slo_file()
-    config = PrometheusConfig(url=server.url)
+    config = ProviderOptions(url=server.url)
     builder = QueryBuilder(request)
     queries = [builder.build(name) for name in request.indicators]
-    at, url = unix_seconds(request.end), config.query_url
+    at, url = unix_seconds(request.end), query_url(config.url)
     async with PrometheusProvider(config) as provider, httpx.AsyncClient(timeout=10) as client:
         values = await provider.fetch(request)
         assert all(v.success for v in values), [v.message for v in values if not v.success]

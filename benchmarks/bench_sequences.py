@@ -60,10 +60,10 @@ from typing import Any
 import httpx
 import uvicorn
 from sqlalchemy import func, select
+from tests.support.engines import engine_of
 
 from slogate import bootstrap
 from slogate.adapters.store.tables import EventRow
-from slogate.api.app import create_app
 from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.ports import ProviderOptions, SLIProvider
 from slogate.services.keptn.emit import answer
@@ -229,7 +229,7 @@ class BenchServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(
-            create_app(self.context),
+            bootstrap.api_app(self.context),
             host="127.0.0.1",
             port=self.port,
             log_level="warning",
@@ -256,7 +256,7 @@ class BenchServer:
         mark = len(self.log.lines)
         self._server.should_exit = True
         self._thread.join(timeout=20)
-        self.context.engine.dispose()
+        self.context.close()
         logging.getLogger().removeHandler(self.log)
         self.shutdown_errors = [f"server log at shutdown: {line}" for line in self.log.lines[mark:]]
 
@@ -338,7 +338,7 @@ class Latency:
 
 def finished_times(server: BenchServer, contexts: Sequence[str]) -> dict[str, datetime]:
     """The ``time`` the engine stamped on each context's ``production.delivery.finished``."""
-    with server.context.engine.connect() as connection:
+    with engine_of(server.context).connect() as connection:
         rows = connection.execute(
             select(EventRow.shkeptncontext, EventRow.time).where(
                 EventRow.type == PRODUCTION_FINISHED, EventRow.shkeptncontext.in_(list(contexts))
@@ -429,7 +429,7 @@ def concurrent_deliveries(server: BenchServer, count: int) -> Load:
 
 def stored_events(server: BenchServer) -> int:
     """The highest event ``seq`` stored so far (it grows while the server makes progress)."""
-    with server.context.engine.connect() as connection:
+    with engine_of(server.context).connect() as connection:
         return int(connection.execute(select(func.max(EventRow.seq))).scalar() or 0)
 
 
@@ -445,7 +445,7 @@ def running(server: BenchServer) -> list[str]:
 
 def audit(server: BenchServer, project: str, deliveries: int) -> tuple[list[str], list[str]]:
     """The errors among the stored events, and consistency checks on the evaluations (both as text)."""
-    with server.context.engine.connect() as connection:
+    with engine_of(server.context).connect() as connection:
         rows = connection.execute(
             select(EventRow.type, EventRow.source, EventRow.project, EventRow.result, EventRow.data)
         ).all()

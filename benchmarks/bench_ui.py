@@ -37,7 +37,6 @@ from slogate.domain.evaluation.sli import SLIRequest
 from slogate.domain.protocol.gate_events import KeptnEvent, SLIValue
 from slogate.ports import ProviderOptions
 from slogate.settings import Settings
-from slogate.web.app import create_server_app
 
 RESULTS = Path(__file__).resolve().parent / "results" / "bench_ui.json"
 TOKEN = "bench-token-0123456789abcdefghijklmnopqrstuvwxyz"
@@ -85,7 +84,7 @@ def prepare(data_dir: Path, count: int) -> tuple[Any, str]:
     """A server context with ``count`` stored evaluations of one service; the newest one's context."""
     settings = Settings(data_dir=data_dir, api_token=TOKEN)  # type: ignore[arg-type]
     context = bootstrap.server_context(settings, provider_factory=lambda options: Answers(options))
-    client = TestClient(create_server_app(context))
+    client = TestClient(bootstrap.server_app(context))
     client.headers["x-token"] = TOKEN
     assert (
         client.post(
@@ -165,7 +164,7 @@ def main() -> None:
     count = 1_000 if args.quick else 10_000
     with tempfile.TemporaryDirectory(prefix="slogate-bench-ui-") as directory:
         context, newest = prepare(Path(directory), count)
-        client = TestClient(create_server_app(context))
+        client = TestClient(bootstrap.server_app(context))
         assert client.post("/bridge/login", data={"token": TOKEN}, follow_redirects=False).status_code == 303
         views = {
             "environment": f"/bridge/project/{PROJECT}",
@@ -173,7 +172,7 @@ def main() -> None:
         }
         results = {name: timed(client, path, args.runs) for name, path in views.items()}
         client.close()
-        context.engine.dispose()
+        context.close()
     print(
         f"slogate Bridge (CPython {platform.python_version()}, SQLite, {count:,} evaluations of one service)"
     )

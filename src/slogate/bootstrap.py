@@ -1,17 +1,21 @@
-"""The composition root: builds stores and providers from settings; nothing else wires objects."""
+"""The composition root: builds the store, the services, the plugins and the server's app from settings;
+nothing else wires objects."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
-from typing import cast
+
+from fastapi import APIRouter, FastAPI
 
 from slogate.adapters.api_token import ApiTokens
 from slogate.adapters.executors.destination import allow_list_setting
-from slogate.adapters.plugins import EXECUTORS, SLI_PROVIDERS, load_plugin
+from slogate.adapters.plugins import PluginRegistry
 from slogate.adapters.secret_box import SecretBox
+from slogate.adapters.session_files import DataDirSessionFiles
 from slogate.adapters.store.catalog_repository import SqlCatalogStore
 from slogate.adapters.store.database import open_database, upgrade
 from slogate.adapters.store.dispatch_repository import SqlDispatchStore
@@ -23,11 +27,13 @@ from slogate.adapters.store.resource_repository import SqlResourceStore
 from slogate.adapters.store.secret_repository import SqlSecretStore
 from slogate.adapters.store.sequence_repository import SqlSequenceStore
 from slogate.adapters.yamlfile import load_document, load_plain
-from slogate.api.context import ServerContext
-from slogate.api.telemetry import ServerMetrics
+from slogate.api.app import DEFAULT_ROUTERS, create_app
+from slogate.api.auth import FailureLimiter
+from slogate.domain.protocol.evaluation_flow import DEFAULT_SLI_PROVIDER
 from slogate.domain.sequencing.execution import Scope
-from slogate.ports import EventStore, ProviderOptions, SLIProvider, SLIProviderFactory
-from slogate.ports.executors import ExecutorEnvironment, ExecutorFactory, TaskExecutor
+from slogate.ports import EventStore, PendingEvent, ProviderOptions, SLIProvider, SLIProviderFactory
+from slogate.ports.executors import ExecutorEnvironment
+from slogate.server_context import ServerContext
 from slogate.services.keptn.approval_service import ApprovalService
 from slogate.services.keptn.catalog_projector import CatalogProjector
 from slogate.services.keptn.executor_runner import ExecutorLookup, ExecutorRunner
@@ -35,12 +41,19 @@ from slogate.services.keptn.get_sli_service import SLIService
 from slogate.services.keptn.lighthouse_service import Lighthouse
 from slogate.services.keptn.shipyard_controller import SequenceService
 from slogate.services.runtime.dispatcher import Dispatcher, Listener, Subscriber
+from slogate.services.runtime.group_commit import GroupCommit
+from slogate.services.runtime.intake import EventIntake
+from slogate.services.runtime.metrics import ServerMetrics
 from slogate.services.usecases.catalog import CatalogService
 from slogate.services.usecases.integrations import IntegrationService
+from slogate.services.usecases.resource_events import ResourceListeners
 from slogate.services.usecases.resources import ResourceService
 from slogate.services.usecases.secrets import SecretService
 from slogate.services.usecases.sequence_queries import SequenceQueries
 from slogate.settings import Settings
+from slogate.web import login
+from slogate.web.app import install_bridge
+from slogate.web.session import SessionKeys
 
 
 @contextmanager
@@ -56,15 +69,9 @@ def open_store(settings: Settings, db_path: Path | None = None) -> Iterator[Even
 
 
 def sli_provider(name: str, options: ProviderOptions) -> SLIProvider:
-    """The SLI provider registered as ``name`` (entry-point group ``slogate.sli_providers``)."""
-    factory = cast(SLIProviderFactory, load_plugin(SLI_PROVIDERS, name))
-    return factory(options)
-
-
-def task_executor(name: str, environment: ExecutorEnvironment) -> TaskExecutor:
-    """The executor registered as ``name`` (entry-point group ``slogate.executors``)."""
-    factory = cast(ExecutorFactory, load_plugin(EXECUTORS, name))
-    return factory(environment)
+    """The SLI provider registered as ``name`` (entry-point group ``slogate.sli_providers``), checked
+    (``slogate evaluate``: no executor runs, so the registry's executor environment is a placeholder)."""
+    return PluginRegistry(ExecutorEnvironment(Path(), _utc_now)).sli_provider(name, options)
 
 
 def server_context(
@@ -74,56 +81,59 @@ def server_context(
 ) -> ServerContext:
     """Everything the API server needs, wired: stores, services, the dispatcher with the sequence
     engine, the approval service, lighthouse, the SLI service and the built-in executors
-    (``provider_factory``, ``executor_lookup``: replacements of the configured SLI provider and of
+    (``provider_factory``, ``executor_lookup``: replacements of the default SLI provider and of
     the registered executors, for tests)."""
     webhook_allow_list = allow_list_setting(settings.webhook_allow_list)  # checked before any work
     engine = open_database(settings.database())
     upgrade(engine)
     metrics = ServerMetrics()
+    registry = PluginRegistry(
+        ExecutorEnvironment(settings.data_dir, _utc_now, webhook_allow_list),
+        sli_providers={DEFAULT_SLI_PROVIDER: provider_factory} if provider_factory else None,
+    )
     sequence_store = SqlSequenceStore(engine)
     dispatch_store = SqlDispatchStore(engine)
     dispatcher = Dispatcher(dispatch_store, [], _utc_now)
     store = NotifyingEventStore(engine, dispatcher.wake)
     catalog_store = SqlCatalogStore(engine)
+    listeners = ResourceListeners()
     resources = ResourceService(
         SqlResourceStore(engine),
         catalog_store,
         settings.max_resource_size_kb * 1024,
-        # a user's write of shipyard.yaml goes to the catalog first; bound late: it is built below
-        on_shipyard_written=lambda project, text: catalog.replace_shipyard(project, text),
-        on_changed=lambda: executors.forget(),  # bound late too
+        on_shipyard_written=listeners.shipyard_written,  # a user's shipyard.yaml: the catalog first
+        on_changed=listeners.changed,
     )
     catalog = CatalogService(
         catalog_store,
         store,
         load_document,
-        on_project_deleted=lambda project: _forget_project(project, resources, sequence_store),
+        on_project_deleted=partial(_forget_project, resources=resources, sequences=sequence_store),
         on_project_created=resources.init_project,
         on_shipyard_updated=resources.store_shipyard,
     )
+    listeners.keep_shipyards(catalog)
     secrets = SecretService(SqlSecretStore(engine, SecretBox.in_data_dir(settings.data_dir)))
     integrations = IntegrationService(SqlIntegrationStore(engine), settings.integration_ttl, _utc_now)
-    environment = ExecutorEnvironment(settings.data_dir, _utc_now, webhook_allow_list)
     executors = ExecutorRunner(
         store,
         resources,
         secrets,
-        executor_lookup or (lambda name: task_executor(name, environment)),
+        executor_lookup or registry.executor,
         load_plain,
         _utc_now,
         resources.mentions,
         sequence_store.sent_tasks,
     )
+    listeners.cache(executors)
     subscribers: list[Subscriber] = [
         executors,
         ApprovalService(_utc_now),
         Lighthouse(
             store, resources, secrets, settings, load_document, _utc_now,
-            on_finished=lambda result: metrics.evaluations.labels(result).inc(),
+            on_finished=metrics.evaluation_finished,
         ),
-        SLIService(
-            resources, secrets, settings, provider_factory or _provider_factory, load_document, _utc_now
-        ),
+        SLIService(resources, secrets, settings, registry, load_document, _utc_now),
     ]  # fmt: skip
 
     def has_executor(task_type: str, scope: Scope) -> bool:
@@ -143,17 +153,16 @@ def server_context(
         started_task_timeout=timedelta(seconds=settings.started_task_timeout),
         wake=dispatcher.wake,
     )
-    projector = CatalogProjector(
-        catalog.note_events, store, lambda name, last: dispatch_store.complete(name, last, ())
-    )
-    listeners: list[Listener] = [sequences, projector, *subscribers]
-    for listener in listeners:
+    projector = CatalogProjector(catalog.note_events, store, partial(_complete, dispatch_store))
+    listeners_in_order: list[Listener] = [sequences, projector, *subscribers]
+    for listener in listeners_in_order:
         dispatch_store.start_at_end(listener.name)
         dispatcher.subscribe(listener)
     return ServerContext(
         settings=settings,
-        engine=engine,
         store=store,
+        documents=load_document,
+        intake=EventIntake(GroupCommit(store), metrics.event_accepted),
         tokens=ApiTokens(settings.data_dir, settings.api_token.get_secret_value()),
         metrics=metrics,
         catalog=catalog,
@@ -165,18 +174,38 @@ def server_context(
         sequences=sequences,
         sequence_queries=SequenceQueries(sequence_store, store, catalog_store),
         idempotency=SqlIdempotencyStore(engine),
+        on_close=engine.dispose,
     )
 
 
-def _forget_project(project: str, resources: ResourceService, sequences: SqlSequenceStore) -> None:
+def api_app(context: ServerContext, routers: Sequence[APIRouter] = DEFAULT_ROUTERS) -> FastAPI:
+    """Keptn's API under /api for ``context`` (``routers``: a subset, for tests)."""
+    settings = context.settings
+    limiter = FailureLimiter(settings.auth_failures_per_second, settings.auth_failure_burst)
+    return create_app(context, routers, limiter=limiter)
+
+
+def server_app(context: ServerContext) -> FastAPI:
+    """The whole server: Keptn's API under /api and the Bridge under /bridge."""
+    app = api_app(context)
+    settings = context.settings
+    keys = SessionKeys(DataDirSessionFiles(settings.data_dir), partial(login.credentials, context))
+    # failed Bridge logins have a limiter of their own, apart from the API's
+    logins = FailureLimiter(settings.auth_failures_per_second, settings.auth_failure_burst)
+    install_bridge(app, keys, logins)
+    return app
+
+
+def _forget_project(project: str, *, resources: ResourceService, sequences: SqlSequenceStore) -> None:
     """A deleted project leaves no resources and no sequences behind (a new one starts empty)."""
     resources.purge_project(project)
     sequences.delete_project(project)
 
 
+def _complete(dispatch_store: SqlDispatchStore, name: str, last: PendingEvent) -> None:
+    """Move listener ``name``'s cursor past ``last`` (nothing left pending)."""
+    dispatch_store.complete(name, last, ())
+
+
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def _provider_factory(options: ProviderOptions) -> SLIProvider:
-    return sli_provider("prometheus", options)

@@ -1,12 +1,30 @@
 """The one exception tree of slogate; every error has a human message and a stable code.
 
-SlogateError
-├── InputError            a user's file or argument is unusable (exit code 2)
-│   ├── DocumentError     a YAML or JSON file does not parse
-│   │   └── DocumentLimitError   it breaks a limit on size, depth or aliases (a YAML bomb)
-│   └── NotFoundError     a named thing (an evaluation, a project) does not exist
-├── ConflictError         the request contradicts what is stored (e.g. an event id that exists)
-└── ConfigError           slogate itself is misconfigured
+SlogateError                     slogate_error        raised on purpose; never a traceback to the user
+├── InputError                   invalid_input        a user's file, argument or request is unusable
+│   ├── DocumentError            invalid_document     a YAML or JSON file does not parse
+│   │   └── DocumentLimitError   document_limit       it breaks a size, depth or alias limit (a YAML bomb)
+│   ├── NotFoundError            not_found            a named thing (an evaluation, a project) does not exist
+│   ├── TooLargeError            too_large            a request body passes its limit
+│   ├── domain.evaluation        CriterionError invalid_criterion, InvalidPassCriterionError
+│   │                            invalid_pass_criterion, WindowError invalid_window, SLOParseError
+│   │                            invalid_slo, TotalScoreError invalid_total_score
+│   ├── domain.protocol          PayloadError invalid_payload, RejectedEventError rejected_event
+│   ├── domain.sequencing        ShipyardError invalid_shipyard, EntityNameError invalid_name,
+│   │                            ExecutorPlanError invalid_executor_plan
+│   └── adapters                 QueryError invalid_query (promql), WebhookConfigError invalid_webhook,
+│                                RequestError invalid_request (TemplateError invalid_template, CurlError
+│                                invalid_curl), WebhookError webhook_failed
+├── ConflictError                conflict             the request contradicts what is stored
+├── ConfigError                  invalid_config       slogate itself is misconfigured
+│   └── PluginError              invalid_plugin       an SLI provider or executor plugin is missing or misfits
+├── StoredDataError              invalid_stored_data  a stored document cannot be read (SequenceDocumentError)
+├── ApiError                     api_error            an HTTP answer with Keptn's exact status (api.errors)
+└── LoginRequiredError           login_required       the Bridge sends the browser to its login (web.pages)
+
+Domain errors are also ``ValueError``s (the domain's parsers raised those before). Mapped once: to
+Keptn's ``{code, message}`` by ``slogate.api.errors`` (the HTTP status by ``status_of``), and to the
+CLI's one-line error and exit code by ``slogate.cli.errors``.
 """
 
 from __future__ import annotations
@@ -44,6 +62,18 @@ class DocumentLimitError(DocumentError):
     code = "document_limit"
 
 
+class NotFoundError(InputError):
+    """A thing the user named does not exist."""
+
+    code = "not_found"
+
+
+class TooLargeError(InputError):
+    """A request body is larger than its limit."""
+
+    code = "too_large"
+
+
 class ConflictError(SlogateError):
     """The request contradicts what is already stored, e.g. an event whose id exists; nothing was changed."""
 
@@ -56,7 +86,7 @@ class ConfigError(SlogateError):
     code = "invalid_config"
 
 
-class NotFoundError(InputError):
-    """A thing the user named does not exist."""
+class StoredDataError(SlogateError):
+    """Something slogate stored itself cannot be read back (a damaged or foreign document)."""
 
-    code = "not_found"
+    code = "invalid_stored_data"

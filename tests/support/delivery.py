@@ -14,9 +14,8 @@ import httpx
 from fastapi.testclient import TestClient
 
 from slogate import bootstrap
-from slogate.api.app import create_app
-from slogate.api.context import ServerContext
 from slogate.ports import ProviderOptions, SLIProvider
+from slogate.server_context import ServerContext
 from slogate.services.keptn.executor_runner import ExecutorLookup
 from slogate.settings import Settings
 from tests.fakes import FakeProvider
@@ -75,13 +74,13 @@ def delivery_server(
     context = bootstrap.server_context(config, backend.factory, executor_lookup)
     if executor is not None or executor_lookup is None:
         context.dispatcher.subscribe(executor or ScriptedExecutor())
-    client = TestClient(create_app(context), raise_server_exceptions=True)
+    client = TestClient(bootstrap.api_app(context), raise_server_exceptions=True)
     client.headers["x-token"] = TOKEN
     try:
         yield context, client, backend
     finally:
         client.close()
-        context.engine.dispose()
+        context.close()
 
 
 def settle(context: ServerContext) -> None:

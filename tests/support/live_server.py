@@ -21,7 +21,6 @@ import uvicorn
 
 from slogate import bootstrap
 from slogate.settings import Settings
-from slogate.web.app import create_server_app
 from tests.support.delivery import TOKEN, Backend
 from tests.support.prometheus import free_port
 
@@ -41,7 +40,7 @@ class LiveServer:
             **settings,
         )
         self.context = bootstrap.server_context(config, provider_factory=self.backend.factory)
-        app = create_server_app(self.context)
+        app = bootstrap.server_app(self.context)
         self._server = uvicorn.Server(
             uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
         )
@@ -64,7 +63,7 @@ class LiveServer:
     ) -> None:
         self._server.should_exit = True
         self._thread.join(timeout=30)
-        self.context.engine.dispose()
+        self.context.close()
 
     def client(self) -> httpx.Client:
         """An authenticated client of this server."""

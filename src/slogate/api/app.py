@@ -17,7 +17,6 @@ from slogate.api.event_path import install_event_path
 from slogate.api.limits import BodyLimit
 from slogate.api.security_headers import SecurityHeaders
 from slogate.api.telemetry import RequestMetrics
-from slogate.services.runtime.group_commit import GroupCommit
 
 DEFAULT_ROUTERS: tuple[APIRouter, ...] = (
     auth.router,
@@ -48,8 +47,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
                 await task
 
 
-def create_app(context: ServerContext, routers: Sequence[APIRouter] = DEFAULT_ROUTERS) -> FastAPI:
-    """The app for ``context``; every router but /health requires the API token."""
+def create_app(
+    context: ServerContext, routers: Sequence[APIRouter] = DEFAULT_ROUTERS, *, limiter: auth.FailureLimiter
+) -> FastAPI:
+    """The app for ``context`` (built by ``slogate.bootstrap.api_app``); every router but /health
+    requires the API token; ``limiter`` slows down clients that keep presenting a wrong one."""
     settings = context.settings
     app = FastAPI(
         title="slogate",
@@ -62,10 +64,7 @@ def create_app(context: ServerContext, routers: Sequence[APIRouter] = DEFAULT_RO
     )
     app.state.context = context
     app.state.metrics = context.metrics
-    app.state.auth_limiter = auth.FailureLimiter(
-        settings.auth_failures_per_second, settings.auth_failure_burst
-    )
-    app.state.event_writer = GroupCommit(context.store)
+    app.state.auth_limiter = limiter
     install_error_handlers(app)
     app.include_router(meta.public)
     for router in routers:

@@ -1,45 +1,12 @@
-"""What every request handler can reach: settings, stores, the use-case services, metrics, tokens."""
+"""The FastAPI dependency that hands a request handler the server's context (``slogate.server_context``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from fastapi import Request
-from sqlalchemy import Engine
 
-from slogate.adapters.api_token import ApiTokens
-from slogate.api.telemetry import ServerMetrics
-from slogate.ports import EventStore
-from slogate.ports.idempotency import IdempotencyStore
-from slogate.services.keptn.executor_runner import ExecutorRunner
-from slogate.services.keptn.shipyard_controller import SequenceService
-from slogate.services.runtime.dispatcher import Dispatcher
-from slogate.services.usecases.catalog import CatalogService
-from slogate.services.usecases.integrations import IntegrationService
-from slogate.services.usecases.resources import ResourceService
-from slogate.services.usecases.secrets import SecretService
-from slogate.services.usecases.sequence_queries import SequenceQueries
-from slogate.settings import Settings
+from slogate.server_context import ServerContext
 
-
-@dataclass(frozen=True)
-class ServerContext:
-    """The server's long-lived objects, built once by :func:`slogate.bootstrap.server_context`."""
-
-    settings: Settings
-    engine: Engine
-    store: EventStore
-    tokens: ApiTokens
-    metrics: ServerMetrics
-    catalog: CatalogService
-    resources: ResourceService
-    secrets: SecretService
-    dispatcher: Dispatcher
-    executors: ExecutorRunner
-    integrations: IntegrationService
-    sequences: SequenceService
-    sequence_queries: SequenceQueries
-    idempotency: IdempotencyStore
+__all__ = ["ServerContext", "server_context"]
 
 
 async def server_context(request: Request) -> ServerContext:

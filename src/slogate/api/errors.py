@@ -7,16 +7,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from slogate.errors import ConfigError, ConflictError, InputError, NotFoundError, SlogateError
+from slogate.errors import ConfigError, ConflictError, InputError, NotFoundError, SlogateError, TooLargeError
 
 
-class ApiError(Exception):
+class ApiError(SlogateError):
     """An error with an explicit HTTP status, for handlers that must answer Keptn's exact code."""
+
+    code = "api_error"
 
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
-        self.message = message
 
 
 def error_response(status: int, message: str) -> JSONResponse:
@@ -24,17 +25,21 @@ def error_response(status: int, message: str) -> JSONResponse:
     return JSONResponse({"code": status, "message": message}, status_code=status)
 
 
+_STATUSES: tuple[tuple[type[SlogateError], int], ...] = (
+    (NotFoundError, 404),
+    (TooLargeError, 413),
+    (InputError, 400),
+    (ConflictError, 409),
+    (ConfigError, 500),
+)
+
+
 def status_of(error: SlogateError) -> int:
-    """The HTTP status for one of slogate's errors."""
-    if isinstance(error, NotFoundError):
-        return 404
-    if isinstance(error, ConflictError):
-        return 409
-    if isinstance(error, InputError):
-        return 400
-    if isinstance(error, ConfigError):
-        return 500
-    return 500
+    """The HTTP status for one of slogate's errors: an ``ApiError``'s own, else by the error tree
+    (the first class of ``_STATUSES`` it is an instance of), else 500."""
+    if isinstance(error, ApiError):
+        return error.status
+    return next((status for kind, status in _STATUSES if isinstance(error, kind)), 500)
 
 
 def _validation_message(error: RequestValidationError) -> str:
@@ -47,10 +52,6 @@ def _validation_message(error: RequestValidationError) -> str:
 
 def install_error_handlers(app: FastAPI) -> None:
     """Map every error to Keptn's body; never a traceback or HTML to the client."""
-
-    async def api_error(_: Request, error: Exception) -> JSONResponse:
-        assert isinstance(error, ApiError)
-        return error_response(error.status, error.message)
 
     async def slogate_error(_: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, SlogateError)
@@ -67,7 +68,6 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(error, RequestValidationError)
         return error_response(400, _validation_message(error))
 
-    app.add_exception_handler(ApiError, api_error)
     app.add_exception_handler(SlogateError, slogate_error)
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)

@@ -14,8 +14,6 @@ from slogate.api.context import ServerContext, server_context
 from slogate.api.errors import ApiError
 from slogate.api.idempotency import HEADER, KEY_LIFETIME, Answer, accept_keyed, key_of
 from slogate.api.limits import EVENT_PATH
-from slogate.domain.protocol.gate_events import KeptnEvent
-from slogate.services.runtime.group_commit import GroupCommit
 from slogate.services.usecases import event_log as events
 
 router = APIRouter(tags=["event"])
@@ -75,24 +73,17 @@ async def post_event(
 async def accept_posted(
     app: Starlette, context: ServerContext, body: bytes, headers: Mapping[str, str]
 ) -> Answer:
-    """Ingest the posted ``body`` as ``events.ingest`` does, and count it; answer once the event is
-    committed (with the events posted meanwhile: see ``GroupCommit``), or at once with the first
-    event of a repeated ``Idempotency-Key``. Serves this route and the lean path of ``event_path``,
-    so that both behave alike."""
+    """Ingest the posted ``body`` through the context's ``EventIntake`` (stored by group commit and
+    counted, as the Bridge's events are); answer once the event is committed, or at once with the first
+    event of a repeated ``Idempotency-Key``. Serves this route and the lean path of ``event_path``, so
+    that both behave alike."""
     key = key_of(headers)
     raw = parse_body(body)
     now = datetime.now(UTC)
-    event = events.accepted(raw, now)
-    writer: GroupCommit = app.state.event_writer
-
-    async def store(accepted: KeptnEvent) -> None:
-        await writer.add(accepted)
-        context.metrics.events.labels(accepted.type).inc()
-
     if key is None:
-        await store(event)
+        event = await context.intake.ingest(raw, now)
         return Answer(event.shkeptncontext, event.id)
-    return await accept_keyed(context, key, raw, event, now, store)
+    return await accept_keyed(context, key, raw, events.accepted(raw, now), now, context.intake.store)
 
 
 def parse_body(body: bytes) -> dict[str, Any]:

@@ -6,11 +6,16 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from slogate.errors import TooLargeError
+
 EVENT_PATH = "/api/v1/event"
 
 
-class BodyTooLargeError(Exception):
+class BodyTooLargeError(TooLargeError):
     """Raised inside the receive wrapper when a streamed body passes the limit."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"request body exceeds the limit of {limit // 1024} KB")
 
 
 class BodyLimit:
@@ -38,7 +43,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    raise BodyTooLargeError
+                    raise BodyTooLargeError(limit)
             return message
 
         try:

@@ -1,31 +1,12 @@
-"""The server's own Prometheus metrics, in a registry per app (tests run several apps in one process)."""
+"""Request metrics: every HTTP request counted and timed by its route template."""
 
 from __future__ import annotations
 
 import time
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-
-class ServerMetrics:
-    """Counters and histograms of requests, ingested events and evaluations."""
-
-    def __init__(self) -> None:
-        self.registry = CollectorRegistry()
-        self.requests = Counter(
-            "slogate_http_requests", "HTTP requests", ("method", "route", "status"), registry=self.registry
-        )
-        self.durations = Histogram(
-            "slogate_http_request_duration_seconds",
-            "HTTP request durations",
-            ("route",),
-            registry=self.registry,
-        )
-        self.events = Counter("slogate_events", "Events accepted, by type", ("type",), registry=self.registry)
-        self.evaluations = Counter(
-            "slogate_evaluations", "Evaluations finished, by result", ("result",), registry=self.registry
-        )
+from slogate.services.runtime.metrics import ServerMetrics
 
 
 class RequestMetrics:

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from slogate import __version__
+from slogate.cli.errors import ErrorMappingGroup
 from slogate.cli.lazy import Entry, lazy_group
 from slogate.cli.output import set_debug
 
@@ -43,7 +44,8 @@ COMMANDS.update({verb: _verb(verb) for verb in VERBS})
 
 app = typer.Typer(
     name="slogate",
-    cls=lazy_group(COMMANDS, list(COMMANDS)),
+    # commands load on demand; slogate's errors become one line and exit code 2, for every command
+    cls=lazy_group(COMMANDS, list(COMMANDS), base=ErrorMappingGroup),
     no_args_is_help=True,
     rich_markup_mode="markdown",
     pretty_exceptions_enable=False,

@@ -14,12 +14,11 @@ from slogate.cli.options import DbPath, Project, Service, Stage, parse_labels, p
 from slogate.cli.output import Output, OutputFormat, console, print_document, user_errors
 from slogate.cli.verdict import exit_code
 from slogate.domain.evaluation.window import WindowError, format_time, resolve_window
-from slogate.errors import ConfigError, InputError
+from slogate.errors import InputError
 
 if TYPE_CHECKING:  # the store, the providers and the settings load when the command runs
     from slogate.ports import EventStore, ProviderOptions
     from slogate.services.usecases.quality_gate import GateOutcome, GateRequest
-    from slogate.settings import Settings
 
 
 def _now() -> datetime:
@@ -76,12 +75,13 @@ def evaluate_command(
     from slogate import bootstrap
     from slogate.cli.gate_table import print_report
     from slogate.domain.protocol.gate_json import encode_evaluation_finished
+    from slogate.services.usecases.monitoring import settings_options
     from slogate.settings import load_settings
 
     with user_errors():
         settings = load_settings()
         request = _request(slo, sli, project, stage, service, timeframe, start, end, labels)
-        options = _provider_options(settings, prometheus_url, prometheus_user)
+        options = settings_options(settings, prometheus_url, prometheus_user)
         with bootstrap.open_store(settings, db) as store:
             outcome = asyncio.run(_run(request, options, store))
     report = outcome.report
@@ -96,9 +96,10 @@ def evaluate_command(
 
 async def _run(request: GateRequest, options: ProviderOptions, store: EventStore) -> GateOutcome:
     from slogate import bootstrap
+    from slogate.domain.protocol.evaluation_flow import DEFAULT_SLI_PROVIDER
     from slogate.services.usecases.quality_gate import run_gate
 
-    provider = bootstrap.sli_provider("prometheus", options)
+    provider = bootstrap.sli_provider(DEFAULT_SLI_PROVIDER, options)
     try:
         await provider.check()
         return await run_gate(request, provider, store, _now)
@@ -141,22 +142,6 @@ def _request(
         queries=queries,
         labels=parse_labels(labels),
         timeframe=timeframe or "",
-    )
-
-
-def _provider_options(settings: Settings, url: str | None, user: str | None) -> ProviderOptions:
-    from slogate.ports import ProviderOptions
-
-    chosen = url or settings.prometheus_url
-    if not chosen:
-        raise ConfigError("no Prometheus URL: pass --prometheus-url or set SLOGATE_PROMETHEUS_URL")
-    return ProviderOptions(
-        url=chosen,
-        username=user if user is not None else settings.prometheus_user,
-        password=settings.prometheus_password.get_secret_value(),
-        bearer_token=settings.prometheus_token.get_secret_value(),
-        timeout_seconds=settings.query_timeout,
-        concurrency=settings.query_concurrency,
     )
 
 

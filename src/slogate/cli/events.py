@@ -21,13 +21,13 @@ from slogate.cli.output import Output, OutputFormat, console, print_document, us
 from slogate.cli.trigger import send_event
 from slogate.cli.watch import print_evaluation
 from slogate.domain.protocol.client_events import approval_answer
+from slogate.domain.protocol.event_types import APPROVAL_TRIGGERED
 from slogate.domain.protocol.gate_events import EVALUATION_FINISHED
 from slogate.errors import DocumentError, InputError, NotFoundError
 
 DATASTORE = "/api/mongodb-datastore/event"
 OPEN_TRIGGERED = "/api/controlPlane/v1/event/triggered/"
 PREFIX = "sh.keptn.event."
-APPROVAL_TRIGGERED = PREFIX + "approval.triggered"
 APPROVAL_SOURCE = "https://github.com/keptn/keptn/cli#approval.finished"
 POLL_SECONDS = 1.0
 

@@ -114,16 +114,19 @@ def _without_subcommands(target: Any) -> Any:
     return shallow
 
 
-def lazy_group(lazy: dict[str, Entry], order: list[str]) -> type[TyperGroup]:
-    """A ``TyperGroup`` class whose sub-commands ``lazy`` loads on demand, listed in ``order``."""
+def lazy_group(
+    lazy: dict[str, Entry], order: list[str], base: type[TyperGroup] = TyperGroup
+) -> type[TyperGroup]:
+    """A ``base`` group class whose sub-commands ``lazy`` loads on demand, listed in ``order``."""
 
-    class LazyGroup(TyperGroup):
+    class LazyGroup(base):  # type: ignore[valid-type,misc]
         def __init__(self, **attrs: Any) -> None:
             super().__init__(**attrs)
-            self.commands = LazyCommands(self.commands, lazy, order)
+            group = cast(TyperGroup, self)
+            group.commands = LazyCommands(group.commands, lazy, order)
 
         def format_help(self, ctx: Any, formatter: Any) -> None:
-            with cast(LazyCommands, self.commands).listing():
+            with cast(LazyCommands, cast(TyperGroup, self).commands).listing():
                 super().format_help(ctx, formatter)
 
     return LazyGroup

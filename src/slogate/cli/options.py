@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from slogate.domain.evaluation.window import WindowError, parse_time
+from slogate.domain.protocol import client_events
 from slogate.domain.protocol.gate_events import Labels
 from slogate.errors import InputError
 
@@ -26,16 +27,11 @@ Service = Annotated[str, typer.Option("--service", help="The service.")]
 
 
 def parse_labels(text: str) -> Labels:
-    """``k=v,k2=v2`` as Keptn's CLI takes ``--labels``."""
-    labels = []
-    for item in (part.strip() for part in text.split(",")):
-        if not item:
-            continue
-        key, separator, value = item.partition("=")
-        if not separator or not key.strip():
-            raise InputError(f"--labels: '{item}' is not key=value (write e.g. --labels buildId=42,env=ci)")
-        labels.append((key.strip(), value.strip()))
-    return tuple(labels)
+    """``k=v,k2=v2`` as Keptn's CLI takes ``--labels`` (the grammar of ``client_events.parse_labels``)."""
+    try:
+        return client_events.parse_labels(text)
+    except ValueError as error:
+        raise InputError(f"--labels: {error} (write e.g. --labels buildId=42,env=ci)") from None
 
 
 def parse_option_time(option: str, text: str | None) -> datetime | None:

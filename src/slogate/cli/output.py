@@ -1,24 +1,23 @@
-"""Printing command results: JSON and YAML documents, one-line errors, the shared console."""
+"""Printing command results: JSON and YAML documents and the shared console (one-line errors: cli.errors)."""
 
 from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from slogate.cli.errors import EXIT_INVALID_INPUT as EXIT_INVALID_INPUT
+from slogate.cli.errors import debug_enabled as debug_enabled
+from slogate.cli.errors import print_error as print_error
+from slogate.cli.errors import set_debug as set_debug
+from slogate.cli.errors import user_errors as user_errors
 from slogate.cli.jsontext import dumps_go
-from slogate.errors import SlogateError
 
 if TYPE_CHECKING:  # Rich and PyYAML load when something is printed with them, not at start-up
     from rich.console import Console
-
-EXIT_INVALID_INPUT = 2
-_debug = {"enabled": False}
 
 
 class OutputFormat(StrEnum):
@@ -68,35 +67,3 @@ def print_document(document: Any, output: OutputFormat) -> None:
 def _utf8_stdout() -> bool:
     """Whether standard output takes any character; documents are escaped where it does not."""
     return (sys.stdout.encoding or "").lower().replace("-", "") == "utf8"
-
-
-def print_error(message: str) -> None:
-    """One line on standard error."""
-    from rich.console import Console
-    from rich.text import Text
-
-    Console(stderr=True, highlight=False, soft_wrap=True).print(
-        Text.assemble(("error: ", "bold red"), message)
-    )
-
-
-def debug_enabled() -> bool:
-    """Whether ``--debug`` was given (tracebacks, and the CLI's HTTP exchanges on standard error)."""
-    return _debug["enabled"]
-
-
-def set_debug(enabled: bool) -> None:
-    """Show tracebacks instead of one-line errors (``--debug``)."""
-    _debug["enabled"] = enabled
-
-
-@contextmanager
-def user_errors() -> Iterator[None]:
-    """Turn slogate's errors into one line on standard error and exit code 2."""
-    try:
-        yield
-    except SlogateError as error:
-        if _debug["enabled"]:
-            raise
-        print_error(error.message)
-        raise typer.Exit(EXIT_INVALID_INPUT) from error

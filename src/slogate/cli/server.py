@@ -63,7 +63,6 @@ def serve(
     from rich.text import Text
 
     from slogate import bootstrap
-    from slogate.web.app import create_server_app
 
     with user_errors():
         settings = _settings(data_dir, host=host, port=port)
@@ -84,9 +83,9 @@ def serve(
         )
     )
     try:
-        uvicorn.Server(uvicorn_config(create_server_app(context), settings)).run()
+        uvicorn.Server(uvicorn_config(bootstrap.server_app(context), settings)).run()
     finally:
-        context.engine.dispose()
+        context.close()
 
 
 def short_token_warning(settings: Settings) -> bool:

@@ -45,6 +45,7 @@ from slogate.ports.sli import (
     ProviderOptions,
     SLIProvider,
     SLIProviderFactory,
+    SLIProviders,
 )
 
 __all__ = [
@@ -70,6 +71,7 @@ __all__ = [
     "ResourceStore",
     "SLIProvider",
     "SLIProviderFactory",
+    "SLIProviders",
     "ScopeChecker",
     "SecretInfo",
     "SecretReader",

@@ -146,21 +146,9 @@ class CatalogStore(Protocol):
         """Remove ``service`` from every stage; whether any stage had it."""
         ...
 
-    def record_event(
-        self,
-        project: str,
-        stage: str,
-        service: str,
-        event_type: str,
-        info: EventContextInfo,
-        deployed_image: str | None = None,
-    ) -> bool:
-        """Note ``info`` as the service's latest ``event_type`` (and its deployed image, if given);
-        whether the service exists."""
-        ...
-
     def record_events(self, events: Sequence[ServiceEvent]) -> int:
-        """``record_event`` for each, in order, in one transaction; how many services existed."""
+        """Note each event as its service's latest of its type (and its deployed image, when given), in
+        order, in one transaction; how many services existed."""
         ...
 
     def open_triggered(

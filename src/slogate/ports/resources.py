@@ -101,11 +101,6 @@ class ResourceStore(Protocol):
         when ``uri`` is not a current file of the level."""
         ...
 
-    def delete_level(self, level: ResourceLevel, message: str) -> str | None:
-        """Delete every current file of the level (a service or stage being removed) in one revision;
-        None when there was none. Earlier revisions keep them."""
-        ...
-
     def purge_project(self, project: str) -> None:
         """Forget every revision and file of ``project`` (the project is deleted)."""
         ...

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar, Protocol
 
 from slogate.domain.evaluation.sli import SLIRequest
@@ -23,8 +23,8 @@ class ProviderOptions:
 
     url: str
     username: str = ""
-    password: str = ""
-    bearer_token: str = ""
+    password: str = field(default="", repr=False)
+    bearer_token: str = field(default="", repr=False)
     timeout_seconds: float = 10.0
     concurrency: int = 8
 
@@ -34,7 +34,7 @@ class SLIProvider(Protocol):
 
     Example::
 
-        provider = PrometheusProvider(PrometheusConfig(url="http://127.0.0.1:9090"))
+        provider = PrometheusProvider(ProviderOptions(url="http://127.0.0.1:9090"))
         values = await provider.fetch(request)   # one SLIValue per request.indicators, same order
     """
 
@@ -62,4 +62,16 @@ class SLIProviderFactory(Protocol):
 
     def __call__(self, options: ProviderOptions) -> SLIProvider:
         """A provider for ``options``; invalid options raise ``ConfigError``."""
+        ...
+
+
+class SLIProviders(Protocol):
+    """The registered SLI providers, by the name a get-sli.triggered's ``sliProvider`` gives."""
+
+    def has_sli_provider(self, name: str) -> bool:
+        """Whether a provider ``name`` is registered."""
+        ...
+
+    def sli_provider(self, name: str, options: ProviderOptions) -> SLIProvider:
+        """A provider ``name`` for ``options``; ``ConfigError`` when it is missing or does not fit."""
         ...

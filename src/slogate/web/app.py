@@ -6,10 +6,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from slogate.api.app import create_app
-from slogate.api.context import ServerContext
+from slogate.api.auth import FailureLimiter
 from slogate.web import dashboard, environment, evaluation, login, sequence_actions, sequences, triggers
 from slogate.web.pages import HERE, LoginRequiredError, login_redirect
+from slogate.web.session import SessionKeys
 
 ROUTERS = (
     login.router,
@@ -22,10 +22,11 @@ ROUTERS = (
 )
 
 
-def install_bridge(app: FastAPI, context: ServerContext) -> None:
-    """Serve the Bridge under ``/bridge`` on ``app`` (built by ``create_app``)."""
-    app.state.bridge_keys = login.session_keys(context)
-    app.state.login_limiter = login.login_limiter(context)
+def install_bridge(app: FastAPI, keys: SessionKeys, login_limiter: FailureLimiter) -> None:
+    """Serve the Bridge under ``/bridge`` on ``app`` (built by ``slogate.bootstrap.server_app``);
+    ``keys`` sign its session cookies, ``login_limiter`` slows password guessing."""
+    app.state.bridge_keys = keys
+    app.state.login_limiter = login_limiter
     app.mount("/bridge/static", StaticFiles(directory=HERE / "static"), name="bridge-static")
     for router in ROUTERS:
         app.include_router(router)
@@ -35,10 +36,3 @@ def install_bridge(app: FastAPI, context: ServerContext) -> None:
         return login_redirect(error)
 
     app.add_exception_handler(LoginRequiredError, to_login)
-
-
-def create_server_app(context: ServerContext) -> FastAPI:
-    """The whole server: Keptn's API under /api and the Bridge under /bridge."""
-    app = create_app(context)
-    install_bridge(app, context)
-    return app

@@ -9,16 +9,16 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from slogate.api.context import ServerContext
+from slogate.domain.protocol.event_types import APPROVAL_TRIGGERED
 from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.errors import NotFoundError
 from slogate.ports import ProjectRecord, ServiceRecord
+from slogate.server_context import ServerContext
 from slogate.web.pages import context_of, render, session_of
 from slogate.web.project_scope import evaluation_badge, missing_project
 from slogate.web.session import Session
 
 router = APIRouter(prefix="/bridge", include_in_schema=False)
-APPROVAL_TRIGGERED = "sh.keptn.event.approval.triggered"
 APPROVALS_SHOWN = 100
 BUILT_IN_SEQUENCES = ("delivery", "evaluation")
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -12,14 +10,12 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from slogate.adapters.yamlfile import load_document
 from slogate.domain.evaluation.slo import SLO
 from slogate.domain.protocol.gate_events import EVALUATION_FINISHED, KeptnEvent
 from slogate.domain.protocol.gate_json import PayloadError, decode_evaluation_finished
 from slogate.errors import InputError, NotFoundError
-from slogate.ports import EventStore
+from slogate.ports import DocumentLoader, EventStore
 from slogate.services.usecases import evaluation_history as history
-from slogate.services.usecases.offline_gate import load_slo
 from slogate.services.usecases.quality_gate import invalidate
 from slogate.web import breakdown
 from slogate.web.chart import build_chart
@@ -32,33 +28,22 @@ HISTORY = 50  # evaluations in the heatmap, as Keptn's Bridge loads
 IN_CONTEXT = 50
 
 
-def _slo_text(event: KeptnEvent) -> str | None:
-    """The decoded ``sloFileContent``, or None when it is missing or not base64 UTF-8."""
-    content = (event.data.get("evaluation") or {}).get("sloFileContent")
-    if not isinstance(content, str) or not content:
-        return None
-    try:
-        return base64.b64decode(content, validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-
-
-def decode_all(events: Sequence[KeptnEvent], ignored: frozenset[str]) -> list[Evaluated]:
+def decode_all(
+    events: Sequence[KeptnEvent], ignored: frozenset[str], load_document: DocumentLoader
+) -> list[Evaluated]:
     """Decode each stored evaluation and its SLO once (an SLO text shared by many is parsed once)."""
-    parsed: dict[str, SLO | None] = {}
+    parsed: dict[tuple[str, int], SLO | None] = {}
     decoded: list[Evaluated] = []
     for event in events:
         try:
             finished = decode_evaluation_finished(dict(event.data))
         except PayloadError:
             finished = None
-        text = _slo_text(event)
-        if text is not None and text not in parsed:
-            parsed[text] = load_slo(text, "sloFileContent", load_document).slo
-        slo = parsed.get(text) if text is not None else None
+        text = history.stored_slo_text(event)
         results = finished.evaluation.indicator_results if finished is not None else None
-        if slo is not None and len(slo.objectives) != len(results or ()):
-            slo = None  # an errored evaluation carries the SLO but no results to pair with it
+        if text is not None and (text, len(results or ())) not in parsed:
+            parsed[text, len(results or ())] = history.paired_slo(text, results, load_document)
+        slo = parsed.get((text, len(results or ()))) if text is not None else None
         decoded.append(Evaluated(event, finished, slo, event.triggeredid in ignored))
     return decoded
 
@@ -81,7 +66,7 @@ def find_selected(store: EventStore, keptn_context: str, stage_or_id: str | None
     )
 
 
-def history_of(store: EventStore, selected: KeptnEvent) -> list[Evaluated]:
+def history_of(store: EventStore, selected: KeptnEvent, load_document: DocumentLoader) -> list[Evaluated]:
     """The last evaluations of the selected one's service and stage, newest first, it included."""
     events = store.latest_evaluations(
         selected.project, selected.stage, selected.service, limit=HISTORY, exclude_invalidated=False
@@ -91,10 +76,10 @@ def history_of(store: EventStore, selected: KeptnEvent) -> list[Evaluated]:
         newer = [event for event in events if event.time > selected.time]
         events = [*newer, selected, *older][:HISTORY]
     ignored = store.invalidated_triggered_ids([event.triggeredid for event in events])
-    return decode_all(events, ignored)
+    return decode_all(events, ignored, load_document)
 
 
-def _report(item: Evaluated) -> tuple[Any, str]:
+def _report(item: Evaluated, load_document: DocumentLoader) -> tuple[Any, str]:
     try:
         return history.report_of(history.StoredGate(item.event, item.invalidated), load_document), ""
     except InputError as error:
@@ -110,12 +95,17 @@ def _context_evaluations(store: EventStore, keptn_context: str) -> list[dict[str
 
 
 def page_values(
-    store: EventStore, keptn_context: str, selected: KeptnEvent, show_all: bool, view: str
+    store: EventStore,
+    load_document: DocumentLoader,
+    keptn_context: str,
+    selected: KeptnEvent,
+    show_all: bool,
+    view: str,
 ) -> dict[str, Any]:
     """Everything the evaluation page shows."""
-    evaluations = history_of(store, selected)
+    evaluations = history_of(store, selected, load_document)
     item = next(e for e in evaluations if e.event.id == selected.id)
-    report, problem = _report(item)
+    report, problem = _report(item, load_document)
     labels = column_labels(list(reversed(evaluations)))
     heatmap = build_heatmap(evaluations, selected.id, show_all)
     return {
@@ -136,7 +126,7 @@ def page_values(
         "problem": problem,
         "message": str(selected.data.get("message", "")),
         "result": str(selected.data.get("result", "")),
-        "slo_text": _slo_text(selected),
+        "slo_text": history.stored_slo_text(selected),
         "in_context": _context_evaluations(store, keptn_context),
     }
 
@@ -148,14 +138,18 @@ def _not_found(request: Request, session: Session, message: str) -> HTMLResponse
 def _board(
     request: Request, session: Session, keptn_context: str, stage_or_id: str | None, show_all: bool, view: str
 ) -> HTMLResponse:
-    store = context_of(request).store
+    context = context_of(request)
+    store = context.store
     try:
         selected = find_selected(store, keptn_context, stage_or_id)
     except NotFoundError as error:
         return _not_found(request, session, error.message)
     view = view if view in ("heatmap", "chart") else "heatmap"
     return render(
-        request, "evaluation.html", page_values(store, keptn_context, selected, show_all, view), session
+        request,
+        "evaluation.html",
+        page_values(store, context.documents, keptn_context, selected, show_all, view),
+        session,
     )
 
 

@@ -14,24 +14,19 @@ from slogate.api.auth import FailureLimiter
 from slogate.api.clients import client_of, scheme_of
 from slogate.api.context import ServerContext
 from slogate.web.pages import context_of, keys_of, render, session_of
-from slogate.web.session import COOKIE, SESSION_SECONDS, Session, SessionKeys
+from slogate.web.session import COOKIE, SESSION_SECONDS, Session
 
 router = APIRouter(prefix="/bridge", include_in_schema=False)
 TOO_MANY = "Too many failed attempts: wait a moment and try again."
 
 
-def session_keys(context: ServerContext) -> SessionKeys:
-    """The session keys of ``context``'s data dir, with sessions bound to the current API token and
-    Bridge user and password: changing any of them ends every session."""
+def credentials(context: ServerContext) -> str:
+    """What a session is bound to: the current API token and Bridge user and password (a digest of
+    each); changing any of them ends every session."""
     settings = context.settings
     account = f"{settings.bridge_user}\0{settings.bridge_password.get_secret_value()}"
     account_hash = hashlib.sha256(account.encode("utf-8")).hexdigest()
-    return SessionKeys(settings.data_dir, lambda: f"{context.tokens.fingerprint()}.{account_hash}")
-
-
-def login_limiter(context: ServerContext) -> FailureLimiter:
-    """The limiter of failed Bridge logins, apart from the API's (keys ``client:…`` and ``user:…``)."""
-    return FailureLimiter(context.settings.auth_failures_per_second, context.settings.auth_failure_burst)
+    return f"{context.tokens.fingerprint()}.{account_hash}"
 
 
 def _safe_next(target: str | None) -> str:

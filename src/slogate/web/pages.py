@@ -12,7 +12,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from slogate import __version__
-from slogate.api.context import ServerContext
+from slogate.errors import SlogateError
+from slogate.server_context import ServerContext
 from slogate.web.session import COOKIE, Session, SessionKeys
 
 HERE = Path(__file__).resolve().parent
@@ -20,8 +21,10 @@ templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.globals["version"] = __version__
 
 
-class LoginRequiredError(Exception):
+class LoginRequiredError(SlogateError):
     """The request has no valid session: send the browser to the login page."""
+
+    code = "login_required"
 
     def __init__(self, request: Request) -> None:
         super().__init__("login required")

@@ -9,6 +9,7 @@ from urllib.parse import quote
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
+from slogate.domain.protocol import client_events
 from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.web.pages import render
 from slogate.web.session import Session
@@ -22,17 +23,12 @@ def missing_project(request: Request, session: Session, project: str) -> HTMLRes
 
 
 def parse_labels(text: str) -> dict[str, str]:
-    """``k1=v1,k2=v2`` (also one per line) as a mapping; ``ValueError`` naming a pair without ``=``."""
-    labels: dict[str, str] = {}
-    for pair in text.replace("\n", ",").split(","):
-        pair = pair.strip()
-        if not pair:
-            continue
-        key, equals, value = pair.partition("=")
-        if not equals or not key.strip():
-            raise ValueError(f"label '{pair}' is not key=value: write labels as k1=v1,k2=v2")
-        labels[key.strip()] = value.strip()
-    return labels
+    """``k1=v1,k2=v2`` (also one per line) as a mapping (the grammar of ``client_events.parse_labels``);
+    ``ValueError`` naming a pair without ``=``, with how to write them."""
+    try:
+        return dict(client_events.parse_labels(text))
+    except ValueError as error:
+        raise ValueError(f"label {error}: write labels as k1=v1,k2=v2") from None
 
 
 def evaluation_badge(event: KeptnEvent | None) -> dict[str, Any] | None:

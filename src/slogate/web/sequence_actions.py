@@ -11,13 +11,12 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
-from slogate.api.context import ServerContext
 from slogate.domain.protocol.client_events import approval_answer
+from slogate.domain.protocol.event_types import APPROVAL_TRIGGERED
 from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.domain.sequencing.engine import Command
 from slogate.errors import InputError, NotFoundError
-from slogate.services.usecases import event_log as events
-from slogate.web.environment import APPROVAL_TRIGGERED
+from slogate.server_context import ServerContext
 from slogate.web.pages import checked_session, context_of
 from slogate.web.session import Session
 
@@ -45,7 +44,7 @@ async def decide_approval(
     triggered = await asyncio.to_thread(open_approval, context, project, keptn_context, triggered_id)
     raw = approval_finished(triggered, result)
     try:
-        await asyncio.to_thread(events.ingest, context.store, raw, datetime.now(UTC))
+        await context.intake.ingest(raw, datetime.now(UTC))
     except InputError as error:
         raise HTTPException(400, f"the approval could not be sent: {error}") from None
     return _back(project, keptn_context, triggered.stage)

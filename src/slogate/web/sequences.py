@@ -10,9 +10,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from slogate.api.context import ServerContext
+from slogate.domain.protocol.event_types import APPROVAL_TRIGGERED
 from slogate.errors import NotFoundError
 from slogate.services.usecases.sequence_queries import CONTEXT_EVENTS
-from slogate.web.environment import APPROVAL_TRIGGERED, approval_values
+from slogate.web.environment import approval_values
 from slogate.web.pages import context_of, render, session_of
 from slogate.web.project_scope import missing_project
 from slogate.web.session import Session

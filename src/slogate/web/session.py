@@ -9,12 +9,9 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
-from slogate.adapters.private_files import append_private, write_private
+from slogate.ports.sessions import SessionFiles
 
-KEY_FILE = "bridge-session.key"
-REVOKED_FILE = "bridge-sessions.revoked"
 COOKIE = "slogate_session"
 SESSION_SECONDS = 8 * 3600
 
@@ -28,7 +25,7 @@ class Session:
 
 
 class SessionKeys:
-    """Signs session cookies and CSRF tokens with a random key kept in the data dir (mode 0600).
+    """Signs session cookies and CSRF tokens with a random key kept in ``files`` (the data dir, 0600).
 
     A cookie's signature covers ``credentials()`` (a fingerprint of the API token and the Bridge
     password), so rotating either ends every session; a logout revokes its session for good (the
@@ -37,12 +34,11 @@ class SessionKeys:
 
     def __init__(
         self,
-        data_dir: Path,
+        files: SessionFiles,
         credentials: Callable[[], str] = lambda: "",
         now: Callable[[], float] = time.time,
     ) -> None:
-        self._file = data_dir / KEY_FILE
-        self._revoked_file = data_dir / REVOKED_FILE
+        self._files = files
         self._key: bytes | None = None
         self._revoked: dict[str, int] | None = None
         self._credentials = credentials
@@ -50,7 +46,7 @@ class SessionKeys:
 
     def _secret(self) -> bytes:
         if self._key is None:
-            self._key = _load_or_create(self._file)
+            self._key = self._files.key()
         return self._key
 
     def _sign(self, text: str) -> str:
@@ -88,13 +84,13 @@ class SessionKeys:
         live = {key: expires for key, expires in revoked.items() if expires >= now}
         if len(live) < len(revoked):  # forget the expired ones: their cookies are refused anyway
             self._revoked = live
-            write_private(self._revoked_file, _lines(live))
+            self._files.replace_revoked(live)
         else:
-            append_private(self._revoked_file, _lines({session.session_id: session.expires}))
+            self._files.add_revoked({session.session_id: session.expires})
 
     def _revoked_ids(self) -> dict[str, int]:
         if self._revoked is None:
-            self._revoked = _read_revoked(self._revoked_file)
+            self._revoked = self._files.revoked()
         return self._revoked
 
     def csrf_token(self, session: Session) -> str:
@@ -104,33 +100,3 @@ class SessionKeys:
     def csrf_valid(self, session: Session, token: str | None) -> bool:
         """Whether ``token`` is this session's CSRF token (constant-time)."""
         return bool(token) and hmac.compare_digest(self.csrf_token(session), token or "")
-
-
-def _lines(revoked: dict[str, int]) -> bytes:
-    return "".join(f"{session_id} {expires}\n" for session_id, expires in revoked.items()).encode("ascii")
-
-
-def _read_revoked(path: Path) -> dict[str, int]:
-    try:
-        text = path.read_text(encoding="ascii", errors="replace")
-    except FileNotFoundError:
-        return {}
-    revoked = {}
-    for line in text.splitlines():
-        session_id, _, expires = line.partition(" ")
-        if session_id and expires.isdigit():
-            revoked[session_id] = int(expires)
-    return revoked
-
-
-def _load_or_create(path: Path) -> bytes:
-    """The key in ``path``, created (32 random bytes, mode 0600) on first use."""
-    try:
-        key = path.read_bytes()
-        if len(key) >= 32:
-            return key
-    except FileNotFoundError:
-        pass
-    key = secrets.token_bytes(32)
-    write_private(path, key)
-    return key

@@ -6,13 +6,13 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
+import anyio.from_thread
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from slogate.api.context import ServerContext
 from slogate.domain.protocol.client_events import sequence_trigger
 from slogate.errors import InputError, NotFoundError
-from slogate.services.usecases import event_log as events
+from slogate.server_context import ServerContext
 from slogate.services.usecases.catalog import EvaluationRequest
 from slogate.web.environment import environment_page
 from slogate.web.pages import checked_session, context_of
@@ -120,7 +120,7 @@ def _start_sequence(
         return _form_errors(request, session, project, kind, values, problems)
     raw = sequence_trigger(SOURCE, (project, values["stage"], values["service"]), sequence, labels, extra)
     try:
-        event = events.ingest(context.store, raw, datetime.now(UTC))
+        event = anyio.from_thread.run(context.intake.ingest, raw, datetime.now(UTC))
     except InputError as error:
         return _form_errors(request, session, project, kind, values, [str(error)])
     return _to_sequence(project, event.shkeptncontext)

@@ -10,9 +10,10 @@ from fastapi import APIRouter
 from fastapi.testclient import TestClient
 
 from slogate import bootstrap
-from slogate.api.app import DEFAULT_ROUTERS, create_app
-from slogate.api.context import ServerContext
+from slogate.api.app import DEFAULT_ROUTERS
+from slogate.server_context import ServerContext
 from slogate.settings import Settings
+from tests.support.engines import dispose_engine
 from tests.support.postgres import needs_postgres
 
 TOKEN = "test-token-0123456789abcdefghijklmnopqrstuvw"
@@ -37,7 +38,8 @@ def context(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ServerCo
     try:
         yield built
     finally:
-        built.engine.dispose()
+        dispose_engine(built)
+        built.close()
         if server is not None:
             server.drop_database(name)
 
@@ -48,7 +50,7 @@ def make_client(context: ServerContext) -> Iterator[Callable[..., TestClient]]:
     clients: list[TestClient] = []
 
     def make(routers: Sequence[APIRouter] = DEFAULT_ROUTERS, token: str | None = TOKEN) -> TestClient:
-        client = TestClient(create_app(context, routers), raise_server_exceptions=True)
+        client = TestClient(bootstrap.api_app(context, routers), raise_server_exceptions=True)
         if token is not None:
             client.headers["x-token"] = token
         clients.append(client)

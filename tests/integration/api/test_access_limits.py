@@ -16,7 +16,6 @@ import uvicorn
 from fastapi.testclient import TestClient
 
 from slogate import bootstrap
-from slogate.api.app import create_app
 from slogate.api.context import ServerContext
 from slogate.cli import server as server_cli
 from slogate.errors import ConfigError
@@ -41,7 +40,7 @@ def peer(context: ServerContext) -> Iterator[Callable[..., TestClient]]:
     def make(address: str = "127.0.0.1", token: str = TOKEN, proxies: str = "") -> TestClient:
         if proxies not in apps:
             settings = context.settings.model_copy(update={"trusted_proxies": proxies})
-            apps[proxies] = create_app(dataclasses.replace(context, settings=settings))
+            apps[proxies] = bootstrap.api_app(dataclasses.replace(context, settings=settings))
         client = TestClient(apps[proxies], client=(address, 40000))  # type: ignore[arg-type]
         client.headers["x-token"] = token
         clients.append(client)
@@ -118,7 +117,7 @@ def test_uvicorn_does_not_let_loopback_peers_pick_their_address(tmp_path: Path) 
     one client (uvicorn's own proxy handling would believe any loopback peer)."""
     settings = Settings(data_dir=tmp_path, api_token=TOKEN, port=free_port())  # type: ignore[arg-type]
     context = bootstrap.server_context(settings)
-    server = uvicorn.Server(server_cli.uvicorn_config(create_app(context), settings))
+    server = uvicorn.Server(server_cli.uvicorn_config(bootstrap.api_app(context), settings))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
@@ -134,7 +133,7 @@ def test_uvicorn_does_not_let_loopback_peers_pick_their_address(tmp_path: Path) 
     finally:
         server.should_exit = True
         thread.join(timeout=30)
-        context.engine.dispose()
+        context.close()
 
 
 @pytest.mark.parametrize(("token", "warned"), [("", False), ("short-token", True), ("x" * 32, False)])

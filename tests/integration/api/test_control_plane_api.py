@@ -14,10 +14,11 @@ from fastapi.testclient import TestClient
 from slogate.adapters.store.catalog_repository import SqlCatalogStore
 from slogate.adapters.yamlfile import load_document
 from slogate.api import control_plane
-from slogate.api.context import ServerContext
 from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.errors import InputError, NotFoundError
+from slogate.server_context import ServerContext
 from slogate.services.usecases.catalog import CatalogService
+from tests.support.engines import engine_of
 
 BASE = "/api/controlPlane/v1"
 NOW = datetime(2024, 5, 1, 12, 0, 0, 250_000, tzinfo=UTC)
@@ -79,7 +80,7 @@ def api(make_client: Callable[..., TestClient], context: ServerContext) -> TestC
     client = make_client(routers=[control_plane.router])
     ids = iter(f"00000000-0000-4000-8000-{n:012d}" for n in range(1, 10_000))
     catalog = CatalogService(
-        SqlCatalogStore(context.engine),
+        SqlCatalogStore(engine_of(context)),
         context.store,
         load_document,
         now=lambda: NOW,
@@ -700,8 +701,11 @@ def test_service_shows_its_latest_events_and_image(podtato: TestClient, context:
         {"project": "podtato", "stage": "qa", "service": "helloservice"},
     )
 
-    assert catalog.note_event(finished, deployed_image="ghcr.io/podtato-head/podtatoserver:v0.1.2")
-    assert not catalog.note_event(KeptnEvent("e-2", finished.type, "x", NOW, "c", {"project": "podtato"}))
+    assert catalog.note_events([(finished, "ghcr.io/podtato-head/podtatoserver:v0.1.2")]) == 1
+    assert (
+        catalog.note_events([(KeptnEvent("e-2", finished.type, "x", NOW, "c", {"project": "podtato"}), None)])
+        == 0
+    )
 
     service = podtato.get(f"{BASE}/project/podtato/stage/qa/service/helloservice").json()
     assert service["deployedImage"] == "ghcr.io/podtato-head/podtatoserver:v0.1.2"

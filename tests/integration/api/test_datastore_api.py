@@ -11,13 +11,13 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from slogate.api import datastore, events
-from slogate.api.context import ServerContext
 from slogate.domain.protocol.gate_events import (
     EVALUATION_FINISHED,
     EVALUATION_INVALIDATED,
     EVALUATION_TRIGGERED,
     KeptnEvent,
 )
+from slogate.server_context import ServerContext
 from tests.integration.store.builders import event, fields
 
 EVENTS = "/api/mongodb-datastore/event"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from slogate.api.context import ServerContext
 from slogate.domain.protocol.gate_events import KeptnEvent
+from slogate.server_context import ServerContext
 from tests.support.delivery import (
     CONTROL_PLANE,
     SLOW,

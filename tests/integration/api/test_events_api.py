@@ -12,10 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from slogate.api import datastore, events, meta
-from slogate.api.context import ServerContext
 from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.domain.protocol.ingestion import DEFAULT_SOURCE, derived_context
 from slogate.ports import EventCriteria, EventQueries
+from slogate.server_context import ServerContext
 
 URL = "/api/v1/event"
 SCOPE = {"project": "sockshop", "stage": "qa", "service": "carts"}

@@ -13,8 +13,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from slogate.adapters.store.idempotency_repository import SqlIdempotencyStore
-from slogate.api.app import create_app
+from slogate import bootstrap
 from slogate.api.context import ServerContext
 from slogate.api.idempotency import Answer, accept_keyed
 from slogate.domain.protocol.gate_events import KeptnEvent
@@ -124,7 +123,7 @@ def test_an_unusable_key_is_a_clear_400(server: tuple[ServerContext, TestClient]
 def test_concurrent_retries_store_one_event(server: tuple[ServerContext, TestClient]) -> None:
     """Five posts with one key at the same moment: one event, five identical answers."""
     context, _client = server
-    app = create_app(context)
+    app = bootstrap.api_app(context)
 
     async def post_all() -> list[httpx.Response]:
         transport = httpx.ASGITransport(app=app)
@@ -142,7 +141,7 @@ def test_concurrent_retries_store_one_event(server: tuple[ServerContext, TestCli
 
 def test_keys_expire_after_a_day_and_belong_to_their_scope(server: tuple[ServerContext, TestClient]) -> None:
     context, _client = server
-    store = SqlIdempotencyStore(context.engine)
+    store = context.idempotency
     start = datetime(2026, 1, 1, tzinfo=UTC)
     first, second = IdempotentEvent("c1", "e1", "f"), IdempotentEvent("c2", "e2", "f")
     assert store.claim("token-a", "k", first, start, start - timedelta(days=1)) is None

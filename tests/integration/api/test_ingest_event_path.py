@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -13,17 +14,19 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from slogate import bootstrap
 from slogate.api import auth, events, meta
-from slogate.api.app import create_app
-from slogate.api.context import ServerContext
 from slogate.api.event_path import EventIngestion
 from slogate.api.limits import BodyLimit
 from slogate.api.security_headers import SecurityHeaders
 from slogate.api.telemetry import RequestMetrics
 from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.ports import EventCriteria, EventQueries, EventStore
+from slogate.server_context import ServerContext
 from slogate.services.runtime.group_commit import GroupCommit
+from slogate.services.runtime.intake import EventIntake
 from tests.integration.api.conftest import TOKEN
+from tests.support.engines import engine_of
 
 URL = "/api/v1/event"
 SCOPE = {"project": "sockshop", "stage": "qa", "service": "carts"}
@@ -98,7 +101,7 @@ def test_lean_path_answers_like_the_route(context: ServerContext) -> None:
     """Each request gets the same answer, and stores as much, with and without the lean path."""
     for name, content, headers, method, path in REQUESTS:
         answers, counts = [], [len(stored(context))]
-        for app in (create_app(context, ROUTERS), framework_only(create_app(context, ROUTERS))):
+        for app in (bootstrap.api_app(context, ROUTERS), framework_only(bootstrap.api_app(context, ROUTERS))):
             client = TestClient(app)
             answers.append(answer_of(client, content, headers, method, path))
             client.close()
@@ -109,11 +112,11 @@ def test_lean_path_answers_like_the_route(context: ServerContext) -> None:
 
 def test_a_database_failure_is_a_500_on_both_paths(context: ServerContext) -> None:
     """An unexpected error reaches the server's error handling as before: 500, counted as such."""
-    with context.engine.begin() as connection:
+    with engine_of(context).begin() as connection:
         connection.execute(text("ALTER TABLE events RENAME TO events_gone"))
     labels = {"method": "POST", "route": URL, "status": "500"}
     answers, counted = [], []
-    for app in (create_app(context, ROUTERS), framework_only(create_app(context, ROUTERS))):
+    for app in (bootstrap.api_app(context, ROUTERS), framework_only(bootstrap.api_app(context, ROUTERS))):
         client = TestClient(app, raise_server_exceptions=False)
         answers.append(answer_of(client, json.dumps(FINISHED).encode(), {"x-token": TOKEN}, "POST", URL))
         client.close()
@@ -126,7 +129,7 @@ def test_a_database_failure_is_a_500_on_both_paths(context: ServerContext) -> No
 def test_failures_are_rate_limited_alike(context: ServerContext) -> None:
     """Failed tokens spend the client's burst on the lean path as on the others: then 429 for wrong
     tokens on both, while the right token still passes on both."""
-    client = TestClient(create_app(context, ROUTERS))
+    client = TestClient(bootstrap.api_app(context, ROUTERS))
     codes = [client.post(URL, json=FINISHED, headers={"x-token": "wrong"}).status_code for _ in range(3)]
     assert codes == [401, 401, 429]
     refused = client.get("/api/v1/metadata", headers={"x-token": "wrong"})
@@ -141,9 +144,9 @@ def test_failures_are_rate_limited_alike(context: ServerContext) -> None:
 def test_the_lean_path_serves_the_route_inside_the_metrics_and_the_limit(context: ServerContext) -> None:
     """The middleware order: security headers, body limit, metrics, lean path; apps without the event
     route have none."""
-    app = create_app(context, ROUTERS)
+    app = bootstrap.api_app(context, ROUTERS)
     assert middleware(app) == [SecurityHeaders, BodyLimit, RequestMetrics, EventIngestion]
-    without = create_app(context, (auth.router, meta.router))
+    without = bootstrap.api_app(context, (auth.router, meta.router))
     assert middleware(without) == [SecurityHeaders, BodyLimit, RequestMetrics]
 
 
@@ -194,9 +197,9 @@ def post_together(app: FastAPI, bodies: Sequence[dict[str, Any]]) -> list[httpx.
 
 def test_concurrent_posts_share_transactions(context: ServerContext) -> None:
     """Eleven posts at once: eleven 200s once stored, in fewer transactions than events."""
-    app = create_app(context, ROUTERS)
     counting = CountingStore(context.store)
-    app.state.event_writer = GroupCommit(counting)
+    intake = EventIntake(GroupCommit(counting), context.metrics.event_accepted)
+    app = bootstrap.api_app(dataclasses.replace(context, intake=intake), ROUTERS)
     answers = post_together(app, [{**FINISHED, "triggeredid": f"t-{n}"} for n in range(11)])
     assert [answer.status_code for answer in answers] == [200] * 11
     assert sorted(event.triggeredid for event in stored(context)) == sorted(f"t-{n}" for n in range(11))
@@ -208,7 +211,7 @@ def test_a_refused_post_among_concurrent_ones_fails_alone(context: ServerContext
     """Eleven posts at once, one refused by the store: ten 200s, one 400 with Keptn's body."""
     bodies = [{**FINISHED, "triggeredid": f"t-{n}"} for n in range(11)]
     bodies[4] = {**FINISHED, "data": {**DATA, "note": "nul \x00"}}
-    answers = post_together(create_app(context, ROUTERS), bodies)
+    answers = post_together(bootstrap.api_app(context, ROUTERS), bodies)
     assert [answer.status_code for answer in answers] == [200] * 4 + [400] + [200] * 6
     assert answers[4].json()["code"] == 400
     assert "text must not contain NUL characters" in answers[4].json()["message"]

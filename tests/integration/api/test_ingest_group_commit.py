@@ -9,11 +9,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from slogate.api.context import ServerContext
 from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.errors import ConflictError, InputError
 from slogate.ports import EventStore
+from slogate.server_context import ServerContext
 from slogate.services.runtime.group_commit import GroupCommit
+from tests.support.engines import engine_of
 
 START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -116,7 +117,7 @@ def test_duplicate_ids_fail_alone(context: ServerContext) -> None:
 
 def test_a_database_failure_fails_every_event_of_the_round_once(context: ServerContext) -> None:
     """When the database itself fails, each event gets that error, without a retry one by one."""
-    with context.engine.begin() as connection:
+    with engine_of(context).begin() as connection:
         connection.execute(text("ALTER TABLE events RENAME TO events_gone"))
     counting = CountingStore(context.store)
     outcomes = add_together(GroupCommit(counting), [event(n) for n in range(4)])

@@ -10,8 +10,9 @@ from fastapi.testclient import TestClient
 
 from slogate.adapters.store.catalog_repository import SqlCatalogStore
 from slogate.adapters.yamlfile import load_document
-from slogate.api.context import ServerContext
+from slogate.server_context import ServerContext
 from slogate.services.usecases.catalog import CatalogService
+from tests.support.engines import engine_of
 
 CONTROL = "/api/controlPlane/v1"
 FILES = "/api/resource-service/v1/project/podtato"
@@ -200,7 +201,7 @@ def test_a_project_whose_files_cannot_be_written_is_not_created(context: ServerC
     def failing(project: str, shipyard: str, stages: object) -> None:
         raise OSError("disk full")
 
-    records = SqlCatalogStore(context.engine)
+    records = SqlCatalogStore(engine_of(context))
     catalog = CatalogService(
         records,
         context.store,

@@ -13,9 +13,10 @@ from fastapi.testclient import TestClient
 
 from slogate.adapters.store.resource_repository import SqlResourceStore
 from slogate.api import resources
-from slogate.api.context import ServerContext
 from slogate.ports import ResourceLevel, ResourceReader
+from slogate.server_context import ServerContext
 from slogate.services.usecases.resources import ResourceService
+from tests.support.engines import engine_of
 
 BASE = "/api/resource-service/v1/project/sockshop"
 PROJECT = BASE
@@ -62,7 +63,7 @@ def b64(text: str | bytes) -> str:
 def wire(client: TestClient, context: ServerContext, max_kb: int | None = None) -> ResourceService:
     """Give the client's app a resource service over the context's database and the test catalog."""
     limit = (max_kb or context.settings.max_resource_size_kb) * 1024
-    service = ResourceService(SqlResourceStore(context.engine), Catalog(), limit)
+    service = ResourceService(SqlResourceStore(engine_of(context)), Catalog(), limit)
     app = cast(FastAPI, client.app)
     app.state.resources = service  # for tests that call the service directly
     app.dependency_overrides[resources.resource_service] = lambda: service

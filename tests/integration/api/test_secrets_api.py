@@ -13,10 +13,11 @@ from sqlalchemy import text
 from slogate.adapters.secret_box import SecretBox
 from slogate.adapters.store.secret_repository import SqlSecretStore
 from slogate.api import secrets
-from slogate.api.context import ServerContext
 from slogate.errors import NotFoundError
 from slogate.ports import SecretReader
+from slogate.server_context import ServerContext
 from slogate.services.usecases.secrets import SecretService
+from tests.support.engines import engine_of
 
 SECRET = "/api/secrets/v1/secret"
 SCOPE = "/api/secrets/v1/scope"
@@ -42,7 +43,7 @@ TOO_LONG = "name and key values must be no more than 253 characters"
 def wire(client: TestClient, context: ServerContext) -> SecretService:
     """Give the client's app a secret service over the context's database and data dir."""
     box = SecretBox.in_data_dir(context.settings.data_dir)
-    service = SecretService(SqlSecretStore(context.engine, box))
+    service = SecretService(SqlSecretStore(engine_of(context), box))
     app = cast(FastAPI, client.app)
     app.state.secrets = service  # for tests that call the service directly
     app.dependency_overrides[secrets.secret_service] = lambda: service
@@ -249,7 +250,7 @@ def test_values_are_encrypted_in_the_database(api: TestClient, context: ServerCo
     """The stored row does not contain the password; the key file is in the data dir with mode 0600."""
     api.post(SECRET, json=BODY)
 
-    with context.engine.connect() as connection:
+    with engine_of(context).connect() as connection:
         stored = " ".join(str(value) for value in connection.execute(text("SELECT * FROM secrets")).one())
 
     assert PASSWORD not in stored

@@ -11,12 +11,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from slogate import bootstrap
 from slogate.adapters.store.integration_repository import SqlIntegrationStore
-from slogate.api.app import create_app
-from slogate.api.context import ServerContext
 from slogate.ports import IntegrationMetadata, IntegrationRecord
+from slogate.server_context import ServerContext
 from slogate.services.usecases.integrations import IntegrationService, Registration
 from tests.integration.api.conftest import TOKEN
+from tests.support.engines import engine_of
 
 BASE = "/api/controlPlane/v1/uniform/registration"
 TTL = 60.0
@@ -50,14 +51,14 @@ def clock() -> Clock:
 @pytest.fixture
 def registry(context: ServerContext, clock: Clock) -> IntegrationService:
     """The registry over the context's database, on the test's clock, with the default TTL."""
-    return IntegrationService(SqlIntegrationStore(context.engine), TTL, clock)
+    return IntegrationService(SqlIntegrationStore(engine_of(context)), TTL, clock)
 
 
 @pytest.fixture
 def api(context: ServerContext, registry: IntegrationService) -> Iterator[TestClient]:
     """A client of the full app whose registry runs on the test's clock."""
     clocked = dataclasses.replace(context, integrations=registry)
-    with_token = TestClient(create_app(clocked), raise_server_exceptions=True)
+    with_token = TestClient(bootstrap.api_app(clocked), raise_server_exceptions=True)
     with_token.headers["x-token"] = TOKEN
     yield with_token
     with_token.close()
@@ -207,7 +208,7 @@ class RacingStore(SqlIntegrationStore):
 
 def test_a_concurrent_registration_is_replaced_not_duplicated(context: ServerContext, clock: Clock) -> None:
     """When the id turns out to exist at insert time, the registration replaces it: 200, one entry."""
-    racing = IntegrationService(RacingStore(context.engine), TTL, clock)
+    racing = IntegrationService(RacingStore(engine_of(context)), TTL, clock)
     first = racing.register(Registration("job-executor-service", IntegrationMetadata(hostname="n")))
     clock.advance(1)
 

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from slogate.adapters.providers.prometheus import PrometheusConfig, PrometheusProvider
+from slogate.adapters.providers.prometheus import PrometheusProvider
 from slogate.cli.options import parse_labels
 from slogate.errors import ConfigError
+from slogate.ports import ProviderOptions
 from tests.support.prometheus import (
     HELLO_JOB,
     Phase,
@@ -93,16 +94,16 @@ def test_provider_check(prometheus_factory: Callable[..., PrometheusServer]) -> 
     """check() passes against Prometheus, and names the URL when it is unreachable or refuses us."""
     server = prometheus_factory(basic_auth=("gate", "pw"))
 
-    async def check(config: PrometheusConfig) -> None:
+    async def check(config: ProviderOptions) -> None:
         async with PrometheusProvider(config) as provider:
             await provider.check()
 
-    asyncio.run(check(PrometheusConfig(server.url, username="gate", password="pw")))
+    asyncio.run(check(ProviderOptions(server.url, username="gate", password="pw")))
     with pytest.raises(ConfigError, match=r"refused the credentials \(HTTP 401\)"):
-        asyncio.run(check(PrometheusConfig(server.url)))
+        asyncio.run(check(ProviderOptions(server.url)))
     closed = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(ConfigError, match=f"cannot reach Prometheus at {closed}"):
-        asyncio.run(check(PrometheusConfig(closed)))
+        asyncio.run(check(ProviderOptions(closed)))
 
 
 @needs_prometheus

@@ -166,6 +166,6 @@ def test_the_server_runs_the_approval_service(tmp_path: Path) -> None:
         asyncio.run(context.dispatcher.drain())
         finished = context.store.find(type="sh.keptn.event.approval.finished", shkeptncontext=CONTEXT)
     finally:
-        context.engine.dispose()
+        context.close()
 
     assert [(event.source, event.data["result"]) for event in finished] == [("approval-service", "fail")]

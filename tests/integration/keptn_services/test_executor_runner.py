@@ -13,12 +13,12 @@ from typing import Any, cast
 import pytest
 from fastapi.testclient import TestClient
 
-from slogate import bootstrap
+from slogate.adapters.plugins import PluginRegistry
 from slogate.adapters.yamlfile import load_plain
-from slogate.api.context import ServerContext
 from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.errors import ConfigError
 from slogate.ports.executors import ExecutorEnvironment, TaskContext, TaskRequest, TaskResult
+from slogate.server_context import ServerContext
 from slogate.services.keptn.executor_runner import SOURCE, ExecutorRunner
 from tests.fakes import FakeClock
 from tests.support.delivery import b64, create_project, delivery_server, events, settle, trigger_delivery
@@ -205,7 +205,7 @@ def test_stopping_the_server_answers_running_tasks_and_closes_the_executors(
 def test_an_unknown_executor_name_is_a_config_error(tmp_path: Path) -> None:
     environment = ExecutorEnvironment(tmp_path, lambda: None)  # type: ignore[arg-type,return-value]
     with pytest.raises(ConfigError, match=r"no plugin .helm. in slogate\.executors"):
-        bootstrap.task_executor("helm", environment)
+        PluginRegistry(environment).executor("helm")
 
 
 def test_an_executor_may_leave_the_finished_event_to_the_system_it_called(

@@ -12,12 +12,14 @@ from typing import Any
 
 import pytest
 
+from slogate.adapters.plugins import PluginRegistry
 from slogate.adapters.store.database import open_database, upgrade
 from slogate.adapters.store.dispatch_repository import SqlDispatchStore
 from slogate.adapters.store.repository import SqlEventStore
 from slogate.adapters.yamlfile import load_document
 from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.ports import ProviderOptions
+from slogate.ports.executors import ExecutorEnvironment
 from slogate.services.keptn.get_sli_service import SLIService
 from slogate.services.keptn.lighthouse_service import Lighthouse
 from slogate.services.runtime.dispatcher import Dispatcher
@@ -89,7 +91,8 @@ def wire(
     settings = Settings(prometheus_url="http://127.0.0.1:9", query_timeout=3)
     reader, secrets = Files(files), Secrets(secret)
     lighthouse = Lighthouse(store, reader, secrets, settings, load_document, clock)
-    sli = SLIService(reader, secrets, settings, provider, load_document, clock)
+    providers = PluginRegistry(ExecutorEnvironment(Path(), clock), sli_providers={"prometheus": provider})
+    sli = SLIService(reader, secrets, settings, providers, load_document, clock)
     return Dispatcher(dispatch, [lighthouse, sli], clock), asked
 
 
@@ -266,7 +269,10 @@ def test_slo_and_sli_files_are_parsed_off_the_event_loop(
     settings = Settings(prometheus_url="http://127.0.0.1:9", query_timeout=3)
     reader, secrets = Files(TUTORIAL_FILES), Secrets(None)
     lighthouse = Lighthouse(store, reader, secrets, settings, spying, clock)
-    sli = SLIService(reader, secrets, settings, lambda options: FakeProvider(FAST), spying, clock)
+    providers = PluginRegistry(
+        ExecutorEnvironment(Path(), clock), sli_providers={"prometheus": lambda options: FakeProvider(FAST)}
+    )
+    sli = SLIService(reader, secrets, settings, providers, spying, clock)
     trigger(store)
     asyncio.run(Dispatcher(dispatch, [lighthouse, sli], clock).drain())
     assert finished(store).data["result"] == "pass"

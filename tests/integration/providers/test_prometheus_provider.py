@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
-from slogate.adapters.providers.prometheus import PrometheusConfig, PrometheusProvider
+from slogate.adapters.providers.prometheus import PrometheusProvider
 from slogate.domain.evaluation.sli import SLIRequest
 from slogate.domain.protocol.gate_events import SLIValue
+from slogate.ports import ProviderOptions
 from tests.support.helloapp import HelloApp, drive_load
 from tests.support.httpproxy import RecordingProxy
 from tests.support.prometheus import (
@@ -112,7 +113,7 @@ def fetch(url: str, request: SLIRequest, **config: Any) -> tuple[SLIValue, ...]:
     """Run a fresh provider (its own client) against ``url``."""
 
     async def run() -> tuple[SLIValue, ...]:
-        async with PrometheusProvider(PrometheusConfig(url=url, **config)) as provider:
+        async with PrometheusProvider(ProviderOptions(url=url, **config)) as provider:
             return await provider.fetch(request)
 
     return asyncio.run(run())

@@ -11,7 +11,7 @@ from slogate.adapters.store.catalog_repository import SqlCatalogStore
 from slogate.adapters.store.catalog_tables import ServiceRow, StageRow
 from slogate.adapters.store.repository import SqlEventStore
 from slogate.errors import ConflictError, InputError
-from slogate.ports import EventContextInfo, ProjectRecord, ServiceRecord, StageRecord
+from slogate.ports import EventContextInfo, ProjectRecord, ServiceEvent, ServiceRecord, StageRecord
 
 from .builders import T0, event
 
@@ -200,7 +200,7 @@ def test_update_shipyard(catalog: SqlCatalogStore) -> None:
     assert catalog.update_shipyard("nowhere", "x", "0.2.0", {}) is False
 
 
-def test_record_event_keeps_the_latest_per_type(catalog: SqlCatalogStore) -> None:
+def test_record_events_keeps_the_latest_per_type(catalog: SqlCatalogStore) -> None:
     """Each event type keeps its latest event; a deployed image is set only when given."""
     catalog.create_project(project())
     catalog.create_service("sockshop", "carts", T0)
@@ -208,10 +208,13 @@ def test_record_event_keeps_the_latest_per_type(catalog: SqlCatalogStore) -> Non
     second = EventContextInfo("e2", "ctx-2", T0 + timedelta(seconds=1.5))
     third = EventContextInfo("e3", "ctx-2", T0 + timedelta(minutes=2))
 
-    assert catalog.record_event("sockshop", "qa", "carts", TRIGGERED, first)
-    assert catalog.record_event("sockshop", "qa", "carts", TRIGGERED, second, deployed_image="carts:0.1.2")
-    assert catalog.record_event("sockshop", "qa", "carts", FINISHED, third)
-    assert not catalog.record_event("sockshop", "qa", "orders", FINISHED, third)
+    assert catalog.record_events([ServiceEvent("sockshop", "qa", "carts", TRIGGERED, first)]) == 1
+    assert (
+        catalog.record_events([ServiceEvent("sockshop", "qa", "carts", TRIGGERED, second, "carts:0.1.2")])
+        == 1
+    )
+    assert catalog.record_events([ServiceEvent("sockshop", "qa", "carts", FINISHED, third)]) == 1
+    assert catalog.record_events([ServiceEvent("sockshop", "qa", "orders", FINISHED, third)]) == 0
 
     assert catalog.service("sockshop", "qa", "carts") == ServiceRecord(
         "carts", T0, "carts:0.1.2", ((FINISHED, third), (TRIGGERED, second))

@@ -14,8 +14,10 @@ from slogate import bootstrap
 from slogate.adapters.api_token import ApiTokens
 from slogate.adapters.private_files import private_directory, touch_private
 from slogate.adapters.secret_box import SecretBox
+from slogate.adapters.session_files import DataDirSessionFiles
+from slogate.adapters.store.database import open_database
 from slogate.settings import Settings
-from slogate.web.login import session_keys
+from slogate.web.login import credentials
 from slogate.web.session import Session, SessionKeys
 
 
@@ -36,11 +38,12 @@ def _mode(path: Path) -> int:
 def test_the_data_dir_and_its_files_are_private_under_umask_022(tmp_path: Path) -> None:
     data_dir = tmp_path / "var" / "slogate"
     context = bootstrap.server_context(Settings(data_dir=data_dir))
+    engine = open_database(context.settings.database())
     try:
         assert context.tokens.ensure() is not None
-        keys = session_keys(context)
+        keys = SessionKeys(DataDirSessionFiles(data_dir), lambda: credentials(context))
         keys.revoke(Session(keys.issue().split(".")[0], 2**40))
-        with context.engine.begin() as connection:  # a write: SQLite creates the -wal and -shm files
+        with engine.begin() as connection:  # a write: SQLite creates the -wal and -shm files
             connection.execute(text("CREATE TABLE probe (x INTEGER)"))
         files = ["slogate.db", "slogate.db-wal", "slogate.db-shm", "api-token.sha256"]
         files += ["bridge-session.key", "bridge-sessions.revoked"]
@@ -49,7 +52,8 @@ def test_the_data_dir_and_its_files_are_private_under_umask_022(tmp_path: Path) 
         assert _mode(data_dir) == 0o700
         assert _mode(data_dir.parent) == 0o700
     finally:
-        context.engine.dispose()
+        engine.dispose()
+        context.close()
 
 
 @pytest.mark.usefixtures("open_umask")
@@ -79,7 +83,7 @@ def test_whichever_key_comes_first_creates_a_private_data_dir(tmp_path: Path, fi
         box.encrypt(b"value")
         created = box.path
     else:
-        SessionKeys(data_dir).issue()
+        SessionKeys(DataDirSessionFiles(data_dir)).issue()
         created = data_dir / "bridge-session.key"
     assert _mode(data_dir) == 0o700
     assert _mode(data_dir.parent) == 0o700

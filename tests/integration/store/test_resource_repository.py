@@ -213,20 +213,6 @@ def test_empty_write_is_refused(resources: SqlResourceStore) -> None:
     assert resources.head(CARTS) is None
 
 
-def test_delete_level_removes_every_current_file_in_one_revision(resources: SqlResourceStore) -> None:
-    """Removing a service deletes its files at a new revision; other levels and history stay."""
-    old = resources.write(CARTS, {"slo.yaml": b"1", "sli.yaml": b"2"}, "Added resources")
-    resources.write(QA, {"stage.yaml": b"s"}, "Added resources")
-
-    removed = resources.delete_level(CARTS, "Removed service carts")
-
-    assert removed is not None
-    assert resources.list_files(CARTS, removed, limit=10, offset=0).total == 0
-    assert resources.list_files(QA, removed, limit=10, offset=0).uris == ("stage.yaml",)
-    assert resources.read(CARTS, "slo.yaml", old) == b"1"
-    assert resources.delete_level(CARTS, "Removed service carts") is None
-
-
 def test_purge_project_forgets_everything_of_that_project_only(resources: SqlResourceStore) -> None:
     """After a purge the project has no head and no files; another project is untouched."""
     resources.write(PROJECT, {"shipyard.yaml": b"s"}, "Added resources")

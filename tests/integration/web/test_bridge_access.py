@@ -43,7 +43,7 @@ def browser(tmp_path: Path) -> Iterator[Browser]:
             )
             context = bootstrap.server_context(settings)
             contexts.append(context)
-            apps[proxies] = bridge_app.create_server_app(context)
+            apps[proxies] = bootstrap.server_app(context)
         client = TestClient(apps[proxies], client=(address, 40000))
         clients.append(client)
         return client
@@ -52,7 +52,7 @@ def browser(tmp_path: Path) -> Iterator[Browser]:
     for client in clients:
         client.close()
     for context in contexts:
-        context.engine.dispose()
+        context.close()
 
 
 def _token(data_dir: Path) -> str:

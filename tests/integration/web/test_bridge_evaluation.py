@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import pytest
 from fastapi.testclient import TestClient
 
-from slogate.api.context import ServerContext
+from slogate import bootstrap
 from slogate.domain.protocol.gate_events import EVALUATION_FINISHED, KeptnEvent
-from slogate.web import app as bridge_app
+from slogate.server_context import ServerContext
 from tests.support.delivery import (
     FAST,
     SLOW,
@@ -37,7 +37,7 @@ class Board:
 
     def __init__(self, context: ServerContext, api: TestClient, backend: Backend) -> None:
         self.context, self.api, self.backend = context, api, backend
-        self.web = TestClient(bridge_app.create_server_app(context))
+        self.web = TestClient(bootstrap.server_app(context))
         answer = self.web.post("/bridge/login", data={"token": TOKEN}, follow_redirects=False)
         assert answer.status_code == 303, answer.text
         self.passed = self.deliver("1.0.0", FAST)

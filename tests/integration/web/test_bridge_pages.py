@@ -11,9 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from slogate import bootstrap
-from slogate.api.context import ServerContext
+from slogate.server_context import ServerContext
 from slogate.settings import Settings
-from slogate.web import app as bridge_app
 from tests.support.delivery import TOKEN, Backend, create_project, settle, trigger_delivery
 from tests.support.executors import ScriptedExecutor
 
@@ -46,7 +45,7 @@ class Bridge:
 
 
 def _with_my_routers(context: ServerContext) -> TestClient:
-    return TestClient(bridge_app.create_server_app(context), raise_server_exceptions=True)
+    return TestClient(bootstrap.server_app(context), raise_server_exceptions=True)
 
 
 @pytest.fixture
@@ -70,7 +69,7 @@ def bridge(tmp_path: Path) -> Iterator[Bridge]:
     finally:
         api.close()
         web.close()
-        context.engine.dispose()
+        context.close()
 
 
 def test_the_environment_shows_stages_in_shipyard_order_with_the_deployed_tag(bridge: Bridge) -> None:
@@ -249,3 +248,35 @@ def test_pause_resume_and_abort_change_the_state(bridge: Bridge) -> None:
         assert answer.status_code == 303
         settle(bridge.context)
         assert f'data-state="{shown}"' in bridge.web.get(base).text, state
+
+
+def _accepted(bridge: Bridge, event_type: str) -> float:
+    counted = bridge.context.metrics.registry.get_sample_value("slogate_events_total", {"type": event_type})
+    return counted or 0.0
+
+
+def test_events_sent_from_the_bridge_are_ingested_and_counted_like_the_apis(bridge: Bridge) -> None:
+    """A delivery triggered and an approval given in the Bridge go through the server's event intake
+    (group commit, the events counter), as a POST /api/v1/event does."""
+    create_project(bridge.api, MANUAL)
+    delivery = bridge.web.post(
+        "/bridge/project/fulltour/trigger/delivery",
+        data={"csrf": bridge.csrf, "service": "helloservice", "stage": "qa", "image": "repo/hello:v9"},
+        follow_redirects=False,
+    )
+    assert delivery.status_code == 303, delivery.text
+    assert _accepted(bridge, "sh.keptn.event.qa.delivery.triggered") == 1
+    keptn_context = delivery.headers["location"].rsplit("/", 1)[-1]
+    settle(bridge.context)
+    view = bridge.web.get(f"/bridge/project/fulltour/sequence/{keptn_context}")
+    triggered_id = re.search(r'name="triggered_id" value="([^"]+)"', view.text)
+    assert triggered_id is not None
+    answer = bridge.web.post(
+        f"/bridge/project/fulltour/sequence/{keptn_context}/approval",
+        data={"csrf": bridge.csrf, "triggered_id": triggered_id.group(1), "decision": "approve"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+    assert _accepted(bridge, "sh.keptn.event.approval.finished") == 1
+    metrics = bridge.api.get("/metrics").text
+    assert 'slogate_events_total{type="sh.keptn.event.approval.finished"} 1.0' in metrics

@@ -13,10 +13,11 @@ from typing import Any
 import httpx
 import pytest
 
-from slogate.adapters.providers.prometheus import PrometheusConfig, PrometheusProvider, unix_seconds
+from slogate.adapters.providers.prometheus import PrometheusProvider, unix_seconds
 from slogate.domain.evaluation.sli import SLIRequest
 from slogate.domain.protocol.gate_events import SLIValue
 from slogate.errors import ConfigError
+from slogate.ports import ProviderOptions
 
 URL = "http://prometheus.test:9090"
 END = datetime(2024, 1, 1, 10, 2, tzinfo=UTC)
@@ -56,7 +57,7 @@ def fetch(handler: Handler, request: SLIRequest, **config: Any) -> tuple[SLIValu
 
     async def run() -> tuple[SLIValue, ...]:
         async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
-            provider = PrometheusProvider(PrometheusConfig(url=URL, **config), client)
+            provider = PrometheusProvider(ProviderOptions(url=URL, **config), client)
             return await provider.fetch(request)
 
     return asyncio.run(run())
@@ -204,7 +205,7 @@ def test_query_is_posted_form_encoded_at_the_window_end() -> None:
 
     async def run() -> None:
         async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
-            provider = PrometheusProvider(PrometheusConfig(url="http://p.test/prom/"), client)
+            provider = PrometheusProvider(ProviderOptions(url="http://p.test/prom/"), client)
             await provider.fetch(sli_request(("q", "up")))
 
     asyncio.run(run())
@@ -307,7 +308,7 @@ def test_unsupported_lists_slis_without_query_or_default() -> None:
     request = sli_request(("mine", "up"), indicators=("mine", "throughput", "other", "response_time_p99"))
 
     async def run() -> tuple[str, ...]:
-        async with PrometheusProvider(PrometheusConfig(url=URL)) as provider:
+        async with PrometheusProvider(ProviderOptions(url=URL)) as provider:
             return provider.unsupported(request)
 
     assert asyncio.run(run()) == ("other", "response_time_p99")
@@ -318,8 +319,8 @@ def test_aclose_closes_only_a_client_it_created() -> None:
 
     async def run() -> tuple[bool, bool]:
         async with httpx.AsyncClient() as injected:
-            await PrometheusProvider(PrometheusConfig(url=URL), injected).aclose()
-            async with PrometheusProvider(PrometheusConfig(url=URL)) as owning:
+            await PrometheusProvider(ProviderOptions(url=URL), injected).aclose()
+            async with PrometheusProvider(ProviderOptions(url=URL)) as owning:
                 pass
             return injected.is_closed, owning._client.is_closed
 
@@ -344,13 +345,13 @@ def test_aclose_closes_only_a_client_it_created() -> None:
 def test_invalid_configuration_is_refused_naming_the_field(fields: dict[str, Any], field: str) -> None:
     """Construction validates the URL, the credentials and the limits."""
     with pytest.raises(ConfigError, match=f"^{field}: "):
-        PrometheusConfig(**fields)
+        PrometheusProvider(ProviderOptions(**fields))
 
 
 def test_configuration_repr_hides_secrets() -> None:
     """Passwords and tokens never show in a repr (logs, tracebacks)."""
-    assert "s3cret" not in repr(PrometheusConfig(url=URL, username="u", password="s3cret"))
-    assert "t0ken" not in repr(PrometheusConfig(url=URL, bearer_token="t0ken"))
+    assert "s3cret" not in repr(ProviderOptions(url=URL, username="u", password="s3cret"))
+    assert "t0ken" not in repr(ProviderOptions(url=URL, bearer_token="t0ken"))
 
 
 def test_unix_seconds_formats_like_client_golang() -> None:

@@ -63,6 +63,7 @@ from slogate.adapters.executors.webhook_template import (
     render_call,
     template_values,
 )
+from slogate.errors import InputError
 from slogate.ports.executors import FAIL, SUCCEEDED, ExecutorEnvironment, TaskContext, TaskRequest, TaskResult
 
 WEBHOOK_URI = "webhook/webhook.yaml"
@@ -78,12 +79,10 @@ BODY_LIMIT = 2000  # characters of a failed response's body quoted in the messag
 logger = logging.getLogger(__name__)
 
 
-class WebhookError(Exception):
+class WebhookError(InputError):
     """Why a webhook cannot run or a request failed (the task's message)."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    code = "webhook_failed"
 
 
 def load_webhook(request: TaskRequest, context: TaskContext) -> tuple[Settings, Webhook]:

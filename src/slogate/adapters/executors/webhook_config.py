@@ -24,6 +24,7 @@ from slogate.adapters import yamlfile
 from slogate.adapters.executors.destination import DestinationError, Entry, parse_entries
 from slogate.adapters.executors.load_profile import parse_duration
 from slogate.domain.sequencing.executor_plan import EXECUTORS_URI
+from slogate.errors import InputError
 
 ALPHA = "webhookconfig.keptn.sh/v1alpha1"
 BETA = "webhookconfig.keptn.sh/v1beta1"
@@ -33,12 +34,10 @@ FIELDS = ("subscriptionID", "timeout", "denyList")
 DEFAULT_TIMEOUT = 30.0
 
 
-class WebhookConfigError(Exception):
+class WebhookConfigError(InputError):
     """A ``webhook.yaml`` that cannot be used, or no webhook in it for the event."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    code = "invalid_webhook"
 
 
 @dataclass(frozen=True, slots=True)

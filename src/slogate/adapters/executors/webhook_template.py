@@ -35,6 +35,7 @@ from typing import Any
 from slogate.adapters.executors.webhook_config import Request
 from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.domain.protocol.ingestion import format_rfc3339
+from slogate.errors import InputError
 
 SUPPORTED = 'supported are {{.field.path}}, {{index .field "key"}} and {{/* comments */}}'
 _SPACE = " \t\r\n"
@@ -45,20 +46,22 @@ _INTEGER = re.compile(r"-?\d+")
 _TRAILER = re.compile(r"(?:[ \t\r\n]+-)?}}")
 
 
-class RequestError(Exception):
+class RequestError(InputError):
     """A request that cannot be made; ``message`` says why."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    code = "invalid_request"
 
 
 class TemplateError(RequestError):
     """A template that cannot be rendered (the message is worded as Go's errors are)."""
 
+    code = "invalid_template"
+
 
 class CurlError(RequestError):
     """A rendered request that cannot be called (a refused or unknown option, no URL, …)."""
+
+    code = "invalid_curl"
 
 
 def render_call(request: Request | str, values: Mapping[str, Any]) -> Call:

@@ -6,7 +6,7 @@ value carries the resolved query; a failed one also names it in its message.
 
 Example::
 
-    async with PrometheusProvider(PrometheusConfig(url="http://127.0.0.1:9090")) as provider:
+    async with PrometheusProvider(ProviderOptions(url="http://127.0.0.1:9090")) as provider:
         values = await provider.fetch(request)
 """
 
@@ -17,7 +17,6 @@ import base64
 import logging
 import math
 import urllib.parse
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, ClassVar
@@ -42,53 +41,43 @@ _METHOD_NOT_SUPPORTED = frozenset({405, 501})  # client_golang then retries the 
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class PrometheusConfig:
-    """Where Prometheus is and how to reach it: basic auth or a bearer token, timeout, concurrency."""
+def check_options(options: ProviderOptions) -> None:
+    """``ConfigError`` naming the field when ``options`` cannot reach a Prometheus: the URL, the
+    credentials (basic auth or a bearer token) and the limits."""
+    try:
+        parts = urllib.parse.urlsplit(options.url)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
+    except ValueError:  # a malformed port or IPv6 address
+        valid = False
+    if not valid:
+        raise ConfigError(f"prometheus url: {options.url!r} is not an http:// or https:// URL with a host")
+    if parts.username is not None or parts.password is not None:
+        raise ConfigError("prometheus url: put credentials into username and password, not into the URL")
+    if options.password and not options.username:
+        raise ConfigError("prometheus username: required when a password is set")
+    if options.bearer_token and (options.username or options.password):
+        raise ConfigError(
+            "prometheus bearer_token: use either basic auth (username, password) or a bearer token"
+        )
+    if not options.timeout_seconds > 0 or math.isinf(options.timeout_seconds):
+        raise ConfigError(f"prometheus timeout_seconds: {options.timeout_seconds!r} is not a positive number")
+    if options.concurrency < 1:
+        raise ConfigError(f"prometheus concurrency: {options.concurrency!r} is not at least 1")
 
-    url: str
-    username: str = ""
-    password: str = field(default="", repr=False)
-    bearer_token: str = field(default="", repr=False)
-    timeout_seconds: float = 10.0
-    concurrency: int = 8
 
-    def __post_init__(self) -> None:
-        try:
-            parts = urllib.parse.urlsplit(self.url)
-            valid = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
-        except ValueError:  # a malformed port or IPv6 address
-            valid = False
-        if not valid:
-            raise ConfigError(f"prometheus url: {self.url!r} is not an http:// or https:// URL with a host")
-        if parts.username is not None or parts.password is not None:
-            raise ConfigError("prometheus url: put credentials into username and password, not into the URL")
-        if self.password and not self.username:
-            raise ConfigError("prometheus username: required when a password is set")
-        if self.bearer_token and (self.username or self.password):
-            raise ConfigError(
-                "prometheus bearer_token: use either basic auth (username, password) or a bearer token"
-            )
-        if not self.timeout_seconds > 0 or math.isinf(self.timeout_seconds):
-            raise ConfigError(
-                f"prometheus timeout_seconds: {self.timeout_seconds!r} is not a positive number"
-            )
-        if self.concurrency < 1:
-            raise ConfigError(f"prometheus concurrency: {self.concurrency!r} is not at least 1")
+def query_url(base_url: str) -> str:
+    """The instant-query endpoint of the Prometheus at ``base_url``."""
+    return base_url.rstrip("/") + QUERY_PATH
 
-    @property
-    def query_url(self) -> str:
-        """The instant-query endpoint."""
-        return self.url.rstrip("/") + QUERY_PATH
 
-    def auth_headers(self) -> dict[str, str]:
-        """The ``Authorization`` header for the configured credentials (empty without any)."""
-        if self.bearer_token:
-            return {"Authorization": f"Bearer {self.bearer_token}"}
-        if self.username:
-            token = base64.b64encode(f"{self.username}:{self.password}".encode()).decode("ascii")
-            return {"Authorization": f"Basic {token}"}
-        return {}
+def auth_headers(options: ProviderOptions) -> dict[str, str]:
+    """The ``Authorization`` header for the configured credentials (empty without any)."""
+    if options.bearer_token:
+        return {"Authorization": f"Bearer {options.bearer_token}"}
+    if options.username:
+        token = base64.b64encode(f"{options.username}:{options.password}".encode()).decode("ascii")
+        return {"Authorization": f"Basic {token}"}
+    return {}
 
 
 class PrometheusProvider:
@@ -96,17 +85,19 @@ class PrometheusProvider:
 
     type_name: ClassVar[str] = "prometheus"
 
-    def __init__(self, config: PrometheusConfig, client: httpx.AsyncClient | None = None) -> None:
-        self.config = config
-        self._timeout = httpx.Timeout(config.timeout_seconds)
+    def __init__(self, options: ProviderOptions, client: httpx.AsyncClient | None = None) -> None:
+        check_options(options)
+        self.options = options
+        self._query_url = query_url(options.url)
+        self._timeout = httpx.Timeout(options.timeout_seconds)
         self._owns_client = client is None
         if client is None:
-            pool = config.concurrency
+            pool = options.concurrency
             limits = httpx.Limits(max_connections=pool, max_keepalive_connections=pool)
             client = httpx.AsyncClient(timeout=self._timeout, limits=limits)
         self._client = client
-        self._headers = config.auth_headers()
-        self._slots = asyncio.Semaphore(config.concurrency)
+        self._headers = auth_headers(options)
+        self._slots = asyncio.Semaphore(options.concurrency)
 
     async def __aenter__(self) -> PrometheusProvider:
         return self
@@ -118,10 +109,10 @@ class PrometheusProvider:
 
     async def check(self) -> None:
         """Ask Prometheus a trivial query; ConfigError naming the URL when it cannot be reached or refuses."""
-        where = self.config.url
+        where = self.options.url
         try:
             response = await self._client.get(
-                self.config.query_url, params={"query": "1"}, headers=self._headers, timeout=self._timeout
+                self._query_url, params={"query": "1"}, headers=self._headers, timeout=self._timeout
             )
         except httpx.HTTPError as error:
             reason = str(error) or type(error).__name__
@@ -172,9 +163,9 @@ class PrometheusProvider:
         return SLIValue(name, value, success=True, query=query)
 
     async def _query(self, query: str, time: str) -> dict[str, Any]:
-        seconds = self.config.timeout_seconds
+        seconds = self.options.timeout_seconds
         form = {"query": query, "time": time}
-        url, headers, timeout = self.config.query_url, self._headers, self._timeout
+        url, headers, timeout = self._query_url, self._headers, self._timeout
         try:
             async with asyncio.timeout(seconds):
                 response = await self._client.post(url, data=form, headers=headers, timeout=timeout)
@@ -183,23 +174,14 @@ class PrometheusProvider:
         except (TimeoutError, httpx.TimeoutException):
             raise QueryError(f"{API_ERROR_PREFIX}no answer within the timeout of {seconds:g} s") from None
         except httpx.HTTPError as error:  # named with the URL, as Go's client errors are in Keptn's text
-            where = httpx.URL(self.config.query_url).copy_with(username=None, password=None)
+            where = httpx.URL(self._query_url).copy_with(username=None, password=None)
             raise QueryError(f"{API_ERROR_PREFIX}POST {where}: {type(error).__name__}: {error}") from None
         return api_payload(response)
 
 
 def create_provider(options: ProviderOptions) -> PrometheusProvider:
     """The entry point of ``slogate.sli_providers``: a provider for ``options``."""
-    return PrometheusProvider(
-        PrometheusConfig(
-            url=options.url,
-            username=options.username,
-            password=options.password,
-            bearer_token=options.bearer_token,
-            timeout_seconds=options.timeout_seconds,
-            concurrency=options.concurrency,
-        )
-    )
+    return PrometheusProvider(options)
 
 
 def api_payload(response: httpx.Response) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from slogate.domain.evaluation.sli import SLIRequest
+from slogate.errors import InputError
 
 UNSUPPORTED_SLI = "unable to get metriy query: unsupported SLI"  # sic, Keptn's text
 THROUGHPUT, ERROR_RATE = "throughput", "error_rate"
@@ -35,8 +36,10 @@ _CODE, _COMMENT, _RAW = "code", "comment", "`"
 _QUOTES = "\"'`"
 
 
-class QueryError(ValueError):
+class QueryError(InputError, ValueError):
     """An SLI whose query cannot be built; the message is what the failed SLI value reports."""
+
+    code = "invalid_query"
 
     def __init__(self, message: str, query: str = "") -> None:
         super().__init__(message)

@@ -11,8 +11,9 @@ from sqlalchemy import ColumnElement, Engine, Select, delete, exists, func, or_,
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
+from slogate.adapters.store.paging import check_paging
 from slogate.domain.sequencing.engine_events import CONTROLLER
-from slogate.errors import ConflictError, InputError
+from slogate.errors import ConflictError
 from slogate.ports import (
     EventContextInfo,
     EventPage,
@@ -104,7 +105,7 @@ class SqlCatalogStore:
 
     def projects(self, *, limit: int, offset: int) -> ProjectPage:
         """Projects sorted by name, paged by ``limit``/``offset``."""
-        _check_paging(limit, offset)
+        check_paging(limit, offset)
         with self._sessions() as session:
             total = session.scalar(select(func.count()).select_from(ProjectRow)) or 0
             rows = session.scalars(
@@ -134,7 +135,7 @@ class SqlCatalogStore:
 
     def services(self, project: str, stage: str, *, limit: int, offset: int) -> ServicePage:
         """The services of a stage sorted by name, paged."""
-        _check_paging(limit, offset)
+        check_paging(limit, offset)
         where = (ServiceRow.project == project, ServiceRow.stage == stage)
         with self._sessions() as session:
             total = session.scalar(select(func.count()).select_from(ServiceRow).where(*where)) or 0
@@ -184,20 +185,6 @@ class SqlCatalogStore:
                 delete(ServiceRow).where(ServiceRow.project == project, ServiceRow.name == service)
             )
             return bool(getattr(deleted, "rowcount", 0))
-
-    def record_event(
-        self,
-        project: str,
-        stage: str,
-        service: str,
-        event_type: str,
-        info: EventContextInfo,
-        deployed_image: str | None = None,
-    ) -> bool:
-        """Note ``info`` as the latest ``event_type`` of the service (and its image, when given)."""
-        return (
-            self.record_events([ServiceEvent(project, stage, service, event_type, info, deployed_image)]) == 1
-        )
 
     def record_events(self, events: Sequence[ServiceEvent]) -> int:
         """Note each event as its service's latest of its type, in one transaction; how many services
@@ -255,7 +242,7 @@ class SqlCatalogStore:
     ) -> EventPage:
         """Events of ``event_type`` due by ``until`` that no ``.finished`` answers, in existing projects,
         oldest first. A type that does not end in ``.triggered`` has no open events."""
-        _check_paging(limit, offset)
+        check_paging(limit, offset)
         if not event_type.endswith(_TRIGGERED):
             return EventPage((), 0)
         answer = aliased(EventRow, name="answer")
@@ -321,11 +308,6 @@ def _stages_of(projects: Sequence[str]) -> Select[StageRow]:
 
 def _services_in_creation_order() -> Select[ServiceRow]:
     return select(ServiceRow).order_by(ServiceRow.created, ServiceRow.name)
-
-
-def _check_paging(limit: int, offset: int) -> None:
-    if limit < 0 or offset < 0:
-        raise InputError(f"limit ({limit}) and offset ({offset}) must not be negative")
 
 
 # --- converters ------------------------------------------------------------------------------------

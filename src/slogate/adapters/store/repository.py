@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
+from slogate.adapters.store.paging import check_paging
 from slogate.domain.protocol.gate_events import EVALUATION_FINISHED, EVALUATION_INVALIDATED, KeptnEvent
 from slogate.domain.protocol.ingestion import CONTENT_TYPE, SPEC_VERSION
 from slogate.errors import ConflictError, InputError
@@ -88,7 +89,7 @@ class SqlEventStore:
         The invalidation anti-join is part of the query, so invalidated events never take a slot of
         ``limit``. An empty ``results`` set matches nothing.
         """
-        _check_paging(limit, 0)
+        check_paging(limit, 0)
         query = latest_evaluations_query(
             project, stage, service, results=results, exclude_invalidated=exclude_invalidated
         )
@@ -120,7 +121,7 @@ class SqlEventStore:
         offset: int = 0,
     ) -> list[KeptnEvent]:
         """Events matching every given field (None = any), newest first, paged by ``limit``/``offset``."""
-        _check_paging(limit, offset)
+        check_paging(limit, offset)
         filters = {
             EventRow.type: type,
             EventRow.project: project,
@@ -136,7 +137,7 @@ class SqlEventStore:
     def query(self, criteria: EventCriteria) -> tuple[list[KeptnEvent], int]:
         """Events matching ``criteria``, newest first, paged, and how many match in all (-1 when
         ``criteria.count`` is false); page and count are read in one transaction, so they agree."""
-        _check_paging(criteria.limit or 0, criteria.offset)
+        check_paging(criteria.limit or 0, criteria.offset)
         conditions = criteria_conditions(criteria)
         page = _newest_first(select(EventRow).where(*conditions)).offset(criteria.offset)
         if criteria.limit is not None:
@@ -373,11 +374,6 @@ def _newest_first(query: Select[EventRow]) -> Select[EventRow]:
 def _some(ids: Sequence[str], shown: int = 5) -> str:
     named = ", ".join(repr(event_id) for event_id in ids[:shown])
     return f"{named} and {len(ids) - shown} more" if len(ids) > shown else named
-
-
-def _check_paging(limit: int, offset: int) -> None:
-    if limit < 0 or offset < 0:
-        raise InputError(f"limit ({limit}) and offset ({offset}) must not be negative")
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:

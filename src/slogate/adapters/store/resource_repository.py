@@ -58,15 +58,6 @@ class SqlResourceStore:
 
         return self._commit(level, message, deletion)
 
-    def delete_level(self, level: ResourceLevel, message: str) -> str | None:
-        """Delete every current file of the level in one revision; None when there was none."""
-
-        def deletions(session: Session) -> dict[str, bytes | None] | None:
-            uris = session.scalars(_current_uris(level, _number_of_head(level))).all()
-            return dict.fromkeys(uris) or None
-
-        return self._commit(level, message, deletions)
-
     def purge_project(self, project: str) -> None:
         """Forget every revision and file of ``project``."""
         with self._sessions.begin() as session:
@@ -129,15 +120,14 @@ class SqlResourceStore:
             revision = secrets.token_hex(20)
             with self._sessions() as session:
                 try:
-                    with session.begin():
+                    with session.begin() as transaction:
                         _lock_history(session, level)
                         number = self._insert_revision(session, level, revision, message)
                         files = changes(session)
-                        if not files:
-                            raise _NothingToWriteError
+                        if not files:  # nothing to record: the new revision is rolled back
+                            transaction.rollback()
+                            return None
                         session.execute(insert(ResourceVersionRow), _version_rows(level, number, files))
-                except _NothingToWriteError:
-                    return None
                 except IntegrityError:
                     if attempt == _ATTEMPTS:
                         raise
@@ -174,10 +164,6 @@ def _lock_history(session: Session, level: ResourceLevel) -> None:
     if session.get_bind().dialect.name == "postgresql":
         key = f"slogate.revisions:{level.project}/{level.stage}"
         session.execute(select(func.pg_advisory_xact_lock(func.hashtext(key))))
-
-
-class _NothingToWriteError(Exception):
-    """Raised inside a write transaction to roll it back when there is nothing to record."""
 
 
 def _version_rows(

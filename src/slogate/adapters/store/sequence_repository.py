@@ -24,11 +24,12 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
+from slogate.adapters.store.paging import check_paging
 from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.domain.protocol.sequence_json import execution_from_json, execution_to_json
 from slogate.domain.sequencing.engine import Pause
 from slogate.domain.sequencing.execution import Execution, State
-from slogate.errors import ConflictError, InputError
+from slogate.errors import ConflictError
 from slogate.ports import SequenceWrite
 
 from .database import Sessions
@@ -128,7 +129,7 @@ class SqlSequenceStore:
         offset: int,
     ) -> tuple[list[Execution], int]:
         """The project's executions matching every non-empty filter, newest first, paged; and the count."""
-        _check_paging(limit, offset)
+        check_paging(limit, offset)
         filters = {
             Row.stage: stage,
             Row.service: service,
@@ -165,7 +166,7 @@ class SqlSequenceStore:
     ) -> tuple[list[tuple[str, list[Execution]]], int]:
         """The project's contexts newest first (by their root's trigger time), paged, each with its
         executions in creation order; and how many contexts match."""
-        _check_paging(limit, offset)
+        check_paging(limit, offset)
         bounds = (
             select(
                 Row.keptn_context.label("context"),
@@ -320,8 +321,3 @@ def _event_conflicts(session: Session, events: list[KeptnEvent]) -> list[str]:
     return [f"event {event_id!r} exists" for event_id in stored] + [
         f"event {event_id!r} repeats" for event_id in repeated
     ]
-
-
-def _check_paging(limit: int, offset: int) -> None:
-    if limit < 0 or offset < 0:
-        raise InputError(f"limit ({limit}) and offset ({offset}) must not be negative")

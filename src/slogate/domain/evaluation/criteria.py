@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from slogate.domain.gonumbers import parse_go_float
+from slogate.errors import InputError
 
 INVALID_CRITERIA = "invalid criteria string"
 INVALID_TARGET = "could not parse criteria target value"
@@ -24,8 +25,10 @@ _NEGATED = {"<": ">=", "<=": ">", "=": "!=", ">=": "<", ">": "<="}
 _FIRST_CHARACTERS = frozenset("<=>|")
 
 
-class CriterionError(ValueError):
+class CriterionError(InputError, ValueError):
     """A criterion string that Keptn's parser rejects; ``str()`` is Keptn's own error text."""
+
+    code = "invalid_criterion"
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from functools import lru_cache
 from slogate.domain.evaluation.criteria import Criterion, CriterionError, parse_criterion
 from slogate.domain.evaluation.slo import CriteriaSet, Objective
 from slogate.domain.protocol.gate_events import FAIL, INFO, PASS, WARNING, IndicatorResult, SLIValue, Target
+from slogate.errors import InputError
 
 NO_VALUE_MESSAGE = "no value received from SLI provider"
 
@@ -17,8 +18,10 @@ NO_VALUE_MESSAGE = "no value received from SLI provider"
 _parse_criterion = lru_cache(maxsize=4096)(parse_criterion)
 
 
-class InvalidPassCriterionError(ValueError):
+class InvalidPassCriterionError(InputError, ValueError):
     """A pass criterion Keptn cannot parse: it fails the whole evaluation with this message."""
+
+    code = "invalid_pass_criterion"
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,14 +9,17 @@ from slogate.domain.evaluation.objectives import KeySLIFailure
 from slogate.domain.evaluation.slo import TotalScore
 from slogate.domain.gonumbers import format_go_float, parse_go_float
 from slogate.domain.protocol.gate_events import FAIL, PASS, WARNING, IndicatorResult
+from slogate.errors import InputError
 
 NO_TARGET_SCORE = "no target score defined"
 BAD_PASS_TARGET = "could not parse pass target percentage"
 BAD_WARNING_TARGET = "could not parse warning target percentage"
 
 
-class TotalScoreError(ValueError):
+class TotalScoreError(InputError, ValueError):
     """The ``total_score`` block is missing or unparsable: the evaluation is errored."""
+
+    code = "invalid_total_score"
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from slogate.domain.evaluation.slo import (
     TotalScore,
 )
 from slogate.domain.problems import Problem, Severity, child
+from slogate.errors import InputError
 
 _INT64_LIMIT = 2.0**63
 _TRUE_WORDS = frozenset({"y", "Y", "yes", "Yes", "YES", "on", "On", "ON"})
@@ -39,8 +40,10 @@ _CRITERIA_KEYS = ("criteria",)
 _TOTAL_SCORE_KEYS = ("pass", "warning")
 
 
-class SLOParseError(ValueError):
+class SLOParseError(InputError, ValueError):
     """The SLO document cannot be decoded; ``problems`` lists every reason at once."""
+
+    code = "invalid_slo"
 
     def __init__(self, problems: tuple[Problem, ...]) -> None:
         super().__init__("; ".join(str(p) for p in problems))

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from slogate.errors import InputError
+
 DEFAULT_TIMEFRAME = "5m"
 MINIMUM_WINDOW = timedelta(minutes=1)
 TIMEFRAME_WITH_END = "timeframe and end time specifications cannot be set together"
@@ -25,8 +27,10 @@ _UNITS = {
 _DURATION_PART = re.compile(r"([0-9]*(?:\.[0-9]*)?)(ns|us|µs|μs|ms|s|m|h)")
 
 
-class WindowError(ValueError):
+class WindowError(InputError, ValueError):
     """The window cannot be resolved; ``str()`` is Keptn's message where Keptn has one."""
+
+    code = "invalid_window"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,15 +63,20 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(seconds=-seconds if text.startswith("-") else seconds)
 
 
-def parse_time(text: str) -> datetime:
-    """Parse ``2006-01-02T15:04:05.000Z``, RFC 3339 or ``2006-01-02T15:04:05`` (taken as UTC)."""
+def parse_time(text: str, *, require_offset: bool = False) -> datetime:
+    """Parse ``2006-01-02T15:04:05.000Z``, RFC 3339 or ``2006-01-02T15:04:05`` (taken as UTC), as an
+    aware UTC datetime; with ``require_offset`` (stored documents) a time without one is refused."""
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError as error:
         raise WindowError(
             f"'{text}' is not a time: use RFC 3339, e.g. 2026-11-26T10:00:00Z or 2026-11-26T10:00:00"
         ) from error
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    if parsed.utcoffset() is None:
+        if require_offset:
+            raise WindowError(f"time {text!r} has no offset")
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
 
 
 def format_time(moment: datetime) -> str:

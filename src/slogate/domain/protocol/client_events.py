@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-APPROVAL_FINISHED = "sh.keptn.event.approval.finished"
+from slogate.domain.protocol.event_types import APPROVAL_FINISHED
+
+__all__ = ["APPROVAL_FINISHED", "approval_answer", "sequence_trigger"]
 
 
 def _envelope(event_type: str, source: str, data: Mapping[str, Any], **fields: str) -> dict[str, Any]:
@@ -51,3 +53,18 @@ def approval_answer(
         data["labels"] = dict(labels)
     data.update(status="succeeded", result=result)
     return _envelope(APPROVAL_FINISHED, source, data, shkeptncontext=keptn_context, triggeredid=triggered_id)
+
+
+def parse_labels(text: str) -> tuple[tuple[str, str], ...]:
+    """``k1=v1,k2=v2`` (pairs split by commas or line breaks, blanks around them ignored), as Keptn's
+    CLI takes ``--labels`` and the Bridge's form; a later key replaces an earlier one.
+    ``ValueError`` ("'<pair>' is not key=value") for a pair without ``=`` or without a key."""
+    labels: dict[str, str] = {}
+    for pair in (part.strip() for part in text.replace("\n", ",").split(",")):
+        if not pair:
+            continue
+        key, equals, value = pair.partition("=")
+        if not equals or not key.strip():
+            raise ValueError(f"'{pair}' is not key=value")
+        labels[key.strip()] = value.strip()
+    return tuple(labels.items())

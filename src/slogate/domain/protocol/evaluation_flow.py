@@ -11,7 +11,7 @@ from slogate.domain.protocol.gate_events import ERRORED, FAIL, PASS, SUCCEEDED, 
 from slogate.domain.protocol.gate_json import encode_sli_value
 
 NO_TIMEFRAME = "evaluation.triggered event does not contain evaluation timeframe"
-PROMETHEUS = "prometheus"
+DEFAULT_SLI_PROVIDER = "prometheus"  # what the lighthouse asks for (Keptn's default)
 
 JSON = dict[str, Any]
 
@@ -66,7 +66,7 @@ def get_sli_triggered(
 ) -> JSON:
     """The data of get-sli.triggered for the SLO's indicators and filter."""
     request: JSON = {
-        "sliProvider": PROMETHEUS,
+        "sliProvider": DEFAULT_SLI_PROVIDER,
         "start": window[0],
         "end": window[1],
         "indicators": list(indicators),

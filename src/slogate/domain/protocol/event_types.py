@@ -25,6 +25,14 @@ SERVICE_CREATE_FINISHED = "sh.keptn.event.service.create.finished"
 SERVICE_DELETE_STARTED = "sh.keptn.event.service.delete.started"
 SERVICE_DELETE_FINISHED = "sh.keptn.event.service.delete.finished"
 
+# the tasks slogate's built-in services answer
+GET_SLI_TRIGGERED = "sh.keptn.event.get-sli.triggered"
+GET_SLI_STARTED = "sh.keptn.event.get-sli.started"
+GET_SLI_FINISHED = "sh.keptn.event.get-sli.finished"
+APPROVAL_TRIGGERED = "sh.keptn.event.approval.triggered"
+APPROVAL_STARTED = "sh.keptn.event.approval.started"
+APPROVAL_FINISHED = "sh.keptn.event.approval.finished"
+
 
 class Category(StrEnum):
     """What the dot count makes of a type: 5 segments a task, 6 a sequence, else other."""
@@ -91,14 +99,6 @@ def sequence_type(stage: str, sequence: str, kind: str) -> str:
     return ".".join(
         (PREFIX, _segment("stage", stage), _segment("sequence", sequence), _segment("kind", kind))
     )
-
-
-def with_kind(event_type: str, kind: str) -> str:
-    """The same task or sequence type with another kind (e.g. ``.triggered`` → ``.finished``)."""
-    parsed = parse_event_type(event_type)
-    if parsed.category is Category.OTHER:
-        raise ValueError(f"{event_type!r} is not a valid keptn event type")
-    return f"{parsed.name}.{_segment('kind', kind)}"
 
 
 def _segment(what: str, value: str) -> str:

@@ -20,12 +20,15 @@ from slogate.domain.protocol.gate_events import (
     StoredEvaluation,
     Target,
 )
+from slogate.errors import InputError
 
 JSONObject = dict[str, Any]
 
 
-class PayloadError(ValueError):
+class PayloadError(InputError, ValueError):
     """A JSON document that does not have the expected shape; names the offending path."""
+
+    code = "invalid_payload"
 
     def __init__(self, path: str, message: str) -> None:
         super().__init__(f"{path or 'document'}: {message}")

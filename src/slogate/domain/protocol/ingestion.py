@@ -28,6 +28,7 @@ from slogate.domain.protocol.event_types import (
 )
 from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.domain.protocol.gate_json import json_kind
+from slogate.errors import InputError
 
 DEFAULT_SOURCE = "https://github.com/keptn/keptn/api"
 SPEC_VERSION = "1.0"
@@ -67,8 +68,10 @@ _DATA_STRINGS = ("project", "stage", "service", "status", "result", "message")
 _TASK_KINDS = (STARTED, FINISHED, INVALIDATED)
 
 
-class RejectedEventError(ValueError):
+class RejectedEventError(InputError, ValueError):
     """The event is not accepted; ``str()`` is the reason (Keptn's exact text where it has one)."""
+
+    code = "rejected_event"
 
 
 def accept(raw: Mapping[str, Any], *, now: datetime, event_id: str, new_context: str) -> KeptnEvent:

@@ -15,8 +15,10 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from slogate.domain.evaluation.window import parse_time
 from slogate.domain.sequencing.execution import CurrentTask, Execution, Scope, State, TaskOutcome, TaskReply
 from slogate.domain.sequencing.shipyard import Task, TaskSequence, Trigger
+from slogate.errors import StoredDataError
 
 SCHEMA_VERSION = "1"
 EXTRA = "slogate"  # the key of slogate's own fields; the API leaves it out
@@ -24,8 +26,10 @@ EXTRA = "slogate"  # the key of slogate's own fields; the API leaves it out
 JSONObject = dict[str, Any]
 
 
-class SequenceDocumentError(ValueError):
+class SequenceDocumentError(StoredDataError, ValueError):
     """A document that :func:`execution_from_json` cannot read; the message says what is wrong."""
+
+    code = "invalid_sequence_document"
 
 
 # --- encoding ------------------------------------------------------------------------------------
@@ -169,16 +173,13 @@ def execution_from_json(document: Mapping[str, Any]) -> Execution:
         raise SequenceDocumentError(f"not a sequence execution document: {error!r}") from None
 
 
-def parse_time(text: str) -> datetime:
+def _parse_time(text: str) -> datetime:
     """The aware UTC datetime of an RFC 3339 text; a text without an offset is refused."""
-    parsed = datetime.fromisoformat(text)
-    if parsed.utcoffset() is None:
-        raise ValueError(f"time {text!r} has no offset")
-    return parsed.astimezone(UTC)
+    return parse_time(text, require_offset=True)
 
 
 def _optional_parse(text: str | None) -> datetime | None:
-    return None if text is None else parse_time(text)
+    return None if text is None else _parse_time(text)
 
 
 def _execution(document: Mapping[str, Any]) -> Execution:
@@ -190,7 +191,7 @@ def _execution(document: Mapping[str, Any]) -> Execution:
         sequence=_sequence(document["sequence"], extra["matchKeys"]),
         scope=_scope(document["scope"]),
         state=State(status["state"]),
-        triggered_at=parse_time(document["triggeredAt"]),
+        triggered_at=_parse_time(document["triggeredAt"]),
         input_properties=dict(document["inputProperties"]),
         state_before_pause=State(before) if before else None,
         previous_tasks=tuple(_outcome(item) for item in status["previousTasks"]),
@@ -244,7 +245,7 @@ def _current(node: Mapping[str, Any], extra: Mapping[str, Any] | None) -> Curren
     return CurrentTask(
         name=node["name"],
         triggered_id=node["triggeredID"],
-        due=parse_time(extra["due"]),
+        due=_parse_time(extra["due"]),
         sent_at=_optional_parse(extra["sentAt"]),
         timeout_seconds=None if timeout is None else float(timeout),
         replies=tuple(_reply(event, event_id) for event, event_id in zip(events, event_ids, strict=True)),
@@ -256,7 +257,7 @@ def _reply(node: Mapping[str, Any], event_id: str) -> TaskReply:
         event_id=event_id,
         event_type=node["eventType"],
         source=node["source"],
-        time=parse_time(node["time"]),
+        time=_parse_time(node["time"]),
         result=node["result"],
         status=node["status"],
         properties=dict(node["properties"] or {}),

@@ -23,6 +23,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from slogate.errors import InputError
+
 EXECUTORS_URI = "slogate/executors.yaml"
 NONE = "none"
 BUILT_IN_TASKS = frozenset({"evaluation", "approval", "get-sli"})
@@ -30,8 +32,10 @@ _KNOWN_KEYS = frozenset({"apiVersion", "kind", "tasks"})
 _KIND = "Executors"
 
 
-class ExecutorPlanError(ValueError):
+class ExecutorPlanError(InputError, ValueError):
     """``slogate/executors.yaml`` is not valid; the message names the file, the field and the fix."""
+
+    code = "invalid_executor_plan"
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from slogate.domain.document import Scalar, as_scalar, is_null, kind_of
 from slogate.domain.problems import child
+from slogate.errors import InputError
 
 SHIPYARD_URI = "shipyard.yaml"
 VERSION_PREFIX = "spec.keptn.sh/"
@@ -64,8 +65,10 @@ _YAML12_BOOLEANS = frozenset({"true", "True", "TRUE", "false", "False", "FALSE"}
 _PASSING = ("pass", "warning")
 
 
-class ShipyardError(ValueError):
+class ShipyardError(InputError, ValueError):
     """The shipyard is unusable; ``str()`` is Keptn's message, ``problems`` says where (decoding only)."""
+
+    code = "invalid_shipyard"
 
     def __init__(self, message: str, problems: tuple[str, ...] = ()) -> None:
         super().__init__(message)
@@ -73,8 +76,10 @@ class ShipyardError(ValueError):
         self.problems = problems
 
 
-class EntityNameError(ValueError):
+class EntityNameError(InputError, ValueError):
     """A project or service name is unusable; ``str()`` is Keptn's message."""
+
+    code = "invalid_name"
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,14 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from slogate.domain.protocol.evaluation_flow import scope
+from slogate.domain.protocol.event_types import APPROVAL_FINISHED, APPROVAL_STARTED, APPROVAL_TRIGGERED
 from slogate.domain.protocol.gate_events import SUCCEEDED, KeptnEvent
 from slogate.domain.sequencing.approval_rule import decide
 from slogate.services.keptn.emit import answer
 
 APPROVAL_SERVICE = "approval-service"
-APPROVAL_TRIGGERED = "sh.keptn.event.approval.triggered"
-APPROVAL_STARTED = "sh.keptn.event.approval.started"
-APPROVAL_FINISHED = "sh.keptn.event.approval.finished"
 
 
 class ApprovalService:

@@ -22,7 +22,6 @@ from slogate.domain.sequencing.executor_plan import (
     EXECUTORS_URI,
     ExecutorChoice,
     ExecutorPlan,
-    ExecutorPlanError,
     merge_plans,
     parse_plan,
     task_of,
@@ -129,7 +128,7 @@ class ExecutorRunner:
                 self._plans.clear()
             try:
                 found = self._read_plan(project, stage, service, revision)
-            except (ExecutorPlanError, SlogateError) as error:
+            except SlogateError as error:
                 found = error
             self._plans[key] = found
         if isinstance(found, Exception):
@@ -157,7 +156,7 @@ class ExecutorRunner:
             return False
         try:
             return self.plan(scope.project, scope.stage, scope.service).choice(task) is not None
-        except (ExecutorPlanError, SlogateError):
+        except SlogateError:
             return True
 
     async def handle(self, event: KeptnEvent) -> Sequence[KeptnEvent]:
@@ -170,7 +169,7 @@ class ExecutorRunner:
                 self.plan, event.project, event.stage, event.service, event.gitcommitid
             )
             choice = plan.choice(task)
-        except (ExecutorPlanError, SlogateError) as error:
+        except SlogateError as error:
             return [self._started(event), self._finished(event, TaskResult.errored(str(error)))]
         if choice is None:
             return []
@@ -220,7 +219,7 @@ class ExecutorRunner:
         try:
             choice = self.plan(event.project, event.stage, event.service, event.gitcommitid).choice(task)
             executor = self._instance(choice.executor) if choice is not None else None
-        except (ExecutorPlanError, SlogateError) as error:
+        except SlogateError as error:
             await self._end(item, recovery.NOT_CHOSEN, "", problem=str(error))
             return
         if choice is None or executor is None:

@@ -1,4 +1,5 @@
-"""The built-in SLI service (Keptn's prometheus-service): get-sli.triggered → get-sli.started/finished."""
+"""The built-in SLI service (Keptn's prometheus-service and its kin): get-sli.triggered →
+get-sli.started/finished, by the registered SLI provider the event's ``sliProvider`` names."""
 
 from __future__ import annotations
 
@@ -8,27 +9,32 @@ from datetime import datetime
 from typing import Any
 
 from slogate.domain.evaluation.sli import SLIRequest, sli_outcome
-from slogate.domain.evaluation.window import WindowError, parse_time
+from slogate.domain.evaluation.window import parse_time
 from slogate.domain.protocol import evaluation_flow as flow
+from slogate.domain.protocol.event_types import GET_SLI_FINISHED, GET_SLI_STARTED, GET_SLI_TRIGGERED
 from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.errors import ConfigError, SlogateError
-from slogate.ports import DocumentLoader, ProviderOptions, ResourceReader, SecretReader, SLIProvider
+from slogate.ports import DocumentLoader, ResourceReader, SecretReader, SLIProviders
 from slogate.services.keptn.emit import answer
-from slogate.services.usecases.monitoring import prometheus_options
+from slogate.services.usecases.monitoring import credentials_secret, provider_options
 from slogate.services.usecases.offline_gate import load_indicators
 from slogate.settings import Settings
 
-SOURCE = "prometheus-service"
-GET_SLI_TRIGGERED = "sh.keptn.event.get-sli.triggered"
-GET_SLI_STARTED = "sh.keptn.event.get-sli.started"
-GET_SLI_FINISHED = "sh.keptn.event.get-sli.finished"
-SLI_URI = "prometheus/sli.yaml"
+
+def source_of(provider: str) -> str:
+    """The ``source`` of the answers, as Keptn's services name themselves (``prometheus-service``)."""
+    return f"{provider}-service"
+
+
+def sli_uri(provider: str) -> str:
+    """Where a provider's SLI queries are kept, at each level (``prometheus/sli.yaml``)."""
+    return f"{provider}/sli.yaml"
 
 
 class SLIService:
-    """Fetches the requested SLIs from the project's Prometheus and answers with their values."""
+    """Fetches the requested SLIs from the project's metrics backend and answers with their values."""
 
-    name = "prometheus-service"
+    name = "prometheus-service"  # the dispatcher's cursor keeps this name
     types: tuple[str, ...] = (GET_SLI_TRIGGERED,)
 
     def __init__(
@@ -36,38 +42,44 @@ class SLIService:
         resources: ResourceReader,
         secrets: SecretReader,
         settings: Settings,
-        provider_factory: Callable[[ProviderOptions], SLIProvider],
+        providers: SLIProviders,
         load_document: DocumentLoader,
         now: Callable[[], datetime],
     ) -> None:
         self._resources = resources
         self._secrets = secrets
         self._settings = settings
-        self._provider_factory = provider_factory
+        self._providers = providers
         self._load_document = load_document
         self._now = now
 
     async def handle(self, event: KeptnEvent) -> Sequence[KeptnEvent]:
-        """get-sli.started and get-sli.finished for a get-sli.triggered addressed to Prometheus."""
+        """get-sli.started and get-sli.finished for a get-sli.triggered whose ``sliProvider`` is
+        registered."""
         request = event.data.get("get-sli")
-        if not isinstance(request, Mapping) or request.get("sliProvider") != flow.PROMETHEUS:
+        if not isinstance(request, Mapping):
             return []
-        began = self._answer(event, GET_SLI_STARTED, flow.started(event.data))
+        provider = request.get("sliProvider")
+        if not isinstance(provider, str) or not self._providers.has_sli_provider(provider):
+            return []
+        began = self._answer(event, provider, GET_SLI_STARTED, flow.started(event.data))
         try:
-            finished = await self._measure(event, request)
-        except (SlogateError, WindowError) as error:
-            message = error.message if isinstance(error, SlogateError) else str(error)
-            finished = flow.get_sli_errored(event.data, message)
-        return [began, self._answer(event, GET_SLI_FINISHED, finished)]
+            finished = await self._measure(event, provider, request)
+        except SlogateError as error:  # WindowError too: the whole error tree
+            finished = flow.get_sli_errored(event.data, error.message)
+        return [began, self._answer(event, provider, GET_SLI_FINISHED, finished)]
 
-    async def _measure(self, event: KeptnEvent, request: Mapping[str, Any]) -> dict[str, Any]:
-        options = prometheus_options(event.project, self._secrets, self._settings)
+    async def _measure(self, event: KeptnEvent, name: str, request: Mapping[str, Any]) -> dict[str, Any]:
+        options = provider_options(name, event.project, self._secrets, self._settings)
         if options is None:
+            fallback = " or set SLOGATE_PROMETHEUS_URL" if name == flow.DEFAULT_SLI_PROVIDER else ""
             raise ConfigError(
-                f"no Prometheus configured for project {event.project}: create the secret "
-                f"prometheus-credentials-{event.project} or set SLOGATE_PROMETHEUS_URL"
+                f"no {name} endpoint configured for project {event.project}: create the secret "
+                f"{credentials_secret(name, event.project)}{fallback}"
             )
-        queries = await asyncio.to_thread(self._queries, event)  # reads and parses sli.yaml: off the loop
+        queries = await asyncio.to_thread(
+            self._queries, event, sli_uri(name)
+        )  # reads and parses: off the loop
         asked = SLIRequest(
             project=event.project,
             stage=event.stage,
@@ -84,7 +96,7 @@ class SLIService:
             ),
             queries=tuple(queries.items()),
         )
-        provider = self._provider_factory(options)
+        provider = self._providers.sli_provider(name, options)
         try:
             values = await provider.fetch(asked)
         finally:
@@ -92,15 +104,15 @@ class SLIService:
         result, message = sli_outcome(values)
         return flow.get_sli_finished(event.data, values, result, message)
 
-    def _queries(self, event: KeptnEvent) -> dict[str, str]:
-        """``prometheus/sli.yaml`` merged key by key: project, then stage, then service level."""
+    def _queries(self, event: KeptnEvent, uri: str) -> dict[str, str]:
+        """``uri`` (e.g. ``prometheus/sli.yaml``) merged key by key: project, stage, then service level."""
         merged: dict[str, str] = {}
         levels = (("", ""), (event.stage, ""), (event.stage, event.service))
         for stage, service in levels:
-            text = self._resources.read(event.project, stage, service, SLI_URI)
+            text = self._resources.read(event.project, stage, service, uri)
             if text:
-                merged.update(load_indicators(text, SLI_URI, self._load_document))
+                merged.update(load_indicators(text, uri, self._load_document))
         return merged
 
-    def _answer(self, to: KeptnEvent, type_: str, data: Mapping[str, Any]) -> KeptnEvent:
-        return answer(to, type_, SOURCE, data, self._now(), to.id)
+    def _answer(self, to: KeptnEvent, provider: str, type_: str, data: Mapping[str, Any]) -> KeptnEvent:
+        return answer(to, type_, source_of(provider), data, self._now(), to.id)

@@ -10,6 +10,7 @@ from typing import Any
 from slogate.domain.evaluation.gate import evaluate_gate
 from slogate.domain.evaluation.window import WindowError
 from slogate.domain.protocol import evaluation_flow as flow
+from slogate.domain.protocol.event_types import GET_SLI_FINISHED, GET_SLI_TRIGGERED
 from slogate.domain.protocol.gate_events import (
     ERRORED,
     EVALUATION_FINISHED,
@@ -24,14 +25,12 @@ from slogate.domain.protocol.gate_json import PayloadError, decode_sli_results, 
 from slogate.errors import SlogateError
 from slogate.ports import DocumentLoader, EventStore, ResourceReader, SecretReader
 from slogate.services.keptn.emit import answer
-from slogate.services.usecases.monitoring import prometheus_options
+from slogate.services.usecases.monitoring import provider_options
 from slogate.services.usecases.offline_gate import load_slo
 from slogate.services.usecases.quality_gate import load_history
 from slogate.settings import Settings
 
 EVALUATION_STARTED = "sh.keptn.event.evaluation.started"
-GET_SLI_TRIGGERED = "sh.keptn.event.get-sli.triggered"
-GET_SLI_FINISHED = "sh.keptn.event.get-sli.finished"
 SLO_URI = "slo.yaml"
 
 
@@ -89,7 +88,7 @@ class Lighthouse:
                 begun,
                 self._finished_early(event, ERRORED, "fail", f"error retrieving SLO file: {problems}"),
             ]
-        if prometheus_options(event.project, self._secrets, self._settings) is None:
+        if provider_options(flow.DEFAULT_SLI_PROVIDER, event.project, self._secrets, self._settings) is None:
             message = (
                 f"no evaluation performed by lighthouse because no SLI-provider configured for project "
                 f"{event.project}"

@@ -276,14 +276,10 @@ class CatalogService:
             (event_types.SERVICE_DELETE_FINISHED, _done(project=project, service=name)),
         )
 
-    def note_event(self, event: KeptnEvent, deployed_image: str | None = None) -> bool:
-        """Record ``event`` as its service's latest of its type (Keptn's ``lastEventTypes``), and the
-        deployed image when a ``deployment.finished`` gives one; whether the service exists."""
-        return self.note_events([(event, deployed_image)]) == 1
-
     def note_events(self, events: Sequence[tuple[KeptnEvent, str | None]]) -> int:
-        """``note_event`` for each (event, deployed image or None), in one transaction; how many
-        services existed."""
+        """Record each event as its service's latest of its type (Keptn's ``lastEventTypes``), and the
+        deployed image when a ``deployment.finished`` gives one (else None), in one transaction; how
+        many services existed."""
         return self._catalog.record_events(
             [
                 ServiceEvent(

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from slogate.domain.evaluation.explain import explain
+from slogate.domain.evaluation.slo import SLO
 from slogate.domain.protocol.gate_events import EVALUATION_FINISHED, KeptnEvent
 from slogate.domain.protocol.gate_json import PayloadError, decode_evaluation_finished
 from slogate.errors import InputError, NotFoundError
@@ -40,14 +42,40 @@ def get_evaluation(store: EventStore, event_id: str) -> StoredGate:
     return StoredGate(event, event.triggeredid in ignored)
 
 
+def decode_slo_file(content: str) -> str:
+    """The text of a base64 ``sloFileContent`` ('' for ''); ``ValueError`` when it is not base64 UTF-8."""
+    try:
+        return base64.b64decode(content, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError) as error:
+        raise ValueError(f"sloFileContent is not base64 UTF-8 text: {error}") from error
+
+
+def stored_slo_text(event: KeptnEvent) -> str | None:
+    """The decoded ``sloFileContent`` of a stored evaluation, or None when missing or undecodable."""
+    content = (event.data.get("evaluation") or {}).get("sloFileContent")
+    if not isinstance(content, str) or not content:
+        return None
+    try:
+        return decode_slo_file(content)
+    except ValueError:
+        return None
+
+
+def paired_slo(text: str, results: Sequence[object] | None, load_document: DocumentLoader) -> SLO | None:
+    """The SLO of ``text`` when it has one objective per indicator result (an errored evaluation
+    carries the SLO but no results to pair with it)."""
+    slo = load_slo(text, "sloFileContent", load_document).slo if text else None
+    if slo is not None and len(slo.objectives) != len(results or ()):
+        return None
+    return slo
+
+
 def report_of(stored: StoredGate, load_document: DocumentLoader) -> GateReport:
     """Rebuild the readable report from the stored payload and the SLO text it carries."""
     try:
         event = decode_evaluation_finished(dict(stored.event.data))
-        text = base64.b64decode(event.evaluation.slo_file_content, validate=True).decode("utf-8")
-    except (PayloadError, binascii.Error, UnicodeDecodeError) as error:
+        text = decode_slo_file(event.evaluation.slo_file_content)
+    except (PayloadError, ValueError) as error:
         raise InputError(f"evaluation {stored.event.id} cannot be shown: {error}") from error
-    slo = load_slo(text, "sloFileContent", load_document).slo if text else None
-    if slo is not None and len(slo.objectives) != len(event.evaluation.indicator_results or ()):
-        slo = None  # an errored evaluation carries the SLO but no results to pair with it
+    slo = paired_slo(text, event.evaluation.indicator_results, load_document)
     return GateReport(event, slo, explain(event, slo))

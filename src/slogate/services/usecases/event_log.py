@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from slogate.domain.protocol.gate_events import KeptnEvent
-from slogate.domain.protocol.ingestion import RejectedEventError, accept
+from slogate.domain.protocol.ingestion import accept
 from slogate.errors import InputError
 from slogate.ports import EventCriteria, EventQueries, EventStore, FieldMatch
 
@@ -49,11 +49,8 @@ def ingest(store: EventStore, raw: Mapping[str, Any], now: datetime) -> KeptnEve
 
 def accepted(raw: Mapping[str, Any], now: datetime) -> KeptnEvent:
     """The event to store for a posted CloudEvent (new id, ``now`` as time); ``InputError`` with
-    Keptn's text when it breaks the ingestion rules."""
-    try:
-        return accept(raw, now=now, event_id=str(uuid.uuid4()), new_context=str(uuid.uuid4()))
-    except RejectedEventError as error:
-        raise InputError(str(error)) from error
+    Keptn's text (``RejectedEventError``) when it breaks the ingestion rules."""
+    return accept(raw, now=now, event_id=str(uuid.uuid4()), new_context=str(uuid.uuid4()))
 
 
 def find_events(

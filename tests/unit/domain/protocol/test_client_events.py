@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from slogate.domain.protocol.client_events import APPROVAL_FINISHED, approval_answer, sequence_trigger
+import pytest
+
+from slogate.domain.protocol.client_events import (
+    APPROVAL_FINISHED,
+    approval_answer,
+    parse_labels,
+    sequence_trigger,
+)
 
 SCOPE = ("fulltour", "qa", "helloservice")
 
@@ -32,3 +39,19 @@ def test_an_approval_answer_names_the_trigger_it_answers() -> None:
         "labels": {"buildId": "42"}, "status": "succeeded", "result": "fail",
     }  # fmt: skip
     assert "labels" not in approval_answer("bridge", SCOPE, "ctx", "t", {}, "pass")["data"]
+
+
+def test_labels_are_pairs_split_by_commas_or_line_breaks_and_a_later_key_wins() -> None:
+    assert parse_labels(" buildId = 42 ,env=ci\n\nowner=a=b,,env=prod ") == (
+        ("buildId", "42"),
+        ("env", "prod"),
+        ("owner", "a=b"),
+    )
+    assert parse_labels("") == ()
+    assert parse_labels("empty=") == (("empty", ""),)
+
+
+@pytest.mark.parametrize("pair", ["buildId", "=x", " = x"])
+def test_a_label_without_a_key_or_equals_sign_is_named(pair: str) -> None:
+    with pytest.raises(ValueError, match=f"^'{pair.strip()}' is not key=value$"):
+        parse_labels(f"a=1,{pair}")

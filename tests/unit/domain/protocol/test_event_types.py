@@ -16,7 +16,6 @@ from slogate.domain.protocol.event_types import (
     parse_event_type,
     sequence_type,
     task_type,
-    with_kind,
 )
 
 NAMES = st.text(st.characters(blacklist_characters=".", blacklist_categories=["Cs"]), min_size=1, max_size=8)
@@ -94,13 +93,9 @@ def test_other_shapes(text: str) -> None:
 
 
 def test_builders() -> None:
-    """task_type, sequence_type and with_kind build the strings Keptn uses."""
+    """task_type and sequence_type build the strings Keptn uses."""
     assert task_type("evaluation", "triggered") == "sh.keptn.event.evaluation.triggered"
     assert sequence_type("qa", "delivery", "finished") == "sh.keptn.event.qa.delivery.finished"
-    assert (
-        with_kind("sh.keptn.event.qa.delivery.triggered", "finished") == "sh.keptn.event.qa.delivery.finished"
-    )
-    assert with_kind("sh.keptn.event.test.triggered", "started") == "sh.keptn.event.test.started"
 
 
 @pytest.mark.parametrize(
@@ -111,7 +106,6 @@ def test_builders() -> None:
         (lambda: sequence_type("qa", "delivery", ""), "kind name ''"),
         (lambda: sequence_type("q.a", "delivery", "triggered"), "stage name 'q.a'"),
         (lambda: sequence_type("qa", "", "triggered"), "sequence name ''"),
-        (lambda: with_kind("sh.keptn.log.error", "finished"), "is not a valid keptn event type"),
     ],
 )
 def test_builders_refuse_bad_names(build: object, message: str) -> None:

@@ -10,13 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from slogate.domain.evaluation.window import parse_time
 from slogate.domain.protocol.sequence_json import (
     EXTRA,
     SequenceDocumentError,
     execution_from_json,
     execution_to_json,
     format_time,
-    parse_time,
 )
 from slogate.domain.sequencing.execution import CurrentTask, Execution, Scope, State, TaskOutcome, TaskReply
 from slogate.domain.sequencing.shipyard import Task, TaskSequence, Trigger
@@ -203,7 +203,7 @@ def test_naive_times_are_refused_both_ways() -> None:
     with pytest.raises(ValueError, match="naive datetime"):
         execution_to_json(Execution("e", DELIVERY, SCOPE, State.TRIGGERED, datetime(2024, 5, 1)))
     with pytest.raises(ValueError, match="has no offset"):
-        parse_time("2024-05-01T12:00:00")
+        parse_time("2024-05-01T12:00:00", require_offset=True)
 
     document = execution_to_json(running())
     document["triggeredAt"] = "2024-05-01T12:00:00"

@@ -1,0 +1,48 @@
+"""What the server's request handlers reach: settings, the event store, the use-case services, metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from slogate.ports import DocumentLoader, EventStore
+from slogate.ports.idempotency import IdempotencyStore
+from slogate.ports.tokens import ApiTokenStore
+from slogate.services.keptn.executor_runner import ExecutorRunner
+from slogate.services.keptn.shipyard_controller import SequenceService
+from slogate.services.runtime.dispatcher import Dispatcher
+from slogate.services.runtime.intake import EventIntake
+from slogate.services.runtime.metrics import ServerMetrics
+from slogate.services.usecases.catalog import CatalogService
+from slogate.services.usecases.integrations import IntegrationService
+from slogate.services.usecases.resources import ResourceService
+from slogate.services.usecases.secrets import SecretService
+from slogate.services.usecases.sequence_queries import SequenceQueries
+from slogate.settings import Settings
+
+
+@dataclass(frozen=True)
+class ServerContext:
+    """The server's long-lived services and ports, built once by :func:`slogate.bootstrap.server_context`;
+    ``close()`` releases the database connections."""
+
+    settings: Settings
+    store: EventStore
+    documents: DocumentLoader
+    intake: EventIntake
+    tokens: ApiTokenStore
+    metrics: ServerMetrics
+    catalog: CatalogService
+    resources: ResourceService
+    secrets: SecretService
+    dispatcher: Dispatcher
+    executors: ExecutorRunner
+    integrations: IntegrationService
+    sequences: SequenceService
+    sequence_queries: SequenceQueries
+    idempotency: IdempotencyStore
+    on_close: Callable[[], None]
+
+    def close(self) -> None:
+        """Release what the context holds open (the database's connections)."""
+        self.on_close()
