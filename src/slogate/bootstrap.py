@@ -15,6 +15,7 @@ from slogate.adapters.store.catalog_repository import SqlCatalogStore
 from slogate.adapters.store.database import open_database, upgrade
 from slogate.adapters.store.dispatch_repository import SqlDispatchStore
 from slogate.adapters.store.integration_repository import SqlIntegrationStore
+from slogate.adapters.store.log_repository import SqlIntegrationLogStore
 from slogate.adapters.store.notifying import NotifyingEventStore
 from slogate.adapters.store.repository import SqlEventStore
 from slogate.adapters.store.resource_repository import SqlResourceStore
@@ -34,6 +35,7 @@ from slogate.services.keptn.lighthouse_service import Lighthouse
 from slogate.services.keptn.shipyard_controller import SequenceService
 from slogate.services.runtime.dispatcher import Dispatcher, Listener, Subscriber
 from slogate.services.usecases.catalog import CatalogService
+from slogate.services.usecases.integration_logs import IntegrationLogService
 from slogate.services.usecases.integrations import IntegrationService
 from slogate.services.usecases.resources import ResourceService
 from slogate.services.usecases.secrets import SecretService
@@ -159,6 +161,7 @@ def server_context(
         integrations=integrations,
         sequences=sequences,
         sequence_queries=SequenceQueries(sequence_store, store, catalog_store),
+        logs=IntegrationLogService(SqlIntegrationLogStore(engine), _utc_now),
     )
 
 

@@ -10,11 +10,23 @@ from collections.abc import AsyncIterator, Sequence
 from fastapi import APIRouter, Depends, FastAPI
 
 from slogate import __version__
-from slogate.api import auth, control_plane, datastore, events, meta, resources, secrets, sequences, uniform
+from slogate.api import (
+    auth,
+    control_plane,
+    datastore,
+    events,
+    logs,
+    meta,
+    resources,
+    secrets,
+    sequences,
+    uniform,
+)
 from slogate.api.context import ServerContext
 from slogate.api.errors import install_error_handlers
 from slogate.api.event_path import install_event_path
 from slogate.api.limits import BodyLimit
+from slogate.api.openapi import install_openapi
 from slogate.api.telemetry import RequestMetrics
 from slogate.services.runtime.group_commit import GroupCommit
 
@@ -28,6 +40,7 @@ DEFAULT_ROUTERS: tuple[APIRouter, ...] = (
     secrets.router,
     uniform.router,
     sequences.router,
+    logs.router,
 )
 
 
@@ -65,6 +78,7 @@ def create_app(context: ServerContext, routers: Sequence[APIRouter] = DEFAULT_RO
     )
     app.state.event_writer = GroupCommit(context.store)
     install_error_handlers(app)
+    install_openapi(app)
     app.include_router(meta.public)
     for router in routers:
         app.include_router(router, dependencies=[Depends(auth.require_token)])

@@ -14,6 +14,7 @@ from slogate.services.keptn.executor_runner import ExecutorRunner
 from slogate.services.keptn.shipyard_controller import SequenceService
 from slogate.services.runtime.dispatcher import Dispatcher
 from slogate.services.usecases.catalog import CatalogService
+from slogate.services.usecases.integration_logs import IntegrationLogService
 from slogate.services.usecases.integrations import IntegrationService
 from slogate.services.usecases.resources import ResourceService
 from slogate.services.usecases.secrets import SecretService
@@ -38,6 +39,7 @@ class ServerContext:
     integrations: IntegrationService
     sequences: SequenceService
     sequence_queries: SequenceQueries
+    logs: IntegrationLogService
 
 
 async def server_context(request: Request) -> ServerContext:

@@ -67,7 +67,12 @@ def parse_time(text: str) -> datetime:
         raise WindowError(
             f"'{text}' is not a time: use RFC 3339, e.g. 2026-11-26T10:00:00Z or 2026-11-26T10:00:00"
         ) from error
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    try:
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:00:00-05:00 is after the last moment a datetime holds
+        raise WindowError(
+            f"'{text}' is out of range: times must lie within the years 1 to 9999 in UTC"
+        ) from None
 
 
 def format_time(moment: datetime) -> str:

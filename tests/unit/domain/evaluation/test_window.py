@@ -64,6 +64,13 @@ def test_parse_time_rejects_garbage_with_an_example() -> None:
         parse_time("yesterday")
 
 
+@pytest.mark.parametrize("text", ["9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00+01:00"])
+def test_parse_time_rejects_times_beyond_the_datetime_range(text: str) -> None:
+    """A valid time whose UTC instant falls outside years 1–9999 is a WindowError, not an OverflowError."""
+    with pytest.raises(WindowError, match=r"is out of range: times must lie within the years 1 to 9999"):
+        parse_time(text)
+
+
 def test_format_time_is_keptns_millisecond_format() -> None:
     """Timestamps are written as 2006-01-02T15:04:05.000Z in UTC."""
     moment = datetime(2026, 11, 26, 11, 0, 0, 123456, tzinfo=UTC) + timedelta(hours=0)
