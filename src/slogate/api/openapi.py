@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException
 
 from slogate.api.auth import TOKEN_HEADER
 from slogate.api.errors import error_response
+from slogate.api.openapi_schemas import refine_bodies, refine_parameters
 
 SCHEME = "x-token"
 PUBLIC_PATHS = frozenset({"/health"})  # answered without a token
@@ -57,13 +58,6 @@ LOOKUPS = frozenset(
     }
 )
 NOT_IMPLEMENTED = frozenset({("post", "/api/v1/import")})
-# Query parameters read as text (go-openapi's messages) but valid only in this shape.
-QUERY_SCHEMAS: dict[str, dict[str, Any]] = {
-    "pageSize": {"type": "integer", "minimum": 1, "maximum": 100},
-    "limit": {"type": "integer", "minimum": 1, "maximum": 100},
-    "excludeInvalidated": {"type": "boolean"},
-}
-DATASTORE = "/api/mongodb-datastore/"
 
 
 def install_openapi(app: FastAPI) -> None:
@@ -109,6 +103,7 @@ def honest_schema(schema: dict[str, Any]) -> dict[str, Any]:
         for method in _METHODS:
             if method in item:
                 _operation(method, path, item[method])
+    refine_bodies(schemas)
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
     return schema
@@ -117,13 +112,7 @@ def honest_schema(schema: dict[str, Any]) -> dict[str, Any]:
 def _operation(method: str, path: str, operation: dict[str, Any]) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
     responses.pop("422", None)  # validation errors answer 400, as Keptn's do
-    for parameter in operation.get("parameters", ()):
-        if (
-            parameter.get("in") == "query"
-            and path.startswith(DATASTORE)
-            and parameter["name"] in QUERY_SCHEMAS
-        ):
-            parameter["schema"] = dict(QUERY_SCHEMAS[parameter["name"]])
+    refine_parameters(method, path, operation)
     for code in sorted(status_codes(method, path, operation)):
         responses.setdefault(
             str(code),

@@ -77,16 +77,44 @@ def test_error_statuses_are_listed_where_routes_answer_them(document: dict[str, 
     assert "HTTPValidationError" not in document["components"]["schemas"]
 
 
-def test_datastore_query_schemas_are_as_strict_as_the_route(document: dict[str, Any]) -> None:
-    """pageSize and limit are integers 1–100 and excludeInvalidated a boolean, as the route reads them."""
-    parameters = {
-        parameter["name"]: parameter["schema"]
-        for path in ("/api/mongodb-datastore/event", "/api/mongodb-datastore/event/type/{event_type}")
-        for parameter in document["paths"][path]["get"]["parameters"]
-    }
-    assert parameters["pageSize"] == {"type": "integer", "minimum": 1, "maximum": 100}
-    assert parameters["limit"] == {"type": "integer", "minimum": 1, "maximum": 100}
-    assert parameters["excludeInvalidated"] == {"type": "boolean"}
+def test_query_schemas_are_as_strict_as_the_routes(document: dict[str, Any]) -> None:
+    """The datastore's pageSize and limit are integers 1–100 and excludeInvalidated a boolean, as the
+    route reads them; its filter is required; page keys elsewhere are digits; times are date-times."""
+    paths = document["paths"]
+
+    def parameters(path: str, method: str = "get") -> dict[str, dict[str, Any]]:
+        return {parameter["name"]: parameter for parameter in paths[path][method]["parameters"]}
+
+    events = parameters("/api/mongodb-datastore/event")
+    by_type = parameters("/api/mongodb-datastore/event/type/{event_type}")
+    page_size = events["pageSize"]["schema"]
+    assert (page_size["type"], page_size["minimum"], page_size["maximum"]) == ("integer", 1, 100)
+    assert by_type["limit"]["schema"]["type"] == "integer"
+    assert by_type["excludeInvalidated"]["schema"]["type"] == "boolean"
+    assert by_type["filter"]["required"] is True
+    assert events["fromTime"]["schema"]["format"] == "date-time"
+    projects = parameters("/api/controlPlane/v1/project")
+    assert projects["nextPageKey"]["schema"]["pattern"] == "^[0-9]{0,18}$"
+    assert parameters("/api/controlPlane/v1/sequence-execution")["project"]["required"] is True
+    secret = parameters("/api/secrets/v1/secret", "delete")
+    assert secret["scope"]["schema"]["enum"] == [
+        "dynatrace-service",
+        "keptn-default",
+        "keptn-prometheus-service",
+        "keptn-webhook-service",
+    ]
+
+
+def test_body_schemas_state_what_the_routes_require(document: dict[str, Any]) -> None:
+    """Required names with Keptn's patterns, base64 content, at least one resource."""
+    schemas = document["components"]["schemas"]
+    assert schemas["ProjectIn"]["required"] == ["name"]
+    assert schemas["ProjectIn"]["properties"]["name"]["pattern"].startswith("^[a-z]")
+    assert schemas["ServiceIn"]["properties"]["serviceName"]["maxLength"] == 43
+    assert "pattern" in schemas["ContentIn"]["properties"]["resourceContent"]
+    assert schemas["ResourcesIn"]["properties"]["resources"]["minItems"] == 1
+    assert schemas["SubscriptionIn"]["required"] == ["event"]
+    assert schemas["LogEntryIn"]["properties"]["time"]["format"] == "date-time"
 
 
 def _concrete(path: str) -> str:
