@@ -133,3 +133,20 @@ def test_hostile_input_without_a_token_is_401(make_client: Callable[..., TestCli
     """Without the token, hostile input is not even read: 401."""
     anonymous = make_client(token=None)
     assert anonymous.post("/api/v1/event", content=_event_body(HUGE)).status_code == 401
+
+
+def test_an_unexpected_failure_on_the_lean_event_path_is_json_too(
+    context: ServerContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """POST /api/v1/event bypasses FastAPI's routing; a bug there still answers Keptn's JSON 500."""
+
+    async def broken(*_: object) -> str:
+        raise RuntimeError("secret detail of a bug")
+
+    monkeypatch.setattr("slogate.api.events.accept_posted", broken)
+    client = TestClient(create_app(context), raise_server_exceptions=False)
+    client.headers["x-token"] = TOKEN
+    answer = client.post("/api/v1/event", content=_event_body("1"))
+    assert answer.status_code == 500
+    assert answer.json()["code"] == 500
+    assert "secret detail" not in answer.text
