@@ -3,6 +3,7 @@ answers Keptn's JSON 500 body, never plain text."""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 
 import httpx2 as httpx
@@ -88,6 +89,12 @@ def test_numbers_within_float64_are_kept(client: TestClient, context: ServerCont
         ("/api/controlPlane/v1/log?fromTime=9999-12-31T23:59:59-01:00", "out of range"),
         ("/api/controlPlane/v1/sequence/p?fromTime=9999-12-31T23:59:59-01:00", "fromTime"),
         ("/api/controlPlane/v1/sequence/p?beforeTime=0001-01-01T00:00:00%2B01:00", "beforeTime"),
+        ("/api/mongodb-datastore/event?project=p&fromTime=9999-12-31T23:59:59-01:00", "out of range"),
+        ("/api/mongodb-datastore/event?project=p&beforeTime=0001-01-01T00:00:00%2B01:00", "out of range"),
+        (
+            "/api/mongodb-datastore/event/type/t?filter=data.project:p&fromTime=9999-12-31T23:59:59-01:00",
+            "fromTime",
+        ),
     ],
 )
 def test_out_of_range_parameters_are_400(client: TestClient, path: str, fragment: str) -> None:
@@ -150,3 +157,33 @@ def test_an_unexpected_failure_on_the_lean_event_path_is_json_too(
     assert answer.status_code == 500
     assert answer.json()["code"] == 500
     assert "secret detail" not in answer.text
+
+
+@pytest.mark.parametrize(
+    ("window", "fragment"),
+    [
+        ({"timeframe": "99999999999999h"}, "invalid duration"),
+        ({"start": "9999-12-31T23:59:00Z", "timeframe": "5m"}, "ends outside the years 1 to 9999"),
+        ({"start": "9999-12-31T23:59:59-01:00", "timeframe": "5m"}, "out of range"),
+    ],
+)
+def test_evaluation_windows_out_of_range_are_400(
+    client: TestClient, window: dict[str, str], fragment: str
+) -> None:
+    """Durations past Go's 292 years and windows past the year 9999 are 400 with the reason."""
+    shipyard = (
+        "apiVersion: spec.keptn.sh/0.2.2\nkind: Shipyard\nmetadata:\n  name: s\n"
+        "spec:\n  stages:\n  - name: qa\n"
+    )
+    project = {"name": "sockshop", "shipyard": base64.b64encode(shipyard.encode()).decode()}
+    assert client.post("/api/controlPlane/v1/project", json=project).status_code == 201
+    assert (
+        client.post(
+            "/api/controlPlane/v1/project/sockshop/service", json={"serviceName": "carts"}
+        ).status_code
+        == 200
+    )
+    answer = client.post(
+        "/api/controlPlane/v1/project/sockshop/stage/qa/service/carts/evaluation", json=window
+    )
+    _is_keptn_400(answer, fragment)

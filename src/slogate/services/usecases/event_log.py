@@ -214,4 +214,7 @@ def parse_time(name: str, text: str | None) -> datetime | None:
         raise InputError(
             f"{name} '{text}' is not a time: use RFC 3339, e.g. 2024-05-01T12:00:00.000Z"
         ) from None
-    return moment.replace(tzinfo=UTC) if moment.utcoffset() is None else moment.astimezone(UTC)
+    try:
+        return moment.replace(tzinfo=UTC) if moment.utcoffset() is None else moment.astimezone(UTC)
+    except OverflowError:  # its UTC instant is outside the years 1 to 9999
+        raise InputError(f"{name} '{text}' is out of range: use a time within the years 1 to 9999") from None
