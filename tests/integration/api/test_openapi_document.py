@@ -74,6 +74,7 @@ def test_error_statuses_are_listed_where_routes_answer_them(document: dict[str, 
     assert "409" in paths["/api/secrets/v1/secret"]["post"]["responses"]
     assert "404" in paths["/api/secrets/v1/secret"]["delete"]["responses"]
     assert "501" in paths["/api/v1/import"]["post"]["responses"]
+    assert {"200", "201"} <= set(paths["/api/controlPlane/v1/uniform/registration"]["post"]["responses"])
     assert "HTTPValidationError" not in document["components"]["schemas"]
 
 
