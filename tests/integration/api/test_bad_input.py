@@ -171,6 +171,36 @@ def test_evaluation_windows_out_of_range_are_400(
     client: TestClient, window: dict[str, str], fragment: str
 ) -> None:
     """Durations past Go's 292 years and windows past the year 9999 are 400 with the reason."""
+    _create_project(client)
+    answer = client.post(
+        "/api/controlPlane/v1/project/sockshop/stage/qa/service/carts/evaluation", json=window
+    )
+    _is_keptn_400(answer, fragment)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/controlPlane/v1/project",
+        "/api/controlPlane/v1/event/triggered/sh.keptn.event.qa.evaluation.triggered",
+        "/api/controlPlane/v1/sequence-execution?project=sockshop",
+        "/api/controlPlane/v1/log",
+        "/api/resource-service/v1/project/sockshop/resource",
+    ],
+)
+def test_the_largest_page_size_and_key_are_served(client: TestClient, path: str) -> None:
+    """The bounds themselves (pageSize 2^62, the longest page key) reach the database without an
+    integer overflow: an empty page, on SQLite and PostgreSQL."""
+    _create_project(client)
+    separator = "&" if "?" in path else "?"
+    answer = client.get(f"{path}{separator}pageSize={2**62}&nextPageKey={'9' * 18}")
+    assert answer.status_code == 200, answer.text
+    answer = client.get(f"{path}{separator}pageSize={2**62 + 1}")
+    assert answer.status_code == 400
+
+
+def _create_project(client: TestClient) -> None:
+    """Project sockshop with stage qa and service carts."""
     shipyard = (
         "apiVersion: spec.keptn.sh/0.2.2\nkind: Shipyard\nmetadata:\n  name: s\n"
         "spec:\n  stages:\n  - name: qa\n"
@@ -183,7 +213,3 @@ def test_evaluation_windows_out_of_range_are_400(
         ).status_code
         == 200
     )
-    answer = client.post(
-        "/api/controlPlane/v1/project/sockshop/stage/qa/service/carts/evaluation", json=window
-    )
-    _is_keptn_400(answer, fragment)
