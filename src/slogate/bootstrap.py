@@ -21,6 +21,7 @@ from slogate.adapters.store.database import open_database, upgrade
 from slogate.adapters.store.dispatch_repository import SqlDispatchStore
 from slogate.adapters.store.idempotency_repository import SqlIdempotencyStore
 from slogate.adapters.store.integration_repository import SqlIntegrationStore
+from slogate.adapters.store.log_repository import SqlIntegrationLogStore
 from slogate.adapters.store.notifying import NotifyingEventStore
 from slogate.adapters.store.repository import SqlEventStore
 from slogate.adapters.store.resource_repository import SqlResourceStore
@@ -45,6 +46,7 @@ from slogate.services.runtime.group_commit import GroupCommit
 from slogate.services.runtime.intake import EventIntake
 from slogate.services.runtime.metrics import ServerMetrics
 from slogate.services.usecases.catalog import CatalogService
+from slogate.services.usecases.integration_logs import IntegrationLogService
 from slogate.services.usecases.integrations import IntegrationService
 from slogate.services.usecases.resource_events import ResourceListeners
 from slogate.services.usecases.resources import ResourceService
@@ -175,6 +177,7 @@ def server_context(
         sequence_queries=SequenceQueries(sequence_store, store, catalog_store),
         idempotency=SqlIdempotencyStore(engine),
         on_close=engine.dispose,
+        logs=IntegrationLogService(SqlIntegrationLogStore(engine), _utc_now),
     )
 
 

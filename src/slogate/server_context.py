@@ -14,6 +14,7 @@ from slogate.services.runtime.dispatcher import Dispatcher
 from slogate.services.runtime.intake import EventIntake
 from slogate.services.runtime.metrics import ServerMetrics
 from slogate.services.usecases.catalog import CatalogService
+from slogate.services.usecases.integration_logs import IntegrationLogService
 from slogate.services.usecases.integrations import IntegrationService
 from slogate.services.usecases.resources import ResourceService
 from slogate.services.usecases.secrets import SecretService
@@ -41,6 +42,7 @@ class ServerContext:
     sequences: SequenceService
     sequence_queries: SequenceQueries
     idempotency: IdempotencyStore
+    logs: IntegrationLogService
     on_close: Callable[[], None]
 
     def close(self) -> None:

@@ -10,11 +10,23 @@ from collections.abc import AsyncIterator, Sequence
 from fastapi import APIRouter, Depends, FastAPI
 
 from slogate import __version__
-from slogate.api import auth, control_plane, datastore, events, meta, resources, secrets, sequences, uniform
+from slogate.api import (
+    auth,
+    control_plane,
+    datastore,
+    events,
+    logs,
+    meta,
+    resources,
+    secrets,
+    sequences,
+    uniform,
+)
 from slogate.api.context import ServerContext
 from slogate.api.errors import install_error_handlers
 from slogate.api.event_path import install_event_path
 from slogate.api.limits import BodyLimit
+from slogate.api.openapi import install_openapi
 from slogate.api.security_headers import SecurityHeaders
 from slogate.api.telemetry import RequestMetrics
 
@@ -28,6 +40,7 @@ DEFAULT_ROUTERS: tuple[APIRouter, ...] = (
     secrets.router,
     uniform.router,
     sequences.router,
+    logs.router,
 )
 
 
@@ -66,6 +79,7 @@ def create_app(
     app.state.metrics = context.metrics
     app.state.auth_limiter = limiter
     install_error_handlers(app)
+    install_openapi(app)
     app.include_router(meta.public)
     for router in routers:
         app.include_router(router, dependencies=[Depends(auth.require_token)])

@@ -29,6 +29,12 @@ def _queries(context: ServerContext = Depends(server_context)) -> EventQueries: 
     return store
 
 
+@router.get(f"{PREFIX}/health", summary="Liveness of the datastore (Keptn's mongodb-datastore /health)")
+def datastore_health() -> dict[str, str]:
+    """200 ``{"status": "OK"}`` as Keptn's datastore answers; the store is the server's own."""
+    return {"status": "OK"}
+
+
 @router.get(f"{PREFIX}/event", summary="Events, newest first, paged (Keptn's datastore)")
 def get_events(
     store: EventQueries = Depends(_queries),  # noqa: B008

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from slogate.errors import ConfigError, ConflictError, InputError, NotFoundError, SlogateError, TooLargeError
+
+_log = logging.getLogger(__name__)
 
 
 class ApiError(SlogateError):
@@ -68,6 +72,11 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(error, RequestValidationError)
         return error_response(400, _validation_message(error))
 
+    async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
+        _log.error("%s %s failed", request.method, request.url.path, exc_info=error)
+        return error_response(500, "internal server error: the server could not answer this request")
+
     app.add_exception_handler(SlogateError, slogate_error)
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(Exception, unexpected_error)  # the last resort: JSON, never plain text

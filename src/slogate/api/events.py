@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -89,14 +90,22 @@ async def accept_posted(
 def parse_body(body: bytes) -> dict[str, Any]:
     """The JSON object of the request body, or 400 naming what is wrong with it.
 
-    Invalid UTF-8 becomes U+FFFD as in Go's decoder; ``NaN`` and ``Infinity`` are not JSON.
+    Invalid UTF-8 becomes U+FFFD as in Go's decoder; ``NaN`` and ``Infinity`` are not JSON; a number
+    beyond a float64's range (Go's decoder reads numbers as float64) is refused, as Keptn refuses it.
     """
     if not body.strip():
         raise ApiError(400, "the request body is empty: send a CloudEvent as a JSON object")
     try:
-        parsed = json.loads(body.decode("utf-8", "replace"), parse_constant=_not_json)
+        parsed = json.loads(
+            body.decode("utf-8", "replace"),
+            parse_constant=_not_json,
+            parse_int=_integer,
+            parse_float=_float,
+        )
     except json.JSONDecodeError as error:
         raise ApiError(400, f"the request body is not valid JSON: {error}") from None
+    except NumberOutOfRangeError as error:
+        raise ApiError(400, str(error)) from None
     except RecursionError:
         raise ApiError(400, "the request body nests JSON too deeply") from None
     if not isinstance(parsed, dict):
@@ -106,3 +115,26 @@ def parse_body(body: bytes) -> dict[str, Any]:
 
 def _not_json(constant: str) -> None:
     raise json.JSONDecodeError(f"{constant} is not a JSON value", constant, 0)
+
+
+class NumberOutOfRangeError(ValueError):
+    """A JSON number no float64 can hold."""
+
+    def __init__(self, text: str) -> None:
+        shown = text if len(text) <= 24 else f"{text[:12]}…({len(text)} characters)"
+        super().__init__(
+            f"the request body holds the number {shown}, which is out of range: numbers must fit a float64"
+        )
+
+
+def _integer(text: str) -> int:
+    if math.isinf(float(text)):  # float() of a long digit string is inf, never an error
+        raise NumberOutOfRangeError(text)
+    return int(text)
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise NumberOutOfRangeError(text)
+    return value

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict
 
 from slogate.api.context import ServerContext, server_context
+from slogate.api.control_plane import MAX_PAGE_SIZE
 from slogate.errors import InputError
 from slogate.ports import ResourceLevel
 from slogate.services.usecases.resources import DEFAULT_PAGE_SIZE, ResourceService
@@ -105,7 +106,7 @@ def _add_routes(prefix: str, level_of: Callable[..., ResourceLevel]) -> None:
         level: ResourceLevel = level_dependency,
         service: ResourceService = service_dependency,
         git_commit_id: str = Query("", alias="gitCommitID"),
-        page_size: int = Query(DEFAULT_PAGE_SIZE, alias="pageSize", ge=1),
+        page_size: int = Query(DEFAULT_PAGE_SIZE, alias="pageSize", ge=1, le=MAX_PAGE_SIZE),
         next_page_key: str = Query("", alias="nextPageKey"),
     ) -> dict[str, Any]:
         """The files of this level at the current revision or at ``gitCommitID``, sorted, paged."""

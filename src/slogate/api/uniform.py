@@ -164,7 +164,13 @@ def list_integrations(
     return [integration_json(integration) for integration in found]
 
 
-@router.post("", status_code=201, summary="Register an integration")
+@router.post(
+    "",
+    status_code=201,
+    summary="Register an integration",
+    response_description="A new registration",
+    responses={200: {"description": "The registration of the same name and namespace, replaced"}},
+)
 def register(
     body: IntegrationIn, response: Response, service: IntegrationService = _service
 ) -> dict[str, str]:

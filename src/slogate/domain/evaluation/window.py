@@ -46,6 +46,9 @@ class Window:
         return (self.end - self.start).total_seconds()
 
 
+_MAX_DURATION_SECONDS = (2**63 - 1) / 1e9  # about 292 years
+
+
 def parse_duration(text: str) -> timedelta:
     """Parse a Go duration (``5m``, ``1h30m``, ``90s``, ``1.5h``), as Keptn's ``timeframe`` is."""
     body = text[1:] if text[:1] in "+-" else text
@@ -58,9 +61,18 @@ def parse_duration(text: str) -> timedelta:
             raise WindowError(f'could not parse provided timeframe: time: invalid duration "{text}"')
         seconds += float(match.group(1)) * _UNITS[match.group(2)]
         position = match.end()
-    if not body:
+    if not body or seconds > _MAX_DURATION_SECONDS:  # Go's durations are int64 nanoseconds
         raise WindowError(f'could not parse provided timeframe: time: invalid duration "{text}"')
     return timedelta(seconds=-seconds if text.startswith("-") else seconds)
+
+
+def _shifted(moment: datetime, delta: timedelta) -> datetime:
+    try:
+        return moment + delta
+    except OverflowError:
+        raise WindowError(
+            f"the window from {moment.isoformat()} lasting {delta} ends outside the years 1 to 9999"
+        ) from None
 
 
 def parse_time(text: str, *, require_offset: bool = False) -> datetime:
@@ -76,7 +88,12 @@ def parse_time(text: str, *, require_offset: bool = False) -> datetime:
         if require_offset:
             raise WindowError(f"time {text!r} has no offset")
         return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:00:00-05:00 is after the last moment a datetime holds
+        raise WindowError(
+            f"'{text}' is out of range: times must lie within the years 1 to 9999 in UTC"
+        ) from None
 
 
 def format_time(moment: datetime) -> str:
@@ -106,7 +123,7 @@ def resolve_window(
     elif end is not None:
         window = Window(start, end)
     elif timeframe:
-        window = Window(start, start + length)
+        window = Window(start, _shifted(start, length))
     else:
         window = Window(start, now)
     if window.end - window.start < MINIMUM_WINDOW:

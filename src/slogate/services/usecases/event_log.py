@@ -159,17 +159,25 @@ def page_offset(next_page_key: str | None) -> int:
     """The offset a ``nextPageKey`` names: Go's ``strconv.Atoi``, 0 when it is not a number."""
     if next_page_key is None or not _INTEGER.fullmatch(next_page_key):
         return 0
-    offset = int(next_page_key)
+    digits = next_page_key.lstrip("+-").lstrip("0") or "0"
+    negative = next_page_key.startswith("-") and digits != "0"
+    # beyond 19 digits only the sign matters (and int() of thousands of digits is an error)
+    offset = (-1 if negative else _MAX_OFFSET) if len(digits) > 19 else int(digits) * (-1 if negative else 1)
     if offset < 0:
         raise InputError(f"nextPageKey must not be negative, got {next_page_key}")
     return min(offset, _MAX_OFFSET)
+
+
+def _fits_int64(digits: str) -> bool:
+    """Whether a string of digits (with a sign) is an int64; long strings are not even converted."""
+    return len(digits) <= 20 and -(2**63) <= int(digits) < 2**63
 
 
 def parse_int(name: str, text: str | None, default: int = DEFAULT_PAGE_SIZE) -> int:
     """An integer query parameter (empty = ``default``), with go-openapi's message when invalid."""
     if not text:
         return default
-    if not _INTEGER.fullmatch(text) or not -(2**63) <= int(text) < 2**63:
+    if not _INTEGER.fullmatch(text) or not _fits_int64(text):
         raise InputError(f'{name} in query must be of type int64: "{text}"')
     return int(text)
 
@@ -203,4 +211,7 @@ def parse_time(name: str, text: str | None) -> datetime | None:
         raise InputError(
             f"{name} '{text}' is not a time: use RFC 3339, e.g. 2024-05-01T12:00:00.000Z"
         ) from None
-    return moment.replace(tzinfo=UTC) if moment.utcoffset() is None else moment.astimezone(UTC)
+    try:
+        return moment.replace(tzinfo=UTC) if moment.utcoffset() is None else moment.astimezone(UTC)
+    except OverflowError:  # its UTC instant is outside the years 1 to 9999
+        raise InputError(f"{name} '{text}' is out of range: use a time within the years 1 to 9999") from None

@@ -100,11 +100,14 @@ def _no_hook(project: str, text: str) -> None:
     """The default ``on_shipyard_written``: nothing else keeps a copy of the shipyard."""
 
 
+_MAX_KEY_DIGITS = 18  # a page key beyond it was not given by a previous page, and overflows SQL's int64
+
+
 def page_offset(next_page_key: str) -> int:
     """The offset a ``nextPageKey`` stands for ('' = the first page)."""
     if next_page_key == "":
         return 0
-    if not next_page_key.isdigit() or not next_page_key.isascii():
+    if not next_page_key.isdigit() or not next_page_key.isascii() or len(next_page_key) > _MAX_KEY_DIGITS:
         raise InputError(
             f"invalid nextPageKey '{next_page_key}': it must be a number given by a previous page"
         )

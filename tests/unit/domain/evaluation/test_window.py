@@ -64,6 +64,28 @@ def test_parse_time_rejects_garbage_with_an_example() -> None:
         parse_time("yesterday")
 
 
+@pytest.mark.parametrize("text", ["9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00+01:00"])
+def test_parse_time_rejects_times_beyond_the_datetime_range(text: str) -> None:
+    """A valid time whose UTC instant falls outside years 1–9999 is a WindowError, not an OverflowError."""
+    with pytest.raises(WindowError, match=r"is out of range: times must lie within the years 1 to 9999"):
+        parse_time(text)
+
+
+@pytest.mark.parametrize("text", ["2562048h", "99999999999999h", "9" * 400 + "s"])
+def test_parse_duration_refuses_what_overflows_gos_int64_nanoseconds(text: str) -> None:
+    """Go's ParseDuration stops at about 292 years; beyond it is Keptn's invalid-duration error."""
+    with pytest.raises(WindowError, match="invalid duration"):
+        parse_duration(text)
+    assert parse_duration("2562047h") == timedelta(hours=2562047)
+
+
+def test_a_window_ending_after_the_year_9999_is_a_window_error() -> None:
+    """start + timeframe beyond datetime's range is the client's error, not an OverflowError."""
+    start = datetime(9999, 12, 31, 23, 59, tzinfo=UTC)
+    with pytest.raises(WindowError, match="ends outside the years 1 to 9999"):
+        resolve_window(start, timeframe="5m", start=start)
+
+
 def test_format_time_is_keptns_millisecond_format() -> None:
     """Timestamps are written as 2006-01-02T15:04:05.000Z in UTC."""
     moment = datetime(2026, 11, 26, 11, 0, 0, 123456, tzinfo=UTC) + timedelta(hours=0)
