@@ -18,7 +18,13 @@ from slogate import __version__
 
 SOURCE = Path(__file__).resolve().parents[2] / "src"
 SERVER_MODULES = ("fastapi", "starlette", "sqlalchemy", "uvicorn", "jinja2", "httpx", "alembic")
-ENTRY = {"slogate.cli.app", "slogate.cli.lazy", "slogate.cli.output", "slogate.cli.jsontext"}
+ENTRY = {
+    "slogate.cli.app",
+    "slogate.cli.errors",
+    "slogate.cli.lazy",
+    "slogate.cli.output",
+    "slogate.cli.jsontext",
+}
 SMALL_SLO = """\
 spec_version: '1.0'
 objectives:

@@ -17,6 +17,8 @@ from yaml.events import (
 )
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from slogate.errors import SlogateError
+
 # The limits every YAML document read by slogate is held to (a Keptn slo.yaml of 1,000 objectives has
 # about 180,000 characters, 17,000 nodes and 7 levels).
 MAX_CHARACTERS = 4 * 1024 * 1024
@@ -24,8 +26,11 @@ MAX_DEPTH = 100
 MAX_NODES = 250_000  # counted with every alias expanded: each alias counts the nodes it repeats
 
 
-class YAMLLimitError(yaml.YAMLError):
-    """A document exceeds a limit; ``problem`` says which and how to fix it, ``problem_mark`` where."""
+class YAMLLimitError(SlogateError, yaml.YAMLError):
+    """A document exceeds a limit; ``problem`` says which and how to fix it, ``problem_mark`` where
+    (a ``yaml.YAMLError`` inside the composer, turned into ``DocumentLimitError`` at its edge)."""
+
+    code = "yaml_limit"
 
     def __init__(self, problem: str, problem_mark: yaml.Mark | None = None) -> None:
         super().__init__(problem)

@@ -15,6 +15,7 @@ from slogate.api.context import ServerContext, server_context
 from slogate.api.errors import ApiError
 from slogate.api.idempotency import HEADER, KEY_LIFETIME, Answer, accept_keyed, key_of
 from slogate.api.limits import EVENT_PATH
+from slogate.errors import InputError
 from slogate.services.usecases import event_log as events
 
 router = APIRouter(tags=["event"])
@@ -117,8 +118,10 @@ def _not_json(constant: str) -> None:
     raise json.JSONDecodeError(f"{constant} is not a JSON value", constant, 0)
 
 
-class NumberOutOfRangeError(ValueError):
-    """A JSON number no float64 can hold."""
+class NumberOutOfRangeError(InputError, ValueError):
+    """A JSON number no float64 can hold (a ``ValueError`` inside the JSON decoder's hooks)."""
+
+    code = "number_out_of_range"
 
     def __init__(self, text: str) -> None:
         shown = text if len(text) <= 24 else f"{text[:12]}…({len(text)} characters)"

@@ -16,12 +16,19 @@ from collections.abc import Callable
 from json.encoder import encode_basestring, encode_basestring_ascii
 from typing import Any
 
+from slogate.errors import SlogateError
+
 INDENT = "  "
 GO_INTEGER_LIMIT = 1e21  # Go's encoder switches to exponent notation from here on
 
 
-class _UnsupportedError(Exception):
-    """A value or key this writer leaves to the standard library."""
+class _UnsupportedError(SlogateError):
+    """A value or key this writer leaves to the standard library (caught inside this module)."""
+
+    code = "unsupported_json"
+
+    def __init__(self) -> None:
+        super().__init__("a value or key the fast JSON writer leaves to the standard library")
 
 
 def go_number(value: float) -> int | float:

@@ -28,7 +28,7 @@ import socket
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from slogate.errors import ConfigError
+from slogate.errors import ConfigError, InputError
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -40,12 +40,10 @@ _LABEL = re.compile(r"[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?")
 _NUMERIC = re.compile(r"0x[0-9a-f]*|[0-9]+")
 
 
-class DestinationError(Exception):
+class DestinationError(InputError):
     """A destination that may not be called, or cannot be: the message says which rule and why."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    code = "denied_destination"
 
 
 @dataclass(frozen=True, slots=True)
