@@ -23,11 +23,11 @@ from slogate.adapters.store.sequence_repository import SqlSequenceStore
 from slogate.adapters.yamlfile import load_document, load_plain
 from slogate.api.context import ServerContext
 from slogate.api.telemetry import ServerMetrics
-from slogate.domain.sequencing.execution import Scope
 from slogate.ports import EventStore, ProviderOptions, SLIProvider, SLIProviderFactory
 from slogate.ports.executors import ExecutorEnvironment, ExecutorFactory, TaskExecutor
 from slogate.services.keptn.approval_service import ApprovalService
 from slogate.services.keptn.catalog_projector import CatalogProjector
+from slogate.services.keptn.executor_coverage import ExecutorCoverage
 from slogate.services.keptn.executor_runner import ExecutorLookup, ExecutorRunner
 from slogate.services.keptn.get_sli_service import SLIService
 from slogate.services.keptn.lighthouse_service import Lighthouse
@@ -121,19 +121,11 @@ def server_context(
             resources, secrets, settings, provider_factory or _provider_factory, load_document, _utc_now
         ),
     ]  # fmt: skip
-
-    def has_executor(task_type: str, scope: Scope) -> bool:
-        """A built-in service, a built-in executor or a live registered integration takes ``task_type``
-        in ``scope``."""
-        if executors.takes(task_type, scope) or dispatcher.handles(task_type, ignoring=executors.name):
-            return True
-        return integrations.subscribed(task_type, scope.project, scope.stage, scope.service)
-
     sequences = SequenceService(
         sequence_store,
         catalog.shipyard,
         resources.stage_revision,
-        has_executor,
+        ExecutorCoverage(executors, dispatcher, integrations).takes,
         now=_utc_now,
         task_timeout=timedelta(seconds=settings.task_timeout),
         wake=dispatcher.wake,

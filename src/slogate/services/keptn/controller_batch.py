@@ -2,21 +2,74 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 
 from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.domain.sequencing.engine import Decision, Pause, Snapshot, deadline
 from slogate.domain.sequencing.execution import Execution
+from slogate.domain.sequencing.facts import ExecutorKey, ProjectFacts, needs
+from slogate.domain.sequencing.shipyard import Shipyard
 from slogate.ports import SequenceStore, SequenceWrite
+
+
+class FactSources:
+    """Where the facts of a decision come from: the project's parsed shipyard (None when it has
+    none), a stage's current revision, and whether anything takes a task (type, project, stage, service)."""
+
+    def __init__(
+        self,
+        shipyard: Callable[[str], Shipyard | None],
+        stage_revision: Callable[[str, str], str],
+        has_executor: Callable[[str, str, str, str], bool],
+    ) -> None:
+        self.shipyard = shipyard
+        self.stage_revision = stage_revision
+        self.has_executor = has_executor
+
+
+class BatchFacts:
+    """The facts of one batch, each loaded at most once per project: what the decisions are given."""
+
+    def __init__(self, sources: FactSources) -> None:
+        self._sources = sources
+        self._shipyards: dict[str, Shipyard | None] = {}
+        self._revisions: dict[tuple[str, str], str] = {}
+        self._executors: dict[tuple[str, ExecutorKey], bool] = {}
+
+    def load(self, project: str, executions: Iterable[Execution], event: KeptnEvent | None) -> ProjectFacts:
+        """The facts a decision over ``executions`` (and the received ``event``) may ask for."""
+        if project not in self._shipyards:
+            self._shipyards[project] = self._sources.shipyard(project)
+        shipyard = self._shipyards[project]
+        wanted = needs(shipyard, executions, event)
+        revisions = {stage: self._revision(project, stage) for stage in wanted.stages}
+        executors = {key: self._has_executor(project, key) for key in wanted.executors}
+        return ProjectFacts(shipyard, revisions, executors)
+
+    def _revision(self, project: str, stage: str) -> str:
+        if (project, stage) not in self._revisions:
+            self._revisions[project, stage] = self._sources.stage_revision(project, stage)
+        return self._revisions[project, stage]
+
+    def _has_executor(self, project: str, key: ExecutorKey) -> bool:
+        if (project, key) not in self._executors:
+            event_type, stage, service = key
+            self._executors[project, key] = self._sources.has_executor(event_type, project, stage, service)
+        return self._executors[project, key]
 
 
 class Batch:
     """Decisions not yet committed: the executions they changed overlay what the store returns."""
 
     def __init__(
-        self, store: SequenceStore, task_timeout: timedelta, known_pauses: dict[str, frozenset[Pause]]
+        self,
+        store: SequenceStore,
+        task_timeout: timedelta,
+        known_pauses: dict[str, frozenset[Pause]],
+        sources: FactSources,
     ) -> None:
+        self.facts = BatchFacts(sources)
         self._store = store
         self._task_timeout = task_timeout
         self._known_pauses = known_pauses  # the committed pause sets, kept across batches

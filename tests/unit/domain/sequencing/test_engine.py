@@ -17,12 +17,9 @@ from slogate.domain.sequencing.engine import (
     TIMED_OUT,
     Command,
     Control,
-    Received,
     deadline,
-    decide,
 )
 from slogate.domain.sequencing.execution import CurrentTask, State, TaskReply, aggregate
-from slogate.domain.sequencing.shipyard import Shipyard
 from tests.support.sequence_world import PROJECT, SERVICE, T0, World
 
 ONE_STAGE = """\
@@ -477,7 +474,7 @@ def test_triggered_after_delays_the_task_and_its_own_timeout_bounds_it() -> None
 
 
 def test_a_task_nobody_takes_errors_at_once() -> None:
-    world = World(executors=lambda task_type, scope: task_type != "sh.keptn.event.test.triggered")
+    world = World(executors=lambda task_type, stage, service: task_type != "sh.keptn.event.test.triggered")
     world.trigger()
     world.run_task(world.open_task("deployment"))
     finished = world.finished("qa")
@@ -573,20 +570,3 @@ def test_a_resumed_sequence_queues_behind_one_that_started_meanwhile() -> None:
     assert world.state("qa", "ctx-1") is State.STARTED
     world.reply(world.open_task("deployment", "ctx-1"), "finished")
     assert "test.triggered" in world.types("ctx-1")
-
-
-def test_the_shipyard_is_read_only_when_a_decision_needs_it() -> None:
-    world = World()
-    world.trigger()
-    reads: list[str] = []
-
-    def load() -> Shipyard | None:
-        reads.append("read")
-        return world.shipyard
-
-    started = world.reply(world.open_task("deployment"), "started")
-    snapshot = replace(world.snapshot(), shipyard=None, load_shipyard=load)
-    decide(snapshot, Received(replace(started, id="again-started")))
-    assert reads == []
-    decide(snapshot, Received(replace(started, id="trigger-2", type="sh.keptn.event.qa.delivery.triggered")))
-    assert reads == ["read"]

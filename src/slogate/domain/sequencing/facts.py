@@ -1,0 +1,79 @@
+"""What ``decide()`` knows of a project besides its executions: shipyard, stage revisions, executor coverage.
+
+The caller loads these values before deciding (:func:`needs` says which); the engine never reaches
+back out. A fact the engine needs but was not given is a defect of the caller: :class:`MissingFactError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from slogate.domain.protocol.event_types import parse_event_type, task_type
+from slogate.domain.protocol.gate_events import KeptnEvent
+from slogate.domain.sequencing.execution import Execution, Scope
+from slogate.domain.sequencing.shipyard import Shipyard
+
+ExecutorKey = tuple[str, str, str]  # (task event type ``sh.keptn.event.<task>.triggered``, stage, service)
+
+
+class MissingFactError(LookupError):
+    """``decide()`` needed a fact that the caller did not load (the message names it)."""
+
+
+@dataclass(frozen=True)
+class ProjectFacts:
+    """One project's facts for a decision: its parsed shipyard (None: the project has none), the
+    current revision of stages (for new executions), and whether anything takes a task in a scope."""
+
+    shipyard: Shipyard | None
+    revisions: Mapping[str, str] = field(default_factory=dict)
+    executors: Mapping[ExecutorKey, bool] = field(default_factory=dict)
+
+    def revision(self, stage: str) -> str:
+        """The stage's current revision id (``""`` when it has none)."""
+        try:
+            return self.revisions[stage]
+        except KeyError:
+            raise MissingFactError(f"the revision of stage {stage!r} was not loaded") from None
+
+    def has_executor(self, event_type: str, scope: Scope) -> bool:
+        """Whether a built-in service, a built-in executor or an integration takes ``event_type`` there."""
+        key = (event_type, scope.stage, scope.service)
+        try:
+            return self.executors[key]
+        except KeyError:
+            raise MissingFactError(f"whether anything takes {key} was not loaded") from None
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What one decision may ask: the revisions of ``stages`` and the executor coverage of ``executors``."""
+
+    stages: frozenset[str] = frozenset()
+    executors: frozenset[ExecutorKey] = frozenset()
+
+
+def needs(shipyard: Shipyard | None, executions: Iterable[Execution], event: KeptnEvent | None) -> Needs:
+    """The facts a decision over ``executions`` (and the received ``event``, if any) may ask for.
+
+    One input completes at most one task of an execution, so an execution may send its current task
+    or the one after it; a new execution (from a sequence trigger) its first task.
+    """
+    keys: set[ExecutorKey] = set()
+    for execution in executions:
+        if execution.state.done:
+            continue
+        first = len(execution.previous_tasks)
+        for task in execution.sequence.tasks[first : first + 2]:
+            keys.add((task_type(task.name, "triggered"), execution.scope.stage, execution.scope.service))
+    stages: set[str] = set()
+    parsed = parse_event_type(event.type) if event is not None else None
+    if event is not None and parsed is not None and parsed.is_sequence and parsed.kind == "triggered":
+        if not event.gitcommitid:
+            stages.add(parsed.stage)
+        stage = shipyard.stage(parsed.stage) if shipyard is not None else None
+        sequence = stage.sequence(parsed.sequence) if stage is not None else None
+        if sequence is not None and sequence.tasks:
+            keys.add((task_type(sequence.tasks[0].name, "triggered"), parsed.stage, event.service))
+    return Needs(frozenset(stages), frozenset(keys))

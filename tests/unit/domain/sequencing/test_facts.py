@@ -1,0 +1,93 @@
+"""The facts a decision is given: exactly those ``needs`` names, and a missing one fails loudly."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from slogate.domain.protocol.gate_events import KeptnEvent
+from slogate.domain.sequencing.engine import Received, Snapshot, decide
+from slogate.domain.sequencing.execution import State
+from slogate.domain.sequencing.facts import MissingFactError, ProjectFacts, needs
+from tests.support.sequence_world import PROJECT, SERVICE, World
+
+DEPLOYMENT, TEST = "sh.keptn.event.deployment.triggered", "sh.keptn.event.test.triggered"
+APPROVAL = "sh.keptn.event.approval.triggered"
+
+
+def _trigger(world: World, stage: str = "qa", sequence: str = "delivery", **extra: str) -> KeptnEvent:
+    return KeptnEvent(
+        id=world.new_id(),
+        type=f"sh.keptn.event.{stage}.{sequence}.triggered",
+        source="cli",
+        time=world.now,
+        shkeptncontext="ctx-9",
+        data={"project": PROJECT, "stage": stage, "service": "other"},
+        **extra,
+    )
+
+
+def test_a_trigger_needs_its_stage_revision_and_its_first_task() -> None:
+    world = World()
+    wanted = needs(world.shipyard, (), _trigger(world))
+    assert wanted.stages == {"qa"}
+    assert wanted.executors == {(DEPLOYMENT, "qa", "other")}
+    chained = needs(world.shipyard, (), _trigger(world, "production"))
+    assert chained.executors == {(APPROVAL, "production", "other")}
+
+
+def test_a_pinned_trigger_needs_no_revision_and_an_unknown_sequence_no_executor() -> None:
+    world = World()
+    assert needs(world.shipyard, (), _trigger(world, gitcommitid="abc")).stages == frozenset()
+    assert needs(world.shipyard, (), _trigger(world, sequence="nosuch")).executors == frozenset()
+    assert needs(world.shipyard, (), _trigger(world, stage="nosuch")).executors == frozenset()
+    assert needs(None, (), _trigger(world)).executors == frozenset()
+
+
+def test_an_execution_may_send_its_current_task_or_the_next_one_only() -> None:
+    world = World()
+    world.trigger()
+    execution = world.execution("qa")
+    assert needs(world.shipyard, [execution], None).executors == {
+        (DEPLOYMENT, "qa", SERVICE),
+        (TEST, "qa", SERVICE),
+    }
+    world.run_task(world.open_task("deployment"))
+    after = needs(world.shipyard, [world.execution("qa")], None).executors
+    assert {key[0] for key in after} == {TEST, "sh.keptn.event.evaluation.triggered"}
+    ended = replace(world.execution("qa"), state=State.FINISHED)
+    assert needs(world.shipyard, [ended], None) == needs(None, (), None)
+
+
+def test_replies_and_other_events_need_no_revision() -> None:
+    world = World()
+    world.trigger()
+    started = world.reply(world.open_task("deployment"), "started")
+    assert needs(world.shipyard, [world.execution("qa")], started).stages == frozenset()
+
+
+def test_a_decision_that_lacks_a_revision_fails_and_names_it() -> None:
+    world = World()
+    snapshot = Snapshot(project=PROJECT, now=world.now, facts=ProjectFacts(world.shipyard))
+    with pytest.raises(MissingFactError, match="the revision of stage 'qa' was not loaded"):
+        decide(snapshot, Received(_trigger(world)))
+
+
+def test_a_decision_that_lacks_an_executor_answer_fails_and_names_it() -> None:
+    world = World()
+    facts = ProjectFacts(world.shipyard, revisions={"qa": ""})
+    snapshot = Snapshot(project=PROJECT, now=world.now, facts=facts)
+    with pytest.raises(MissingFactError, match=r"deployment\.triggered', 'qa', 'other'"):
+        decide(snapshot, Received(_trigger(world)))
+
+
+def test_the_engine_decides_from_the_given_shipyard_alone() -> None:
+    world = World()
+    trigger = _trigger(world)
+    wanted = needs(world.shipyard, (), trigger)
+    facts = ProjectFacts(None, dict.fromkeys(wanted.stages, ""), dict.fromkeys(wanted.executors, True))
+    decision = decide(Snapshot(project=PROJECT, now=world.now, facts=facts), Received(trigger))
+    (rejected,) = decision.events
+    assert rejected.type == "sh.keptn.event.qa.delivery.finished"
+    assert decision.executions == ()
