@@ -1,4 +1,8 @@
-"""Read-only views of sequences for the API and the UI: executions and the per-context state view."""
+"""Read-only views of sequences for the API and the UI: executions and the per-context state view.
+
+The state view is returned as dataclasses (the API encodes it with ``state_to_json``); executions
+are still returned as Keptn's documents.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from slogate.domain.protocol.sequence_json import execution_to_json
-from slogate.domain.sequencing.state_view import sequence_state
+from slogate.domain.sequencing.state_view import SequenceState, sequence_state
 from slogate.errors import NotFoundError
 from slogate.ports import EventStore, ScopeChecker, SequenceStore
 from slogate.services.usecases.catalog import PROJECT_NOT_FOUND
@@ -59,8 +63,8 @@ class SequenceQueries:
         keptn_contexts: Sequence[str] = (),
         limit: int,
         offset: int,
-    ) -> tuple[list[dict[str, Any]], int]:
-        """Keptn's ``SequenceState`` per context, newest first, and how many contexts match."""
+    ) -> tuple[list[SequenceState], int]:
+        """The state of each context, newest first, and how many contexts match."""
         if not self._scopes.project_exists(project):
             raise NotFoundError(PROJECT_NOT_FOUND.format(project))
         contexts, total = self._store.contexts(
