@@ -47,6 +47,13 @@ def execution_to_json(execution: Execution) -> JSONObject:
     }
 
 
+def execution_to_public_json(execution: Execution) -> JSONObject:
+    """Keptn's ``SequenceExecution`` document as the API sends it: without slogate's own bookkeeping."""
+    document = execution_to_json(execution)
+    del document[EXTRA]
+    return document
+
+
 def format_time(value: datetime) -> str:
     """``value`` as RFC 3339 in UTC with microseconds (``2024-05-01T12:00:00.000000Z``)."""
     if value.utcoffset() is None:
