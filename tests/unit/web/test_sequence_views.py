@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.domain.sequencing.state_view import EventReference, SequenceState, StageEvaluation, StageState
+from slogate.web.environment import approval_values
 from slogate.web.sequences import readable_time, sequence_row
 from slogate.web.status import sequence_status, stage_status
 from slogate.web.timeline import stage_timeline
@@ -54,3 +55,17 @@ def test_the_timeline_keeps_the_state_order_and_each_stage_image() -> None:
 
 def test_a_missing_time_reads_as_nothing() -> None:
     assert readable_time(None) == ""
+
+
+def test_an_open_approval_shows_the_configured_image_and_links_its_stage() -> None:
+    data = {"stage": "prod", "configurationChange": {"values": {"image": "repo/app:2"}}}
+    approval = KeptnEvent("a-1", "sh.keptn.event.approval.triggered", "ctl", T0, "ctx", data)
+    assert approval_values("p", approval) == {
+        "id": "a-1",
+        "image": "repo/app:2",
+        "href": "/bridge/project/p/sequence/ctx?stage=prod",
+    }
+    odd = KeptnEvent(
+        "a-2", approval.type, "ctl", T0, "ctx", {"configurationChange": {"values": {"image": 5}}}
+    )
+    assert approval_values("p", odd)["image"] == ""
