@@ -12,7 +12,7 @@ from slogate.adapters.yamlfile import load_document
 from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.domain.sequencing.engine import Decision, Input, Received, Snapshot, Tick, decide
 from slogate.domain.sequencing.execution import Execution, State
-from slogate.domain.sequencing.facts import ProjectFacts, needs
+from slogate.domain.sequencing.facts import UNLOADED, ProjectFacts, needs, needs_shipyard
 from slogate.domain.sequencing.shipyard import Shipyard, parse_shipyard
 
 T0 = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -82,9 +82,11 @@ class World:
         """Everything the engine may see when deciding ``given``: the facts that :func:`needs` names,
         loaded as the service loads them (only those, so that a fact the engine misses fails)."""
         executions = tuple(self.executions.values())
-        wanted = needs(self.shipyard, executions, given.event if isinstance(given, Received) else None)
+        event = given.event if isinstance(given, Received) else None
+        shipyard = self.shipyard if needs_shipyard(event) else UNLOADED
+        wanted = needs(shipyard, executions, event)
         facts = ProjectFacts(
-            shipyard=self.shipyard,
+            shipyard=shipyard,
             revisions={stage: REVISIONS.get(stage, "") for stage in wanted.stages},
             executors={key: self.executors(*key) for key in wanted.executors},
         )

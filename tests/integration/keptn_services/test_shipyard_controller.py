@@ -165,6 +165,20 @@ def test_a_batch_reads_each_fact_once_per_project(
         "shipyard other",
     ]
     assert len(sequences.load("counted", ["svc"])) == 5
+    reads.clear()
+    (first, *_) = sequences.load("counted", ["svc"])
+    assert first.current_task is not None
+    started = KeptnEvent(
+        "started-1", "sh.keptn.event.deployment.started", "x", now(), first.scope.keptn_context,
+        {"project": "counted", "stage": "qa", "service": "svc"}, triggeredid=first.current_task.triggered_id,
+    )  # fmt: skip
+    events.add([started])
+    asyncio.run(dispatcher.drain())
+    # a .started can neither start nor end a sequence: neither the shipyard nor a revision is read
+    assert reads == ["executor sh.keptn.event.deployment.triggered counted qa svc"]
+    (answered,) = [e for e in sequences.load("counted", ["svc"]) if e.id == first.id]
+    assert answered.current_task is not None
+    assert [reply.event_id for reply in answered.current_task.replies] == ["started-1"]
     assert all(e.scope.gitcommitid == "rev-1" for e in sequences.load("counted", ["svc"]))
 
 

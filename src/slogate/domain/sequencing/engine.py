@@ -165,7 +165,7 @@ class _Work:
 
     def shipyard(self) -> Shipyard | None:
         """The project's shipyard (only triggers and ends need it)."""
-        return self.snapshot.facts.shipyard
+        return self.snapshot.facts.loaded_shipyard()
 
     def put(self, execution: Execution) -> Execution:
         self.executions[execution.id] = execution

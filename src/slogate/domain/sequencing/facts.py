@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 
 from slogate.domain.protocol.event_types import parse_event_type, task_type
 from slogate.domain.protocol.gate_events import KeptnEvent
@@ -21,14 +22,29 @@ class MissingFactError(LookupError):
     """``decide()`` needed a fact that the caller did not load (the message names it)."""
 
 
+class Unloaded(Enum):
+    """The shipyard of a decision that cannot read it (:func:`needs_shipyard` said so)."""
+
+    SHIPYARD = "not loaded"
+
+
+UNLOADED = Unloaded.SHIPYARD
+
+
 @dataclass(frozen=True)
 class ProjectFacts:
     """One project's facts for a decision: its parsed shipyard (None: the project has none), the
     current revision of stages (for new executions), and whether anything takes a task in a scope."""
 
-    shipyard: Shipyard | None
+    shipyard: Shipyard | Unloaded | None
     revisions: Mapping[str, str] = field(default_factory=dict)
     executors: Mapping[ExecutorKey, bool] = field(default_factory=dict)
+
+    def loaded_shipyard(self) -> Shipyard | None:
+        """The shipyard (None when the project has none)."""
+        if self.shipyard is UNLOADED:
+            raise MissingFactError("the shipyard was not loaded")
+        return self.shipyard
 
     def revision(self, stage: str) -> str:
         """The stage's current revision id (``""`` when it has none)."""
@@ -54,8 +70,23 @@ class Needs:
     executors: frozenset[ExecutorKey] = frozenset()
 
 
-def needs(shipyard: Shipyard | None, executions: Iterable[Execution], event: KeptnEvent | None) -> Needs:
-    """The facts a decision over ``executions`` (and the received ``event``, if any) may ask for.
+def needs_shipyard(event: KeptnEvent | None) -> bool:
+    """Whether a decision on ``event`` may read the shipyard: a sequence trigger starts a sequence
+    from it; a task's ``.finished`` may end one, whose ``.finished`` may trigger others. Nothing
+    else reads it (a timeout, an abort, a missing executor end a sequence without chaining)."""
+    parsed = parse_event_type(event.type) if event is not None else None
+    if parsed is None:
+        return False
+    return (parsed.is_sequence and parsed.kind == "triggered") or (
+        parsed.is_task and parsed.kind == "finished"
+    )
+
+
+def needs(
+    shipyard: Shipyard | Unloaded | None, executions: Iterable[Execution], event: KeptnEvent | None
+) -> Needs:
+    """The facts a decision over ``executions`` (and the received ``event``, if any) may ask for,
+    besides the shipyard (``needs_shipyard``; given here when loaded).
 
     One input completes at most one task of an execution, so an execution may send its current task
     or the one after it; a new execution (from a sequence trigger) its first task.
@@ -72,7 +103,8 @@ def needs(shipyard: Shipyard | None, executions: Iterable[Execution], event: Kep
     if event is not None and parsed is not None and parsed.is_sequence and parsed.kind == "triggered":
         if not event.gitcommitid:
             stages.add(parsed.stage)
-        stage = shipyard.stage(parsed.stage) if shipyard is not None else None
+        loaded = ProjectFacts(shipyard).loaded_shipyard()
+        stage = loaded.stage(parsed.stage) if loaded is not None else None
         sequence = stage.sequence(parsed.sequence) if stage is not None else None
         if sequence is not None and sequence.tasks:
             keys.add((task_type(sequence.tasks[0].name, "triggered"), parsed.stage, event.service))

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.domain.sequencing.engine import Decision, Pause, Snapshot, deadline
 from slogate.domain.sequencing.execution import Execution
-from slogate.domain.sequencing.facts import ExecutorKey, ProjectFacts, needs
+from slogate.domain.sequencing.facts import UNLOADED, ExecutorKey, ProjectFacts, needs, needs_shipyard
 from slogate.domain.sequencing.shipyard import Shipyard
 from slogate.ports import SequenceStore, SequenceWrite
 
@@ -29,7 +29,8 @@ class FactSources:
 
 
 class BatchFacts:
-    """The facts of one batch, each loaded at most once per project: what the decisions are given."""
+    """The facts of one batch, each loaded at most once per project and only if a decision may ask
+    for it: what the decisions are given."""
 
     def __init__(self, sources: FactSources) -> None:
         self._sources = sources
@@ -39,13 +40,16 @@ class BatchFacts:
 
     def load(self, project: str, executions: Iterable[Execution], event: KeptnEvent | None) -> ProjectFacts:
         """The facts a decision over ``executions`` (and the received ``event``) may ask for."""
-        if project not in self._shipyards:
-            self._shipyards[project] = self._sources.shipyard(project)
-        shipyard = self._shipyards[project]
+        shipyard = self._shipyard(project) if needs_shipyard(event) else UNLOADED
         wanted = needs(shipyard, executions, event)
         revisions = {stage: self._revision(project, stage) for stage in wanted.stages}
         executors = {key: self._has_executor(project, key) for key in wanted.executors}
         return ProjectFacts(shipyard, revisions, executors)
+
+    def _shipyard(self, project: str) -> Shipyard | None:
+        if project not in self._shipyards:
+            self._shipyards[project] = self._sources.shipyard(project)
+        return self._shipyards[project]
 
     def _revision(self, project: str, stage: str) -> str:
         if (project, stage) not in self._revisions:

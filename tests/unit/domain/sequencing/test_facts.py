@@ -9,7 +9,7 @@ import pytest
 from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.domain.sequencing.engine import Received, Snapshot, decide
 from slogate.domain.sequencing.execution import State
-from slogate.domain.sequencing.facts import MissingFactError, ProjectFacts, needs
+from slogate.domain.sequencing.facts import UNLOADED, MissingFactError, ProjectFacts, needs, needs_shipyard
 from tests.support.sequence_world import PROJECT, SERVICE, World
 
 DEPLOYMENT, TEST = "sh.keptn.event.deployment.triggered", "sh.keptn.event.test.triggered"
@@ -91,3 +91,28 @@ def test_the_engine_decides_from_the_given_shipyard_alone() -> None:
     (rejected,) = decision.events
     assert rejected.type == "sh.keptn.event.qa.delivery.finished"
     assert decision.executions == ()
+
+
+def test_only_triggers_and_finished_tasks_read_the_shipyard() -> None:
+    world = World()
+    trigger = _trigger(world)
+    world.trigger()
+    deployment = world.open_task("deployment")
+    started = world.reply(deployment, "started")
+    finished = world.reply(deployment, "finished")
+    assert needs_shipyard(trigger)
+    assert needs_shipyard(finished)
+    assert not needs_shipyard(started)
+    assert not needs_shipyard(deployment)  # a task trigger the engine sent itself
+    assert not needs_shipyard(replace(trigger, type="sh.keptn.log.error"))
+    assert not needs_shipyard(None)  # a tick or a control command
+
+
+def test_a_decision_that_reads_an_unloaded_shipyard_fails_and_says_so() -> None:
+    world = World()
+    trigger = _trigger(world)
+    with pytest.raises(MissingFactError, match="the shipyard was not loaded"):
+        needs(UNLOADED, (), trigger)
+    facts = ProjectFacts(UNLOADED, {"qa": ""}, {(DEPLOYMENT, "qa", "other"): True})
+    with pytest.raises(MissingFactError, match="the shipyard was not loaded"):
+        decide(Snapshot(project=PROJECT, now=world.now, facts=facts), Received(trigger))
