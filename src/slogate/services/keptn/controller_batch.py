@@ -1,8 +1,13 @@
-"""A batch of sequence decisions committed in one transaction, each decision seeing the ones before it."""
+"""A batch of sequence decisions committed in one transaction, each decision seeing the ones before it.
+
+The batch also loads what the pure engine is given besides executions (``ProjectFacts``): each
+fact at most once per project and batch, and only when a decision may read it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from slogate.domain.protocol.gate_events import KeptnEvent
@@ -13,19 +18,14 @@ from slogate.domain.sequencing.shipyard import Shipyard
 from slogate.ports import SequenceStore, SequenceWrite
 
 
+@dataclass(frozen=True)
 class FactSources:
     """Where the facts of a decision come from: the project's parsed shipyard (None when it has
     none), a stage's current revision, and whether anything takes a task (type, project, stage, service)."""
 
-    def __init__(
-        self,
-        shipyard: Callable[[str], Shipyard | None],
-        stage_revision: Callable[[str, str], str],
-        has_executor: Callable[[str, str, str, str], bool],
-    ) -> None:
-        self.shipyard = shipyard
-        self.stage_revision = stage_revision
-        self.has_executor = has_executor
+    shipyard: Callable[[str], Shipyard | None]
+    stage_revision: Callable[[str, str], str]
+    has_executor: Callable[[str, str, str, str], bool]
 
 
 class BatchFacts:
