@@ -88,18 +88,22 @@ def needs(
     """The facts a decision over ``executions`` (and the received ``event``, if any) may ask for,
     besides the shipyard (``needs_shipyard``; given here when loaded).
 
-    One input completes at most one task of an execution, so an execution may send its current task
-    or the one after it; a new execution (from a sequence trigger) its first task.
+    A task is sent once, so an execution may send its next task when it has none yet (queued), its
+    current task while unsent, or the one after it when ``event`` is a ``.finished`` answering its
+    current task (one input completes at most one task); a new execution (from a sequence trigger)
+    its first task.
     """
-    keys: set[ExecutorKey] = set()
-    for execution in executions:
-        if execution.state.done:
-            continue
-        first = len(execution.previous_tasks)
-        for task in execution.sequence.tasks[first : first + 2]:
-            keys.add((task_type(task.name, "triggered"), execution.scope.stage, execution.scope.service))
-    stages: set[str] = set()
     parsed = parse_event_type(event.type) if event is not None else None
+    answered = (
+        event.triggeredid if event is not None and parsed is not None and parsed.kind == "finished" else None
+    )
+    keys = {
+        (task_type(name, "triggered"), execution.scope.stage, execution.scope.service)
+        for execution in executions
+        if not execution.state.done
+        for name in _sendable(execution, answered)
+    }
+    stages: set[str] = set()
     if event is not None and parsed is not None and parsed.is_sequence and parsed.kind == "triggered":
         if not event.gitcommitid:
             stages.add(parsed.stage)
@@ -109,3 +113,16 @@ def needs(
         if sequence is not None and sequence.tasks:
             keys.add((task_type(sequence.tasks[0].name, "triggered"), parsed.stage, event.service))
     return Needs(frozenset(stages), frozenset(keys))
+
+
+def _sendable(execution: Execution, answered: str | None) -> list[str]:
+    """The names of the tasks ``execution`` may send in one decision (see :func:`needs`)."""
+    index = len(execution.previous_tasks)
+    current = execution.current_task
+    names = [task.name for task in execution.sequence.tasks]
+    sendable = []
+    if current is None or current.sent_at is None:
+        sendable.append(index)
+    if current is not None and answered is not None and current.triggered_id == answered:
+        sendable.append(index + 1)
+    return [names[position] for position in sendable if position < len(names)]

@@ -45,19 +45,28 @@ def test_a_pinned_trigger_needs_no_revision_and_an_unknown_sequence_no_executor(
     assert needs(None, (), _trigger(world)).executors == frozenset()
 
 
-def test_an_execution_may_send_its_current_task_or_the_next_one_only() -> None:
+def test_an_execution_may_send_an_unsent_task_or_the_one_after_an_answered_task() -> None:
     world = World()
     world.trigger()
-    execution = world.execution("qa")
-    assert needs(world.shipyard, [execution], None).executors == {
-        (DEPLOYMENT, "qa", SERVICE),
-        (TEST, "qa", SERVICE),
-    }
-    world.run_task(world.open_task("deployment"))
-    after = needs(world.shipyard, [world.execution("qa")], None).executors
-    assert {key[0] for key in after} == {TEST, "sh.keptn.event.evaluation.triggered"}
-    ended = replace(world.execution("qa"), state=State.FINISHED)
+    sent = world.execution("qa")
+    assert needs(world.shipyard, [sent], None).executors == frozenset()  # deployment went out
+    deployment = world.open_task("deployment")
+    started = world.reply(deployment, "started")
+    assert needs(world.shipyard, [world.execution("qa")], started).executors == frozenset()
+    finished = replace(started, id="f-1", type="sh.keptn.event.deployment.finished")
+    assert needs(world.shipyard, [world.execution("qa")], finished).executors == {(TEST, "qa", SERVICE)}
+    other = replace(finished, triggeredid="another task")
+    assert needs(world.shipyard, [world.execution("qa")], other).executors == frozenset()
+    assert sent.current_task is not None
+    unsent = replace(sent, current_task=replace(sent.current_task, sent_at=None))
+    assert needs(world.shipyard, [unsent], None).executors == {(DEPLOYMENT, "qa", SERVICE)}
+    queued = replace(sent, state=State.TRIGGERED, current_task=None)
+    assert needs(world.shipyard, [queued], None).executors == {(DEPLOYMENT, "qa", SERVICE)}
+    ended = replace(queued, state=State.FINISHED)
     assert needs(world.shipyard, [ended], None) == needs(None, (), None)
+    last = replace(sent, previous_tasks=(), sequence=replace(sent.sequence, tasks=sent.sequence.tasks[:1]))
+    last_finished = replace(finished, triggeredid=deployment.id)
+    assert needs(world.shipyard, [last], last_finished).executors == frozenset()  # nothing after it
 
 
 def test_replies_and_other_events_need_no_revision() -> None:
