@@ -31,12 +31,12 @@ from slogate.adapters.yamlfile import load_document, load_plain
 from slogate.api.app import DEFAULT_ROUTERS, create_app
 from slogate.api.auth import FailureLimiter
 from slogate.domain.protocol.evaluation_flow import DEFAULT_SLI_PROVIDER
-from slogate.domain.sequencing.execution import Scope
 from slogate.ports import EventStore, PendingEvent, ProviderOptions, SLIProvider, SLIProviderFactory
 from slogate.ports.executors import ExecutorEnvironment
 from slogate.server_context import ServerContext
 from slogate.services.keptn.approval_service import ApprovalService
 from slogate.services.keptn.catalog_projector import CatalogProjector
+from slogate.services.keptn.executor_coverage import ExecutorCoverage
 from slogate.services.keptn.executor_runner import ExecutorLookup, ExecutorRunner
 from slogate.services.keptn.get_sli_service import SLIService
 from slogate.services.keptn.lighthouse_service import Lighthouse
@@ -137,19 +137,11 @@ def server_context(
         ),
         SLIService(resources, secrets, settings, registry, load_document, _utc_now),
     ]  # fmt: skip
-
-    def has_executor(task_type: str, scope: Scope) -> bool:
-        """A built-in service, a built-in executor or a live registered integration takes ``task_type``
-        in ``scope``."""
-        if executors.takes(task_type, scope) or dispatcher.handles(task_type, ignoring=executors.name):
-            return True
-        return integrations.subscribed(task_type, scope.project, scope.stage, scope.service)
-
     sequences = SequenceService(
         sequence_store,
         catalog.shipyard,
         resources.stage_revision,
-        has_executor,
+        ExecutorCoverage(executors, dispatcher, integrations).takes,
         now=_utc_now,
         task_timeout=timedelta(seconds=settings.task_timeout),
         started_task_timeout=timedelta(seconds=settings.started_task_timeout),

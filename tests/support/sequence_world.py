@@ -11,11 +11,13 @@ from typing import Any
 from slogate.adapters.yamlfile import load_document
 from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.domain.sequencing.engine import Decision, Input, Received, Snapshot, Tick, decide
-from slogate.domain.sequencing.execution import Execution, Scope, State
+from slogate.domain.sequencing.execution import Execution, State
+from slogate.domain.sequencing.facts import UNLOADED, ProjectFacts, needs, needs_shipyard
 from slogate.domain.sequencing.shipyard import Shipyard, parse_shipyard
 
 T0 = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 PROJECT, SERVICE = "fulltour", "helloservice"
+REVISIONS = {"qa": "rev-qa-1", "production": "rev-production-1"}
 
 DELIVERY = """\
 apiVersion: spec.keptn.sh/0.2.2
@@ -58,7 +60,7 @@ class World:
         self,
         shipyard_text: str | None = DELIVERY,
         *,
-        executors: Callable[[str, Scope], bool] = lambda task_type, scope: True,
+        executors: Callable[[str, str, str], bool] = lambda task_type, stage, service: True,
         task_timeout: timedelta = timedelta(minutes=10),
     ) -> None:
         self.shipyard = shipyard(shipyard_text) if shipyard_text is not None else None
@@ -76,23 +78,31 @@ class World:
         """Readable ids: ``id-1``, ``id-2``…"""
         return f"id-{next(self._ids)}"
 
-    def snapshot(self) -> Snapshot:
-        """Everything the engine may see."""
+    def snapshot(self, given: Input | None = None) -> Snapshot:
+        """Everything the engine may see when deciding ``given``: the facts that :func:`needs` names,
+        loaded as the service loads them (only those, so that a fact the engine misses fails)."""
+        executions = tuple(self.executions.values())
+        event = given.event if isinstance(given, Received) else None
+        shipyard = self.shipyard if needs_shipyard(event) else UNLOADED
+        wanted = needs(shipyard, executions, event)
+        facts = ProjectFacts(
+            shipyard=shipyard,
+            revisions={stage: REVISIONS.get(stage, "") for stage in wanted.stages},
+            executors={key: self.executors(*key) for key in wanted.executors},
+        )
         return Snapshot(
             project=PROJECT,
             now=self.now,
-            shipyard=self.shipyard,
-            executions=tuple(self.executions.values()),
-            revisions={"qa": "rev-qa-1", "production": "rev-production-1"},
+            facts=facts,
+            executions=executions,
             pauses=self.pauses,
             task_timeout=self.task_timeout,
-            has_executor=self.executors,
             new_id=self.new_id,
         )
 
     def apply(self, given: Input) -> Decision:
         """Decide, keep the outcome, and feed back chained sequence triggers (as the log would)."""
-        decision = decide(self.snapshot(), given)
+        decision = decide(self.snapshot(given), given)
         for execution in decision.executions:
             self.executions[execution.id] = execution
         self.pauses = decision.pauses

@@ -12,6 +12,7 @@ from slogate.api.context import ServerContext, server_context
 from slogate.api.control_plane import BASE, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, offset_of, paged
 from slogate.api.errors import ApiError
 from slogate.domain.evaluation.window import WindowError, parse_time
+from slogate.domain.protocol.sequence_json import execution_to_public_json, state_to_json
 from slogate.domain.sequencing.engine import Command
 from slogate.services.usecases.sequence_queries import SequenceQueries
 
@@ -73,7 +74,7 @@ def sequence_states(
         limit=page_size,
         offset=offset,
     )
-    return paged("states", states, offset, page_size, total)
+    return paged("states", [state_to_json(state) for state in states], offset, page_size, total)
 
 
 @router.get("/sequence-execution", summary="Sequence executions (one per sequence run and stage)")
@@ -102,7 +103,8 @@ def sequence_executions(
         limit=page_size,
         offset=offset,
     )
-    return paged("sequenceExecutions", executions, offset, page_size, total)
+    documents = [execution_to_public_json(execution) for execution in executions]
+    return paged("sequenceExecutions", documents, offset, page_size, total)
 
 
 def _time(text: str, name: str) -> datetime | None:

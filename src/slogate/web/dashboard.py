@@ -25,6 +25,7 @@ def dashboard(request: Request, session: Annotated[Session, Depends(session_of)]
         states, _ = context.sequence_queries.states(project.name, limit=1, offset=0)
         latest = None
         if states:
-            latest = {**states[0], "status": sequence_status(states[0])}
+            state = states[0]
+            latest = {"name": state.name, "service": state.service, "status": sequence_status(state)}
         projects.append({"name": project.name, "stages": [s.name for s in project.stages], "latest": latest})
     return render(request, "dashboard.html", {"projects": projects}, session)

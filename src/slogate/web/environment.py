@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from slogate.domain.protocol.event_types import APPROVAL_TRIGGERED
 from slogate.domain.protocol.gate_events import KeptnEvent
+from slogate.domain.sequencing.engine_events import configured_image
 from slogate.errors import NotFoundError
 from slogate.ports import ProjectRecord, ServiceRecord
 from slogate.server_context import ServerContext
@@ -133,11 +134,9 @@ def open_approvals(context: ServerContext, project: str) -> dict[tuple[str, str]
 
 def approval_values(project: str, event: KeptnEvent) -> dict[str, Any]:
     """An open approval: its id, the artifact it is about and the sequence view to decide it in."""
-    change = event.data.get("configurationChange")
-    values = change.get("values") if isinstance(change, Mapping) else None
-    image = values.get("image") if isinstance(values, Mapping) else None
     href = f"/bridge/project/{quote(project, safe='')}/sequence/{quote(event.shkeptncontext, safe='')}"
-    return {"id": event.id, "image": str(image or ""), "href": f"{href}?stage={quote(event.stage, safe='')}"}
+    image = configured_image(event.data)
+    return {"id": event.id, "image": image, "href": f"{href}?stage={quote(event.stage, safe='')}"}
 
 
 def custom_sequences(context: ServerContext, record: ProjectRecord) -> dict[str, list[str]]:

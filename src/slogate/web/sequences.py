@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
@@ -10,7 +11,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from slogate.api.context import ServerContext
-from slogate.domain.protocol.event_types import APPROVAL_TRIGGERED
+from slogate.domain.protocol.event_types import APPROVAL_TRIGGERED, parse_event_type
+from slogate.domain.sequencing.state_view import SequenceState
 from slogate.errors import NotFoundError
 from slogate.services.usecases.sequence_queries import CONTEXT_EVENTS
 from slogate.web.environment import approval_values
@@ -93,31 +95,26 @@ def list_values(context: ServerContext, project: str, filters: Mapping[str, str]
     }
 
 
-def sequence_row(project: str, state: Mapping[str, Any]) -> dict[str, Any]:
+def sequence_row(project: str, state: SequenceState) -> dict[str, Any]:
     """One listed sequence: name, service, time, status and its stages as chips."""
-    href = (
-        f"/bridge/project/{quote(project, safe='')}/sequence/{quote(str(state['shkeptncontext']), safe='')}"
-    )
-    stages = []
-    for stage in state.get("stages") or []:
-        evaluation = stage.get("latestEvaluation") or {}
-        score = evaluation.get("score")
-        stages.append(
-            {
-                "name": stage.get("name", ""),
-                "status": stage_status(stage),
-                "score": int(score) if isinstance(score, int | float) else None,
-                "href": f"{href}?stage={quote(str(stage.get('name', '')), safe='')}",
-            }
-        )
+    href = f"/bridge/project/{quote(project, safe='')}/sequence/{quote(state.keptn_context, safe='')}"
+    stages = [
+        {
+            "name": stage.name,
+            "status": stage_status(stage),
+            "score": None if stage.latest_evaluation is None else int(stage.latest_evaluation.score),
+            "href": f"{href}?stage={quote(stage.name, safe='')}",
+        }
+        for stage in state.stages
+    ]
     return {
-        "name": state.get("name", ""),
-        "service": state.get("service", ""),
-        "time": readable_time(str(state.get("time", ""))),
-        "context": state.get("shkeptncontext", ""),
+        "name": state.name,
+        "service": state.service,
+        "time": readable_time(state.time),
+        "context": state.keptn_context,
         "status": sequence_status(state),
-        "state": state.get("state", ""),
-        "running": state.get("state") not in FINAL_STATES,
+        "state": state.state,
+        "running": state.state not in FINAL_STATES,
         "stages": stages,
         "href": href,
     }
@@ -132,9 +129,9 @@ def matches(row: Mapping[str, Any], filters: Mapping[str, str]) -> bool:
     return not filters["status"] or row["status"] == filters["status"]
 
 
-def readable_time(text: str) -> str:
-    """``2026-01-02T10:11:12.000Z`` as ``2026-01-02 10:11:12 UTC``."""
-    return text[:19].replace("T", " ") + " UTC" if len(text) >= 19 else text
+def readable_time(moment: datetime | None) -> str:
+    """A time as ``2026-01-02 10:11:12 UTC`` (``""`` for none)."""
+    return "" if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def _view(
@@ -161,9 +158,9 @@ def view_values(
     events = [event for event in events if event.project == project]
     if not states and not events:
         return None
-    state = states[0] if states else {}
-    overall = str(state.get("state", "triggered"))
-    timeline = stage_timeline(events, state.get("stages") or [])
+    state = states[0] if states else None
+    overall = state.state if state else "triggered"
+    timeline = stage_timeline(events, state.stages if state else ())
     for entry in timeline:
         entry["status"] = stage_status(entry["state"]) if entry["state"] else "started"
     first = events[0] if events else None
@@ -171,10 +168,9 @@ def view_values(
     return {
         "project": project,
         "keptn_context": keptn_context,
-        "name": state.get("name")
-        or (first.type.split(".")[4] if first and first.type.count(".") >= 5 else ""),
-        "service": state.get("service") or (first.service if first else ""),
-        "time": readable_time(str(state.get("time", ""))),
+        "name": state.name if state else (parse_event_type(first.type).sequence if first else ""),
+        "service": state.service if state else (first.service if first else ""),
+        "time": readable_time(state.time if state else None),
         "state": overall,
         "status": sequence_status(state) if state else "started",
         "running": overall not in FINAL_STATES,

@@ -2,31 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from slogate.domain.sequencing.state_view import SequenceState, StageState
 
 RUNNING = frozenset({"started", "triggered", "waiting"})
 
 
-def stage_status(stage: Mapping[str, Any]) -> str:
-    """``pass``, ``warning``, ``fail``, ``errored``, ``aborted``, ``paused`` or ``started`` for a stage
-    of Keptn's ``SequenceState``."""
-    state = str(stage.get("state", ""))
+def stage_status(stage: StageState) -> str:
+    """``pass``, ``warning``, ``fail``, ``errored``, ``aborted``, ``paused`` or ``started`` for a stage."""
+    state = stage.state
     if state == "paused":
         return "paused"
     if state in ("errored", "aborted"):
         return state
     if state not in ("succeeded", "finished", "failed"):
         return "started"
-    if stage.get("latestFailedEvent"):
+    if stage.latest_failed_event is not None:
         return "fail"
-    evaluation = stage.get("latestEvaluation") or {}
-    return "warning" if evaluation.get("result") == "warning" else "pass"
+    evaluation = stage.latest_evaluation
+    return "warning" if evaluation is not None and evaluation.result == "warning" else "pass"
 
 
-def sequence_status(state: Mapping[str, Any]) -> str:
+def sequence_status(state: SequenceState) -> str:
     """The same word for a whole context: running, paused, timed out, or its worst stage's."""
-    overall = str(state.get("state", ""))
+    overall = state.state
     if overall in RUNNING:
         return "started"
     if overall == "paused":
@@ -35,7 +33,7 @@ def sequence_status(state: Mapping[str, Any]) -> str:
         return "errored"
     if overall == "aborted":
         return "aborted"
-    words = [stage_status(stage) for stage in state.get("stages") or []]
+    words = [stage_status(stage) for stage in state.stages]
     for word in ("errored", "fail", "aborted", "warning"):
         if word in words:
             return word

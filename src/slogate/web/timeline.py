@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from slogate.domain.protocol.event_types import Category, parse_event_type
 from slogate.domain.protocol.gate_events import EVALUATION_FINISHED, KeptnEvent
 from slogate.domain.protocol.ingestion import to_cloudevent
+from slogate.domain.sequencing.state_view import StageState
 from slogate.web.project_scope import evaluation_badge
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S UTC"
@@ -45,7 +46,7 @@ class Task:
         return {
             "name": self.name,
             "status": self.status(),
-            "state": "finished" if finished else latest.type.rsplit(".", 1)[-1],
+            "state": "finished" if finished else parse_event_type(latest.type).kind,
             "result": str(finished.data.get("result", "")) if finished else "",
             "message": str((finished or latest).data.get("message", "") or ""),
             "time": self.events[0].time.strftime(TIME_FORMAT),
@@ -59,22 +60,20 @@ def event_values(event: KeptnEvent) -> dict[str, str]:
     return {
         "id": event.id,
         "type": event.type,
-        "kind": event.type.rsplit(".", 1)[-1],
+        "kind": parse_event_type(event.type).kind,
         "source": event.source,
         "time": event.time.strftime(TIME_FORMAT),
         "json": json.dumps(to_cloudevent(event), indent=2, sort_keys=True, default=str),
     }
 
 
-def stage_timeline(
-    events: Sequence[KeptnEvent], stage_states: Sequence[Mapping[str, Any]]
-) -> list[dict[str, Any]]:
-    """Per stage (the state's order, then any other stage with events): its tasks, oldest first.
+def stage_timeline(events: Sequence[KeptnEvent], stage_states: Sequence[StageState]) -> list[dict[str, Any]]:
+    """Per stage (the state's order, then any other stage with events): its state (None when the
+    stage has no execution), image and tasks, oldest first.
 
-    ``events`` are the context's events oldest first; ``stage_states`` the stages of Keptn's
-    ``SequenceState`` (``name``, ``state``, ``image``…).
+    ``events`` are the context's events oldest first; ``stage_states`` the stages of its state view.
     """
-    order = [str(stage.get("name", "")) for stage in stage_states]
+    order = [stage.name for stage in stage_states]
     tasks: dict[str, Task] = {}
     by_stage: dict[str, list[Task]] = {}
     sequence_events: dict[str, list[KeptnEvent]] = {}
@@ -93,11 +92,12 @@ def stage_timeline(
             by_stage.setdefault(event.stage, []).append(task)
             _note(order, event.stage)
         task.events.append(event)
-    states = {str(stage.get("name", "")): stage for stage in stage_states}
+    states = {stage.name: stage for stage in stage_states}
     return [
         {
             "name": name,
-            "state": states.get(name, {}),
+            "state": states.get(name),
+            "image": states[name].image if name in states else "",
             "tasks": [task.values() for task in by_stage.get(name, [])],
             "sequence_events": [event_values(e) for e in sequence_events.get(name, [])],
         }

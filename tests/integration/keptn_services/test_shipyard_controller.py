@@ -70,7 +70,7 @@ def build(
     _, dispatch, sequences = stores
     dispatcher = Dispatcher(dispatch, [], now)
     engine = SequenceService(
-        sequences, lookup, lambda project, stage: "", lambda task, scope: True,
+        sequences, lookup, lambda project, stage: "", lambda task, project, stage, service: True,
         now=now, task_timeout=timedelta(minutes=10), wake=dispatcher.wake, retry_delays=(0.01, 0.01, 0.01),
     )  # fmt: skip
     dispatcher.subscribe(engine)
@@ -131,6 +131,55 @@ def test_a_passing_failure_is_retried_and_loses_nothing(
     assert events.find(type="sh.keptn.log.error") == []
     (execution,) = stores[2].load("flaky", ["svc"])
     assert execution.scope.keptn_context == "ctx-1"
+
+
+def test_a_batch_reads_each_fact_once_per_project(
+    stores: tuple[SqlEventStore, SqlDispatchStore, SqlSequenceStore],
+) -> None:
+    events, dispatch, sequences = stores
+    reads: list[str] = []
+
+    def counted(project: str) -> Shipyard | None:
+        reads.append(f"shipyard {project}")
+        return shipyard(DELAYED)
+
+    def revision(project: str, stage: str) -> str:
+        reads.append(f"revision {project} {stage}")
+        return "rev-1"
+
+    def taken(task: str, project: str, stage: str, service: str) -> bool:
+        reads.append(f"executor {task} {project} {stage} {service}")
+        return True
+
+    engine = SequenceService(sequences, counted, revision, taken, now=now, task_timeout=timedelta(minutes=10))
+    dispatcher = Dispatcher(dispatch, [], now)
+    dispatcher.subscribe(engine)
+    events.add([trigger("counted", f"ctx-{index}") for index in range(5)] + [trigger("other", "ctx-9")])
+    asyncio.run(dispatcher.drain())
+    assert sorted(reads) == [
+        "executor sh.keptn.event.deployment.triggered counted qa svc",
+        "executor sh.keptn.event.deployment.triggered other qa svc",
+        "revision counted qa",
+        "revision other qa",
+        "shipyard counted",
+        "shipyard other",
+    ]
+    assert len(sequences.load("counted", ["svc"])) == 5
+    reads.clear()
+    (first, *_) = sequences.load("counted", ["svc"])
+    assert first.current_task is not None
+    started = KeptnEvent(
+        "started-1", "sh.keptn.event.deployment.started", "x", now(), first.scope.keptn_context,
+        {"project": "counted", "stage": "qa", "service": "svc"}, triggeredid=first.current_task.triggered_id,
+    )  # fmt: skip
+    events.add([started])
+    asyncio.run(dispatcher.drain())
+    # a .started can neither start nor end a sequence: neither the shipyard nor a revision is read
+    assert reads == ["executor sh.keptn.event.deployment.triggered counted qa svc"]
+    (answered,) = [e for e in sequences.load("counted", ["svc"]) if e.id == first.id]
+    assert answered.current_task is not None
+    assert [reply.event_id for reply in answered.current_task.replies] == ["started-1"]
+    assert all(e.scope.gitcommitid == "rev-1" for e in sequences.load("counted", ["svc"]))
 
 
 class FlakyDispatchStore:

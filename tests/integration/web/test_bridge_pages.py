@@ -124,6 +124,7 @@ def test_the_sequence_view_shows_tasks_events_and_approves(bridge: Bridge) -> No
     assert 'data-task="deployment"' in view.text
     assert 'data-task="release"' in view.text
     assert "sh.keptn.event.deployment.finished" in view.text  # a raw payload
+    assert '<span class="muted">ghcr.io/podtato-head/podtatoserver:v0.1.1</span>' in view.text  # qa's image
     assert 'hx-trigger="every 2s"' in view.text  # waiting for the approval: it polls
     triggered_id = re.search(r'name="triggered_id" value="([^"]+)"', view.text)
     assert triggered_id is not None

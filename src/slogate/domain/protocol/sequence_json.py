@@ -1,4 +1,4 @@
-"""Sequence executions as Keptn's ``SequenceExecution`` JSON (§3.1); slogate's own fields under ``slogate``.
+"""Sequences as Keptn's JSON: ``SequenceExecution`` (§3.1, extras under ``slogate``) and ``SequenceState``.
 
 The document has Keptn's shape (keptn/keptn shipyard-controller/models/sequence_execution.go,
 eventscope.go; keptn/go-utils pkg/lib/v0_2_0 ``Sequence``), so ``GET /sequence-execution`` can
@@ -16,8 +16,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from slogate.domain.evaluation.window import parse_time
+from slogate.domain.protocol.ingestion import format_rfc3339
 from slogate.domain.sequencing.execution import CurrentTask, Execution, Scope, State, TaskOutcome, TaskReply
 from slogate.domain.sequencing.shipyard import Task, TaskSequence, Trigger
+from slogate.domain.sequencing.state_view import EventReference, SequenceState, StageState
 from slogate.errors import StoredDataError
 
 SCHEMA_VERSION = "1"
@@ -47,6 +49,13 @@ def execution_to_json(execution: Execution) -> JSONObject:
         "triggeredAt": format_time(execution.triggered_at),
         EXTRA: _extra_to_json(execution),
     }
+
+
+def execution_to_public_json(execution: Execution) -> JSONObject:
+    """Keptn's ``SequenceExecution`` document as the API sends it: without slogate's own bookkeeping."""
+    document = execution_to_json(execution)
+    del document[EXTRA]
+    return document
 
 
 def format_time(value: datetime) -> str:
@@ -157,6 +166,41 @@ def _extra_to_json(execution: Execution) -> JSONObject:
             "eventIds": [reply.event_id for reply in task.replies],
         },
     }
+
+
+def state_to_json(state: SequenceState) -> JSONObject:
+    """Keptn's ``SequenceState`` document (``GET /sequence/{project}``); times as Go's RFC 3339,
+    optional parts (``problemTitle``, a stage's ``image`` and latest events) only when present."""
+    document: JSONObject = {
+        "name": state.name,
+        "service": state.service,
+        "project": state.project,
+        "time": format_rfc3339(state.time),
+        "shkeptncontext": state.keptn_context,
+        "state": state.state,
+        "stages": [_stage_to_json(stage) for stage in state.stages],
+    }
+    if state.problem_title:
+        document["problemTitle"] = state.problem_title
+    return document
+
+
+def _stage_to_json(stage: StageState) -> JSONObject:
+    entry: JSONObject = {"name": stage.name, "state": stage.state}
+    if stage.image:
+        entry["image"] = stage.image
+    if stage.latest_evaluation is not None:
+        evaluation = stage.latest_evaluation
+        entry["latestEvaluation"] = {"result": evaluation.result, "score": evaluation.score}
+    if stage.latest_event is not None:
+        entry["latestEvent"] = _reference_to_json(stage.latest_event)
+    if stage.latest_failed_event is not None:
+        entry["latestFailedEvent"] = _reference_to_json(stage.latest_failed_event)
+    return entry
+
+
+def _reference_to_json(reference: EventReference) -> dict[str, str]:
+    return {"type": reference.type, "id": reference.id, "time": format_rfc3339(reference.time)}
 
 
 # --- decoding ------------------------------------------------------------------------------------

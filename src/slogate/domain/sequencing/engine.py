@@ -10,7 +10,7 @@ when :func:`deadline` says something becomes due.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -35,6 +35,7 @@ from slogate.domain.sequencing.execution import (
     TaskReply,
     aggregate,
 )
+from slogate.domain.sequencing.facts import ProjectFacts
 from slogate.domain.sequencing.shipyard import Shipyard, Task, TaskSequence
 
 NO_SHIPYARD = "Unable to retrieve Shipyard file: could not retrieve shipyard.yaml for project {project}"
@@ -99,20 +100,18 @@ class Snapshot:
 
     ``executions`` holds every unfinished execution of the services the input concerns, plus any
     execution the input names (the one started by a received trigger, those of a controlled
-    context), in creation order. ``has_executor`` says whether anything takes a task type in a scope.
+    context), in creation order. ``facts`` are the project's shipyard, stage revisions and executor
+    coverage, loaded by the caller (:func:`slogate.domain.sequencing.facts.needs` says which).
     """
 
     project: str
     now: datetime
-    shipyard: Shipyard | None
+    facts: ProjectFacts
     executions: tuple[Execution, ...] = ()
-    revisions: Mapping[str, str] = field(default_factory=dict)
     pauses: frozenset[Pause] = frozenset()
     task_timeout: timedelta = timedelta(minutes=10)
     started_task_timeout: timedelta = STARTED_TASK_TIMEOUT
-    has_executor: Callable[[str, Scope], bool] = lambda task_type, scope: True
     new_id: Callable[[], str] = lambda: ""
-    load_shipyard: Callable[[], Shipyard | None] | None = None  # instead of ``shipyard``: read if needed
 
 
 @dataclass(frozen=True)
@@ -181,18 +180,14 @@ class _Work:
         self.events: list[KeptnEvent] = []
         self.pauses = set(snapshot.pauses)
         self.notes: list[str] = []
-        self._shipyard: tuple[Shipyard | None] | None = None
 
     def decision(self) -> Decision:
         changed = tuple(self.executions[execution_id] for execution_id in dict.fromkeys(self.changed))
         return Decision(changed, tuple(self.events), frozenset(self.pauses), tuple(self.notes))
 
     def shipyard(self) -> Shipyard | None:
-        """The project's shipyard, read at most once per decision (only triggers and ends need it)."""
-        if self._shipyard is None:
-            load = self.snapshot.load_shipyard
-            self._shipyard = (load() if load is not None else self.snapshot.shipyard,)
-        return self._shipyard[0]
+        """The project's shipyard (only triggers and ends need it)."""
+        return self.snapshot.facts.loaded_shipyard()
 
     def put(self, execution: Execution) -> Execution:
         self.executions[execution.id] = execution
@@ -251,7 +246,7 @@ class _Work:
             keptn_context=event.shkeptncontext,
             triggered_id=event.id,
             event_type=event.type,
-            gitcommitid=event.gitcommitid or self.snapshot.revisions.get(parsed.stage, ""),
+            gitcommitid=event.gitcommitid or self.snapshot.facts.revision(parsed.stage),
             labels={str(k): str(v) for k, v in labels.items()} if isinstance(labels, Mapping) else {},
         )
         execution = Execution(
@@ -463,7 +458,7 @@ class _Work:
 
     def send(self, execution: Execution, task: CurrentTask) -> None:
         event_type = task_type(task.name, "triggered")
-        if not self.snapshot.has_executor(event_type, execution.scope):
+        if not self.snapshot.facts.has_executor(event_type, execution.scope):
             scope = execution.scope
             message = NO_EXECUTOR.format(
                 task=task.name, project=scope.project, stage=scope.stage, service=scope.service

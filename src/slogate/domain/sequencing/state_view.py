@@ -1,40 +1,83 @@
 """Keptn's sequence-state view (``GET /sequence/{project}``), derived from a context's executions and events.
 
 Keptn materialises one document per context with hooks (keptn-v1-spec §3.10); slogate computes the
-same shape when asked, from the executions (one per stage run) and the context's events.
+same content when asked, from the executions (one per stage run) and the context's events, as
+dataclasses; ``domain/protocol/sequence_json.py`` encodes them as Keptn's JSON for the API.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from slogate.domain.protocol.event_types import parse_event_type
 from slogate.domain.protocol.gate_events import ERRORED, EVALUATION_FINISHED, FAIL, LIGHTHOUSE, KeptnEvent
-from slogate.domain.protocol.ingestion import format_rfc3339
 from slogate.domain.sequencing.engine_events import configured_image
 from slogate.domain.sequencing.execution import Execution, State
 
 DEPLOYMENT_TRIGGERED = "sh.keptn.event.deployment.triggered"
 
 
-def sequence_state(executions: Sequence[Execution], events: Sequence[KeptnEvent]) -> dict[str, Any]:
-    """Keptn's ``SequenceState`` of one context: ``executions`` in creation order (at least one),
+@dataclass(frozen=True, slots=True)
+class EventReference:
+    """Keptn's ``SequenceStateEvent``: an event of the stage by type, id and time."""
+
+    type: str
+    id: str
+    time: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StageEvaluation:
+    """Keptn's ``SequenceStateEvaluation``: the stage's latest lighthouse result and score."""
+
+    result: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class StageState:
+    """Keptn's ``SequenceStateStage``: one stage's run. ``state`` is ``triggered``, ``paused``, or the
+    status it ended with (``succeeded``, ``errored``, ``aborted``…; ``unknown`` without one)."""
+
+    name: str
+    state: str
+    image: str = ""
+    latest_evaluation: StageEvaluation | None = None
+    latest_event: EventReference | None = None
+    latest_failed_event: EventReference | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SequenceState:
+    """Keptn's ``SequenceState`` of one context; ``state`` as :func:`overall_state` says."""
+
+    name: str
+    service: str
+    project: str
+    time: datetime
+    keptn_context: str
+    state: str
+    stages: tuple[StageState, ...]
+    problem_title: str = ""
+
+
+def sequence_state(executions: Sequence[Execution], events: Sequence[KeptnEvent]) -> SequenceState:
+    """The ``SequenceState`` of one context: ``executions`` in creation order (at least one),
     ``events`` oldest first."""
     root = executions[0]
-    state: dict[str, Any] = {
-        "name": root.sequence_name,
-        "service": root.scope.service,
-        "project": root.scope.project,
-        "time": format_rfc3339(root.triggered_at),
-        "shkeptncontext": root.scope.keptn_context,
-        "state": overall_state(executions, events),
-        "stages": [_stage(execution, events) for execution in executions],
-    }
-    title = problem_title(root.input_properties)
-    if title:
-        state["problemTitle"] = title
-    return state
+    return SequenceState(
+        name=root.sequence_name,
+        service=root.scope.service,
+        project=root.scope.project,
+        time=root.triggered_at,
+        keptn_context=root.scope.keptn_context,
+        state=overall_state(executions, events),
+        stages=tuple(_stage(execution, events) for execution in executions),
+        problem_title=problem_title(root.input_properties),
+    )
 
 
 def overall_state(executions: Sequence[Execution], events: Sequence[KeptnEvent]) -> str:
@@ -67,25 +110,28 @@ def _untaken_triggers(executions: Sequence[Execution], events: Sequence[KeptnEve
     )
 
 
-def _stage(execution: Execution, events: Sequence[KeptnEvent]) -> dict[str, Any]:
+def _stage(execution: Execution, events: Sequence[KeptnEvent]) -> StageState:
     stage = execution.scope.stage
     in_stage = [event for event in events if event.stage == stage]
-    entry: dict[str, Any] = {"name": stage, "state": _stage_state(execution)}
-    image = _image(in_stage)
-    if image:
-        entry["image"] = image
     evaluation = _last(e for e in in_stage if e.type == EVALUATION_FINISHED and e.source == LIGHTHOUSE)
-    if evaluation is not None:
-        details = evaluation.data.get("evaluation")
-        score = details.get("score", 0) if isinstance(details, Mapping) else 0
-        entry["latestEvaluation"] = {"result": evaluation.data.get("result", ""), "score": score}
-    latest = _last(iter(in_stage))
-    if latest is not None:
-        entry["latestEvent"] = _reference(latest)
+    latest = _last(in_stage)
     failed = _last(e for e in in_stage if e.data.get("result") == FAIL or e.data.get("status") == ERRORED)
-    if failed is not None:
-        entry["latestFailedEvent"] = _reference(failed)
-    return entry
+    return StageState(
+        name=stage,
+        state=_stage_state(execution),
+        image=_image(in_stage),
+        latest_evaluation=None if evaluation is None else _evaluation(evaluation),
+        latest_event=None if latest is None else _reference(latest),
+        latest_failed_event=None if failed is None else _reference(failed),
+    )
+
+
+def _evaluation(event: KeptnEvent) -> StageEvaluation:
+    """The result and score of a lighthouse ``evaluation.finished`` (a score that is no number: 0)."""
+    details = event.data.get("evaluation")
+    score = details.get("score", 0) if isinstance(details, Mapping) else 0
+    number = score if isinstance(score, int | float) and not isinstance(score, bool) else 0
+    return StageEvaluation(str(event.data.get("result") or ""), number)
 
 
 def _stage_state(execution: Execution) -> str:
@@ -102,15 +148,15 @@ def _image(events: Sequence[KeptnEvent]) -> str:
     return configured_image(deployments[-1].data) if deployments else ""
 
 
-def _last(events: Any) -> KeptnEvent | None:
+def _last(events: Iterable[KeptnEvent]) -> KeptnEvent | None:
     found = None
     for event in events:
         found = event
     return found
 
 
-def _reference(event: KeptnEvent) -> dict[str, str]:
-    return {"type": event.type, "id": event.id, "time": format_rfc3339(event.time)}
+def _reference(event: KeptnEvent) -> EventReference:
+    return EventReference(event.type, event.id, event.time)
 
 
 def problem_title(data: Mapping[str, Any]) -> str:

@@ -1,22 +1,79 @@
-"""A batch of sequence decisions committed in one transaction, each decision seeing the ones before it."""
+"""A batch of sequence decisions committed in one transaction, each decision seeing the ones before it.
+
+The batch also loads what the pure engine is given besides executions (``ProjectFacts``): each
+fact at most once per project and batch, and only when a decision may read it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.domain.sequencing.engine import Decision, Pause, Snapshot, deadline
 from slogate.domain.sequencing.execution import Execution
+from slogate.domain.sequencing.facts import UNLOADED, ExecutorKey, ProjectFacts, needs, needs_shipyard
+from slogate.domain.sequencing.shipyard import Shipyard
 from slogate.ports import SequenceStore, SequenceWrite
+
+
+@dataclass(frozen=True)
+class FactSources:
+    """Where the facts of a decision come from: the project's parsed shipyard (None when it has
+    none), a stage's current revision, and whether anything takes a task (type, project, stage, service)."""
+
+    shipyard: Callable[[str], Shipyard | None]
+    stage_revision: Callable[[str, str], str]
+    has_executor: Callable[[str, str, str, str], bool]
+
+
+class BatchFacts:
+    """The facts of one batch, each loaded at most once per project and only if a decision may ask
+    for it: what the decisions are given."""
+
+    def __init__(self, sources: FactSources) -> None:
+        self._sources = sources
+        self._shipyards: dict[str, Shipyard | None] = {}
+        self._revisions: dict[tuple[str, str], str] = {}
+        self._executors: dict[tuple[str, ExecutorKey], bool] = {}
+
+    def load(self, project: str, executions: Iterable[Execution], event: KeptnEvent | None) -> ProjectFacts:
+        """The facts a decision over ``executions`` (and the received ``event``) may ask for."""
+        shipyard = self._shipyard(project) if needs_shipyard(event) else UNLOADED
+        wanted = needs(shipyard, executions, event)
+        revisions = {stage: self._revision(project, stage) for stage in wanted.stages}
+        executors = {key: self._has_executor(project, key) for key in wanted.executors}
+        return ProjectFacts(shipyard, revisions, executors)
+
+    def _shipyard(self, project: str) -> Shipyard | None:
+        if project not in self._shipyards:
+            self._shipyards[project] = self._sources.shipyard(project)
+        return self._shipyards[project]
+
+    def _revision(self, project: str, stage: str) -> str:
+        if (project, stage) not in self._revisions:
+            self._revisions[project, stage] = self._sources.stage_revision(project, stage)
+        return self._revisions[project, stage]
+
+    def _has_executor(self, project: str, key: ExecutorKey) -> bool:
+        if (project, key) not in self._executors:
+            event_type, stage, service = key
+            self._executors[project, key] = self._sources.has_executor(event_type, project, stage, service)
+        return self._executors[project, key]
 
 
 class Batch:
     """Decisions not yet committed: the executions they changed overlay what the store returns."""
 
     def __init__(
-        self, store: SequenceStore, task_timeout: timedelta, known_pauses: dict[str, frozenset[Pause]]
+        self,
+        store: SequenceStore,
+        task_timeout: timedelta,
+        known_pauses: dict[str, frozenset[Pause]],
+        sources: FactSources,
     ) -> None:
+        self.facts = BatchFacts(sources)
         self._store = store
         self._task_timeout = task_timeout
         self._known_pauses = known_pauses  # the committed pause sets, kept across batches

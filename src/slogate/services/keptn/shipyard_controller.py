@@ -14,9 +14,8 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from slogate.domain.protocol.event_types import parse_event_type
 from slogate.domain.protocol.gate_events import KeptnEvent
@@ -32,10 +31,9 @@ from slogate.domain.sequencing.engine import (
     decide,
 )
 from slogate.domain.sequencing.engine_events import CONTROLLER
-from slogate.domain.sequencing.execution import Scope
 from slogate.domain.sequencing.shipyard import Shipyard
 from slogate.ports import PendingEvent, SequenceStore, SequenceWrite
-from slogate.services.keptn.controller_batch import Batch
+from slogate.services.keptn.controller_batch import Batch, FactSources
 from slogate.services.keptn.emit import failure
 
 # sequence triggers (six segments: ``*`` matches dots too, so ``*.*`` needs at least two) and task replies
@@ -47,12 +45,6 @@ RETRY_DELAYS = (0.1, 0.5, 2.0, 5.0)  # then an event that still fails is recorde
 logger = logging.getLogger(__name__)
 
 
-class ProjectShipyards(Protocol):
-    """The parsed shipyard of a project (None when the project does not exist)."""
-
-    def __call__(self, project: str) -> Shipyard | None: ...
-
-
 class SequenceService:
     """Runs the engine over the log, the control API and the clock (see the module docstring)."""
 
@@ -62,9 +54,9 @@ class SequenceService:
     def __init__(
         self,
         store: SequenceStore,
-        shipyards: ProjectShipyards,
+        shipyards: Callable[[str], Shipyard | None],
         stage_revision: Callable[[str, str], str],
-        has_executor: Callable[[str, Scope], bool],
+        has_executor: Callable[[str, str, str, str], bool],
         *,
         now: Callable[[], datetime],
         task_timeout: timedelta,
@@ -75,9 +67,7 @@ class SequenceService:
     ) -> None:
         self._retry_delays = tuple(retry_delays)
         self._store = store
-        self._shipyards = shipyards
-        self._stage_revision = stage_revision
-        self._has_executor = has_executor
+        self._sources = FactSources(shipyards, stage_revision, has_executor)
         self._now = now
         self._task_timeout = task_timeout
         self._started_task_timeout = started_task_timeout
@@ -162,14 +152,14 @@ class SequenceService:
         return [recorded.type]
 
     def _apply_events(self, pendings: Sequence[PendingEvent]) -> list[str]:
-        batch = Batch(self._store, self._task_timeout, self._known_pauses)
+        batch = Batch(self._store, self._task_timeout, self._known_pauses, self._sources)
         events = [pending.event for pending in pendings if self._concerns_engine(pending.event)]
         unrelated = self._unrelated_replies(events)
         for event in events:
             if event.id in unrelated:
                 continue
             snapshot = self._snapshot(
-                batch, event.project, [event.service], [event.shkeptncontext], [event.id]
+                batch, event.project, [event.service], [event.shkeptncontext], [event.id], event
             )
             decision = decide(snapshot, Received(event))
             batch.add(snapshot, decision)
@@ -186,7 +176,7 @@ class SequenceService:
         return {event.id for event in replies if event.triggeredid not in open_tasks}
 
     def _apply_control(self, project: str, command: Control) -> list[str]:
-        batch = Batch(self._store, self._task_timeout, self._known_pauses)
+        batch = Batch(self._store, self._task_timeout, self._known_pauses, self._sources)
         snapshot = self._snapshot(batch, project, [], [command.keptn_context], [])
         if not any(e.scope.keptn_context == command.keptn_context for e in snapshot.executions):
             logger.info(
@@ -196,7 +186,7 @@ class SequenceService:
         return self._commit(batch, None)
 
     def _apply_ticks(self) -> list[str]:
-        batch = Batch(self._store, self._task_timeout, self._known_pauses)
+        batch = Batch(self._store, self._task_timeout, self._known_pauses, self._sources)
         for project, service in self._store.due(self._now()):
             snapshot = self._snapshot(batch, project, [service], [], [])
             decision = decide(snapshot, Tick())
@@ -219,6 +209,7 @@ class SequenceService:
         services: Sequence[str],
         contexts: Sequence[str],
         triggered_ids: Sequence[str],
+        event: KeptnEvent | None = None,
     ) -> Snapshot:
         executions = batch.executions(project, services, contexts, triggered_ids)
         more = sorted({execution.scope.service for execution in executions} - set(services))
@@ -227,14 +218,11 @@ class SequenceService:
         return Snapshot(
             project=project,
             now=self._now(),
-            shipyard=None,
-            load_shipyard=lambda: self._shipyards(project),
+            facts=batch.facts.load(project, executions, event),
             executions=executions,
-            revisions=_Revisions(project, self._stage_revision),
             pauses=batch.pauses(project),
             task_timeout=self._task_timeout,
             started_task_timeout=self._started_task_timeout,
-            has_executor=self._has_executor,
             new_id=self._new_id,
         )
 
@@ -266,23 +254,3 @@ class SequenceService:
 def _is_sequence_trigger(event: KeptnEvent) -> bool:
     parsed = parse_event_type(event.type)
     return parsed.is_sequence and parsed.kind == "triggered"
-
-
-class _Revisions(Mapping[str, str]):
-    """A stage's current revision, looked up only when a trigger needs it."""
-
-    def __init__(self, project: str, lookup: Callable[[str, str], str]) -> None:
-        self._project = project
-        self._lookup = lookup
-        self._cache: dict[str, str] = {}
-
-    def __getitem__(self, stage: str) -> str:
-        if stage not in self._cache:
-            self._cache[stage] = self._lookup(self._project, stage)
-        return self._cache[stage]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._cache)
-
-    def __len__(self) -> int:
-        return len(self._cache)

@@ -1,13 +1,15 @@
-"""Read-only views of sequences for the API and the UI: executions and the per-context state view."""
+"""Read-only views of sequences for the API and the UI: executions and the per-context state view.
+
+Both are returned as domain values; the API encodes them as Keptn's JSON (``sequence_json``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
-from slogate.domain.protocol.sequence_json import execution_to_json
-from slogate.domain.sequencing.state_view import sequence_state
+from slogate.domain.sequencing.execution import Execution
+from slogate.domain.sequencing.state_view import SequenceState, sequence_state
 from slogate.errors import NotFoundError
 from slogate.ports import EventStore, ScopeChecker, SequenceStore
 from slogate.services.usecases.catalog import PROJECT_NOT_FOUND
@@ -34,8 +36,8 @@ class SequenceQueries:
         keptn_context: str = "",
         limit: int,
         offset: int,
-    ) -> tuple[list[dict[str, Any]], int]:
-        """Keptn's ``SequenceExecution`` documents, newest first, and how many match."""
+    ) -> tuple[list[Execution], int]:
+        """The executions, newest first, and how many match."""
         executions, total = self._store.executions(
             project,
             stage=stage,
@@ -46,7 +48,7 @@ class SequenceQueries:
             limit=limit,
             offset=offset,
         )
-        return [public_json(execution_to_json(execution)) for execution in executions], total
+        return list(executions), total
 
     def states(
         self,
@@ -59,8 +61,8 @@ class SequenceQueries:
         keptn_contexts: Sequence[str] = (),
         limit: int,
         offset: int,
-    ) -> tuple[list[dict[str, Any]], int]:
-        """Keptn's ``SequenceState`` per context, newest first, and how many contexts match."""
+    ) -> tuple[list[SequenceState], int]:
+        """The state of each context, newest first, and how many contexts match."""
         if not self._scopes.project_exists(project):
             raise NotFoundError(PROJECT_NOT_FOUND.format(project))
         contexts, total = self._store.contexts(
@@ -78,8 +80,3 @@ class SequenceQueries:
             events = self._events.find(shkeptncontext=keptn_context, limit=CONTEXT_EVENTS)
             states.append(sequence_state(executions, list(reversed(events))))
         return states, total
-
-
-def public_json(document: dict[str, Any]) -> dict[str, Any]:
-    """A stored execution document without slogate's own bookkeeping."""
-    return {key: value for key, value in document.items() if key != "slogate"}

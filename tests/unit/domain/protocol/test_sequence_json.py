@@ -16,6 +16,7 @@ from slogate.domain.protocol.sequence_json import (
     SequenceDocumentError,
     execution_from_json,
     execution_to_json,
+    execution_to_public_json,
     format_time,
 )
 from slogate.domain.sequencing.execution import CurrentTask, Execution, Scope, State, TaskOutcome, TaskReply
@@ -365,3 +366,19 @@ def test_every_execution_round_trips_through_json_text(execution: Execution) -> 
     text = json.dumps(execution_to_json(execution), sort_keys=True)
 
     assert execution_from_json(json.loads(text)) == execution
+
+
+def test_the_public_document_is_keptns_without_slogates_part() -> None:
+    full = execution_to_json(running())
+    public = execution_to_public_json(running())
+    assert EXTRA not in public
+    assert list(public) == [
+        "_id",
+        "schemaVersion",
+        "sequence",
+        "status",
+        "scope",
+        "inputProperties",
+        "triggeredAt",
+    ]
+    assert public == {key: value for key, value in full.items() if key != EXTRA}

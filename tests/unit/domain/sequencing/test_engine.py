@@ -17,13 +17,11 @@ from slogate.domain.sequencing.engine import (
     TIMED_OUT,
     Command,
     Control,
-    Received,
     Tick,
     deadline,
     decide,
 )
 from slogate.domain.sequencing.execution import CurrentTask, State, TaskReply, aggregate
-from slogate.domain.sequencing.shipyard import Shipyard
 from tests.support.sequence_world import PROJECT, SERVICE, T0, World
 
 ONE_STAGE = """\
@@ -483,7 +481,7 @@ def test_the_started_task_timeout_is_the_snapshots() -> None:
     world.trigger()
     world.reply(world.open_task("deployment"), "started")
     world.now += timedelta(seconds=30)
-    short = replace(world.snapshot(), started_task_timeout=timedelta(seconds=30))
+    short = replace(world.snapshot(Tick()), started_task_timeout=timedelta(seconds=30))
     (ended,) = decide(short, Tick()).executions
     assert ended.state is State.TIMED_OUT
     assert ended.scope.message.startswith("task deployment did not finish within 30s after executor")
@@ -538,12 +536,12 @@ def test_a_tasks_own_timeout_replaces_the_started_task_timeout_both_ways() -> No
     assert deadline(execution, timedelta(minutes=10), world.now, timedelta(seconds=1)) == own
     assert deadline(execution, timedelta(minutes=10), world.now, timedelta(hours=9)) == own
     world.now += timedelta(seconds=60)
-    shorter = replace(world.snapshot(), started_task_timeout=timedelta(seconds=1))
+    shorter = replace(world.snapshot(Tick()), started_task_timeout=timedelta(seconds=1))
     assert decide(shorter, Tick()).executions == ()  # its own 5m applies, not the 1 s
 
 
 def test_a_task_nobody_takes_errors_at_once() -> None:
-    world = World(executors=lambda task_type, scope: task_type != "sh.keptn.event.test.triggered")
+    world = World(executors=lambda task_type, stage, service: task_type != "sh.keptn.event.test.triggered")
     world.trigger()
     world.run_task(world.open_task("deployment"))
     finished = world.finished("qa")
@@ -640,20 +638,3 @@ def test_a_resumed_sequence_queues_behind_one_that_started_meanwhile() -> None:
     assert world.state("qa", "ctx-1") is State.STARTED
     world.reply(world.open_task("deployment", "ctx-1"), "finished")
     assert "test.triggered" in world.types("ctx-1")
-
-
-def test_the_shipyard_is_read_only_when_a_decision_needs_it() -> None:
-    world = World()
-    world.trigger()
-    reads: list[str] = []
-
-    def load() -> Shipyard | None:
-        reads.append("read")
-        return world.shipyard
-
-    started = world.reply(world.open_task("deployment"), "started")
-    snapshot = replace(world.snapshot(), shipyard=None, load_shipyard=load)
-    decide(snapshot, Received(replace(started, id="again-started")))
-    assert reads == []
-    decide(snapshot, Received(replace(started, id="trigger-2", type="sh.keptn.event.qa.delivery.triggered")))
-    assert reads == ["read"]

@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from typing import Any
 
+from slogate.domain.protocol.sequence_json import state_to_json
 from slogate.domain.sequencing.engine import Command, Control
 from slogate.domain.sequencing.execution import State
-from slogate.domain.sequencing.state_view import problem_title, sequence_state
-from tests.support.sequence_world import PROJECT, SERVICE, World
+from slogate.domain.sequencing.state_view import (
+    EventReference,
+    SequenceState,
+    StageEvaluation,
+    StageState,
+    problem_title,
+    sequence_state,
+)
+from tests.support.sequence_world import PROJECT, SERVICE, T0, World
 
 
-def view(world: World, context: str = "ctx-1") -> dict[str, Any]:
+def state(world: World, context: str = "ctx-1") -> SequenceState:
     executions = [e for e in world.executions.values() if e.scope.keptn_context == context]
     events = [e for e in world.log if e.shkeptncontext == context]
     return sequence_state(executions, events)
+
+
+def view(world: World, context: str = "ctx-1") -> dict[str, Any]:
+    """The state as the API sends it."""
+    return state_to_json(state(world, context))
 
 
 def test_a_running_delivery() -> None:
@@ -117,3 +131,52 @@ def test_a_deployment_trigger_without_an_image() -> None:
     world = World()
     world.trigger(configurationChange={"values": "none"})
     assert "image" not in view(world)["stages"][0]
+
+
+def test_the_view_is_typed_and_times_stay_times() -> None:
+    world = World()
+    world.trigger(configurationChange={"values": {"image": "hello:v0.1.1"}})
+    for task in ("deployment", "test"):
+        world.run_task(world.open_task(task))
+    world.run_task(
+        world.open_task("evaluation"), source="lighthouse-service", result="warning", evaluation={"score": 80}
+    )
+    typed = state(world)
+    (qa,) = typed.stages
+    assert (typed.name, typed.service, typed.keptn_context, typed.time) == ("delivery", SERVICE, "ctx-1", T0)
+    assert qa.latest_evaluation == StageEvaluation("warning", 80)
+    release = world.open_task("release")
+    assert qa == StageState(
+        "qa", "triggered", "hello:v0.1.1", qa.latest_evaluation, EventReference(release.type, release.id, T0)
+    )
+    assert view(world)["stages"][0]["latestEvaluation"] == {"result": "warning", "score": 80}
+
+
+def test_a_score_that_is_no_number_counts_as_zero() -> None:
+    world = World()
+    world.trigger("qa", "evaluation")
+    world.run_task(world.open_task("evaluation"), source="lighthouse-service", evaluation={"score": "high"})
+    assert state(world).stages[0].latest_evaluation == StageEvaluation("pass", 0)
+    world = World()
+    world.trigger("qa", "evaluation")
+    world.run_task(world.open_task("evaluation"), source="lighthouse-service", evaluation={"score": True})
+    assert state(world).stages[0].latest_evaluation == StageEvaluation("pass", 0)
+
+
+def test_the_api_document_keeps_keptns_key_order() -> None:
+    world = World()
+    world.trigger(Problem={"ProblemTitle": "slow"})
+    for task in ("deployment", "test"):
+        world.run_task(world.open_task(task))
+    evaluation = world.open_task("evaluation")
+    world.run_task(evaluation, source="lighthouse-service", result="fail", evaluation={"score": 66.67})
+    reference = (
+        '{"type": "sh.keptn.event.qa.delivery.finished", "id": "id-12", "time": "2026-11-26T12:00:00Z"}'
+    )
+    assert json.dumps(view(world)) == (
+        '{"name": "delivery", "service": "helloservice", "project": "fulltour", '
+        '"time": "2026-11-26T12:00:00Z", "shkeptncontext": "ctx-1", "state": "finished", '
+        '"stages": [{"name": "qa", "state": "succeeded", '
+        '"latestEvaluation": {"result": "fail", "score": 66.67}, '
+        f'"latestEvent": {reference}, "latestFailedEvent": {reference}}}], "problemTitle": "slow"}}'
+    )
