@@ -25,7 +25,7 @@ test: check
 	$(BIN)/pytest --cov=slogate --cov-report=term
 	$(BIN)/coverage report --include='*/slogate/domain/*' --fail-under=100 --skip-covered
 
-# The quick loop: unit and integration tests without the slow end-to-end ones.
+# The quick loop: every test but those needing a real Prometheus, PostgreSQL, browser or process tree.
 test-fast: install
 	$(BIN)/pytest -q -m "not slow" -x
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -36,3 +37,17 @@ def test_every_command_is_documented(command: str) -> None:
     texts = [(ROOT / "README.md").read_text(encoding="utf-8")]
     texts += [page.read_text(encoding="utf-8") for page in (ROOT / "docs").glob("*.md")]
     assert any(command in text for text in texts), f"{command} is not documented"
+
+
+def test_the_architecture_names_only_modules_that_exist() -> None:
+    """Every module docs/architecture.md names (``services/keptn/emit.py``) exists (under src/slogate, or the
+    repository for tests)."""
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`([a-z_/]+\.py)`", text))
+    assert len(named) > 30
+    missing = [
+        path
+        for path in named
+        if not (ROOT / path).is_file() and not (ROOT / "src" / "slogate" / path).is_file()
+    ]
+    assert sorted(missing) == []
