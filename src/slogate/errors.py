@@ -19,6 +19,7 @@ SlogateError                     slogate_error        raised on purpose; never a
 ├── ConfigError                  invalid_config       slogate itself is misconfigured
 │   └── PluginError              invalid_plugin       an SLI provider or executor plugin is missing or misfits
 ├── StoredDataError              invalid_stored_data  a stored document cannot be read (SequenceDocumentError)
+├── MissingFactError             missing_fact         a bug: decide() read a fact its caller did not load
 ├── ApiError                     api_error            an HTTP answer with Keptn's exact status (api.errors)
 └── LoginRequiredError           login_required       the Bridge sends the browser to its login (web.pages)
 

@@ -14,12 +14,16 @@ from slogate.domain.protocol.event_types import parse_event_type, task_type
 from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.domain.sequencing.execution import Execution, Scope
 from slogate.domain.sequencing.shipyard import Shipyard
+from slogate.errors import SlogateError
 
 ExecutorKey = tuple[str, str, str]  # (task event type ``sh.keptn.event.<task>.triggered``, stage, service)
 
 
-class MissingFactError(LookupError):
-    """``decide()`` needed a fact that the caller did not load (the message names it)."""
+class MissingFactError(SlogateError, LookupError):
+    """``decide()`` needed a fact that the caller did not load (the message names it): a bug, never the
+    user's doing (a 500 in the API)."""
+
+    code = "missing_fact"
 
 
 class Unloaded(Enum):
