@@ -10,7 +10,8 @@ from typing import Any
 
 from slogate.adapters.yamlfile import load_document
 from slogate.domain.protocol.gate_events import KeptnEvent
-from slogate.domain.sequencing.engine import Decision, Input, Received, Snapshot, Tick, decide
+from slogate.domain.sequencing.engine import decide
+from slogate.domain.sequencing.engine_io import Decision, Input, Received, Snapshot, Tick
 from slogate.domain.sequencing.execution import Execution, State
 from slogate.domain.sequencing.facts import UNLOADED, ProjectFacts, needs, needs_shipyard
 from slogate.domain.sequencing.shipyard import Shipyard, parse_shipyard

@@ -13,7 +13,7 @@ from slogate.api.control_plane import BASE, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, of
 from slogate.api.errors import ApiError
 from slogate.domain.evaluation.window import WindowError, parse_time
 from slogate.domain.protocol.sequence_json import execution_to_public_json, state_to_json
-from slogate.domain.sequencing.engine import Command
+from slogate.domain.sequencing.engine_io import Command
 from slogate.services.usecases.sequence_queries import SequenceQueries
 
 router = APIRouter(prefix=BASE, tags=["sequences"])

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from slogate.domain.protocol.gate_events import KeptnEvent
-from slogate.domain.sequencing.engine import Pause
+from slogate.domain.sequencing.engine_io import Pause
 from slogate.domain.sequencing.execution import Execution
 
 

@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse
 from slogate.domain.protocol.client_events import approval_answer
 from slogate.domain.protocol.event_types import APPROVAL_TRIGGERED
 from slogate.domain.protocol.gate_events import KeptnEvent
-from slogate.domain.sequencing.engine import Command
+from slogate.domain.sequencing.engine_io import Command
 from slogate.errors import InputError, NotFoundError
 from slogate.server_context import ServerContext
 from slogate.web.pages import checked_session, context_of

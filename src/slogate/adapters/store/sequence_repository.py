@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, aliased
 from slogate.adapters.store.paging import check_paging
 from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.domain.protocol.sequence_json import execution_from_json, execution_to_json
-from slogate.domain.sequencing.engine import Pause
+from slogate.domain.sequencing.engine_io import Pause
 from slogate.domain.sequencing.execution import Execution, State
 from slogate.errors import ConflictError
 from slogate.ports import SequenceWrite

@@ -4,18 +4,15 @@ Keptn's shipyard-controller (keptn-v1-spec §3) as a state machine over one proj
 An input is a received event, a control command or a tick of the clock. After applying it, the
 engine *settles*: queued executions start when nothing blocks them (§3.3), due task triggers go
 out, and tasks without a reply time out. There is no periodic dispatcher: the caller asks again
-when :func:`deadline` says something becomes due.
+when :func:`slogate.domain.sequencing.timeouts.deadline` says something becomes due.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
-from enum import StrEnum
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
-from slogate.domain.evaluation.window import WindowError, parse_duration
 from slogate.domain.protocol.event_types import EventType, parse_event_type, task_type
 from slogate.domain.protocol.gate_events import ABORTED, ERRORED, FAIL, PASS, KeptnEvent
 from slogate.domain.sequencing.engine_events import (
@@ -23,6 +20,14 @@ from slogate.domain.sequencing.engine_events import (
     sequence_finished,
     sequence_rejected,
     task_triggered,
+)
+from slogate.domain.sequencing.engine_io import (
+    Command,
+    Control,
+    Decision,
+    Input,
+    Received,
+    Snapshot,
 )
 from slogate.domain.sequencing.execution import (
     APPROVAL,
@@ -35,8 +40,14 @@ from slogate.domain.sequencing.execution import (
     TaskReply,
     aggregate,
 )
-from slogate.domain.sequencing.facts import ProjectFacts
-from slogate.domain.sequencing.shipyard import Shipyard, Task, TaskSequence
+from slogate.domain.sequencing.shipyard import Shipyard, TaskSequence
+from slogate.domain.sequencing.timeouts import (
+    TIMED_OUT,
+    deadline,
+    own_timeout,
+    task_delay,
+    too_long,
+)
 
 NO_SHIPYARD = "Unable to retrieve Shipyard file: could not retrieve shipyard.yaml for project {project}"
 NO_STAGE = "Unable to start sequence {sequence}: no stage with name {stage}"
@@ -44,84 +55,11 @@ NO_SEQUENCE = (
     "Unable to start sequence {sequence}: no task sequence with name {sequence} found in stage {stage}"
 )
 NO_TASKS = "Unable to start sequence {sequence}: task sequence {sequence} does not contain any tasks"
-TIMED_OUT = (
-    "sequence timed out while waiting for task sh.keptn.event.{task}.triggered to receive a correlating "
-    ".started or .finished event"
-)
-TASK_TOO_LONG = "task {task} did not finish within its timeout of {timeout} after {executor} started it"
-STARTED_TOO_LONG = (
-    "task {task} did not finish within {timeout} after {executor} started it "
-    "(SLOGATE_STARTED_TASK_TIMEOUT): check that executor, then trigger the sequence again"
-)
-STARTED_TASK_TIMEOUT = timedelta(hours=1)
 NO_EXECUTOR = (
     "no executor takes sh.keptn.event.{task}.triggered in project {project}, stage {stage}, service "
     "{service}: register an integration subscribed to it, or configure a built-in executor"
 )
 _ACTIVE = (State.TRIGGERED, State.STARTED, State.WAITING_FOR_APPROVAL)
-
-
-class Command(StrEnum):
-    """What ``POST /sequence/{project}/{keptnContext}/control`` can ask (§3.9)."""
-
-    PAUSE = "pause"
-    RESUME = "resume"
-    ABORT = "abort"
-
-
-@dataclass(frozen=True, slots=True)
-class Received:
-    """An event from the log."""
-
-    event: KeptnEvent
-
-
-@dataclass(frozen=True, slots=True)
-class Control:
-    """Pause, resume or abort one context, in one stage or ("") in all."""
-
-    keptn_context: str
-    command: Command
-    stage: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Tick:
-    """Time passed: start delayed tasks, time out unanswered ones."""
-
-
-Input = Received | Control | Tick
-Pause = tuple[str, str]  # (keptn context, stage or "" for every stage)
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """What ``decide`` may look at for one project.
-
-    ``executions`` holds every unfinished execution of the services the input concerns, plus any
-    execution the input names (the one started by a received trigger, those of a controlled
-    context), in creation order. ``facts`` are the project's shipyard, stage revisions and executor
-    coverage, loaded by the caller (:func:`slogate.domain.sequencing.facts.needs` says which).
-    """
-
-    project: str
-    now: datetime
-    facts: ProjectFacts
-    executions: tuple[Execution, ...] = ()
-    pauses: frozenset[Pause] = frozenset()
-    task_timeout: timedelta = timedelta(minutes=10)
-    started_task_timeout: timedelta = STARTED_TASK_TIMEOUT
-    new_id: Callable[[], str] = lambda: ""
-
-
-@dataclass(frozen=True)
-class Decision:
-    """The outcome: new or changed executions (by id), events to store, the pause set, log notes."""
-
-    executions: tuple[Execution, ...]
-    events: tuple[KeptnEvent, ...]
-    pauses: frozenset[Pause]
-    notes: tuple[str, ...] = ()
 
 
 def decide(snapshot: Snapshot, given: Input) -> Decision:
@@ -133,40 +71,6 @@ def decide(snapshot: Snapshot, given: Input) -> Decision:
         work.control(given)
     work.settle()
     return work.decision()
-
-
-def deadline(
-    execution: Execution,
-    task_timeout: timedelta,
-    now: datetime,
-    started_task_timeout: timedelta = STARTED_TASK_TIMEOUT,
-) -> datetime | None:
-    """When the engine must look at ``execution`` again without any event: a delayed task becoming
-    due, or a task's timeout (``task_timeout`` until its first reply; after its ``.started``, its own
-    ``timeout`` if the shipyard sets one, else ``started_task_timeout``). None when only an event or
-    a control command can move it (a queued, paused or held task: another sequence's transition or a
-    resume settles it)."""
-    task = execution.current_task
-    if execution.state.done or task is None:
-        return None
-    if task.sent_at is None:
-        running = execution.state in (State.STARTED, State.WAITING_FOR_APPROVAL)
-        return task.due if running and task.due > now else None
-    if not task.replies:
-        return task.sent_at + task_timeout
-    started = task.first_started()
-    limit = _started_limit(task, started_task_timeout)
-    if started is None or limit is None or task.is_complete():
-        return None
-    return started + limit
-
-
-def _started_limit(task: CurrentTask, started_task_timeout: timedelta) -> timedelta | None:
-    """How long a started task may run: its own ``timeout``, else the started-task timeout; a
-    manual approval waits for its person (None) as in Keptn."""
-    if task.timeout_seconds is not None:
-        return timedelta(seconds=task.timeout_seconds)
-    return None if task.name == APPROVAL else started_task_timeout
 
 
 class _Work:
@@ -325,8 +229,8 @@ class _Work:
         current = CurrentTask(
             name=task.name,
             triggered_id=self.snapshot.new_id(),
-            due=self.now + _delay(task),
-            timeout_seconds=_own_timeout(task),
+            due=self.now + task_delay(task),
+            timeout_seconds=own_timeout(task),
         )
         self.put(
             self.with_state(
@@ -488,7 +392,7 @@ class _Work:
             if task is None or task.sent_at is None or due is None or due > self.now:
                 continue
             if task.replies:
-                message = _too_long(task, snapshot.started_task_timeout)
+                message = too_long(task, snapshot.started_task_timeout)
             else:
                 message = TIMED_OUT.format(task=task.name)
             self.finish(execution, ERRORED, FAIL, message, chain=False, state=State.TIMED_OUT)
@@ -515,42 +419,3 @@ class _Work:
         return sorted(
             running, key=lambda execution: (execution.started_at or self.now, execution.triggered_at)
         )
-
-
-def _delay(task: Task) -> timedelta:
-    """``triggeredAfter``; Keptn logs an unparseable duration and uses 0."""
-    try:
-        return (
-            max(parse_duration(task.triggered_after), timedelta(0)) if task.triggered_after else timedelta(0)
-        )
-    except WindowError:
-        return timedelta(0)
-
-
-def _own_timeout(task: Task) -> float | None:
-    """The task's ``timeout`` property (a Go duration), an slogate extension; None when absent or unusable."""
-    properties = task.properties
-    text = properties.get("timeout") if isinstance(properties, Mapping) else None
-    if not isinstance(text, str):
-        return None
-    try:
-        seconds = parse_duration(text).total_seconds()
-    except WindowError:
-        return None
-    return seconds if seconds > 0 else None
-
-
-def _too_long(task: CurrentTask, started_task_timeout: timedelta) -> str:
-    """Why a started task ended its sequence, naming the task and the executor that started it."""
-    executor = next(
-        (f"executor '{reply.source}'" for reply in task.replies if reply.kind == STARTED_KIND),
-        "its executor",
-    )
-    template = STARTED_TOO_LONG if task.timeout_seconds is None else TASK_TOO_LONG
-    limit = _format_seconds(_started_limit(task, started_task_timeout) or timedelta(0))
-    return template.format(task=task.name, timeout=limit, executor=executor)
-
-
-def _format_seconds(duration: timedelta) -> str:
-    seconds = duration.total_seconds()
-    return f"{seconds:g}s"

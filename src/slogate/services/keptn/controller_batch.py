@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from slogate.domain.protocol.gate_events import KeptnEvent
-from slogate.domain.sequencing.engine import Decision, Pause, Snapshot, deadline
+from slogate.domain.sequencing.engine_io import Decision, Pause, Snapshot
 from slogate.domain.sequencing.execution import Execution
 from slogate.domain.sequencing.facts import UNLOADED, ExecutorKey, ProjectFacts, needs, needs_shipyard
 from slogate.domain.sequencing.shipyard import Shipyard
+from slogate.domain.sequencing.timeouts import deadline
 from slogate.ports import SequenceStore, SequenceWrite
 
 

@@ -19,19 +19,11 @@ from datetime import datetime, timedelta
 
 from slogate.domain.protocol.event_types import parse_event_type
 from slogate.domain.protocol.gate_events import KeptnEvent
-from slogate.domain.sequencing.engine import (
-    STARTED_TASK_TIMEOUT,
-    Command,
-    Control,
-    Decision,
-    Pause,
-    Received,
-    Snapshot,
-    Tick,
-    decide,
-)
+from slogate.domain.sequencing.engine import decide
 from slogate.domain.sequencing.engine_events import CONTROLLER
+from slogate.domain.sequencing.engine_io import Command, Control, Decision, Pause, Received, Snapshot, Tick
 from slogate.domain.sequencing.shipyard import Shipyard
+from slogate.domain.sequencing.timeouts import STARTED_TASK_TIMEOUT
 from slogate.ports import PendingEvent, SequenceStore, SequenceWrite
 from slogate.services.keptn.controller_batch import Batch, FactSources
 from slogate.services.keptn.emit import failure

@@ -7,7 +7,8 @@ from dataclasses import replace
 import pytest
 
 from slogate.domain.protocol.gate_events import KeptnEvent
-from slogate.domain.sequencing.engine import Received, Snapshot, decide
+from slogate.domain.sequencing.engine import decide
+from slogate.domain.sequencing.engine_io import Received, Snapshot
 from slogate.domain.sequencing.execution import State
 from slogate.domain.sequencing.facts import UNLOADED, MissingFactError, ProjectFacts, needs, needs_shipyard
 from tests.support.sequence_world import PROJECT, SERVICE, World

@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from slogate.domain.protocol.sequence_json import state_to_json
-from slogate.domain.sequencing.engine import Command, Control
+from slogate.domain.sequencing.engine_io import Command, Control
 from slogate.domain.sequencing.execution import State
 from slogate.domain.sequencing.state_view import (
     EventReference,
