@@ -12,6 +12,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m compileall -q src  # an editable install has no bytecode; PYTHONDONTWRITEBYTECODE=1 keeps it so
 	touch $(STAMP)
 
 check: install
