@@ -13,12 +13,8 @@ from slogate.api.context import ServerContext, server_context
 from slogate.api.errors import ApiError
 from slogate.domain.protocol.ingestion import to_cloudevent
 from slogate.ports import ProjectRecord, ServiceRecord, StageRecord
-from slogate.services.usecases.catalog import (
-    INVALID_REQUEST,
-    CatalogService,
-    EvaluationRequest,
-    GitCredentials,
-)
+from slogate.services.usecases.catalog import CatalogService
+from slogate.services.usecases.catalog_requests import INVALID_REQUEST, EvaluationRequest, GitCredentials
 from slogate.services.usecases.paging import next_page_key
 
 BASE = "/api/controlPlane/v1"

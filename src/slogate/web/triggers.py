@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from slogate.domain.protocol.client_events import sequence_trigger
 from slogate.errors import InputError, NotFoundError
 from slogate.server_context import ServerContext
-from slogate.services.usecases.catalog import EvaluationRequest
+from slogate.services.usecases.catalog_requests import EvaluationRequest
 from slogate.web.environment import environment_page
 from slogate.web.pages import checked_session, context_of
 from slogate.web.project_scope import missing_project, parse_labels

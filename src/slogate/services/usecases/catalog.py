@@ -8,17 +8,12 @@ nothing. Successful changes emit Keptn's informational lifecycle events (``proje
 
 from __future__ import annotations
 
-import base64
-import binascii
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from slogate.domain.evaluation.window import (
-    END_WITHOUT_START,
-    TIMEFRAME_WITH_END,
     WindowError,
     format_time,
     parse_time,
@@ -56,10 +51,15 @@ from slogate.ports import (
     ServiceRecord,
     StageRecord,
 )
+from slogate.services.usecases.catalog_requests import (
+    INVALID_PAYLOAD,
+    EvaluationRequest,
+    GitCredentials,
+    check_evaluation_request,
+    check_git,
+)
 
 SHIPYARD_CACHE = 256  # parsed shipyards kept, by text
-INVALID_PAYLOAD = "Could not validate payload: {}"
-INVALID_REQUEST = "Invalid request format: {}"
 PROJECT_NOT_FOUND = "Project not found: {}"  # GET /project/{p}
 PROJECT_MISSING = "project not found"
 STAGE_MISSING = "stage not found"
@@ -68,37 +68,7 @@ PROJECT_EXISTS = "could not create project '{}': project already exists"
 SERVICE_EXISTS = "service already exists"
 NO_STAGES_OF = "could not get stages of project {}: project not found"
 NO_STAGES_TO_DELETE_FROM = "could not retrieve stages of project {}: project not found"
-START_WITHOUT_END = "timeframe or end time specifications need to be specified when using start parameter"
-GIT_URL_INVALID = (
-    "provided gitRemoteURL is not valid: only http, https or ssh protocols are supported in gitRemoteURL"
-)
-GIT_AUTH_BOTH = "SSH and HTTPS authorization cannot be used together"
-GIT_KEY_NOT_BASE64 = "could not decode privateKey content"
-GIT_CERTIFICATE_NOT_BASE64 = "could not decode PEM Certificate content"
-_GIT_SCHEMES = ("https://", "http://", "ssh://")
 _TRIGGERED = ".triggered"
-
-
-@dataclass(frozen=True, slots=True)
-class GitCredentials:
-    """The parts of Keptn's ``gitCredentials`` that are validated (slogate keeps no git upstream)."""
-
-    remote_url: str = ""
-    https: bool = False
-    ssh: bool = False
-    private_key: str = ""
-    certificate: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class EvaluationRequest:
-    """The body of ``POST …/evaluation``; times as ISO 8601 or ``2006-01-02T15:04:05``."""
-
-    start: str = ""
-    end: str = ""
-    timeframe: str = ""
-    labels: Mapping[str, str] = field(default_factory=dict)
-    gitcommitid: str = ""
 
 
 def _utc_now() -> datetime:
@@ -157,7 +127,7 @@ class CatalogService:
             text, parsed = self._read_shipyard(shipyard or "")
         except (EntityNameError, ShipyardError) as error:
             raise InputError(INVALID_PAYLOAD.format(error)) from None
-        _check_git(git)
+        check_git(git)
         stages = tuple(StageRecord(stage, parsed.parent_stages(stage)) for stage in parsed.stage_names)
         try:
             self._catalog.create_project(ProjectRecord(name, text, parsed.api_version, self._now(), stages))
@@ -182,7 +152,7 @@ class CatalogService:
             new = self._read_shipyard(shipyard) if shipyard else None
         except (EntityNameError, ShipyardError) as error:
             raise InputError(INVALID_PAYLOAD.format(error)) from None
-        _check_git(git)
+        check_git(git)
         if new is None:
             self._require_project(name, PROJECT_MISSING)
             return
@@ -303,7 +273,7 @@ class CatalogService:
     def trigger_evaluation(self, project: str, stage: str, service: str, request: EvaluationRequest) -> str:
         """Store ``sh.keptn.event.<stage>.evaluation.triggered`` for the resolved window, in a new Keptn
         context, as Keptn's controller sends it; the context. Keptn's checks in Keptn's order."""
-        _check_evaluation_request(request)
+        check_evaluation_request(request)
         self.stage_scope(project, stage)
         if self._catalog.service(project, stage, service) is None:
             raise InputError(SERVICE_MISSING)
@@ -427,41 +397,3 @@ class CatalogService:
 
 def _done(**scope: str) -> dict[str, str]:
     return {**scope, "status": SUCCEEDED, "result": PASS}
-
-
-def _check_git(git: GitCredentials | None) -> None:
-    """Keptn's checks of ``gitCredentials`` (accepted for compatibility; slogate uses no upstream)."""
-    if git is None:
-        return
-    problem = None
-    if git.remote_url and not git.remote_url.startswith(_GIT_SCHEMES):
-        problem = GIT_URL_INVALID
-    elif git.https and git.ssh:
-        problem = GIT_AUTH_BOTH
-    elif git.ssh and git.private_key and not _is_base64(git.private_key):
-        problem = GIT_KEY_NOT_BASE64
-    elif git.https and git.certificate and not _is_base64(git.certificate):
-        problem = GIT_CERTIFICATE_NOT_BASE64
-    if problem is not None:
-        raise InputError(INVALID_PAYLOAD.format(problem))
-
-
-def _is_base64(text: str) -> bool:
-    try:
-        base64.b64decode(text.replace("\r", "").replace("\n", ""), validate=True)
-    except (binascii.Error, ValueError):
-        return False
-    return True
-
-
-def _check_evaluation_request(request: EvaluationRequest) -> None:
-    """The handler's checks of an evaluation request, before anything is looked up."""
-    problem = None
-    if request.timeframe and request.end:
-        problem = TIMEFRAME_WITH_END
-    elif request.start and not request.timeframe and not request.end:
-        problem = START_WITHOUT_END
-    elif request.end and not request.start:
-        problem = END_WITHOUT_START
-    if problem is not None:
-        raise InputError(INVALID_REQUEST.format(problem))
