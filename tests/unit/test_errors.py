@@ -28,8 +28,9 @@ from slogate.domain.evaluation.window import WindowError
 from slogate.domain.protocol.gate_json import PayloadError
 from slogate.domain.protocol.ingestion import RejectedEventError
 from slogate.domain.protocol.sequence_json import SequenceDocumentError
+from slogate.domain.sequencing.entity_names import EntityNameError
 from slogate.domain.sequencing.executor_plan import ExecutorPlanError
-from slogate.domain.sequencing.shipyard import EntityNameError, ShipyardError
+from slogate.domain.sequencing.shipyard import ShipyardError
 from slogate.errors import InputError, NotFoundError, SlogateError, StoredDataError
 from slogate.web.pages import LoginRequiredError
 

@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
-from slogate.adapters.store.repository import SqlEventStore, latest_evaluations_query
+from slogate.adapters.store.event_conditions import latest_evaluations_query
+from slogate.adapters.store.repository import SqlEventStore
 from slogate.domain.protocol.gate_events import EVALUATION_INVALIDATED
 from tests.support.postgres import needs_postgres
 

@@ -9,33 +9,27 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import (
-    ColumnElement,
     Connection,
     Engine,
     Select,
-    SQLColumnExpression,
-    exists,
-    false,
     func,
     insert,
     select,
     text,
-    true,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from slogate.adapters.store.paging import check_paging
-from slogate.domain.protocol.gate_events import EVALUATION_FINISHED, EVALUATION_INVALIDATED, KeptnEvent
-from slogate.domain.protocol.ingestion import CONTENT_TYPE, SPEC_VERSION
+from slogate.domain.protocol.gate_events import EVALUATION_INVALIDATED, KeptnEvent
 from slogate.errors import ConflictError, InputError
-from slogate.ports import EventCriteria, FieldMatch
+from slogate.ports import EventCriteria
 
 from .database import Sessions
+from .event_conditions import criteria_conditions, latest_evaluations_query, newest_first
 from .tables import EventRow
 
 _IN_CHUNK = 500  # bound parameters per IN (...) list, well below every backend's limit
-_INVALIDATED = ".invalidated"  # the kind of every invalidating event (Keptn matches it case-sensitively)
 _INSERT_EVENT = insert(EventRow.metadata.tables[EventRow.__tablename__])  # Core: no ORM bulk-insert work
 
 
@@ -132,14 +126,14 @@ class SqlEventStore:
         query = select(EventRow).where(
             *(column == value for column, value in filters.items() if value is not None)
         )
-        return self._events(_newest_first(query).limit(limit).offset(offset))
+        return self._events(newest_first(query).limit(limit).offset(offset))
 
     def query(self, criteria: EventCriteria) -> tuple[list[KeptnEvent], int]:
         """Events matching ``criteria``, newest first, paged, and how many match in all (-1 when
         ``criteria.count`` is false); page and count are read in one transaction, so they agree."""
         check_paging(criteria.limit or 0, criteria.offset)
         conditions = criteria_conditions(criteria)
-        page = _newest_first(select(EventRow).where(*conditions)).offset(criteria.offset)
+        page = newest_first(select(EventRow).where(*conditions)).offset(criteria.offset)
         if criteria.limit is not None:
             page = page.limit(criteria.limit)
         with self._sessions() as session, session.begin():
@@ -173,125 +167,6 @@ class SqlEventStore:
             f"duplicate event id ({'; '.join(reasons)}); nothing of this batch was stored — "
             "every event needs a new id"
         )
-
-
-def latest_evaluations_query(
-    project: str,
-    stage: str,
-    service: str,
-    *,
-    results: frozenset[str] | None,
-    exclude_invalidated: bool,
-) -> Select[EventRow]:
-    """Keptn's datastore query for previous evaluations, newest first, without its limit.
-
-    ``NOT EXISTS`` an ``evaluation.invalidated`` event with the same (non-empty) ``triggeredid``.
-    """
-    query = select(EventRow).where(
-        EventRow.type == EVALUATION_FINISHED,
-        EventRow.project == project,
-        EventRow.stage == stage,
-        EventRow.service == service,
-    )
-    if results is not None:
-        query = query.where(EventRow.result.in_(sorted(results)))
-    if exclude_invalidated:
-        invalidation = aliased(EventRow, name="invalidation")
-        query = query.where(
-            ~exists().where(
-                invalidation.type == EVALUATION_INVALIDATED,
-                invalidation.triggeredid == EventRow.triggeredid,
-                invalidation.triggeredid != "",
-            )
-        )
-    return _newest_first(query)
-
-
-# CloudEvent fields the datastore filters on that are columns of the events table
-_COLUMNS = {
-    ("id",): EventRow.id,
-    ("type",): EventRow.type,
-    ("source",): EventRow.source,
-    ("shkeptncontext",): EventRow.shkeptncontext,
-    ("triggeredid",): EventRow.triggeredid,
-    ("gitcommitid",): EventRow.gitcommitid,
-    ("data", "project"): EventRow.project,
-    ("data", "stage"): EventRow.stage,
-    ("data", "service"): EventRow.service,
-    ("data", "result"): EventRow.result,
-}
-# fields every stored event has with the same value
-_CONSTANTS = {("specversion",): SPEC_VERSION, ("datacontenttype",): CONTENT_TYPE}
-
-
-def criteria_conditions(criteria: EventCriteria) -> list[ColumnElement[bool]]:
-    """The WHERE conditions of a datastore query (see ``EventCriteria``)."""
-    conditions = [field_condition(match) for match in criteria.fields]
-    if criteria.after is not None:
-        conditions.append(EventRow.time > criteria.after)
-    if criteria.before is not None:
-        conditions.append(EventRow.time < criteria.before)
-    if criteria.project_collection is not None:
-        conditions.append(EventRow.project == criteria.project_collection)
-    if criteria.context_collection is not None:
-        first = aliased(EventRow, name="first_of_context")
-        mapped = (
-            select(first.project)
-            .where(first.shkeptncontext == criteria.context_collection, first.project != "")
-            .order_by(first.seq)
-            .limit(1)
-            .scalar_subquery()
-        )
-        conditions.append(EventRow.project == func.coalesce(mapped, ""))
-    if criteria.roots_only:
-        earlier = aliased(EventRow, name="earlier")
-        conditions.append(EventRow.project != "")
-        conditions.append(
-            ~exists().where(
-                earlier.shkeptncontext == EventRow.shkeptncontext,
-                earlier.project == EventRow.project,
-                earlier.seq < EventRow.seq,
-            )
-        )
-    if criteria.exclude_invalidated:
-        invalidation = aliased(EventRow, name="invalidation")
-        conditions.append(
-            ~exists().where(
-                invalidation.triggeredid == EventRow.triggeredid,
-                invalidation.triggeredid != "",
-                invalidation.project == EventRow.project,
-                _ends_with(invalidation.type, _INVALIDATED),
-            )
-        )
-    return conditions
-
-
-def _ends_with(column: SQLColumnExpression[str], suffix: str) -> ColumnElement[bool]:
-    """Whether ``column`` ends with ``suffix``, case-sensitively on every backend (SQLite's ``LIKE``,
-    which ``endswith`` compiles to, ignores ASCII case); ``substr`` with a start below 1 takes the
-    whole (too short) text on both."""
-    return func.substr(column, func.length(column) - (len(suffix) - 1)) == suffix
-
-
-def field_condition(match: FieldMatch) -> ColumnElement[bool]:
-    """``field IN values``; an unknown field matches nothing, a constant one everything or nothing."""
-    if match.path in _CONSTANTS:
-        return true() if _CONSTANTS[match.path] in match.values else false()
-    column = _COLUMNS.get(match.path)
-    expression: ColumnElement[Any] | None = None if column is None else column.expression
-    keys = match.path[1:]
-    if column is None and match.path[:1] == ("data",) and keys and all(map(_plain_key, keys)):
-        expression = EventRow.data[keys].as_string()
-    if expression is None or not match.values:
-        return false()
-    if len(match.values) == 1:
-        return expression == match.values[0]
-    return expression.in_(match.values)
-
-
-def _plain_key(key: str) -> bool:
-    """A key that can be put into a JSON path literal as it is (SQLite quotes keys with ``"``)."""
-    return bool(key) and '"' not in key and "\\" not in key
 
 
 # Any fixed number: the key of the PostgreSQL advisory lock that orders writers of the events table.
@@ -365,10 +240,6 @@ def to_event(row: _EventColumns) -> KeptnEvent:
         triggeredid=row.triggeredid,
         gitcommitid=row.gitcommitid,
     )
-
-
-def _newest_first(query: Select[EventRow]) -> Select[EventRow]:
-    return query.order_by(EventRow.time.desc(), EventRow.seq.desc())
 
 
 def _some(ids: Sequence[str], shown: int = 5) -> str:

@@ -21,14 +21,7 @@ from slogate.domain.sequencing.engine_events import (
     sequence_rejected,
     task_triggered,
 )
-from slogate.domain.sequencing.engine_io import (
-    Command,
-    Control,
-    Decision,
-    Input,
-    Received,
-    Snapshot,
-)
+from slogate.domain.sequencing.engine_io import Command, Control, Decision, Input, Received, Snapshot
 from slogate.domain.sequencing.execution import (
     APPROVAL,
     FINISHED_KIND,
@@ -41,13 +34,7 @@ from slogate.domain.sequencing.execution import (
     aggregate,
 )
 from slogate.domain.sequencing.shipyard import Shipyard, TaskSequence
-from slogate.domain.sequencing.timeouts import (
-    TIMED_OUT,
-    deadline,
-    own_timeout,
-    task_delay,
-    too_long,
-)
+from slogate.domain.sequencing.timeouts import TIMED_OUT, deadline, own_timeout, task_delay, too_long
 
 NO_SHIPYARD = "Unable to retrieve Shipyard file: could not retrieve shipyard.yaml for project {project}"
 NO_STAGE = "Unable to start sequence {sequence}: no stage with name {stage}"

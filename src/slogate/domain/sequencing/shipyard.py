@@ -1,4 +1,4 @@
-"""The shipyard (stages → sequences → tasks): decoding it as Keptn does, and Keptn's validation and names.
+"""The shipyard (stages → sequences → tasks): decoding it as Keptn does, and Keptn's validation of it.
 
 Keptn decodes ``shipyard.yaml`` with Go's yaml.v3 into typed structs: unknown keys are ignored,
 any scalar given to a string field is kept as written, null leaves the zero value, and a container
@@ -18,23 +18,13 @@ from dataclasses import dataclass, field
 
 from slogate.domain.document import Scalar, as_scalar, is_null, kind_of
 from slogate.domain.problems import child
+from slogate.domain.sequencing.entity_names import is_entity_name
 from slogate.errors import InputError
 
 SHIPYARD_URI = "shipyard.yaml"
 VERSION_PREFIX = "spec.keptn.sh/"
-PROJECT_NAME_MAX_SIZE = 200
-SERVICE_NAME_MAX_SIZE = 43
 EVALUATION = "evaluation"
 
-PROJECT_NAME_MISSING = "project name missing"
-PROJECT_NAME_TOO_LONG = "project name exceeds maximum size of {max_size} characters"
-PROJECT_NAME_INVALID = "provided project name is not a valid Keptn entity name"
-SERVICE_NAME_MISSING = "must provide a service name"
-SERVICE_NAME_TOO_LONG = "project name exceeds maximum size of {max_size} characters"  # sic, Keptn's text
-SERVICE_NAME_INVALID = (
-    "Service name contains special character(s). The service name has to be a valid Unix directory "
-    "name. For details see https://www.cyberciti.biz/faq/linuxunix-rules-for-naming-file-and-directory-names/"
-)
 SHIPYARD_MISSING = "shipyard must contain a valid shipyard spec encoded in base64"
 SHIPYARD_NOT_BASE64 = "could not decode shipyard content"
 SHIPYARD_NOT_DECODABLE = "could not unmarshal provided shipyard content"
@@ -51,9 +41,6 @@ STAGE_NAME_INVALID = (
 STAGE_DUPLICATE = "Stage {name} is defined more than once.\nPlease update the Shipyard file and try again."
 STAGES_CHANGED = "stage name cannot be changed or removed"
 
-_ENTITY_NAME = re.compile(r"[a-z][a-z0-9-]*[a-z0-9]|[a-z][a-z0-9]*")
-_NOT_IN_DIRECTORY_NAMES = ("/", ">", "<", "|", ":", "&")
-# Masterminds/semver v3 NewVersion: loose semver, optional "v", minor and patch may be omitted.
 _SEMVER = re.compile(
     r"v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?"
     r"(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?"
@@ -74,12 +61,6 @@ class ShipyardError(InputError, ValueError):
         super().__init__(message)
         self.message = message
         self.problems = problems
-
-
-class EntityNameError(InputError, ValueError):
-    """A project or service name is unusable; ``str()`` is Keptn's message."""
-
-    code = "invalid_name"
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,40 +163,6 @@ class Shipyard:
 
 
 # --- names ---------------------------------------------------------------------------------------
-
-
-def is_entity_name(name: str) -> bool:
-    """Keptn's entity-name rule for projects and stages: lower case letter first, then lower case
-    letters, digits and hyphens, not ending with a hyphen."""
-    return _ENTITY_NAME.fullmatch(name) is not None
-
-
-def is_directory_name(name: str) -> bool:
-    """Keptn's rule for service names: a Unix directory name (not ``.``/``..``, none of ``/><|:&``)."""
-    return name not in (".", "..") and not any(char in name for char in _NOT_IN_DIRECTORY_NAMES)
-
-
-def validate_project_name(name: str | None, max_size: int | None = PROJECT_NAME_MAX_SIZE) -> str:
-    """``name`` if Keptn accepts it as a project name; ``max_size`` None skips the length check
-    (Keptn's project update does not check it)."""
-    if not name:
-        raise EntityNameError(PROJECT_NAME_MISSING)
-    if max_size is not None and len(name.encode()) > max_size:
-        raise EntityNameError(PROJECT_NAME_TOO_LONG.format(max_size=max_size))
-    if not is_entity_name(name):
-        raise EntityNameError(PROJECT_NAME_INVALID)
-    return name
-
-
-def validate_service_name(name: str | None, max_size: int = SERVICE_NAME_MAX_SIZE) -> str:
-    """``name`` if Keptn accepts it as a service name (dots, upper case and underscores are allowed)."""
-    if not name:
-        raise EntityNameError(SERVICE_NAME_MISSING)
-    if len(name.encode()) > max_size:
-        raise EntityNameError(SERVICE_NAME_TOO_LONG.format(max_size=max_size))
-    if not is_directory_name(name):
-        raise EntityNameError(SERVICE_NAME_INVALID)
-    return name
 
 
 # --- decoding ------------------------------------------------------------------------------------

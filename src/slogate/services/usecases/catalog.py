@@ -13,28 +13,25 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from slogate.domain.evaluation.window import (
-    WindowError,
-    format_time,
-    parse_time,
-    resolve_window,
-)
+from slogate.domain.evaluation.window import WindowError, format_time, parse_time, resolve_window
 from slogate.domain.protocol import event_types
 from slogate.domain.protocol.gate_events import PASS, SUCCEEDED, KeptnEvent
 from slogate.domain.protocol.ingestion import DEFAULT_SOURCE
 from slogate.domain.sequencing.engine_events import CONTROLLER
+from slogate.domain.sequencing.entity_names import (
+    EntityNameError,
+    validate_project_name,
+    validate_service_name,
+)
 from slogate.domain.sequencing.shipyard import (
     SHIPYARD_NOT_DECODABLE,
     SHIPYARD_URI,
     STAGES_CHANGED,
-    EntityNameError,
     Shipyard,
     ShipyardError,
     decode_shipyard,
     parse_shipyard,
     stages_unchanged,
-    validate_project_name,
-    validate_service_name,
     validate_shipyard,
 )
 from slogate.errors import ConflictError, DocumentError, DocumentLimitError, InputError, NotFoundError

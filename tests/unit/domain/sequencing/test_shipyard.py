@@ -9,19 +9,25 @@ import pytest
 
 from slogate.adapters.yamlfile import load_document
 from slogate.domain.document import Scalar
-from slogate.domain.sequencing.shipyard import (
-    IMPLICIT_EVALUATION,
-    NO_STAGES,
+from slogate.domain.sequencing.entity_names import (
     PROJECT_NAME_INVALID,
     PROJECT_NAME_MISSING,
     SERVICE_NAME_INVALID,
     SERVICE_NAME_MISSING,
+    EntityNameError,
+    is_directory_name,
+    is_entity_name,
+    validate_project_name,
+    validate_service_name,
+)
+from slogate.domain.sequencing.shipyard import (
+    IMPLICIT_EVALUATION,
+    NO_STAGES,
     SHIPYARD_MISSING,
     SHIPYARD_NOT_BASE64,
     SHIPYARD_NOT_DECODABLE,
     STAGE_WITHOUT_NAME,
     VERSION_UNPARSEABLE,
-    EntityNameError,
     Shipyard,
     ShipyardError,
     Stage,
@@ -31,13 +37,9 @@ from slogate.domain.sequencing.shipyard import (
     check_stages,
     check_version,
     decode_shipyard,
-    is_directory_name,
-    is_entity_name,
     parse_shipyard,
     plain_value,
     stages_unchanged,
-    validate_project_name,
-    validate_service_name,
     validate_shipyard,
 )
 
