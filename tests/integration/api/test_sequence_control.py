@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from slogate.domain.sequencing.engine import NO_EXECUTOR
+from slogate.domain.sequencing.engine_events import NO_EXECUTOR
 from slogate.domain.sequencing.timeouts import TIMED_OUT
 from tests.support.delivery import (
     CONTROL_PLANE,

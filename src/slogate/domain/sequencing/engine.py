@@ -16,6 +16,11 @@ from typing import Any
 from slogate.domain.protocol.event_types import EventType, parse_event_type, task_type
 from slogate.domain.protocol.gate_events import ABORTED, ERRORED, FAIL, PASS, KeptnEvent
 from slogate.domain.sequencing.engine_events import (
+    NO_EXECUTOR,
+    NO_SEQUENCE,
+    NO_SHIPYARD,
+    NO_STAGE,
+    NO_TASKS,
     chained_trigger,
     sequence_finished,
     sequence_rejected,
@@ -34,18 +39,8 @@ from slogate.domain.sequencing.execution import (
     aggregate,
 )
 from slogate.domain.sequencing.shipyard import Shipyard, TaskSequence
-from slogate.domain.sequencing.timeouts import TIMED_OUT, deadline, own_timeout, task_delay, too_long
+from slogate.domain.sequencing.timeouts import overdue_message, own_timeout, task_delay
 
-NO_SHIPYARD = "Unable to retrieve Shipyard file: could not retrieve shipyard.yaml for project {project}"
-NO_STAGE = "Unable to start sequence {sequence}: no stage with name {stage}"
-NO_SEQUENCE = (
-    "Unable to start sequence {sequence}: no task sequence with name {sequence} found in stage {stage}"
-)
-NO_TASKS = "Unable to start sequence {sequence}: task sequence {sequence} does not contain any tasks"
-NO_EXECUTOR = (
-    "no executor takes sh.keptn.event.{task}.triggered in project {project}, stage {stage}, service "
-    "{service}: register an integration subscribed to it, or configure a built-in executor"
-)
 _ACTIVE = (State.TRIGGERED, State.STARTED, State.WAITING_FOR_APPROVAL)
 
 
@@ -371,18 +366,14 @@ class _Work:
         )
 
     def time_out(self) -> None:
-        """§3.8: a sent task without any reply; a started task over its own ``timeout`` (extension)."""
+        """§3.8: a sent task without any reply; a started task over its limit (an extension)."""
+        snapshot = self.snapshot
         for execution in list(self.executions.values()):
-            task = execution.current_task
-            snapshot = self.snapshot
-            due = deadline(execution, snapshot.task_timeout, self.now, snapshot.started_task_timeout)
-            if task is None or task.sent_at is None or due is None or due > self.now:
-                continue
-            if task.replies:
-                message = too_long(task, snapshot.started_task_timeout)
-            else:
-                message = TIMED_OUT.format(task=task.name)
-            self.finish(execution, ERRORED, FAIL, message, chain=False, state=State.TIMED_OUT)
+            message = overdue_message(
+                execution, snapshot.task_timeout, self.now, snapshot.started_task_timeout
+            )
+            if message is not None:
+                self.finish(execution, ERRORED, FAIL, message, chain=False, state=State.TIMED_OUT)
 
     # --- views ------------------------------------------------------------------------------------
 

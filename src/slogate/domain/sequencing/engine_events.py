@@ -14,6 +14,18 @@ from slogate.domain.sequencing.shipyard import Task
 
 CONTROLLER = "shipyard-controller"
 
+# why a sequence trigger is rejected or a task cannot be sent (Keptn's texts; NO_EXECUTOR is slogate's)
+NO_SHIPYARD = "Unable to retrieve Shipyard file: could not retrieve shipyard.yaml for project {project}"
+NO_STAGE = "Unable to start sequence {sequence}: no stage with name {stage}"
+NO_SEQUENCE = (
+    "Unable to start sequence {sequence}: no task sequence with name {sequence} found in stage {stage}"
+)
+NO_TASKS = "Unable to start sequence {sequence}: task sequence {sequence} does not contain any tasks"
+NO_EXECUTOR = (
+    "no executor takes sh.keptn.event.{task}.triggered in project {project}, stage {stage}, service "
+    "{service}: register an integration subscribed to it, or configure a built-in executor"
+)
+
 
 def accumulated(execution: Execution) -> dict[str, Any]:
     """The trigger's data merged with every completed task's ``.finished`` data, the scope's project,

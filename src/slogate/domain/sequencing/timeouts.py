@@ -79,7 +79,7 @@ def own_timeout(task: Task) -> float | None:
     return seconds if seconds > 0 else None
 
 
-def too_long(task: CurrentTask, started_task_timeout: timedelta) -> str:
+def _too_long(task: CurrentTask, started_task_timeout: timedelta) -> str:
     """Why a started task ended its sequence, naming the task and the executor that started it."""
     executor = next(
         (f"executor '{reply.source}'" for reply in task.replies if reply.kind == STARTED_KIND),
@@ -93,3 +93,15 @@ def too_long(task: CurrentTask, started_task_timeout: timedelta) -> str:
 def _format_seconds(duration: timedelta) -> str:
     seconds = duration.total_seconds()
     return f"{seconds:g}s"
+
+
+def overdue_message(
+    execution: Execution, task_timeout: timedelta, now: datetime, started_task_timeout: timedelta
+) -> str | None:
+    """Why ``execution``'s sent task has taken too long by ``now`` (§3.8: no reply in time; a started
+    task over its limit), or None while it has not."""
+    task = execution.current_task
+    due = deadline(execution, task_timeout, now, started_task_timeout)
+    if task is None or task.sent_at is None or due is None or due > now:
+        return None
+    return _too_long(task, started_task_timeout) if task.replies else TIMED_OUT.format(task=task.name)

@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 
 from slogate.domain.protocol.gate_events import KeptnEvent
-from slogate.domain.sequencing.engine import NO_EXECUTOR, NO_SEQUENCE, NO_SHIPYARD, NO_STAGE, NO_TASKS, decide
+from slogate.domain.sequencing.engine import decide
+from slogate.domain.sequencing.engine_events import NO_EXECUTOR, NO_SEQUENCE, NO_SHIPYARD, NO_STAGE, NO_TASKS
 from slogate.domain.sequencing.engine_io import Command, Control, Tick
 from slogate.domain.sequencing.execution import CurrentTask, State, TaskReply, aggregate
 from slogate.domain.sequencing.timeouts import TIMED_OUT, deadline
