@@ -18,6 +18,7 @@ from rich.console import Console
 
 from slogate.demo.fulltour import Build, Tour, check, run_tour
 from slogate.demo.stack import DemoStack, find_prometheus
+from slogate.errors import ConfigError
 from tests.support.prometheus import MISSING, MISSING_REASON
 
 pytestmark = pytest.mark.slow
@@ -44,13 +45,13 @@ def test_the_tour_promotes_blocks_and_rolls_back(tmp_path: Path) -> None:
     with DemoStack(tmp_path, find_prometheus()) as stack:
         tour = run_tour(stack, quiet(), TEST_SECONDS)
     good, slow, regression = tour.outcomes
-    assert good.results == {"qa.delivery": "pass", "production.delivery": "pass"}
-    assert slow.results == {"qa.delivery": "fail"}
+    assert good.results == {"qa.delivery": "pass", "production.delivery": "pass"}, good.tasks
+    assert slow.results == {"qa.delivery": "fail"}, slow.tasks
     assert regression.results == {
         "qa.delivery": "pass",
         "production.delivery": "fail",
         "production.rollback": "pass",
-    }
+    }, regression.tasks
     assert tour.versions == {"qa": "v0.1.3", "production": "v0.1.1"}
     check(tour)  # the demo's own verdict agrees
     verdicts = [(stage, task, verdict) for stage, task, verdict, _ in slow.tasks]
@@ -92,6 +93,13 @@ def test_prometheus_down_fails_the_evaluation_and_stops_the_delivery(tmp_path: P
     assert [task for _, task, _, _ in outcome.tasks] == ["deployment", "test", "evaluation"]
     printed = console.file.getvalue()  # type: ignore[attr-defined]
     assert f"POST {prometheus}/api/v1/query: ConnectError" in printed, printed  # each SLI's own error
+
+
+def test_waiting_for_a_target_prometheus_never_scrapes_names_it_and_the_log(tmp_path: Path) -> None:
+    with DemoStack(tmp_path, find_prometheus()) as stack, pytest.raises(ConfigError) as raised:
+        stack.await_scraping({"nobody-announced-this"}, timeout=1.5)
+    assert "scrape targets nobody-announced-this within 1.5 s" in str(raised.value)
+    assert "prometheus.log" in str(raised.value)
 
 
 def test_ctrl_c_stops_everything_the_demo_started(tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from slogate.adapters.executors.deploy_history import job_name, write_targets
 from slogate.cli.client import ApiClient
 from slogate.cli.projects import post_project, post_service
 from slogate.cli.resources import upload
@@ -119,6 +120,14 @@ def set_up(api: ApiClient, ports: dict[str, int], test_seconds: float) -> None:
         upload(api, "slo.yaml", _b64(data_file("slo.yaml")), PROJECT, stage, SERVICE)
 
 
+def monitor(stack: DemoStack, ports: dict[str, int]) -> None:
+    """The tutorial's configure-monitoring step: each stage's deployment is scraped before it first runs,
+    so the first load test is measured from its first second."""
+    for stage in STAGES:
+        write_targets(stack.data_dir, PROJECT, stage, SERVICE, ports[stage])
+    stack.await_scraping({job_name(PROJECT, stage, SERVICE) for stage in STAGES})
+
+
 def deliver(api: ApiClient, console: Console, build: Build, timeout: float) -> Outcome:
     """Trigger the delivery of ``build`` in qa as ``slogate trigger delivery`` does, and follow it to its
     end, printing each task's verdict and each evaluation's table."""
@@ -199,6 +208,7 @@ def run_tour(
     ports = {stage: free_port() for stage in STAGES}
     with stack.api() as api:
         set_up(api, ports, test_seconds)
+        monitor(stack, ports)
         console.print(Text(f"project {PROJECT}: stages qa (port {ports['qa']}) and production "
                            f"(port {ports['production']}), service {SERVICE}", style="dim"))  # fmt: skip
         timeout = 12 * test_seconds + 120

@@ -126,6 +126,29 @@ class DemoStack:
             service.stop()
         self._services.clear()
 
+    def await_scraping(self, jobs: set[str], timeout: float = 30.0) -> None:
+        """Wait until Prometheus scrapes each of ``jobs`` (it acts on a discovery file within ~5 s);
+        ``ConfigError`` when it does not within ``timeout`` seconds. A Prometheus that does not answer is
+        not waited for: the evaluations will say it is down."""
+        deadline = time.monotonic() + timeout
+        watched: set[str] = set()
+        with httpx.Client(timeout=2) as client:
+            while time.monotonic() < deadline:
+                try:
+                    answer = client.get(self.prometheus.url + "/api/v1/targets", params={"state": "active"})
+                except httpx.TransportError:
+                    return
+                targets = answer.json().get("data", {}).get("activeTargets", [])
+                watched = {str(target.get("labels", {}).get("job")) for target in targets}
+                if jobs <= watched:
+                    return
+                time.sleep(0.2)
+        missing = ", ".join(sorted(jobs - watched))
+        raise ConfigError(
+            f"Prometheus did not pick up the scrape targets {missing} within {timeout:g} s; "
+            f"see {self.prometheus.log_path}"
+        )
+
     def _start_prometheus(self) -> Service:
         directory = self.workdir / "prometheus"
         targets = self.data_dir / "prometheus" / "targets"

@@ -280,8 +280,9 @@ def test_cancelling_run_cancels_its_load() -> None:
             cancelled = True
         else:
             cancelled = False
+        await asyncio.sleep(0.1)  # a request already on the wire when run() was cancelled lands now
         served = site.total
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(0.3)  # users going on at a 20 ms think time would add a dozen requests
         return cancelled, served, site.total
 
     with serving() as site:

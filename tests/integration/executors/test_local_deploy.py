@@ -335,6 +335,21 @@ def test_prometheus_targets_file_and_scrape_config(
     assert prometheus_scrape_config(targets_dir, "1s")["scrape_timeout"] == "1s"
 
 
+def test_the_target_is_announced_to_prometheus_before_the_service_starts(
+    environment: ExecutorEnvironment, service_script: Path, tmp_path: Path
+) -> None:
+    """Prometheus acts on discovery files every 5 s: announced only once healthy, a stage's first load test
+    would go unscraped for seconds."""
+    setup = Setup(service_script, tmp_path, env={"NEVER_HEALTHY": "1"}, startTimeout="0.3s")
+
+    async def scenario(executor: LocalDeployExecutor) -> None:
+        assert (await executor.run(request("deployment"), setup.context)).status == ERRORED
+
+    run(environment, scenario)
+    targets = environment.data_dir / "prometheus" / "targets" / "hello-demo-qa.json"
+    assert json.loads(targets.read_text())[0]["targets"] == [f"127.0.0.1:{setup.port}"]
+
+
 def test_aclose_stops_every_process_even_one_that_ignores_sigterm(
     environment: ExecutorEnvironment, service_script: Path, tmp_path: Path
 ) -> None:

@@ -254,11 +254,13 @@ class LocalDeployExecutor:
         }
         log = history.DeployHistory(self._directory(key))
         await asyncio.to_thread(log.entries)  # a damaged history stops us before anything is touched
+        # Announced before the start: Prometheus takes up to 5 s to act on a discovery file, so the
+        # target is watched by the time the service is healthy and its load test begins.
+        await asyncio.to_thread(history.write_targets, self._environment.data_dir, *key, config.port)
         problem = await self._replace(key, image, argv, env, config)
         if problem:
             await asyncio.to_thread(log.append, self._entry(event, image, history.FAILED))
             return TaskResult.errored(problem)
-        await asyncio.to_thread(history.write_targets, self._environment.data_dir, *key, config.port)
         await asyncio.to_thread(log.append, self._entry(event, image, outcome, replaced))
         url = f"http://127.0.0.1:{config.port}"
         block = {"deploymentstrategy": "direct", "deploymentNames": ["direct"], "deploymentURIsLocal": [url]}
