@@ -21,6 +21,7 @@ SERVER_MODULES = ("fastapi", "starlette", "sqlalchemy", "uvicorn", "jinja2", "ht
 ENTRY = {
     "slogate.cli.app",
     "slogate.cli.errors",
+    "slogate.cli.help",  # its App class; Rich is imported only when help is printed
     "slogate.cli.lazy",
     "slogate.cli.output",
     "slogate.cli.jsontext",
@@ -104,6 +105,8 @@ def test_help_loads_no_server_module(tmp_path: Path) -> None:
         assert f" {command} " in stdout
     assert loaded.isdisjoint(SERVER_MODULES), sorted(loaded & set(SERVER_MODULES))
     assert loaded.isdisjoint({"pydantic", "pydantic_settings", "yaml"}), sorted(loaded)
+    # slogate draws its help itself: typer's renderer would load Markdown, syntax and traceback support
+    assert not {"typer.rich_utils", "rich.markdown", "markdown_it", "rich.syntax"} & set(modules)
     # the list shows each verb group's own help: the modules that add the verbs' nouns stay unloaded
     assert not {"slogate.cli.events", "slogate.cli.trigger", "slogate.cli.watch"} & set(modules)
 

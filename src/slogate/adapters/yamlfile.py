@@ -10,9 +10,16 @@ from typing import Any
 
 import yaml
 from yaml.constructor import SafeConstructor
-from yaml.nodes import ScalarNode
+from yaml.nodes import Node, ScalarNode
 
-from slogate.adapters.yamlcompose import BoundedComposer, YAMLLimitError, check_size, depth_error
+from slogate.adapters.yamlcompose import (
+    BoundedComposer,
+    YAMLLimitError,
+    check_composed,
+    check_size,
+    depth_error,
+    fits_libyaml_composer,
+)
 from slogate.domain.document import Scalar
 from slogate.errors import DocumentError, DocumentLimitError
 
@@ -50,7 +57,10 @@ def parse(text: str, *, keep_text: bool, single: bool = False, libyaml: bool | N
     use_c = LIBYAML if libyaml is None else libyaml
     events: Any = yaml.CSafeLoader(text) if use_c else yaml.SafeLoader(text)  # both an EventSource
     try:
-        node = BoundedComposer(events).first_document(single=single)
+        if use_c and fits_libyaml_composer(text):
+            node = _composed_by_libyaml(events, single=single)
+        else:
+            node = BoundedComposer(events).first_document(single=single)
     except yaml.MarkedYAMLError as error:
         if error.problem != LIBYAML_TOO_DEEP:
             raise
@@ -61,6 +71,17 @@ def parse(text: str, *, keep_text: bool, single: bool = False, libyaml: bool | N
         return None
     constructor = _TextKeepingConstructor() if keep_text else SafeConstructor()
     return constructor.construct_document(node)
+
+
+def _composed_by_libyaml(loader: Any, *, single: bool) -> Node | None:
+    """The first document's root node as libyaml composes it, held to the limits (None if there is none)."""
+    if single:
+        node: Node | None = loader.get_single_node()
+    else:
+        node = loader.get_node() if loader.check_node() else None
+    if node is not None:
+        check_composed(node)
+    return node
 
 
 def _plain_keys(node: object) -> object:

@@ -11,6 +11,7 @@ import typer
 
 from slogate import __version__
 from slogate.cli.errors import ErrorMappingGroup
+from slogate.cli.help import App
 from slogate.cli.lazy import Entry, lazy_group
 from slogate.cli.output import set_debug
 
@@ -42,7 +43,7 @@ def _verb(name: str) -> Entry:
 
 COMMANDS.update({verb: _verb(verb) for verb in VERBS})
 
-app = typer.Typer(
+app = App(
     name="slogate",
     # commands load on demand; slogate's errors become one line and exit code 2, for every command
     cls=lazy_group(COMMANDS, list(COMMANDS), base=ErrorMappingGroup),

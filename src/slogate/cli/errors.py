@@ -9,8 +9,8 @@ from typing import Any
 
 import typer
 from typer._click.core import Context
-from typer.core import TyperGroup
 
+from slogate.cli.help import HelpGroup
 from slogate.errors import SlogateError
 
 EXIT_INVALID_INPUT = 2
@@ -55,7 +55,7 @@ def user_errors() -> Iterator[None]:
         raise typer.Exit(exit_code_of(error)) from error
 
 
-class ErrorMappingGroup(TyperGroup):
+class ErrorMappingGroup(HelpGroup):
     """The ``slogate`` group: any ``SlogateError`` a command raises becomes its one-line error."""
 
     def invoke(self, ctx: Context) -> Any:

@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from slogate.cli.gate_table import STATUS_STYLES, number, print_report
+from slogate.cli.help import App
 from slogate.cli.options import DbPath
 from slogate.cli.output import Output, OutputFormat, console, print_document, user_errors
 from slogate.domain.evaluation.window import format_time
@@ -21,7 +22,7 @@ if TYPE_CHECKING:  # the store and the services load when a command runs, not at
     from slogate.ports import EventStore
     from slogate.services.usecases.evaluation_history import StoredGate
 
-app = typer.Typer(
+app = App(
     rich_markup_mode="markdown",
     no_args_is_help=True,
     help="Inspect the stored evaluation history and exclude evaluations from comparisons.\n\n"

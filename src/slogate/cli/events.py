@@ -16,6 +16,7 @@ from slogate.cli import projects, verbs
 from slogate.cli.client import ApiClient, connect
 from slogate.cli.files import read_json
 from slogate.cli.gate_table import STATUS_STYLES
+from slogate.cli.help import App
 from slogate.cli.options import parse_labels
 from slogate.cli.output import Output, OutputFormat, console, print_document, user_errors
 from slogate.cli.trigger import send_event
@@ -31,7 +32,7 @@ PREFIX = "sh.keptn.event."
 APPROVAL_SOURCE = "https://github.com/keptn/keptn/cli#approval.finished"
 POLL_SECONDS = 1.0
 
-event_app = typer.Typer(rich_markup_mode="markdown", no_args_is_help=False)
+event_app = App(rich_markup_mode="markdown", no_args_is_help=False)
 verbs.send.add_typer(event_app, name="event")
 
 

@@ -19,6 +19,8 @@ from typing import Any, Literal, cast
 import typer
 from typer.core import TyperGroup
 
+from slogate.cli.help import App
+
 MARKUP: Literal["markdown"] = "markdown"
 
 
@@ -96,7 +98,7 @@ class LazyCommands(MutableMapping[str, Any]):
 
 def build(name: str, target: typer.Typer | Callable[..., Any]) -> Any:
     """The click command Typer makes of ``target`` when registered as ``name`` on a markdown-help root."""
-    parent = typer.Typer(rich_markup_mode=MARKUP, pretty_exceptions_enable=False)
+    parent = App(rich_markup_mode=MARKUP, pretty_exceptions_enable=False)
     if isinstance(target, typer.Typer):
         parent.add_typer(target, name=name)
     else:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from slogate.cli.help import App
 from slogate.cli.output import console, user_errors
 
 if TYPE_CHECKING:  # the server's modules (FastAPI, uvicorn, the store) load only when a server command runs
@@ -15,7 +16,7 @@ if TYPE_CHECKING:  # the server's modules (FastAPI, uvicorn, the store) load onl
 
     from slogate.settings import Settings
 
-app = typer.Typer(
+app = App(
     rich_markup_mode="markdown",
     help="Run the slogate API server (Keptn-compatible REST API under /api).\n\n"
     "Example: slogate server --port 8080 --data-dir /var/lib/slogate",

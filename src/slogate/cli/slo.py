@@ -9,12 +9,13 @@ from typing import Annotated, TypeVar
 import typer
 
 from slogate.cli.files import read_json, read_text
+from slogate.cli.help import App
 from slogate.cli.output import Output, OutputFormat, console, print_document, user_errors
 from slogate.cli.verdict import exit_code
 from slogate.domain.problems import Problem, Severity
 from slogate.errors import InputError
 
-app = typer.Typer(
+app = App(
     rich_markup_mode="markdown",
     help="Evaluate and lint Keptn SLO files.\n\nExample: slogate slo lint slo.yaml",
     no_args_is_help=True,

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import typer
 
+from slogate.cli.help import App
+
 
 def _group(help_text: str) -> typer.Typer:
-    return typer.Typer(no_args_is_help=True, rich_markup_mode="markdown", help=help_text)
+    return App(no_args_is_help=True, rich_markup_mode="markdown", help=help_text)
 
 
 create = _group("Create a project, a service or a secret on the server.")

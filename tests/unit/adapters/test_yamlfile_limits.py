@@ -118,3 +118,62 @@ def test_a_document_larger_than_the_limit_is_refused_before_parsing() -> None:
 
 def test_a_limit_error_without_a_place_prints_its_problem() -> None:
     assert str(yamlcompose.YAMLLimitError("too big")) == "too big"
+
+
+# --- libyaml's own composer: documents without aliases and no longer than MAX_NODES characters ----------
+
+
+def test_only_small_documents_without_aliases_are_composed_by_libyaml() -> None:
+    assert yamlcompose.fits_libyaml_composer("a: [1, 2]\n")
+    assert not yamlcompose.fits_libyaml_composer("a: &x 1\nb: *x\n")  # an alias could expand
+    assert not yamlcompose.fits_libyaml_composer("#" * (yamlcompose.MAX_NODES + 1))
+    assert yamlcompose.fits_libyaml_composer("#" * yamlcompose.MAX_NODES)
+
+
+@pytest.mark.skipif(not yaml.__with_libyaml__, reason="no libyaml")
+@pytest.mark.parametrize(
+    "text", ["?\n" * 200, "? ? ? \n" * 30, "- - -\n" * 40, "-\n" * 200, "{?, ?}\n" * 1, "[a," * 50 + "]" * 50]
+)
+def test_libyaml_composes_at_most_one_node_per_character_and_the_root(text: str) -> None:
+    """The memory bound of the fast path: its tree is no bigger than the bounded composer lets one grow."""
+    loader = yaml.CSafeLoader(text)
+    try:
+        root = loader.get_single_node()
+    finally:
+        loader.dispose()
+    assert root is not None
+    nodes, pending = 0, [root]
+    while pending:
+        node = pending.pop()
+        nodes += 1
+        if isinstance(node.value, list):
+            for item in node.value:
+                pending.extend(item if isinstance(item, tuple) else (item,))
+    assert 0 < nodes <= len(text) + 1
+
+
+@pytest.mark.skipif(not yaml.__with_libyaml__, reason="no libyaml")
+@pytest.mark.parametrize(
+    ("text", "limit"),
+    [
+        ("[" + ", ".join(["1"] * 10) + "]", 10),
+        ("a: {b: [1, 2]}\nc: [[3], {d: 4}, 5]\n", 9),
+        (nested_flow(8), 20),
+        (nested_block(9), 20),
+    ],
+)
+def test_the_checked_libyaml_tree_is_refused_where_the_bounded_composer_refuses_it(
+    text: str, limit: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Same limits, same message, same line and column on both composers (MAX_NODES and MAX_DEPTH
+    lowered so that small documents break them; the fast path forced on)."""
+    monkeypatch.setattr(yamlcompose, "MAX_NODES", limit)
+    monkeypatch.setattr(yamlcompose, "MAX_DEPTH", 7)
+    refusals = []
+    for fast in (True, False):
+        monkeypatch.setattr(yamlfile, "fits_libyaml_composer", lambda _text, fast=fast: fast)
+        with pytest.raises(yamlcompose.YAMLLimitError) as caught:
+            yamlfile.parse(text, keep_text=True, libyaml=True)
+        refusals.append(str(caught.value))
+    assert refusals[0] == refusals[1]
+    assert "line " in refusals[0]

@@ -23,6 +23,7 @@ from slogate.domain.protocol.gate_events import (
 from slogate.errors import InputError
 
 JSONObject = dict[str, Any]
+_NUMBERS = (float, int)  # exact types: a bool is not a number here
 
 
 class PayloadError(InputError, ValueError):
@@ -101,6 +102,17 @@ def json_kind(value: object) -> str:
 
 def decode_sli_value(node: object, path: str) -> SLIValue:
     """One ``{metric, value, success, message, comparedValue}`` object."""
+    if type(node) is dict:  # the usual, complete object in one step (a history holds thousands)
+        metric, number, success = node.get("metric"), node.get("value"), node.get("success")
+        message, compared = node.get("message", ""), node.get("comparedValue")  # Keptn omits empty ones
+        if (
+            type(metric) is str
+            and type(number) in _NUMBERS
+            and type(success) is bool
+            and type(message) is str
+            and type(compared) in _NUMBERS
+        ):
+            return SLIValue(metric, float(number), success, message, float(compared))  # type: ignore[arg-type]
     value = _object(node, path)
     return SLIValue(
         metric=_string(value, "metric", path),

@@ -341,3 +341,43 @@ def test_decode_evaluation_finished_names_the_bad_field() -> None:
     data = {"evaluation": {"indicatorResults": [{"passTargets": [{"targetValue": "x"}]}]}}
     with pytest.raises(PayloadError, match=r"evaluation.indicatorResults\[0\].passTargets\[0\].targetValue"):
         decode_evaluation_finished(data)
+
+
+class _NotQuiteDict(dict[str, Any]):
+    """A dict of another type: decode_sli_value takes its general path for it."""
+
+
+@pytest.mark.parametrize(
+    "node",
+    [
+        {"metric": "rt", "value": 46.5, "success": True, "message": "", "comparedValue": 48.0},
+        {"metric": "rt", "value": 46.5, "success": True, "comparedValue": 48.0},  # Keptn omits the message
+        {"metric": "rt", "value": 46, "success": False, "message": "m", "comparedValue": 0},  # Go's integers
+        {"metric": "rt", "value": None, "success": True, "message": None, "comparedValue": None},
+        {"metric": "", "value": 1.0, "success": True, "message": "", "comparedValue": 1.0},
+        {"value": 1.0},
+        {},
+    ],
+)
+def test_the_quick_path_decodes_as_the_general_one(node: dict[str, Any]) -> None:
+    quick = decode_sli_value(node, "value")
+    assert quick == decode_sli_value(_NotQuiteDict(node), "value")
+    assert all(isinstance(number, float) for number in (quick.value, quick.compared_value))
+
+
+@pytest.mark.parametrize(
+    ("node", "message"),
+    [
+        ({"metric": "rt", "value": True, "success": True, "comparedValue": 1.0}, "value: must be a number"),
+        (
+            {"metric": "rt", "value": 1.0, "success": 1, "comparedValue": 1.0},
+            "success: must be true or false",
+        ),
+        ({"metric": 7, "value": 1.0, "success": True, "comparedValue": 1.0}, "metric: must be a string"),
+        ({"metric": "rt", "value": 1.0, "success": True, "message": 3, "comparedValue": 1.0}, "message"),
+        ({"metric": "rt", "value": "1", "success": True, "comparedValue": 1.0}, "value: must be a number"),
+    ],
+)
+def test_the_quick_path_leaves_wrong_types_to_the_general_one(node: dict[str, Any], message: str) -> None:
+    with pytest.raises(PayloadError, match=message):
+        decode_sli_value(node, "value")
