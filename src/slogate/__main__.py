@@ -1,5 +1,5 @@
 """Run the slogate command line with ``python -m slogate``."""
 
-from slogate.cli.app import main
+from slogate.cli.entry import main
 
 main()

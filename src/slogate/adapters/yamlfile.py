@@ -12,6 +12,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import Node, ScalarNode
 
+from slogate.adapters.yamlbuild import build
 from slogate.adapters.yamlcompose import (
     BoundedComposer,
     YAMLLimitError,
@@ -57,7 +58,8 @@ def parse(text: str, *, keep_text: bool, single: bool = False, libyaml: bool | N
     use_c = LIBYAML if libyaml is None else libyaml
     events: Any = yaml.CSafeLoader(text) if use_c else yaml.SafeLoader(text)  # both an EventSource
     try:
-        if use_c and fits_libyaml_composer(text):
+        alias_free = use_c and fits_libyaml_composer(text)
+        if alias_free:
             node = _composed_by_libyaml(events, single=single)
         else:
             node = BoundedComposer(events).first_document(single=single)
@@ -70,6 +72,8 @@ def parse(text: str, *, keep_text: bool, single: bool = False, libyaml: bool | N
     if node is None:
         return None
     constructor = _TextKeepingConstructor() if keep_text else SafeConstructor()
+    if alias_free:
+        return build(node, constructor, keep_text=keep_text)
     return constructor.construct_document(node)
 
 

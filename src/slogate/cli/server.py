@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from slogate.cli.entry import collect_as_python_does
 from slogate.cli.help import App
 from slogate.cli.output import console, user_errors
 
@@ -60,6 +61,7 @@ def serve(
     """
     if ctx.invoked_subcommand is not None:
         return
+    collect_as_python_does()  # a server runs for long: Python's collector, not the short command's
     import uvicorn
     from rich.text import Text
 

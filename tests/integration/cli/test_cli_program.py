@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from slogate import __version__
-from slogate.cli.app import main
+from slogate.cli import entry
 
 from .cli_helpers import TERMINAL_ENV, Run, history_of, write_json
 
@@ -85,10 +85,10 @@ def run_process(*args: str | Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_console_script_is_registered() -> None:
-    """The installed distribution declares the ``slogate`` console script as ``slogate.cli.app:main``."""
+    """The installed distribution declares the ``slogate`` console script as ``slogate.cli.entry:main``."""
     (script,) = entry_points(group="console_scripts", name="slogate")
-    assert script.value == "slogate.cli.app:main"
-    assert script.load() is main
+    assert script.value == "slogate.cli.entry:main"
+    assert script.load() is entry.main
 
 
 @pytest.mark.slow
