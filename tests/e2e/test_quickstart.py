@@ -41,6 +41,12 @@ def with_ports(text: str, ports: dict[str, int]) -> str:
     return text
 
 
+def test_every_port_the_page_uses_is_replaced() -> None:
+    page = script() + "".join(files().values())
+    used = set(re.findall(r"127\.0\.0\.1:(\d+)|--port (\d+)|\b(?:qa|production): (\d+)", page))
+    assert {port for ports in used for port in ports if port} == set(DOC_PORTS)
+
+
 def reader_environment(home: Path) -> dict[str, str]:
     """The environment of a reader's shell: no SLOGATE_* settings, slogate and Python on PATH, a home of
     its own (``slogate auth`` writes there)."""
