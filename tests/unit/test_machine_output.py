@@ -1,4 +1,5 @@
-"""``unique_match``: a full id or the one id a prefix starts; none is not found, several are listed."""
+"""Output for machines: ``unique_match`` (a full id or the one id a prefix starts; none is not found,
+several are listed) and when standard output counts as a terminal."""
 
 from __future__ import annotations
 
@@ -39,3 +40,20 @@ def test_many_candidates_are_listed_up_to_ten() -> None:
     assert "12 start with it (ab00, ab01, ab02, ab03, ab04, ab05, ab06, ab07, ab08, ab09 and 2 more)" in (
         raised.value.message
     )
+
+
+def test_a_closed_or_missing_standard_output_is_no_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``on_terminal`` decides the width and the digits; a stream it cannot ask is not a terminal."""
+    import io
+    import sys
+
+    from slogate.cli import output
+
+    closed = io.StringIO()
+    closed.close()
+    monkeypatch.setattr(sys, "stdout", closed)
+    assert output.on_terminal() is False
+    monkeypatch.setattr(sys, "stdout", None)
+    assert output.on_terminal() is False
+    monkeypatch.setattr(sys, "stdout", io.StringIO())
+    assert output.console().width == output.FULL_WIDTH
