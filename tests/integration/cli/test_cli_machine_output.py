@@ -223,6 +223,16 @@ def test_every_list_and_show_command_prints_full_ids_and_numbers_into_a_pipe(
     )  # fmt: skip
     assert str(scrape) in configured
     assert f"{SERVICE}-{PROJECT}-qa" in configured
+    documents = json.loads(piped("plugins", "-o", "json").stdout)
+    plugins = shown("plugins")
+    assert documents
+    assert all(document["target"] in plugins for document in documents)
+    watched = shown(
+        "trigger", "evaluation", "--project", PROJECT, "--stage", "qa", "--service", SERVICE,
+        "--timeframe", "5m", "--watch", "--wait",
+    )  # fmt: skip
+    for text in ("0.000148735123456789", NO_VALUE, f"Result: evaluation pass: score {SCORE}"):
+        assert text in watched
     path, evaluation_id = history
     listed = shown("evaluations", "list", "--db", path)
     assert evaluation_id in listed
@@ -286,6 +296,15 @@ def test_approvals_and_contexts_are_found_by_a_unique_prefix(
     assert_one_line_error(piped("abort", "sequence", "-c", "0000dead", "-p", PROJECT), "no sequence with")
     approve = ("send", "event", "approval.finished", "--project", PROJECT, "--stage", "qa")
     assert_one_line_error(piped(*approve, "--id", "0000dead"), "no open approval 0000dead in stage qa")
-    answered = piped(*approve, "--id", approval_id[:8])
+    with connected.client() as client:  # answer a twin's approval: the one of ``delivered`` stays open
+
+        def twin_approval() -> list[dict[str, Any]]:
+            path = f"{CONTROL_PLANE}/event/triggered/sh.keptn.event.approval.triggered"
+            answer = client.get(path, params={"project": PROJECT})
+            return [e for e in answer.json()["events"] if e["shkeptncontext"] == TWIN_CONTEXTS[0]]
+
+        twin = wait_for(twin_approval, "the approval of a twin delivery")[0]
+    assert twin["id"][:8] != approval_id[:8]
+    answered = piped(*approve, "--id", twin["id"][:8], "--decline")
     assert answered.exit_code == 0, answered.output
-    assert answered.stdout.strip() == f"ID of Keptn context: {context}"
+    assert answered.stdout.strip() == f"ID of Keptn context: {TWIN_CONTEXTS[0]}"
