@@ -30,7 +30,11 @@ app = App(
 )
 
 EvaluationId = Annotated[
-    str, typer.Argument(help="The evaluation's event id (see: slogate evaluations list).")
+    str,
+    typer.Argument(
+        help="The evaluation's event id, or its first characters when no other id starts with them "
+        "(see: slogate evaluations list)."
+    ),
 ]
 
 
@@ -136,9 +140,10 @@ def invalidate_command(
 
     with user_errors(), _open_store(db) as store:
         stored = history.get_evaluation(store, evaluation_id)
+        full_id = stored.event.id
         if not stored.invalidated:
-            invalidate(store, evaluation_id, lambda: datetime.now(UTC), reason)
+            invalidate(store, full_id, lambda: datetime.now(UTC), reason)
     if stored.invalidated:
-        console().print(Text(f"Evaluation {evaluation_id} was already ignored for comparisons."))
+        console().print(Text(f"Evaluation {full_id} was already ignored for comparisons."))
         return
-    console().print(Text(f"Evaluation {evaluation_id} is now ignored for comparisons."))
+    console().print(Text(f"Evaluation {full_id} is now ignored for comparisons."))

@@ -12,10 +12,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from slogate.cli import projects, verbs
+from slogate.cli import ids, projects, verbs
 from slogate.cli.client import ApiClient, connect
 from slogate.cli.files import read_json
-from slogate.cli.gate_table import STATUS_STYLES
+from slogate.cli.gate_table import STATUS_STYLES, number
 from slogate.cli.help import App
 from slogate.cli.options import parse_labels
 from slogate.cli.output import Output, OutputFormat, console, print_document, user_errors
@@ -24,7 +24,7 @@ from slogate.cli.watch import print_evaluation
 from slogate.domain.protocol.client_events import approval_answer
 from slogate.domain.protocol.event_types import APPROVAL_TRIGGERED
 from slogate.domain.protocol.gate_events import EVALUATION_FINISHED
-from slogate.errors import DocumentError, InputError, NotFoundError
+from slogate.errors import DocumentError, InputError
 
 DATASTORE = "/api/mongodb-datastore/event"
 OPEN_TRIGGERED = "/api/controlPlane/v1/event/triggered/"
@@ -101,7 +101,7 @@ def evaluation(event: Mapping[str, Any]) -> str:
     if not isinstance(result, Mapping) or "score" not in result:
         return "n/a"
     score = result.get("score")
-    shown = f"{score:g}" if isinstance(score, int | float) else str(score)
+    shown = number(float(score)) if isinstance(score, int | float) else str(score)
     return f"{result.get('result', '')} ({shown})"
 
 
@@ -124,8 +124,8 @@ def approvals_table(approvals: list[dict[str, Any]], numbered: bool) -> Table:
     columns = ["OPTION"] if numbered else []
     for column in [*columns, "SERVICE", "IMAGE", "EVALUATION", "ID", "KEPTN CONTEXT"]:
         table.add_column(column)
-    for number, event in enumerate(approvals, 1):
-        cells = [Text(f"({number})")] if numbered else []
+    for option, event in enumerate(approvals, 1):
+        cells = [Text(f"({option})")] if numbered else []
         table.add_row(
             *cells,
             Text(str(_data(event).get("service", ""))),
@@ -176,7 +176,10 @@ def send_approval_finished(
         str | None, typer.Option("--service", help="Choose among the service's open approvals.")
     ] = None,
     event_id: Annotated[
-        str | None, typer.Option("--id", help="The approval.triggered event's id.", show_default=False)
+        str | None,
+        typer.Option(
+            "--id", help="The approval.triggered event's id (or its first characters).", show_default=False
+        ),
     ] = None,
     labels: Annotated[
         str | None, typer.Option("--labels", "-l", help="Labels to add, k=v,k2=v2.", show_default=False)
@@ -196,11 +199,13 @@ def send_approval_finished(
             )
         with connect() as api:
             approvals = open_approvals(api, project, stage, service, event_id)
-            if event_id and not approvals:
-                raise NotFoundError(
+            if event_id and not approvals:  # not a full id: the one open approval it starts
+                not_found = (
                     f"no open approval {event_id} in stage {stage} of project {project}: see "
                     f"`slogate get event approval.triggered --project {project} --stage {stage}`"
                 )
+                candidates = open_approvals(api, project, stage, service)
+                approvals = [dict(ids.pick(event_id, candidates, "approval id", not_found))]
             if not approvals:
                 console().print(Text(f"No open approval {where}"))
                 return
@@ -306,7 +311,10 @@ def get_event(
         str | None, typer.Option("--service", help="Only this service.", show_default=False)
     ] = None,
     keptn_context: Annotated[
-        str | None, typer.Option("--keptn-context", help="Only this Keptn context.", show_default=False)
+        str | None,
+        typer.Option(
+            "--keptn-context", help="Only this Keptn context (or its first characters).", show_default=False
+        ),
     ] = None,
     page_size: Annotated[
         int | None, typer.Option("--page-size", help="Events per page (1-100).", show_default=False)
@@ -333,6 +341,8 @@ def get_event(
         else:
             if project:
                 api.get(projects.project_path(project))  # an unknown project is an error, not "no events"
+            if keptn_context:
+                keptn_context = ids.resolve_context(api, keptn_context, project)
             params: dict[str, Any] = {
                 "project": project,
                 "stage": stage,

@@ -8,6 +8,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from slogate.cli import output
 from slogate.domain.evaluation.criteria import parse_criterion
 from slogate.domain.evaluation.slo import SLO
 from slogate.domain.gonumbers import format_go_float
@@ -26,8 +27,9 @@ STATUS_STYLES = {
 
 
 def number(value: float) -> str:
-    """A compact number for tables (six significant digits)."""
-    return f"{value:.6g}"
+    """A number for tables: six significant digits on a terminal, every digit (as in JSON, Go's
+    ``%v``) when standard output is a pipe, a file or a CI log."""
+    return f"{value:.6g}" if output.on_terminal() else format_go_float(value)
 
 
 def _targets(targets: tuple[Target, ...] | None, compared: bool) -> Text:

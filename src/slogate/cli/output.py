@@ -31,11 +31,26 @@ class OutputFormat(StrEnum):
 Output = Annotated[OutputFormat, typer.Option("--output", "-o", help="Output format: table, json or yaml.")]
 
 
+# Off a terminal (a pipe, a file, a CI log) nothing is cut to a width: every table row and sentence is
+# printed at its full length, whatever COLUMNS says (Rich would cut tables at 80 columns).
+FULL_WIDTH = 1_000_000
+
+
+def on_terminal() -> bool:
+    """Whether standard output is a terminal (tables fit its width, numbers are shortened there)."""
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):  # a replaced or closed stream is no terminal
+        return False
+
+
 def console() -> Console:
-    """A console on standard output (created per call so that tests can capture it)."""
+    """A console on standard output (created per call so that tests can capture it): the terminal's
+    width on a terminal, else unlimited, so that no id, number or message is cut."""
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=False)
+    width = None if on_terminal() else FULL_WIDTH
+    return Console(highlight=False, soft_wrap=False, width=width)
 
 
 def go_numbers(document: Any) -> Any:

@@ -14,17 +14,22 @@ from slogate.cli import verbs
 from slogate.cli.client import ApiClient, connect
 from slogate.cli.gate_table import STATUS_STYLES, number
 from slogate.cli.output import Output, OutputFormat, console, print_document, user_errors
+from slogate.cli.projects import all_pages
 from slogate.cli.verdict import EXIT_ERRORED, exit_code
 from slogate.cli.watch import Snapshot, Verdict, sequences_path, verdict_word
 from slogate.domain.protocol.event_types import parse_event_type
 from slogate.domain.protocol.gate_events import EVALUATION_FINISHED
 from slogate.errors import NotFoundError
+from slogate.services.usecases.id_prefix import unique_match
 
 PAGE_SIZE = 50
 STATE_STYLES = {"finished": "green", "started": "cyan", "waiting": "yellow", "paused": "yellow"}
 
 KeptnContext = Annotated[
-    str, typer.Option("--keptn-context", "-c", help="The Keptn context of the sequence.")
+    str,
+    typer.Option(
+        "--keptn-context", "-c", help="The Keptn context of the sequence (or its first characters)."
+    ),
 ]
 ProjectOption = Annotated[str, typer.Option("--project", "-p", help="The project.")]
 StageFilter = Annotated[str, typer.Option("--stage", "-s", help="Only this stage (default: every stage).")]
@@ -79,24 +84,30 @@ def states(api: ApiClient, project: str, **params: Any) -> tuple[list[dict[str, 
     return list(page.get("states") or []), "" if key == "0" else key
 
 
-def control(api: ApiClient, project: str, keptn_context: str, state: str, stage: str) -> None:
-    """``POST …/sequence/{project}/{context}/control``, after checking that the context exists."""
+def control(api: ApiClient, project: str, keptn_context: str, state: str, stage: str) -> str:
+    """``POST …/sequence/{project}/{context}/control``, after checking that the context exists (or
+    that it is the first characters of one sequence's context); the full context."""
     try:
         found, _ = states(api, project, keptnContext=keptn_context)
     except NotFoundError:
         raise NotFoundError(f"project '{project}' not found: check --project") from None
     if not found:
-        raise NotFoundError(
+        every = all_pages(api, sequences_path(project), "states")
+        keptn_context = unique_match(
+            keptn_context,
+            [str(entry.get("shkeptncontext", "")) for entry in every],
+            "Keptn context",
             f"no sequence with Keptn context '{keptn_context}' in project '{project}': "
-            "check --keptn-context (see `slogate get sequences --project …`)"
+            "check --keptn-context (see `slogate get sequences --project …`)",
         )
     path = f"{sequences_path(project)}/{quote(keptn_context, safe='')}/control"
     api.post(path, {"state": state, "stage": stage})
+    return keptn_context
 
 
 def _control(state: str, done: str, keptn_context: str, project: str, stage: str) -> None:
     with user_errors(), connect() as api:
-        control(api, project, keptn_context, state, stage)
+        keptn_context = control(api, project, keptn_context, state, stage)
     where = f" in stage {stage}" if stage else ""
     console().print(Text(f"{done} the sequence {keptn_context} of project {project}{where}"))
 

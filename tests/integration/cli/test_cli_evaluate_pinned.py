@@ -1,7 +1,8 @@
 """``slogate slo evaluate`` of 100 objectives × 10 earlier evaluations prints exactly what it printed before.
 
 The expected outputs in ``tests/data/cli/evaluate-100-objectives.*`` were produced by the code before the
-CLI's start-up and evaluation were made faster; the inputs come from the CLI benchmark's generator. Each
+CLI's start-up and evaluation were made faster (the table's thresholds since with every digit, as piped
+output no longer shortens numbers); the inputs come from the CLI benchmark's generator. Each
 case runs a whole ``python -m slogate`` process, so the lazily imported modules are exercised as a user
 would run them.
 """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from slogate.domain.evaluation.explain import explain
@@ -13,7 +13,10 @@ from slogate.domain.protocol.gate_events import EVALUATION_FINISHED, KeptnEvent
 from slogate.domain.protocol.gate_json import PayloadError, decode_evaluation_finished
 from slogate.errors import InputError, NotFoundError
 from slogate.ports import DocumentLoader, EventStore
+from slogate.services.usecases.id_prefix import unique_match
 from slogate.services.usecases.offline_gate import GateReport, load_slo
+
+ID_PAGE = 500  # evaluations read per query when a prefix is resolved
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,12 +37,28 @@ def list_evaluations(
 
 
 def get_evaluation(store: EventStore, event_id: str) -> StoredGate:
-    """One stored evaluation by its event id."""
+    """One stored evaluation by its event id or a unique prefix of it (``InputError`` naming the
+    candidates when several evaluations start with it)."""
     event = store.get(event_id)
     if event is None or event.type != EVALUATION_FINISHED:
-        raise NotFoundError(f"no evaluation with id '{event_id}' (see: slogate evaluations list)")
+        not_found = f"no evaluation with id '{event_id}' (see: slogate evaluations list)"
+        full_id = unique_match(event_id, _evaluation_ids(store), "evaluation id", not_found)
+        event = store.get(full_id)
+        if event is None:  # deleted between the two reads
+            raise NotFoundError(not_found)
     ignored = store.invalidated_triggered_ids([event.triggeredid])
     return StoredGate(event, event.triggeredid in ignored)
+
+
+def _evaluation_ids(store: EventStore) -> Iterator[str]:
+    """The id of every stored evaluation, newest first, read page by page."""
+    offset = 0
+    while True:
+        page = store.find(type=EVALUATION_FINISHED, limit=ID_PAGE, offset=offset)
+        yield from (event.id for event in page)
+        if len(page) < ID_PAGE:
+            return
+        offset += ID_PAGE
 
 
 def decode_slo_file(content: str) -> str:
