@@ -58,18 +58,20 @@ def announce_nothing_evaluated(data: Mapping[str, Any], output: OutputFormat) ->
     out.print(Text(line, style=NOTHING_STYLE))
 
 
-def evaluation_judge(watching: bool, output: OutputFormat) -> Callable[[Snapshot], Verdict]:
-    """``trigger evaluation --wait``'s verdict, announcing an evaluation that evaluated nothing (a
-    ``--watch`` table has shown it already)."""
-    from slogate.cli.sequences import evaluation_verdict
+def announcing(
+    judge: Callable[[Snapshot], Verdict], watching: bool, output: OutputFormat
+) -> Callable[[Snapshot], Verdict]:
+    """``judge`` (the ``--wait`` verdict of a trigger command), announcing each evaluation of the context
+    that evaluated nothing before the verdict is printed (a ``--watch`` table has shown them already)."""
     from slogate.domain.protocol.gate_events import EVALUATION_FINISHED
 
-    def judge(snapshot: Snapshot) -> Verdict:
-        verdict = evaluation_verdict(snapshot)
-        finished = [event for event in snapshot.events if event.get("type") == EVALUATION_FINISHED]
-        if finished and not (watching and output == OutputFormat.TABLE):
-            data = finished[-1].get("data")
-            announce_nothing_evaluated(data if isinstance(data, Mapping) else {}, output)
+    def judged(snapshot: Snapshot) -> Verdict:
+        verdict = judge(snapshot)
+        if not (watching and output == OutputFormat.TABLE):
+            for event in snapshot.events:
+                data = event.get("data")
+                if event.get("type") == EVALUATION_FINISHED and isinstance(data, Mapping):
+                    announce_nothing_evaluated(data, output)
         return verdict
 
-    return judge
+    return judged

@@ -12,11 +12,11 @@ from rich.text import Text
 
 from slogate.cli import verbs
 from slogate.cli.client import ApiClient, connect
-from slogate.cli.gate_input import evaluation_judge
+from slogate.cli.gate_input import announcing
 from slogate.cli.options import parse_labels, parse_option_time
 from slogate.cli.output import Output, OutputFormat, console, print_document, user_errors
 from slogate.cli.projects import project_path
-from slogate.cli.sequences import sequence_verdict
+from slogate.cli.sequences import evaluation_verdict, sequence_verdict
 from slogate.cli.watch import Following, Snapshot, Verdict, watch_and_wait
 from slogate.domain.evaluation.window import WindowError, format_time, resolve_window
 from slogate.domain.protocol.client_events import sequence_trigger
@@ -187,7 +187,8 @@ def _started(
         console().print(Text(f"ID of Keptn context: {keptn_context}"))
     else:
         print_document({"keptnContext": keptn_context}, how.output)
-    raise typer.Exit(watch_and_wait(api, project, keptn_context, how, judge, console()))
+    judged = announcing(judge, how.watch, how.output)  # says so when an evaluation evaluated nothing
+    raise typer.Exit(watch_and_wait(api, project, keptn_context, how, judged, console()))
 
 
 @verbs.trigger.command("delivery")
@@ -300,5 +301,6 @@ def evaluation_command(
     how = Following(watch, watch_time, wait, timeout, output)
     with user_errors(), connect() as api:
         body = evaluation_body(timeframe, start, end, labels_of(labels), git_commit_id)
-        judge = evaluation_judge(watch, output)
-        _started(api, project, trigger_evaluation(api, project, stage, service, body), how, judge)
+        _started(
+            api, project, trigger_evaluation(api, project, stage, service, body), how, evaluation_verdict
+        )

@@ -190,3 +190,12 @@ def test_watch_shows_it_with_the_evaluation(cli: Cli, live_server: LiveServer) -
     result = trigger_production(cli, "watched", "--watch", "--wait")
     assert result.exit_code == 0, result.output
     assert result.stdout.count(NOTHING.format(project="watched")) == 1
+
+
+def test_delivery_wait_names_the_stage_that_evaluated_nothing(cli: Cli, live_server: LiveServer) -> None:
+    make_project(live_server, "emptyslo", slo="")  # an empty slo.yaml is Keptn's "no SLO file"
+    result = cli("trigger", "delivery", "--project", "emptyslo", "--service", SERVICE,
+                 "--image", "ghcr.io/podtato-head/podtatoserver:v0.1.1", "--wait")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    line = NOTHING.format(project="emptyslo").replace("stage production", "stage qa")
+    assert line.replace("--stage production", "--stage qa") in result.stdout.splitlines()
