@@ -199,3 +199,27 @@ def test_delivery_wait_names_the_stage_that_evaluated_nothing(cli: Cli, live_ser
     assert result.exit_code == 0, result.output
     line = NOTHING.format(project="emptyslo").replace("stage production", "stage qa")
     assert line.replace("--stage production", "--stage qa") in result.stdout.splitlines()
+
+
+SLO_FILES = sorted(
+    path.name
+    for path in (Path(__file__).resolve().parents[2] / "data" / "cli").glob("*.yaml")
+    if path.name != "prometheus-sli.yaml"
+)
+
+
+@pytest.mark.parametrize("name", SLO_FILES)
+def test_slo_evaluate_refuses_exactly_what_lint_calls_an_error(run: Run, data: Path, name: str) -> None:
+    """The check and `slo lint` cannot drift apart: the same files, the same error lines."""
+    slo = data / name
+    lint = run("slo", "lint", slo)
+    evaluated = run(
+        "slo", "evaluate", "--slo", slo, "--sli-results", data / "tutorial-sli-pass.json", "-o", "json"
+    )
+    lint_errors = [line.split(": error: ", 1)[1] for line in lint.stdout.splitlines() if ": error: " in line]
+    if lint.exit_code == 0:
+        assert evaluated.exit_code in (0, 1), evaluated.output
+        assert lint_errors == []
+        return
+    assert lint.exit_code == 1, lint.output
+    assert_refused(evaluated, slo, lint_errors)

@@ -132,3 +132,10 @@ def test_an_invalid_criterion_keeps_keptns_failure_and_names_the_criterion(store
         "slo.yaml has 1 problem(s) (slogate slo lint): objectives[2].pass[0].criteria[0]: "
         "'<= 30 goroutines' is not a valid criterion"
     )
+
+
+def test_a_settings_file_that_is_not_yaml_errors_the_evaluation(stores: Stores) -> None:
+    data = evaluate(stores, {**SLI_ONLY, ("qa", "", SETTINGS): "nothingEvaluated: [fail\n"})
+    assert (data["status"], data["result"]) == ("errored", "fail")
+    assert data["message"].startswith(f"{SETTINGS} (stage qa): ")
+    assert data["message"].endswith(f"; {NO_SLO}")
