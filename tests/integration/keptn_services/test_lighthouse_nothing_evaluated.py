@@ -84,7 +84,7 @@ def test_a_project_warning_is_overridden_by_the_service(stores: Stores) -> None:
 
 def test_an_invalid_setting_errors_the_evaluation_naming_file_and_field(stores: Stores) -> None:
     data = evaluate(stores, {**SLI_ONLY, ("", "", SETTINGS): "nothingEvaluated: fial\n"})
-    assert (data["status"], data["result"]) == ("errored", "fail")
+    assert verdict(data) == ("errored", "fail", "fail", 0)
     assert data["message"] == (
         f"{SETTINGS} (project): nothingEvaluated: 'fial' is not one of pass, warning, fail "
         f"(pass is Keptn's default); {NO_SLO}"

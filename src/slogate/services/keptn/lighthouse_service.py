@@ -162,9 +162,7 @@ class Lighthouse:
         the outcome ``slogate/evaluation.yaml`` gives an evaluation without an SLO file."""
         if loaded is None and result.status == SUCCEEDED and result.message.startswith(NO_SLO_PREFIX):
             outcome = self._nothing_evaluated(event, result.message)
-            details = result.evaluation
-            if outcome.status == SUCCEEDED:
-                details = dataclasses.replace(details, result=outcome.result)
+            details = dataclasses.replace(result.evaluation, result=outcome.result)
             return dataclasses.replace(
                 result,
                 status=outcome.status,
