@@ -10,6 +10,7 @@ import typer
 from rich.text import Text
 
 from slogate.cli.files import read_text
+from slogate.cli.gate_input import Lenient, announce_nothing_evaluated, refuse_invalid
 from slogate.cli.options import DbPath, Project, Service, Stage, parse_labels, parse_option_time
 from slogate.cli.output import Output, OutputFormat, console, print_document, user_errors
 from slogate.cli.verdict import exit_code
@@ -57,12 +58,17 @@ def evaluate_command(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Also show the window and each query.")
     ] = False,
+    lenient: Lenient = False,
 ) -> None:
     """Evaluate a service's SLOs against Prometheus now, store the result, and exit with the verdict.
 
     Each objective's SLI is queried at the end of the window (default: the last 5 minutes) and
     judged as Keptn's lighthouse does, compared with earlier stored evaluations of the same
     project, stage and service.
+
+    The SLO is checked first: every error `slogate slo lint` reports (an unknown key, an invalid
+    criterion, no objectives …) is printed on its own line and the command exits 2 before any
+    query, storing nothing; --lenient evaluates such a file as Keptn would.
 
     Exit code: 0 pass or warning, 1 fail (or warning with --fail-on-warning), 2 errored
     evaluation or invalid input (nothing is stored then).
@@ -81,6 +87,8 @@ def evaluate_command(
     with user_errors():
         settings = load_settings()
         request = _request(slo, sli, project, stage, service, timeframe, start, end, labels)
+        if not lenient:
+            refuse_invalid(request.slo)
         options = settings_options(settings, prometheus_url, prometheus_user)
         with bootstrap.open_store(settings, db) as store:
             outcome = asyncio.run(_run(request, options, store))
@@ -90,7 +98,9 @@ def evaluate_command(
         if verbose:
             _print_details(outcome)
     else:
-        print_document(encode_evaluation_finished(report.event), output)
+        document = encode_evaluation_finished(report.event)
+        print_document(document, output)
+        announce_nothing_evaluated(document, output)
     raise typer.Exit(exit_code(report.event.status, report.event.result, fail_on_warning))
 
 

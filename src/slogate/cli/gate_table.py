@@ -10,6 +10,7 @@ from rich.text import Text
 
 from slogate.cli import output
 from slogate.domain.evaluation.criteria import parse_criterion
+from slogate.domain.evaluation.nothing_evaluated import nothing_evaluated
 from slogate.domain.evaluation.slo import SLO
 from slogate.domain.gonumbers import format_go_float
 from slogate.domain.protocol.gate_events import ERRORED, FAIL, INFO, PASS, WARNING, IndicatorResult, Target
@@ -119,4 +120,8 @@ def print_report(report: GateReport, console: Console) -> None:
     if report.event.evaluation.indicator_results:
         parts.append(objectives_table(report))
     parts.append(summary(report, report.slo))
+    event = report.event
+    nothing = nothing_evaluated(event.message, event.project, event.stage, event.service)
+    if nothing is not None:  # a gate that evaluated nothing must not look like a pass
+        parts.append(Text(nothing, style="bold yellow"))
     console.print(Group(*parts))

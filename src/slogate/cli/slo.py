@@ -9,6 +9,7 @@ from typing import Annotated, TypeVar
 import typer
 
 from slogate.cli.files import read_json, read_text
+from slogate.cli.gate_input import Lenient, announce_nothing_evaluated, refuse_invalid
 from slogate.cli.help import App
 from slogate.cli.output import Output, OutputFormat, console, print_document, user_errors
 from slogate.cli.verdict import exit_code
@@ -45,8 +46,13 @@ def evaluate_command(
     history: HistoryPath = None,
     output: Output = OutputFormat.TABLE,
     fail_on_warning: FailOnWarning = False,
+    lenient: Lenient = False,
 ) -> None:
     """Evaluate SLI results against an SLO offline, exactly as Keptn's lighthouse does.
+
+    The SLO is checked first: every error `slogate slo lint` reports (an unknown key, an invalid
+    criterion, no objectives, an empty file …) is printed on its own line and the command exits 2;
+    --lenient evaluates such a file as Keptn would.
 
     Exit code: 0 pass or warning, 1 fail (or warning with --fail-on-warning), 2 errored
     evaluation or invalid input.
@@ -63,6 +69,8 @@ def evaluate_command(
 
     with user_errors():
         loaded = gate.load_slo(read_text(slo, "SLO"), str(slo), load_document)
+        if not lenient:
+            refuse_invalid(loaded)
         sli = _decode(sli_results, "SLI results", decode_sli_results)
         previous = _decode(history, "history", decode_history) if history else ()
         report = gate.evaluate(loaded, sli, previous)
@@ -73,7 +81,9 @@ def evaluate_command(
         if loaded.slo is None and loaded.file is not None:
             _print_problems(loaded.problems, str(slo))
     else:
-        print_document(encode_evaluation_finished(report.event), output)
+        document = encode_evaluation_finished(report.event)
+        print_document(document, output)
+        announce_nothing_evaluated(document, output)
     raise typer.Exit(exit_code(report.event.status, report.event.result, fail_on_warning))
 
 

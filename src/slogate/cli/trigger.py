@@ -12,6 +12,7 @@ from rich.text import Text
 
 from slogate.cli import verbs
 from slogate.cli.client import ApiClient, connect
+from slogate.cli.gate_input import announcing
 from slogate.cli.options import parse_labels, parse_option_time
 from slogate.cli.output import Output, OutputFormat, console, print_document, user_errors
 from slogate.cli.projects import project_path
@@ -186,7 +187,8 @@ def _started(
         console().print(Text(f"ID of Keptn context: {keptn_context}"))
     else:
         print_document({"keptnContext": keptn_context}, how.output)
-    raise typer.Exit(watch_and_wait(api, project, keptn_context, how, judge, console()))
+    judged = announcing(judge, how.watch, how.output)  # says so when an evaluation evaluated nothing
+    raise typer.Exit(watch_and_wait(api, project, keptn_context, how, judged, console()))
 
 
 @verbs.trigger.command("delivery")

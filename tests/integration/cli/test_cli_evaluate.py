@@ -299,7 +299,12 @@ def test_errored_sli_table(run: Run, data: Path) -> None:
 def test_unparsable_slo_is_errored_json(run: Run, data: Path) -> None:
     """An SLO Keptn cannot decode gives an errored evaluation naming the service, exit 2."""
     code, document = evaluate_json(
-        run, "--slo", data / "unparsable-slo.yaml", "--sli-results", data / "tutorial-sli-pass.json"
+        run,
+        "--slo",
+        data / "unparsable-slo.yaml",
+        "--sli-results",
+        data / "tutorial-sli-pass.json",
+        "--lenient",
     )
     assert code == 2
     assert document["status"] == "errored"
@@ -311,9 +316,11 @@ def test_unparsable_slo_is_errored_json(run: Run, data: Path) -> None:
 
 
 def test_unparsable_slo_table_lists_the_problems(run: Run, data: Path) -> None:
-    """The errored table also lists every parse problem with its path."""
+    """The errored table (--lenient) also lists every parse problem with its path."""
     slo = data / "unparsable-slo.yaml"
-    result = run("slo", "evaluate", "--slo", slo, "--sli-results", data / "tutorial-sli-pass.json")
+    result = run(
+        "slo", "evaluate", "--slo", slo, "--sli-results", data / "tutorial-sli-pass.json", "--lenient"
+    )
     assert result.exit_code == 2
     out = result.stdout
     assert "Result ERRORED" in out
@@ -326,7 +333,9 @@ def test_slo_with_yaml_syntax_error_is_errored(run: Run, data: Path, tmp_path: P
     """A YAML syntax error in the SLO is an errored evaluation (exit 2) whose table names line and column."""
     slo = tmp_path / "slo.yaml"
     slo.write_text("objectives: [\n", encoding="utf-8")
-    result = run("slo", "evaluate", "--slo", slo, "--sli-results", data / "tutorial-sli-pass.json")
+    result = run(
+        "slo", "evaluate", "--slo", slo, "--sli-results", data / "tutorial-sli-pass.json", "--lenient"
+    )
     assert result.exit_code == 2
     assert "Result ERRORED" in result.stdout
     assert "not valid YAML" in result.stdout
@@ -336,7 +345,12 @@ def test_slo_with_yaml_syntax_error_is_errored(run: Run, data: Path, tmp_path: P
 def test_invalid_pass_criterion_fails_the_evaluation(run: Run, data: Path) -> None:
     """An unparsable pass criterion fails the whole evaluation with Keptn's message (status succeeded)."""
     code, document = evaluate_json(
-        run, "--slo", data / "lint-broken-slo.yaml", "--sli-results", data / "tutorial-sli-pass.json"
+        run,
+        "--slo",
+        data / "lint-broken-slo.yaml",
+        "--sli-results",
+        data / "tutorial-sli-pass.json",
+        "--lenient",
     )
     assert code == 1
     assert document["status"] == "succeeded"
@@ -348,11 +362,15 @@ def test_invalid_pass_criterion_fails_the_evaluation(run: Run, data: Path) -> No
 
 
 def test_empty_slo_passes_without_evaluation(run: Run, data: Path, tmp_path: Path) -> None:
-    """An empty SLO file means no SLO configured: Keptn passes without evaluating, exit 0."""
+    """An empty SLO file means no SLO configured: Keptn passes without evaluating, exit 0 (--lenient);
+    standard error says that nothing was evaluated, standard output stays one JSON document."""
     slo = tmp_path / "slo.yaml"
     slo.write_text("", encoding="utf-8")
-    code, document = evaluate_json(run, "--slo", slo, "--sli-results", data / "tutorial-sli-pass.json")
-    assert code == 0
+    args = ("--slo", slo, "--sli-results", data / "tutorial-sli-pass.json", "--lenient", "-o", "json")
+    result = run("slo", "evaluate", *args)
+    assert result.exit_code == 0
+    assert result.stderr.startswith("nothing was evaluated: no slo.yaml for service carts in stage staging")
+    document = json.loads(result.stdout)
     assert document["status"] == "succeeded"
     assert document["result"] == "pass"
     assert document["message"] == (
@@ -362,13 +380,17 @@ def test_empty_slo_passes_without_evaluation(run: Run, data: Path, tmp_path: Pat
 
 
 def test_empty_slo_table(run: Run, data: Path, tmp_path: Path) -> None:
-    """The table of an empty SLO says PASS and that no SLO file is configured."""
+    """The table of an empty SLO (--lenient) says PASS, that no SLO file is configured, and that nothing
+    was evaluated."""
     slo = tmp_path / "slo.yaml"
     slo.write_text("", encoding="utf-8")
-    result = run("slo", "evaluate", "--slo", slo, "--sli-results", data / "tutorial-sli-pass.json")
+    result = run(
+        "slo", "evaluate", "--slo", slo, "--sli-results", data / "tutorial-sli-pass.json", "--lenient"
+    )
     assert result.exit_code == 0
     assert "Result PASS" in result.stdout
     assert "no SLO file configured" in result.stdout
+    assert "nothing was evaluated: no slo.yaml for service carts" in result.stdout
 
 
 def test_table_with_zero_baseline_and_two_criteria(run: Run, tmp_path: Path) -> None:

@@ -25,8 +25,14 @@ def test_slo_evaluate_refuses_a_bomb_with_exit_2(
     slo.write_text(text, encoding="utf-8")
     result = run("slo", "evaluate", "--slo", slo, "--sli-results", data / "tutorial-sli-pass.json")
     assert result.exit_code == 2, result.output
-    assert "Result ERRORED" in result.stdout
-    assert f"{slo}: error: refused: {limit}" in result.stdout
+    assert result.stdout == ""
+    assert f"error: {slo}: refused: {limit}" in result.stderr
+    lenient = run(
+        "slo", "evaluate", "--slo", slo, "--sli-results", data / "tutorial-sli-pass.json", "--lenient"
+    )
+    assert lenient.exit_code == 2, lenient.output
+    assert "Result ERRORED" in lenient.stdout
+    assert f"{slo}: error: refused: {limit}" in lenient.stdout
 
 
 @pytest.mark.parametrize(("text", "limit"), BOMBS.values(), ids=list(BOMBS))

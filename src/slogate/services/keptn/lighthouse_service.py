@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from slogate.domain.evaluation.gate import evaluate_gate
+from slogate.domain.evaluation.nothing_evaluated import NO_SLO_PREFIX
 from slogate.domain.evaluation.window import WindowError
 from slogate.domain.protocol import evaluation_flow as flow
 from slogate.domain.protocol.event_types import GET_SLI_FINISHED, GET_SLI_TRIGGERED
@@ -16,8 +18,8 @@ from slogate.domain.protocol.gate_events import (
     EVALUATION_FINISHED,
     EVALUATION_TRIGGERED,
     LIGHTHOUSE,
-    PASS,
     SUCCEEDED,
+    EvaluationFinished,
     KeptnEvent,
     StoredEvaluation,
 )
@@ -25,8 +27,9 @@ from slogate.domain.protocol.gate_json import PayloadError, decode_sli_results, 
 from slogate.errors import SlogateError
 from slogate.ports import DocumentLoader, EventStore, ResourceReader, SecretReader
 from slogate.services.keptn.emit import answer
+from slogate.services.keptn.nothing_evaluated import Outcome, nothing_evaluated_outcome
 from slogate.services.usecases.monitoring import provider_options
-from slogate.services.usecases.offline_gate import load_slo
+from slogate.services.usecases.offline_gate import LoadedSLO, load_slo, problems_note
 from slogate.services.usecases.quality_gate import load_history
 from slogate.settings import Settings
 
@@ -93,7 +96,8 @@ class Lighthouse:
                 f"no evaluation performed by lighthouse because no SLI-provider configured for project "
                 f"{event.project}"
             )
-            return [begun, self._finished_early(event, SUCCEEDED, PASS, message)]
+            outcome = self._nothing_evaluated(event, message)
+            return [begun, self._finished_early(event, outcome.status, outcome.result, outcome.message)]
         slo = loaded.slo if loaded is not None else None
         indicators = [objective.sli for objective in slo.objectives] if slo is not None else []
         filters = list(slo.filter) if slo is not None else []
@@ -104,9 +108,17 @@ class Lighthouse:
         """The service's slo.yaml in the event's stage, at the event's revision (current if none)."""
         return self._resources.read(event.project, event.stage, event.service, SLO_URI, event.gitcommitid)
 
+    def _nothing_evaluated(self, event: KeptnEvent, message: str) -> Outcome:
+        scope = (event.project, event.stage, event.service)
+        return nothing_evaluated_outcome(
+            self._resources, self._load_document, scope, event.gitcommitid, message
+        )
+
     def _finished_early(self, event: KeptnEvent, status: str, result: str, message: str) -> KeptnEvent:
         self._on_finished(result)
         data = flow.evaluation_without_sli(event.data, status, result, message)
+        if status == SUCCEEDED:  # no SLI provider: Keptn's evaluation.result is data.result (pass)
+            data = {**data, "evaluation": {**data["evaluation"], "result": result}}
         return self._answer(event, EVALUATION_FINISHED, data, event.id)
 
     def _sli_finished(self, event: KeptnEvent) -> list[KeptnEvent]:
@@ -139,6 +151,27 @@ class Lighthouse:
         history: tuple[StoredEvaluation, ...] = ()
         if slo_file is not None and slo_file.slo is not None:
             history = load_history(self._store, event.project, event.stage, event.service, slo_file.slo)
-        result = evaluate_gate(sli, slo_file, history)
+        result = self._judged(event, evaluate_gate(sli, slo_file, history), loaded)
         self._on_finished(result.result)
         return [self._answer(event, EVALUATION_FINISHED, encode_evaluation_finished(result), triggered[0].id)]
+
+    def _judged(
+        self, event: KeptnEvent, result: EvaluationFinished, loaded: LoadedSLO | None
+    ) -> EvaluationFinished:
+        """Keptn's verdict, with what slogate adds: the SLO's lint problems named in the message, and
+        the outcome ``slogate/evaluation.yaml`` gives an evaluation without an SLO file."""
+        if loaded is None and result.status == SUCCEEDED and result.message.startswith(NO_SLO_PREFIX):
+            outcome = self._nothing_evaluated(event, result.message)
+            details = dataclasses.replace(result.evaluation, result=outcome.result)
+            return dataclasses.replace(
+                result,
+                status=outcome.status,
+                result=outcome.result,
+                message=outcome.message,
+                evaluation=details,
+            )
+        note = problems_note(loaded) if loaded is not None else ""
+        if not note:
+            return result
+        message = f"{result.message}; {note}" if result.message else note
+        return dataclasses.replace(result, message=message)

@@ -85,6 +85,23 @@ def lint(slo: LoadedSLO, indicators: Mapping[str, str] | None, sli_source: str) 
     return sorted(problems, key=lambda problem: problem.severity != Severity.ERROR)
 
 
+def input_errors(slo: LoadedSLO) -> list[Problem]:
+    """What ``slo lint`` calls an error in the SLO (unknown keys, invalid criteria, no objectives, an
+    empty or unparsable file): the standalone gate refuses to evaluate such a file unless lenient."""
+    return [problem for problem in lint(slo, None, "") if problem.severity == Severity.ERROR]
+
+
+def problems_note(slo: LoadedSLO) -> str:
+    """The lint errors of the SLO as one clause for an evaluation's message ("" when there are none)."""
+    if slo.file is None:
+        return ""
+    errors = input_errors(slo)
+    if not errors:
+        return ""
+    listed = "; ".join(str(problem) for problem in errors)
+    return f"{slo.source} has {len(errors)} problem(s) (slogate slo lint): {listed}"
+
+
 def load_indicators(text: str, source: str, load_document: DocumentLoader) -> dict[str, str]:
     """The ``indicators`` of an ``sli.yaml`` file: SLI name -> query."""
     document = load_document(text, source)
