@@ -125,6 +125,7 @@ def test_ctrl_c_stops_everything_the_demo_started(tmp_path: Path) -> None:
     output = "".join(lines) + rest
     assert demo.returncode == 130, output
     assert "interrupted: everything the demo started is stopped" in output
+    assert max(len(line) for line in output.splitlines()) <= 200, "a piped line as wide as the console"
     urls = re.search(r"slogate server (http://\S+) · Prometheus (http://\S+)", output)
     assert urls is not None, output
     targets = tmp_path / "slogate" / "prometheus" / "targets"

@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 import yaml
 from rich.console import Console
+from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
@@ -40,6 +41,8 @@ from .stack import DemoStack, free_port
 PROJECT, SERVICE, IMAGE = "fulltour", "helloservice", "ghcr.io/podtato-head/podtatoserver"
 STAGES = ("qa", "production")
 VERSION = re.compile(r"\bv?(\d+\.\d+\.\d+)\b")
+
+RULE_WIDTH = 100
 
 
 @dataclass(frozen=True)
@@ -131,7 +134,8 @@ def monitor(stack: DemoStack, ports: dict[str, int]) -> None:
 def deliver(api: ApiClient, console: Console, build: Build, timeout: float) -> Outcome:
     """Trigger the delivery of ``build`` in qa as ``slogate trigger delivery`` does, and follow it to its
     end, printing each task's verdict and each evaluation's table."""
-    console.rule(Text(f"{build.version}: {build.story}", style="bold"))
+    heading = Rule(Text(f"{build.version}: {build.story}", style="bold"))
+    console.print(heading, width=min(console.width, RULE_WIDTH))  # off a terminal the console has no width
     labels = {"image": IMAGE, "version": build.version, "buildId": build.version}
     keptn_context = trigger_delivery(
         api, PROJECT, SERVICE, f"{IMAGE}:{build.version}", stage="qa", labels=labels
