@@ -24,17 +24,15 @@ PLAIN_SCALARS = {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float",
 _CONVERT = {tag: SafeConstructor.yaml_constructors[tag] for tag in PLAIN_SCALARS}
 
 
-def build(root: Node, fallback: SafeConstructor, *, keep_text: bool) -> Any:
+def build(root: Node, *, keep_text: bool, text_keys: bool = False) -> Any:
     """The document under ``root`` (a tree without aliases): dicts, lists and scalar values (:class:`Scalar`
-    with ``keep_text``); ``fallback`` builds the whole document when the tree holds anything else."""
-    try:
-        return _build(root, SafeConstructor(), keep_text)
-    except _NotPlainError:
-        return fallback.construct_document(root)
+    with ``keep_text``; ``text_keys``: mapping keys as written); :class:`NotPlainError` when the tree holds
+    anything else, for PyYAML's safe constructor to build."""
+    return _build(root, SafeConstructor(), keep_text, text_keys)
 
 
-class _NotPlainError(SlogateError):
-    """A node this loop leaves to the safe constructor (caught in :func:`build`)."""
+class NotPlainError(SlogateError):
+    """A node the quick builder leaves to PyYAML's safe constructor (its caller catches it)."""
 
     code = "yaml_not_plain"
 
@@ -42,7 +40,7 @@ class _NotPlainError(SlogateError):
         super().__init__("a YAML node the quick builder leaves to PyYAML's safe constructor")
 
 
-def _build(root: Node, constructor: SafeConstructor, keep_text: bool) -> Any:
+def _build(root: Node, constructor: SafeConstructor, keep_text: bool, text_keys: bool) -> Any:
     def value_of(node: Node) -> Any:
         tag = node.tag
         if isinstance(node, ScalarNode):
@@ -51,13 +49,13 @@ def _build(root: Node, constructor: SafeConstructor, keep_text: bool) -> Any:
             elif tag in _CONVERT:
                 value = _CONVERT[tag](constructor, node)
             else:
-                raise _NotPlainError
+                raise NotPlainError
             return Scalar(node.value, value) if keep_text else value
         if tag == MAP and isinstance(node, MappingNode):
             return {}
         if tag == SEQ and isinstance(node, SequenceNode):
             return []
-        raise _NotPlainError
+        raise NotPlainError
 
     result = value_of(root)
     pending: list[tuple[Node, Any]] = [(root, result)]
@@ -72,9 +70,9 @@ def _build(root: Node, constructor: SafeConstructor, keep_text: bool) -> Any:
         elif isinstance(node, MappingNode):
             for key, item in node.value:
                 if not isinstance(key, ScalarNode):
-                    raise _NotPlainError  # a collection as a key: PyYAML's own error
+                    raise NotPlainError  # a collection as a key: PyYAML's own error
                 built = value_of(item)
-                target[value_of(key)] = built
+                target[key.value if text_keys else value_of(key)] = built
                 if not isinstance(item, ScalarNode):
                     pending.append((item, built))
     return result

@@ -12,7 +12,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import Node, ScalarNode
 
-from slogate.adapters.yamlbuild import build
+from slogate.adapters.yamlbuild import NotPlainError, build
 from slogate.adapters.yamlcompose import (
     BoundedComposer,
     YAMLLimitError,
@@ -50,10 +50,13 @@ for _tag in _SCALAR_TAGS:
     )
 
 
-def parse(text: str, *, keep_text: bool, single: bool = False, libyaml: bool | None = None) -> object:
+def parse(
+    text: str, *, keep_text: bool, single: bool = False, libyaml: bool | None = None, text_keys: bool = False
+) -> object:
     """The first YAML document of ``text`` (None when there is none); yaml.YAMLError (YAMLLimitError for
     a limit) when it does not parse. ``keep_text`` makes scalars :class:`Scalar`; ``single`` refuses a
-    second document; ``libyaml`` chooses the parser (default: the C one when available)."""
+    second document; ``libyaml`` chooses the parser (default: the C one when available); ``text_keys`` makes
+    mapping keys their text, so that the domain indexes mappings by string."""
     check_size(text)
     use_c = LIBYAML if libyaml is None else libyaml
     events: Any = yaml.CSafeLoader(text) if use_c else yaml.SafeLoader(text)  # both an EventSource
@@ -73,8 +76,12 @@ def parse(text: str, *, keep_text: bool, single: bool = False, libyaml: bool | N
         return None
     constructor = _TextKeepingConstructor() if keep_text else SafeConstructor()
     if alias_free:
-        return build(node, constructor, keep_text=keep_text)
-    return constructor.construct_document(node)
+        try:
+            return build(node, keep_text=keep_text, text_keys=text_keys)
+        except NotPlainError:
+            pass  # a tag or key of another kind: PyYAML's constructor builds it
+    document = constructor.construct_document(node)
+    return _plain_keys(document) if text_keys else document
 
 
 def _composed_by_libyaml(loader: Any, *, single: bool) -> Node | None:
@@ -104,7 +111,7 @@ def _key_text(key: object) -> str:
 def load_document(text: str, source: str) -> object:
     """Parse the first YAML document of ``text``; ``source`` names the file in errors."""
     try:
-        return _plain_keys(parse(text, keep_text=True))
+        return parse(text, keep_text=True, text_keys=True)
     except yaml.YAMLError as error:
         raise _document_error(source, error) from error
     except RecursionError as error:  # pragma: no cover - the depth limit comes first

@@ -5,6 +5,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from slogate.domain.gonumbers import parse_go_float
 from slogate.errors import InputError
@@ -83,3 +84,7 @@ def parse_criterion(text: str) -> Criterion:
 def negated_operator(op: str) -> str:
     """The operator that describes a violation of ``op`` (``<=`` is violated when ``>``)."""
     return _NEGATED[op]
+
+
+# Criterion texts repeat in objectives, evaluations and lint; a Criterion is immutable (errors: not cached).
+cached_criterion = lru_cache(maxsize=4096)(parse_criterion)

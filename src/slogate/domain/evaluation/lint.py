@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping
 
-from slogate.domain.evaluation.criteria import CriterionError, parse_criterion
+from slogate.domain.evaluation.criteria import CriterionError, cached_criterion
 from slogate.domain.evaluation.scoring import parse_threshold
 from slogate.domain.evaluation.slo import (
     AGGREGATE_FUNCTIONS,
@@ -73,7 +73,7 @@ def _criteria_problems(sets: tuple[CriteriaSet, ...], path: str, kind: str) -> I
         for index, text in enumerate(criteria_set.criteria):
             at = child(child(set_path, "criteria"), index)
             try:
-                criterion = parse_criterion(text)
+                criterion = cached_criterion(text)
             except CriterionError:
                 yield Problem(at, f"'{text}' is not a valid criterion ({CRITERION_HELP}); {consequence}")
                 continue

@@ -5,17 +5,13 @@ from __future__ import annotations
 import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
-from slogate.domain.evaluation.criteria import Criterion, CriterionError, parse_criterion
+from slogate.domain.evaluation.criteria import Criterion, CriterionError, cached_criterion
 from slogate.domain.evaluation.slo import CriteriaSet, Objective
 from slogate.domain.protocol.gate_events import FAIL, INFO, PASS, WARNING, IndicatorResult, SLIValue, Target
 from slogate.errors import InputError
 
 NO_VALUE_MESSAGE = "no value received from SLI provider"
-
-# Criterion texts repeat across objectives and evaluations; a Criterion is immutable, errors are not cached.
-_parse_criterion = lru_cache(maxsize=4096)(parse_criterion)
 
 
 class InvalidPassCriterionError(InputError, ValueError):
@@ -124,7 +120,7 @@ def _unevaluated_targets(sets: Sequence[CriteriaSet], baseline: float | None) ->
     for criteria_set in sets:
         for text in criteria_set.criteria:
             try:
-                criterion = _parse_criterion(text)
+                criterion = cached_criterion(text)
             except CriterionError:
                 continue
             shown = (baseline or 0.0) if criterion.relative else criterion.value
@@ -182,7 +178,7 @@ def _judge_any(sets: Sequence[CriteriaSet], measured: float, baseline: float | N
     for criteria_set in sets:
         set_holds = True
         for text in criteria_set.criteria:
-            target = judge(_parse_criterion(text), measured, baseline)
+            target = judge(cached_criterion(text), measured, baseline)
             set_holds = set_holds and not target.violated
             targets.append(target)
         satisfied = satisfied or set_holds
