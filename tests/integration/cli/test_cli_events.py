@@ -195,9 +195,27 @@ def test_approvals_are_listed_chosen_and_answered(
     assert answer["data"]["labels"] == {"approver": "ci"}
     assert (answer["data"]["status"], answer["data"]["result"]) == ("succeeded", "pass")
     monkeypatch.setattr(projects, "interactive", lambda: False)
-    last = cli(*APPROVE, *SERVICE, input="d\n")
+    (lone,) = [e for e in open_approvals(live_server, project) if e["shkeptncontext"] == first]
+    last = cli(*APPROVE, *SERVICE, "--decline")  # no terminal, one open approval: answered, no prompt
     assert context_of(last) == first
+    assert last.stdout.splitlines()[0] == (
+        f"Declined approval {lone['id']} of service helloservice in stage qa (evaluation pass (100), "
+        f"image {IMAGE}:v1)"
+    )
     assert finished(live_server, first)["data"]["result"] == "fail"
+    listed = json.loads(cli("get", "sequences", "--project", project, "--limit", "50", "-o", "json").stdout)
+    (entry,) = [entry for entry in listed if entry["shkeptncontext"] == first]
+    assert [(stage["state"], stage["result"]) for stage in entry["stages"]] == [("succeeded", "fail")]
+    listing = cli("get", "sequences", "--project", project, "--limit", "50").stdout
+    assert listing.count("qa: succeeded/fail") == 2, listing  # this one and the one declined by --id above
+    third = send(cli, tmp_path, delivery(project, "v3"))
+    wait_for(lambda: any(e["shkeptncontext"] == third for e in open_approvals(live_server, project)), "v3")
+    approved = cli(*APPROVE, *SERVICE)
+    assert approved.exit_code == 0, approved.output
+    assert approved.stdout.startswith("Approved approval "), approved.stdout
+    assert "Do you want" not in approved.stdout
+    assert context_of(approved) == third
+    assert finished(live_server, third)["data"]["result"] == "pass"
     none = cli(*APPROVE, *SERVICE)
     assert none.exit_code == 0, none.output
     assert none.stdout.strip() == "No open approval for service helloservice in stage qa of project gated"
