@@ -20,7 +20,7 @@ from slogate.cli.help import App
 from slogate.cli.options import parse_labels
 from slogate.cli.output import Output, OutputFormat, console, print_document, user_errors
 from slogate.cli.trigger import send_event
-from slogate.cli.watch import print_evaluation
+from slogate.cli.watch_notes import print_evaluation
 from slogate.domain.protocol.client_events import approval_answer
 from slogate.domain.protocol.event_types import APPROVAL_TRIGGERED
 from slogate.domain.protocol.gate_events import EVALUATION_FINISHED

@@ -350,3 +350,28 @@ def test_a_keptn_cli_script_runs_with_keptn_replaced_by_slogate(
     assert evaluation["data"]["evaluation"]["result"] == "pass"
     services = json.loads(cli("get", "service", "helloservice", "--project=script", "-o", "json").stdout)
     assert services[0]["deployedImage"] == f"{IMAGE}:v0.1.1"
+
+
+def test_watch_says_that_the_delivery_waits_for_an_approval(
+    cli: Cli, live_server: LiveServer, project: str
+) -> None:
+    """``--watch`` names the open manual approval and the command that answers it (then it is answered,
+    so that the module's other tests find no approval left open)."""
+    watched = cli(
+        "trigger", "delivery", "--project", project, "--stage", "qa", "--service", "helloservice",
+        "--image", f"{IMAGE}:watched", "--watch", "--watch-time", "6",
+    )  # fmt: skip
+    assert watched.exit_code == 0, watched.output
+    context = context_of_first_line(watched.stdout)
+    (approval,) = [e for e in open_approvals(live_server, project) if e["shkeptncontext"] == context]
+    assert (
+        f"waiting for approval in qa (slogate send event approval.finished --project {project} --stage qa "
+        f"--id {approval['id']} [--decline])"
+    ) in " ".join(watched.stdout.split()), watched.stdout
+    assert context_of(cli(*APPROVE, "--id", approval["id"])) == context
+
+
+def context_of_first_line(stdout: str) -> str:
+    line = stdout.splitlines()[0]
+    assert line.startswith("ID of Keptn context: "), stdout
+    return line.removeprefix("ID of Keptn context: ")
