@@ -13,7 +13,7 @@ from slogate.cli.files import read_text
 from slogate.cli.options import DbPath, Project, Service, Stage, parse_labels, parse_option_time
 from slogate.cli.output import Output, OutputFormat, console, print_document, user_errors
 from slogate.cli.verdict import exit_code
-from slogate.domain.evaluation.window import WindowError, format_time, resolve_window
+from slogate.domain.evaluation.window import WindowError, check_data_window, format_time, resolve_window
 from slogate.errors import InputError
 
 if TYPE_CHECKING:  # the store, the providers and the settings load when the command runs
@@ -128,9 +128,14 @@ def _request(
     loaded = gate.load_slo(read_text(slo, "SLO"), str(slo), load_document)
     queries = gate.load_indicators(read_text(sli, "SLI"), str(sli), load_document)
     try:
-        window = resolve_window(
-            _now(), timeframe, parse_option_time("--start", start), parse_option_time("--end", end)
+        asked = resolve_window(
+            _now(),
+            timeframe,
+            parse_option_time("--start", start),
+            parse_option_time("--end", end),
+            minimum=None,
         )
+        window = check_data_window(asked)  # the server's rule for windows it evaluates
     except WindowError as error:
         raise InputError(f"evaluation window: {error}") from error
     return GateRequest(
