@@ -60,9 +60,9 @@ def evaluate_command(
 ) -> None:
     """Evaluate a service's SLOs against Prometheus now, store the result, and exit with the verdict.
 
-    Each objective's SLI is queried at the end of the window (default: the last 5 minutes) and
-    judged as Keptn's lighthouse does, compared with earlier stored evaluations of the same
-    project, stage and service.
+    Each objective's SLI is queried at the end of the window (default: the last 5 minutes, at
+    least 10 s as on the server) and judged as Keptn's lighthouse does, compared with earlier
+    stored evaluations of the same project, stage and service.
 
     Exit code: 0 pass or warning, 1 fail (or warning with --fail-on-warning), 2 errored
     evaluation or invalid input (nothing is stored then).
