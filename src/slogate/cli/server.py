@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import socket
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -113,11 +114,18 @@ def bind(host: str, port: int) -> socket.socket:
         listening.bind(address)
     except OSError as error:
         listening.close()
+        fix = _BIND_FIXES.get(error.errno or 0, _IN_USE)
         raise ConfigError(
-            f"cannot listen on {where}: {error.strerror or error}: stop the program that uses the port, "
-            "or choose another with --port (SLOGATE_PORT); nothing was created"
+            f"cannot listen on {where}: {error.strerror or error}: {fix}; nothing was created"
         ) from None
     return listening
+
+
+_IN_USE = "stop the program that uses the port, or choose another with --port (SLOGATE_PORT)"
+_BIND_FIXES = {
+    errno.EADDRNOTAVAIL: "the host is not an address of this machine: check --host (SLOGATE_HOST)",
+    errno.EACCES: "ports below 1024 need privileges: choose another with --port (SLOGATE_PORT)",
+}
 
 
 def short_token_warning(settings: Settings) -> bool:
