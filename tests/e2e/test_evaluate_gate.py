@@ -155,7 +155,7 @@ def test_table_explains_the_key_sli_failure_and_verbose_shows_queries(
         pytest.param({"sli": "indicators: [oops\n"}, "not valid YAML", id="malformed-sli"),
         pytest.param({"sli": "indicators: {go_routines: x}\n"}, "no query for", id="sli-without-query"),
         pytest.param(
-            {"window": 30}, "end date must be at least 1 minute after start date", id="short-window"
+            {"window": 5}, "the evaluation window lasts 5 s; the minimum is 10 s, because", id="short-window"
         ),
     ],
 )

@@ -54,6 +54,7 @@ def _environment() -> dict[str, str]:
     environment = {key: value for key, value in os.environ.items() if not key.startswith("SLOGATE_")}
     environment["PYTHONPATH"] = os.pathsep.join(filter(None, (str(SOURCE), environment.get("PYTHONPATH"))))
     environment["COLUMNS"] = "120"
+    environment["XDG_CONFIG_HOME"] = str(SOURCE / "no-such-config")  # no server configured by `slogate auth`
     return environment
 
 
@@ -123,13 +124,14 @@ def test_help_loads_no_server_module(tmp_path: Path) -> None:
     ],
 )
 def test_version_loads_only_the_entry_module(tmp_path: Path, args: tuple[str, ...], expected: str) -> None:
-    """``slogate version`` prints the version and imports no other command, no Rich, no settings."""
+    """``slogate version`` without a server configured prints the version and imports no other command,
+    no HTTP client, no Rich, no settings (it only looks whether a server may be configured)."""
     code, stdout, loaded, modules = run_main(tmp_path, *args)
     assert (code, stdout) == (0, expected)
     assert loaded.isdisjoint(SERVER_MODULES), sorted(loaded & set(SERVER_MODULES))
     assert loaded.isdisjoint({"pydantic_settings", "rich"}), sorted(loaded)
     commands = {name for name in modules if name.startswith("slogate.cli.")}
-    assert ENTRY <= commands <= {*ENTRY, "slogate.cli.version"}
+    assert ENTRY <= commands <= {*ENTRY, "slogate.cli.version", "slogate.cli.connection"}
 
 
 def test_slo_lint_loads_only_its_own_command(tmp_path: Path) -> None:

@@ -66,6 +66,18 @@ def load(settings: Settings) -> Connection:
     return Connection(normalize_endpoint(endpoint), token)
 
 
+def may_be_configured() -> bool:
+    """A quick look, before the settings (pydantic) load, whether a server may be configured:
+    ``SLOGATE_ENDPOINT`` or ``SLOGATE_CONFIG_DIR`` is set, or `slogate auth`'s file is in its default
+    place. Commands that work without a server (``slogate version``) skip the settings when it is not;
+    :func:`load` decides."""
+    names = {name.upper() for name in os.environ}
+    if {"SLOGATE_ENDPOINT", "SLOGATE_CONFIG_DIR"} & names:
+        return True
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")  # as settings.default_config_dir
+    return (Path(base) / "slogate" / CONFIG_FILE).exists()
+
+
 def _stored(path: Path) -> dict[str, str]:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))

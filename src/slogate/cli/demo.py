@@ -13,6 +13,9 @@ import typer
 from rich.text import Text
 
 from slogate.cli.output import console, user_errors
+from slogate.errors import InputError
+
+TOUR_LENGTH = "about 75 seconds"  # what the tour takes with the default --test-seconds (73 s measured)
 
 
 def _interrupt_on_sigterm() -> None:
@@ -32,7 +35,11 @@ def demo_command(
         str | None, typer.Option("--prometheus", help="The prometheus binary (default: found on PATH).")
     ] = None,
     test_seconds: Annotated[
-        float, typer.Option("--test-seconds", min=3, help="How long each load test runs.")
+        float,
+        typer.Option(
+            "--test-seconds",
+            help="How long each load test runs: the window each evaluation judges (at least 10).",
+        ),
     ] = 12.0,
     workdir: Annotated[
         Path | None,
@@ -41,7 +48,7 @@ def demo_command(
         ),
     ] = None,
 ) -> None:
-    """Run Keptn's quality-gated release tutorial end to end on this machine, in about two minutes.
+    """Run Keptn's quality-gated release tutorial end to end on this machine, in about 75 seconds.
 
     Starts a slogate server, a Prometheus and the sample helloservice (one process per stage), then
     delivers three builds: v0.1.1 is promoted to production, the slow v0.1.2 is blocked by the qa
@@ -56,6 +63,7 @@ def demo_command(
     _interrupt_on_sigterm()
     out = console()
     with user_errors():
+        check_test_seconds(test_seconds)
         binary = find_prometheus(prometheus)
         with tempfile.TemporaryDirectory(prefix="slogate-demo-") as temporary:
             directory = workdir.expanduser().resolve() if workdir else Path(temporary)
@@ -68,6 +76,19 @@ def demo_command(
             except Exception:
                 out.print(Text(workdir_note(directory), style="dim"))
                 raise
+
+
+def check_test_seconds(seconds: float) -> None:
+    """``--test-seconds`` long enough for an evaluation: each evaluation judges its load test's window,
+    and slogate refuses windows too short to hold data (domain/evaluation/window.py, one rule)."""
+    from slogate.domain.evaluation.window import MINIMUM_DATA_WINDOW, data_window_too_short
+
+    minimum = MINIMUM_DATA_WINDOW.total_seconds()
+    if not seconds >= minimum:  # NaN too
+        raise InputError(
+            f"--test-seconds {seconds:g} is too short: each evaluation judges its load test's window, and "
+            f"{data_window_too_short(seconds)}: give --test-seconds {minimum:g} or more"
+        )
 
 
 def _tour(directory: Path, binary: str, test_seconds: float, keep_running: bool) -> None:

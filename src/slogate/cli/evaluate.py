@@ -14,7 +14,7 @@ from slogate.cli.gate_input import Lenient, announce_nothing_evaluated, refuse_i
 from slogate.cli.options import DbPath, Project, Service, Stage, parse_labels, parse_option_time
 from slogate.cli.output import Output, OutputFormat, console, print_document, user_errors
 from slogate.cli.verdict import exit_code
-from slogate.domain.evaluation.window import WindowError, format_time, resolve_window
+from slogate.domain.evaluation.window import WindowError, check_data_window, format_time, resolve_window
 from slogate.errors import InputError
 
 if TYPE_CHECKING:  # the store, the providers and the settings load when the command runs
@@ -62,9 +62,9 @@ def evaluate_command(
 ) -> None:
     """Evaluate a service's SLOs against Prometheus now, store the result, and exit with the verdict.
 
-    Each objective's SLI is queried at the end of the window (default: the last 5 minutes) and
-    judged as Keptn's lighthouse does, compared with earlier stored evaluations of the same
-    project, stage and service.
+    Each objective's SLI is queried at the end of the window (default: the last 5 minutes, at
+    least 10 s as on the server) and judged as Keptn's lighthouse does, compared with earlier
+    stored evaluations of the same project, stage and service.
 
     The SLO is checked first: every error `slogate slo lint` reports (an unknown key, an invalid
     criterion, no objectives …) is printed on its own line and the command exits 2 before any
@@ -138,9 +138,14 @@ def _request(
     loaded = gate.load_slo(read_text(slo, "SLO"), str(slo), load_document)
     queries = gate.load_indicators(read_text(sli, "SLI"), str(sli), load_document)
     try:
-        window = resolve_window(
-            _now(), timeframe, parse_option_time("--start", start), parse_option_time("--end", end)
+        asked = resolve_window(
+            _now(),
+            timeframe,
+            parse_option_time("--start", start),
+            parse_option_time("--end", end),
+            minimum=None,
         )
+        window = check_data_window(asked)  # the server's rule for windows it evaluates
     except WindowError as error:
         raise InputError(f"evaluation window: {error}") from error
     return GateRequest(

@@ -20,7 +20,7 @@ from slogate.cli.help import App
 from slogate.cli.options import parse_labels
 from slogate.cli.output import Output, OutputFormat, console, print_document, user_errors
 from slogate.cli.trigger import send_event
-from slogate.cli.watch import print_evaluation
+from slogate.cli.watch_notes import print_evaluation
 from slogate.domain.protocol.client_events import approval_answer
 from slogate.domain.protocol.event_types import APPROVAL_TRIGGERED
 from slogate.domain.protocol.gate_events import EVALUATION_FINISHED
@@ -153,10 +153,13 @@ def _ask(question: str, answers: list[str]) -> str:
 
 
 def _choose(approvals: list[dict[str, Any]], decline: bool, where: str) -> tuple[dict[str, Any], bool]:
-    """The approval the user picks and whether they approve it."""
-    if len(approvals) > 1 and not projects.interactive():
-        ids = ", ".join(str(event.get("id")) for event in approvals)
-        raise InputError(f"{len(approvals)} open approvals {where}: choose one with --id ID ({ids})")
+    """The approval the user picks and whether they approve it; without a terminal a lone open
+    approval is answered as the flags say (approve, or --decline), several are an error."""
+    if not projects.interactive():
+        if len(approvals) > 1:
+            ids = ", ".join(str(event.get("id")) for event in approvals)
+            raise InputError(f"{len(approvals)} open approvals {where}: choose one with --id ID ({ids})")
+        return approvals[0], not decline
     console().print(approvals_table(approvals, numbered=True))
     index = 1
     if len(approvals) > 1:
@@ -211,7 +214,18 @@ def send_approval_finished(
                 return
             chosen, approve = (approvals[0], not decline) if event_id else _choose(approvals, decline, where)
             keptn_context = send_event(api, approval_finished(chosen, approve, extra))
+    console().print(Text(answered(chosen, approve)))
     print_context(keptn_context)
+
+
+def answered(approval: Mapping[str, Any], approve: bool) -> str:
+    """``Approved approval 1234 of service helloservice in stage qa (image …)``: which one was answered."""
+    data = _data(approval)
+    details = f"evaluation {evaluation(approval)}" + (f", image {image(approval)}" if image(approval) else "")
+    return (
+        f"{'Approved' if approve else 'Declined'} approval {approval.get('id', '')} of service "
+        f"{data.get('service', '')} in stage {data.get('stage', '')} ({details})"
+    )
 
 
 # --- reading events -------------------------------------------------------------------------------

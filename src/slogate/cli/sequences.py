@@ -161,13 +161,23 @@ def recent(
     return chosen[:limit]
 
 
+def stage_verdict(stage: Mapping[str, Any]) -> tuple[str, str]:
+    """Keptn's state of a stage and the result it ended with ("" while running, or when aborted): a
+    declined approval shows ``succeeded/fail``, as its ``.finished`` event says."""
+    state = str(stage.get("state", ""))
+    result = str(stage.get("result") or "")
+    return state, "" if state == "aborted" else result
+
+
 def stages_cell(entry: Mapping[str, Any]) -> Text:
     """One line per stage: its state, latest evaluation and image."""
     text = Text()
     for index, stage in enumerate(entry.get("stages") or []):
         text.append(("\n" if index else "") + f"{stage.get('name', '')}: ")
-        state = str(stage.get("state", ""))
+        state, result = stage_verdict(stage)
         text.append(state, style=STATUS_STYLES.get({"succeeded": "pass"}.get(state, state), ""))
+        if result:
+            text.append(f"/{result}", style=STATUS_STYLES.get(result, ""))
         evaluation = stage.get("latestEvaluation")
         if isinstance(evaluation, Mapping):
             result = str(evaluation.get("result", ""))

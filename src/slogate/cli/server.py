@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -10,6 +12,7 @@ import typer
 from slogate.cli.entry import collect_as_python_does
 from slogate.cli.help import App
 from slogate.cli.output import console, user_errors
+from slogate.errors import ConfigError
 
 if TYPE_CHECKING:  # the server's modules (FastAPI, uvicorn, the store) load only when a server command runs
     import uvicorn
@@ -69,8 +72,13 @@ def serve(
 
     with user_errors():
         settings = _settings(data_dir, host=host, port=port)
-        context = bootstrap.server_context(settings)
-        created = context.tokens.ensure()
+        listening = bind(settings.host, settings.port)  # before a token is created or anything printed
+        try:
+            context = bootstrap.server_context(settings)
+            created = context.tokens.ensure()
+        except BaseException:
+            listening.close()
+            raise
     out = console()
     if created:
         out.print(
@@ -86,9 +94,40 @@ def serve(
         )
     )
     try:
-        uvicorn.Server(uvicorn_config(bootstrap.server_app(context), settings)).run()
+        uvicorn.Server(uvicorn_config(bootstrap.server_app(context), settings)).run(sockets=[listening])
     finally:
+        listening.close()
         context.close()
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port`` (uvicorn listens on it); a ``ConfigError`` naming the address
+    and the fix when it cannot be bound, e.g. because another program uses the port."""
+    where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except (socket.gaierror, UnicodeError) as error:
+        raise ConfigError(f"cannot listen on {where}: {error}: check --host (SLOGATE_HOST)") from None
+    listening = socket.socket(family, kind, proto)
+    try:
+        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        listening.bind(address)
+    except OSError as error:
+        listening.close()
+        fix = _BIND_FIXES.get(error.errno or 0, _IN_USE)
+        raise ConfigError(
+            f"cannot listen on {where}: {error.strerror or error}: {fix}; nothing was created"
+        ) from None
+    return listening
+
+
+_IN_USE = "stop the program that uses the port, or choose another with --port (SLOGATE_PORT)"
+_BIND_FIXES = {
+    errno.EADDRNOTAVAIL: "the host is not an address of this machine: check --host (SLOGATE_HOST)",
+    errno.EACCES: "ports below 1024 need privileges: choose another with --port (SLOGATE_PORT)",
+}
 
 
 def short_token_warning(settings: Settings) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -24,6 +25,7 @@ from slogate.errors import InputError, NotFoundError
 
 CLI_SOURCE = "https://github.com/keptn/keptn/cli#configuration-change"
 EVENT_PATH = "/api/v1/event"
+_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")  # a container image tag (OCI distribution spec)
 
 ProjectOption = Annotated[str, typer.Option("--project", help="The project.")]
 StageOption = Annotated[str, typer.Option("--stage", help="The stage.")]
@@ -130,6 +132,24 @@ def trigger_evaluation(
 # --- parsing the flags -----------------------------------------------------------------------------------
 
 
+def tagged(image: str, tag: str) -> str:
+    """``--image IMG --tag TAG`` as Keptn's CLI combines them (``IMG:TAG``); ``InputError`` for a tag
+    that is not a container tag, or an image that has a tag (or digest) already."""
+    if not tag:
+        return image
+    if not _TAG.fullmatch(tag):
+        raise InputError(
+            f"--tag '{tag}' is not an image tag: use letters, digits, '_', '.' and '-' (at most 128, "
+            "not starting with '.' or '-'), e.g. --tag 1.2.3"
+        )
+    if "@" in image or ":" in image.rsplit("/", 1)[-1]:
+        raise InputError(
+            f"--image '{image}' has a tag already and --tag gives another: give the tag once, as "
+            f"--image {image.split('@')[0].rsplit(':', 1)[0]} --tag {tag} or in --image alone"
+        )
+    return f"{image}:{tag}"
+
+
 def labels_of(items: Sequence[str] | None) -> dict[str, str]:
     """``--labels k=v,k2=v2`` (repeatable) as a mapping."""
     return {key: value for item in items or () for key, value in parse_labels(item)}
@@ -196,6 +216,9 @@ def delivery_command(
     project: ProjectOption,
     service: ServiceOption,
     image: Annotated[str, typer.Option("--image", help="The artifact, e.g. ghcr.io/org/app:1.2.3.")],
+    tag: Annotated[
+        str, typer.Option("--tag", help="The image's tag, as Keptn's CLI takes it: --image IMG --tag TAG.")
+    ] = "",
     stage: Annotated[str, typer.Option("--stage", help="The stage (default: the shipyard's first).")] = "",
     sequence: Annotated[str, typer.Option("--sequence", help="The sequence to trigger.")] = "delivery",
     labels: Labels = None,
@@ -225,7 +248,7 @@ def delivery_command(
             api,
             project,
             service,
-            image,
+            tagged(image, tag),
             stage=stage,
             sequence=sequence,
             labels=chosen_labels,

@@ -16,12 +16,12 @@ from rich.table import Table
 from rich.text import Text
 
 from slogate.cli.client import ApiClient
-from slogate.cli.gate_table import STATUS_STYLES, print_report
+from slogate.cli.gate_table import STATUS_STYLES
 from slogate.cli.output import OutputFormat, print_document, print_error
+from slogate.cli.watch_notes import announce_waits, print_evaluation
 from slogate.domain.evaluation.window import parse_time
 from slogate.domain.protocol.event_types import EventType, parse_event_type
-from slogate.domain.protocol.gate_events import EVALUATION_FINISHED, KeptnEvent
-from slogate.errors import SlogateError
+from slogate.domain.protocol.gate_events import EVALUATION_FINISHED
 
 DATASTORE_EVENTS = "/api/mongodb-datastore/event"
 ENDED = ("finished", "aborted", "timedOut")
@@ -241,6 +241,7 @@ class TaskLines(View):
             self._console.print(task_line(event, took), no_wrap=True, overflow="ellipsis")
             if event.get("type") == EVALUATION_FINISHED:
                 print_evaluation(self._console, event)
+        announce_waits(self._console, snapshot.events, self._shown)
         if self._status is not None:
             running = snapshot.running()
             self._status.update(f"{running} running…" if running else "waiting…")
@@ -265,6 +266,7 @@ class LiveTasks(View):
         for event in new_finished(snapshot, self._shown):
             if event.get("type") == EVALUATION_FINISHED:
                 print_evaluation(self._live.console, event)
+        announce_waits(self._live.console, snapshot.events, self._shown)
         self._live.update(progress_table(snapshot), refresh=True)
 
 
@@ -334,32 +336,6 @@ def task_line(event: Event, took: float | None) -> Text:
     if message:
         line.append(message, style="dim")
     return line
-
-
-def print_evaluation(console: Console, event: Event) -> None:
-    """The objective table, score, verdict and explanation of an ``evaluation.finished`` event."""
-    from slogate.adapters.yamlfile import load_document  # loaded with the first evaluation shown
-    from slogate.services.usecases.evaluation_history import StoredGate, report_of
-
-    try:
-        report = report_of(StoredGate(keptn_event(event), False), load_document)
-    except SlogateError as error:
-        console.print(Text(f"    (the evaluation cannot be shown: {error.message})", style="dim"))
-        return
-    print_report(report, console)
-
-
-def keptn_event(event: Event) -> KeptnEvent:
-    """A ``KeptnEvent`` from the API's JSON of an event."""
-    return KeptnEvent(
-        id=str(event["id"]),
-        type=str(event["type"]),
-        source=str(event.get("source", "")),
-        time=parse_time(str(event["time"])),
-        shkeptncontext=str(event.get("shkeptncontext", "")),
-        data=dict(_data(event)),
-        triggeredid=str(event.get("triggeredid", "")),
-    )
 
 
 def new_finished(snapshot: Snapshot, shown: set[str]) -> list[Event]:

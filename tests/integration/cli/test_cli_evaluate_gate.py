@@ -68,6 +68,18 @@ def args(tmp_path: Path) -> list[str]:
             id="end-with-timeframe",
         ),
         pytest.param(["--timeframe", "5"], "could not parse provided timeframe", id="bad-timeframe"),
+        pytest.param(
+            ["--timeframe", "9.5s"],
+            "evaluation window: the evaluation window lasts 9.5 s; the minimum is 10 s, because SLIs are",
+            id="shorter-than-the-servers-minimum",
+        ),
+        pytest.param(
+            ["--start", "2026-11-26T10:00:00Z", "--end", "2026-11-26T10:00:00Z"],
+            "does not end after it starts",
+            id="empty-window",
+        ),
+        # the server evaluates a 20 s load test's window: so does slogate evaluate (the next check fails)
+        pytest.param(["--timeframe", "20s"], "no Prometheus URL", id="a-load-tests-window-is-accepted"),
     ],
 )
 def test_input_errors_before_any_query(

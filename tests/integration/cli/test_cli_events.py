@@ -195,9 +195,27 @@ def test_approvals_are_listed_chosen_and_answered(
     assert answer["data"]["labels"] == {"approver": "ci"}
     assert (answer["data"]["status"], answer["data"]["result"]) == ("succeeded", "pass")
     monkeypatch.setattr(projects, "interactive", lambda: False)
-    last = cli(*APPROVE, *SERVICE, input="d\n")
+    (lone,) = [e for e in open_approvals(live_server, project) if e["shkeptncontext"] == first]
+    last = cli(*APPROVE, *SERVICE, "--decline")  # no terminal, one open approval: answered, no prompt
     assert context_of(last) == first
+    assert last.stdout.splitlines()[0] == (
+        f"Declined approval {lone['id']} of service helloservice in stage qa (evaluation pass (100), "
+        f"image {IMAGE}:v1)"
+    )
     assert finished(live_server, first)["data"]["result"] == "fail"
+    listed = json.loads(cli("get", "sequences", "--project", project, "--limit", "50", "-o", "json").stdout)
+    (entry,) = [entry for entry in listed if entry["shkeptncontext"] == first]
+    assert [(stage["state"], stage["result"]) for stage in entry["stages"]] == [("succeeded", "fail")]
+    listing = cli("get", "sequences", "--project", project, "--limit", "50").stdout
+    assert listing.count("qa: succeeded/fail") == 2, listing  # this one and the one declined by --id above
+    third = send(cli, tmp_path, delivery(project, "v3"))
+    wait_for(lambda: any(e["shkeptncontext"] == third for e in open_approvals(live_server, project)), "v3")
+    approved = cli(*APPROVE, *SERVICE)
+    assert approved.exit_code == 0, approved.output
+    assert approved.stdout.startswith("Approved approval "), approved.stdout
+    assert "Do you want" not in approved.stdout
+    assert context_of(approved) == third
+    assert finished(live_server, third)["data"]["result"] == "pass"
     none = cli(*APPROVE, *SERVICE)
     assert none.exit_code == 0, none.output
     assert none.stdout.strip() == "No open approval for service helloservice in stage qa of project gated"
@@ -332,3 +350,28 @@ def test_a_keptn_cli_script_runs_with_keptn_replaced_by_slogate(
     assert evaluation["data"]["evaluation"]["result"] == "pass"
     services = json.loads(cli("get", "service", "helloservice", "--project=script", "-o", "json").stdout)
     assert services[0]["deployedImage"] == f"{IMAGE}:v0.1.1"
+
+
+def test_watch_says_that_the_delivery_waits_for_an_approval(
+    cli: Cli, live_server: LiveServer, project: str
+) -> None:
+    """``--watch`` names the open manual approval and the command that answers it (then it is answered,
+    so that the module's other tests find no approval left open)."""
+    watched = cli(
+        "trigger", "delivery", "--project", project, "--stage", "qa", "--service", "helloservice",
+        "--image", f"{IMAGE}:watched", "--watch", "--watch-time", "6",
+    )  # fmt: skip
+    assert watched.exit_code == 0, watched.output
+    context = context_of_first_line(watched.stdout)
+    (approval,) = [e for e in open_approvals(live_server, project) if e["shkeptncontext"] == context]
+    assert (
+        f"waiting for approval in qa (slogate send event approval.finished --project {project} --stage qa "
+        f"--id {approval['id']} [--decline])"
+    ) in " ".join(watched.stdout.split()), watched.stdout
+    assert context_of(cli(*APPROVE, "--id", approval["id"])) == context
+
+
+def context_of_first_line(stdout: str) -> str:
+    line = stdout.splitlines()[0]
+    assert line.startswith("ID of Keptn context: "), stdout
+    return line.removeprefix("ID of Keptn context: ")

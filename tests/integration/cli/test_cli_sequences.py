@@ -98,8 +98,8 @@ def test_get_sequences_lists_recent_deliveries(cli: Cli, live_server: LiveServer
     rows = [line for line in table.stdout.splitlines() if first in line or second in line]
     assert [second in rows[0], first in rows[1]] == [True, True], table.stdout  # newest first
     assert [cell.strip() for cell in rows[0].split("│")][1:5] == [second, "delivery", SERVICE, "finished"]
-    assert "qa: succeeded · evaluation pass 100 · img:v2" in table.stdout
-    assert "production: succeeded · img:v2" in table.stdout
+    assert "qa: succeeded/pass · evaluation pass 100 · img:v2" in table.stdout
+    assert "production: succeeded/pass · img:v2" in table.stdout
     listed = json.loads(cli("get", "sequences", "--project", "listing", "-o", "json").stdout)
     assert [entry["shkeptncontext"] for entry in listed] == [second, first]
     assert [stage["name"] for stage in listed[0]["stages"]] == ["qa", "production"]

@@ -323,3 +323,22 @@ def test_invalid_key_value_flags_are_one_line_naming_the_flag(cli: Cli, live_ser
     with live_server.client() as client:
         events = client.get("/api/mongodb-datastore/event", params={"project": "flags"}).json()["events"]
     assert [event["type"] for event in events if "triggered" in event["type"]] == []  # nothing was sent
+
+
+def test_tag_is_appended_to_the_image_as_keptns_cli_does(cli: Cli, live_server: LiveServer) -> None:
+    """``--image IMG --tag TAG`` delivers ``IMG:TAG``; a second tag or a bad one is refused, nothing sent."""
+    make_project(live_server, "tagged")
+    delivery = ("trigger", "delivery", "--project", "tagged", "--service", SERVICE)
+    sent = cli(*delivery, "--image", "registry:5000/org/app", "--tag", "1.2.3")
+    assert sent.exit_code == 0, sent.output
+    (trigger,) = [
+        e for e in events_of(live_server, context_of(sent)) if e["type"].endswith("delivery.triggered")
+    ]
+    assert trigger["data"]["configurationChange"]["values"]["image"] == "registry:5000/org/app:1.2.3"
+    twice = cli(*delivery, "--image", f"{IMAGE}:v1", "--tag", "v2")
+    assert_one_line_error(twice, f"--image '{IMAGE}:v1' has a tag already", f"--image {IMAGE} --tag v2")
+    assert_one_line_error(cli(*delivery, "--image", "app@sha256:ab", "--tag", "v2"), "has a tag already")
+    assert_one_line_error(cli(*delivery, "--image", IMAGE, "--tag", "-v1"), "--tag '-v1' is not an image tag")
+    with live_server.client() as client:
+        events = client.get("/api/mongodb-datastore/event", params={"project": "tagged"}).json()["events"]
+    assert len([event for event in events if event["type"].endswith("delivery.triggered")]) == 1

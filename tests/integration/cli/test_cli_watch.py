@@ -215,3 +215,31 @@ def test_task_lines_show_each_verdict_once() -> None:
         ["qa", "deployment", "✓", "pass", "deployed"],
         ["qa", "test", "✗", "errored", "exit", "code", "1"],
     ]
+
+
+def approval_triggered(event_id: str, result: str, **approval: str) -> dict[str, Any]:
+    """An ``approval.triggered`` after a ``result``, with the shipyard's approval strategies."""
+    data = {"project": "p", "stage": "production", "result": result, "approval": approval}
+    return {
+        "id": event_id,
+        "type": "sh.keptn.event.approval.triggered",
+        "time": "2026-11-26T12:00:00Z",
+        "data": data,
+    }
+
+
+def test_task_lines_say_once_what_a_stage_waits_for() -> None:
+    console = Console(file=io.StringIO(), width=300, color_system=None)
+    manual = approval_triggered("a-1", "pass", **{"pass": "manual"})
+    automatic = approval_triggered("a-2", "pass", **{"pass": "automatic"})
+    answered = approval_triggered("a-3", "warning")  # no strategy: manual, but answered below
+    answer = {**finished("production", "approval", "pass"), "triggeredid": "a-3"}
+    with TaskLines(console, spinner=False) as view:
+        view.show(Snapshot("c", [manual, automatic, answered, answer], None))
+        view.show(Snapshot("c", [manual, automatic, answered, answer], None))
+    lines = console.file.getvalue().splitlines()  # type: ignore[attr-defined]
+    waiting = [line.strip() for line in lines if "waiting" in line]
+    assert waiting == [
+        "waiting for approval in production (slogate send event approval.finished --project p "
+        "--stage production --id a-1 [--decline])"
+    ]

@@ -9,7 +9,11 @@ from datetime import UTC, datetime, timedelta
 from slogate.errors import InputError
 
 DEFAULT_TIMEFRAME = "5m"
-MINIMUM_WINDOW = timedelta(minutes=1)
+MINIMUM_WINDOW = timedelta(minutes=1)  # Keptn's, for a window someone asks for (its API, its lighthouse)
+# slogate's one rule for every window it evaluates (slogate evaluate, the server's evaluations, the
+# demo's load tests): SLIs are mostly rates over the window, and Prometheus needs two samples inside
+# it; 10 s holds two scrapes at 5 s, the interval of a fast setup (and Prometheus's file discovery).
+MINIMUM_DATA_WINDOW = timedelta(seconds=10)
 TIMEFRAME_WITH_END = "timeframe and end time specifications cannot be set together"
 END_WITHOUT_START = "end time specifications cannot be set without start parameter"
 TOO_SHORT = "end date must be at least 1 minute after start date"
@@ -107,11 +111,14 @@ def resolve_window(
     timeframe: str | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
+    *,
+    minimum: timedelta | None = MINIMUM_WINDOW,
 ) -> Window:
     """Keptn's window: ``timeframe`` alone is ``[now - timeframe, now]``, with ``start`` it is
     ``[start, start + timeframe]``; ``start`` and ``end`` are taken as given; the default is the
     last 5 minutes. ``end`` with ``timeframe``, ``end`` without ``start``, and windows shorter than
-    a minute are errors with Keptn's messages.
+    ``minimum`` (Keptn's minute by default) are errors with Keptn's messages; with ``minimum=None``
+    the length is left to :func:`check_data_window`.
     """
     if timeframe and end is not None:
         raise WindowError(TIMEFRAME_WITH_END)
@@ -126,6 +133,31 @@ def resolve_window(
         window = Window(start, _shifted(start, length))
     else:
         window = Window(start, now)
-    if window.end - window.start < MINIMUM_WINDOW:
+    if minimum is not None and window.end - window.start < minimum:
         raise WindowError(TOO_SHORT)
     return window
+
+
+def check_data_window(window: Window) -> Window:
+    """``window`` when it is long enough to hold data (:data:`MINIMUM_DATA_WINDOW`), else a
+    ``WindowError`` that says the minimum and why."""
+    if window.end <= window.start:
+        raise WindowError(
+            f"the evaluation window {format_time(window.start)} – {format_time(window.end)} does not end "
+            "after it starts: check its start and end"
+        )
+    if window.end - window.start < MINIMUM_DATA_WINDOW:
+        raise WindowError(
+            data_window_too_short(window.seconds) + ": evaluate a longer window (after a test: make the test "
+            "longer, or give the evaluation task a timeframe)"
+        )
+    return window
+
+
+def data_window_too_short(seconds: float) -> str:
+    """That a window of ``seconds`` is too short, the minimum, and why."""
+    minimum = MINIMUM_DATA_WINDOW.total_seconds()
+    return (
+        f"the evaluation window lasts {seconds:g} s; the minimum is {minimum:g} s, because SLIs are mostly "
+        "rates over the window and Prometheus needs two samples inside it (two scrapes at a 5 s interval)"
+    )

@@ -6,7 +6,14 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from slogate.domain.evaluation.window import Window, WindowError, format_time, parse_time, resolve_window
+from slogate.domain.evaluation.window import (
+    Window,
+    WindowError,
+    check_data_window,
+    format_time,
+    parse_time,
+    resolve_window,
+)
 from slogate.domain.protocol.gate_events import ERRORED, FAIL, PASS, SUCCEEDED, SLIValue
 from slogate.domain.protocol.gate_json import encode_sli_value
 
@@ -48,8 +55,19 @@ def evaluation_window(data: Mapping[str, Any], now: datetime) -> tuple[str, str]
         return format_time(window.start), format_time(window.end)
     test = _block(data, "test")
     if _text(test, "start") and _text(test, "end"):
+        _check_test_window(_text(test, "start"), _text(test, "end"))
         return _text(test, "start"), _text(test, "end")
     raise WindowError(NO_TIMEFRAME)
+
+
+def _check_test_window(start: str, end: str) -> None:
+    """The test's window holds data (``check_data_window``, the rule of ``slogate evaluate`` too);
+    times that are no times stay Keptn's business (passed on verbatim)."""
+    try:
+        window = Window(parse_time(start), parse_time(end))
+    except WindowError:
+        return
+    check_data_window(window)
 
 
 def first_deployment_name(data: Mapping[str, Any]) -> str:

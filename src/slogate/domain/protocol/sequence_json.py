@@ -196,6 +196,8 @@ def _stage_to_json(stage: StageState) -> JSONObject:
         entry["latestEvent"] = _reference_to_json(stage.latest_event)
     if stage.latest_failed_event is not None:
         entry["latestFailedEvent"] = _reference_to_json(stage.latest_failed_event)
+    if stage.result:
+        entry["result"] = stage.result  # slogate's addition: Keptn's state alone hides a declined approval
     return entry
 
 

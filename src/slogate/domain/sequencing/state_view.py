@@ -40,7 +40,9 @@ class StageEvaluation:
 @dataclass(frozen=True, slots=True)
 class StageState:
     """Keptn's ``SequenceStateStage``: one stage's run. ``state`` is ``triggered``, ``paused``, or the
-    status it ended with (``succeeded``, ``errored``, ``aborted``…; ``unknown`` without one)."""
+    status it ended with (``succeeded``, ``errored``, ``aborted``…; ``unknown`` without one).
+    ``result`` (slogate's addition) is the result it ended with (``pass``, ``warning``, ``fail``; ""
+    while it runs): a declined approval ends a stage ``succeeded`` with result ``fail``."""
 
     name: str
     state: str
@@ -48,6 +50,7 @@ class StageState:
     latest_evaluation: StageEvaluation | None = None
     latest_event: EventReference | None = None
     latest_failed_event: EventReference | None = None
+    result: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +126,7 @@ def _stage(execution: Execution, events: Sequence[KeptnEvent]) -> StageState:
         latest_evaluation=None if evaluation is None else _evaluation(evaluation),
         latest_event=None if latest is None else _reference(latest),
         latest_failed_event=None if failed is None else _reference(failed),
+        result=execution.scope.result if execution.state.done else "",
     )
 
 

@@ -8,10 +8,12 @@ import pytest
 
 from slogate.domain.evaluation.window import (
     END_WITHOUT_START,
+    MINIMUM_DATA_WINDOW,
     TIMEFRAME_WITH_END,
     TOO_SHORT,
     Window,
     WindowError,
+    check_data_window,
     format_time,
     parse_duration,
     parse_time,
@@ -142,3 +144,25 @@ def test_window_rules_use_keptns_messages(
 def test_exactly_one_minute_is_allowed() -> None:
     """The minimum window is one minute, inclusive."""
     assert resolve_window(NOW, "1m").seconds == 60
+
+
+def test_the_data_window_rule_says_the_minimum_and_why() -> None:
+    """One rule for every window slogate evaluates: at least 10 s, whoever asked for it."""
+    assert timedelta(seconds=10) == MINIMUM_DATA_WINDOW
+    enough = Window(START, START + MINIMUM_DATA_WINDOW)
+    assert check_data_window(enough) is enough
+    with pytest.raises(WindowError) as short:
+        check_data_window(Window(START, START + timedelta(seconds=9.999)))
+    assert str(short.value).startswith(
+        "the evaluation window lasts 9.999 s; the minimum is 10 s, because SLIs are mostly rates over the "
+        "window and Prometheus needs two samples inside it"
+    )
+    assert "make the test longer" in str(short.value)
+    for end in (START, START - timedelta(minutes=1)):
+        with pytest.raises(WindowError, match="does not end after it starts"):
+            check_data_window(Window(START, end))
+
+
+def test_without_keptns_minute_the_length_is_left_to_the_data_rule() -> None:
+    assert resolve_window(NOW, "20s", minimum=None) == Window(NOW - timedelta(seconds=20), NOW)
+    assert resolve_window(NOW, None, START, START - timedelta(minutes=5), minimum=None).seconds == -300

@@ -37,6 +37,11 @@ SCOPE = {"project": "p", "stage": "qa", "service": "svc", "labels": {"buildId": 
             ("A", "B"),
             id="test-window-verbatim",
         ),
+        pytest.param(
+            {"test": {"start": "2026-11-26T10:00:00.000Z", "end": "2026-11-26T10:00:12.500Z"}},
+            ("2026-11-26T10:00:00.000Z", "2026-11-26T10:00:12.500Z"),
+            id="a-short-load-test",
+        ),
     ],
 )
 def test_evaluation_window(data: dict[str, object], expected: tuple[str, str]) -> None:
@@ -53,6 +58,11 @@ def test_evaluation_window(data: dict[str, object], expected: tuple[str, str]) -
             {"evaluation": {"start": "2026-11-26T10:00:00Z", "end": "2026-11-26T10:00:30Z"}},
             "end date must be at least 1 minute after start date",
             id="too-short",
+        ),
+        pytest.param(
+            {"test": {"start": "2026-11-26T10:00:00.000Z", "end": "2026-11-26T10:00:05.000Z"}},
+            "the evaluation window lasts 5 s; the minimum is 10 s, because",
+            id="a-test-too-short-to-hold-data",
         ),
     ],
 )

@@ -71,6 +71,19 @@ def test_a_finished_delivery_with_a_failed_evaluation() -> None:
     assert "image" not in qa
 
 
+def test_a_declined_approval_ends_the_stage_succeeded_with_result_fail() -> None:
+    """Keptn's stage state stays the status (succeeded); slogate's ``result`` says the stage failed."""
+    world = World()
+    world.trigger()
+    world.deliver()
+    world.run_task(world.open_task("approval", stage="production"), result="fail")
+    stages = {(stage["name"], stage["state"]): stage for stage in view(world)["stages"]}
+    production = stages["production", "succeeded"]
+    assert production["result"] == "fail"
+    assert stages["qa", "succeeded"]["result"] == "pass"
+    assert "result" not in stages["production", "triggered"]  # the rollback still runs: no result yet
+
+
 def test_an_evaluation_from_another_source_is_not_the_latest_evaluation() -> None:
     world = World()
     world.trigger("qa", "evaluation")
@@ -178,5 +191,6 @@ def test_the_api_document_keeps_keptns_key_order() -> None:
         '"time": "2026-11-26T12:00:00Z", "shkeptncontext": "ctx-1", "state": "finished", '
         '"stages": [{"name": "qa", "state": "succeeded", '
         '"latestEvaluation": {"result": "fail", "score": 66.67}, '
-        f'"latestEvent": {reference}, "latestFailedEvent": {reference}}}], "problemTitle": "slow"}}'
+        f'"latestEvent": {reference}, "latestFailedEvent": {reference}, "result": "fail"}}], '
+        '"problemTitle": "slow"}'
     )
