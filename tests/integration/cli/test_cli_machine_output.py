@@ -307,4 +307,6 @@ def test_approvals_and_contexts_are_found_by_a_unique_prefix(
     assert twin["id"][:8] != approval_id[:8]
     answered = piped(*approve, "--id", twin["id"][:8], "--decline")
     assert answered.exit_code == 0, answered.output
-    assert answered.stdout.strip() == f"ID of Keptn context: {TWIN_CONTEXTS[0]}"
+    declined, context_line = answered.stdout.strip().splitlines()
+    assert declined.startswith("Declined approval ")
+    assert context_line == f"ID of Keptn context: {TWIN_CONTEXTS[0]}"

@@ -341,4 +341,5 @@ def test_tag_is_appended_to_the_image_as_keptns_cli_does(cli: Cli, live_server: 
     assert_one_line_error(cli(*delivery, "--image", IMAGE, "--tag", "-v1"), "--tag '-v1' is not an image tag")
     with live_server.client() as client:
         events = client.get("/api/mongodb-datastore/event", params={"project": "tagged"}).json()["events"]
-    assert len([event for event in events if event["type"].endswith("delivery.triggered")]) == 1
+    sent_by_cli = [event for event in events if event["type"] == "sh.keptn.event.qa.delivery.triggered"]
+    assert len(sent_by_cli) == 1  # (the server may have gone on to production's delivery meanwhile)
