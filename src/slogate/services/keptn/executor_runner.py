@@ -181,9 +181,10 @@ class ExecutorRunner:
             message = f"{choice.source}: tasks.{task}: {error}"
             return [self._started(event), self._finished(event, TaskResult.errored(message))]
         context = TaskResources(self._resources, self._secrets, event)
+        request = TaskRequest(event, task, choice.config)
+        runs = await asyncio.to_thread(_runs, executor, request, context)  # reads files: off the loop
         answered: list[KeptnEvent] = []
-        for request in _deliveries(executor, TaskRequest(event, task, choice.config), context):
-            count = _count(executor, "started_events", request, context)
+        for request, count in runs:
             started = [self._started(event) for _ in range(count)]
             job = asyncio.create_task(self._run(executor, request, context, started[0].id if started else ""))
             self._running[job] = (event, executor.name)
@@ -335,11 +336,15 @@ def _count(executor: TaskExecutor, hook: str, *arguments: Any) -> int:
     return 1 if counter is None else max(0, int(counter(*arguments)))
 
 
-def _deliveries(executor: TaskExecutor, request: TaskRequest, context: TaskResources) -> list[TaskRequest]:
-    """The runs of one task event by the executor's optional ``deliveries`` hook (Keptn delivered an
-    event once per matching subscription, e.g. two webhooks of one type run twice); else one."""
+def _runs(
+    executor: TaskExecutor, request: TaskRequest, context: TaskResources
+) -> list[tuple[TaskRequest, int]]:
+    """The runs of one task event, each with its number of ``.started``: by the executor's optional
+    ``deliveries`` hook (Keptn delivered an event once per matching subscription, e.g. two webhooks
+    of one type run twice), else one."""
     split = getattr(executor, "deliveries", None)
-    return [request] if split is None else list(split(request, context))
+    requests = [request] if split is None else list(split(request, context))
+    return [(each, _count(executor, "started_events", each, context)) for each in requests]
 
 
 def _rerun_safe(executor: TaskExecutor, request: TaskRequest) -> bool:
