@@ -190,6 +190,26 @@ def test_an_upgraded_integration_keeps_subscriptions_edited_through_the_api(api:
     assert listed["metadata"]["integrationversion"] == "2.0.0"
 
 
+def test_keptns_uniform_api_test_a_new_distributor_version_deletes_no_subscription(api: TestClient) -> None:
+    """Test_UniformRegistration_TestAPI: after a subscription was added and deleted again, the
+    integration registers with distributor 0.8.4 and no subscriptions: 200, the version changed,
+    the one subscription left is still there."""
+    body = integration(name="my-uniform-service", namespace="my-namespace")
+    body["metadata"]["distributorversion"] = "0.8.3"
+    integration_id = register(api, body)
+    url = f"{BASE}/{integration_id}/subscription"
+    added = api.post(url, json={"event": "sh.keptn.event.deployment.triggered"}).json()["id"]
+    assert api.delete(f"{url}/{added}").status_code == 200
+    body["metadata"]["distributorversion"] = "0.8.4"
+    body["subscriptions"] = []
+
+    register(api, body, status=200)
+
+    [listed] = api.get(BASE, params={"id": integration_id}).json()
+    assert listed["metadata"]["distributorversion"] == "0.8.4"
+    assert [s["event"] for s in listed["subscriptions"]] == [TEST_TRIGGERED]
+
+
 def test_a_re_registration_without_stored_subscriptions_takes_those_sent(api: TestClient) -> None:
     """When the stored registration has no subscription left, the ones sent are taken (Keptn)."""
     integration_id = register(api, integration(subscriptions=[]))
