@@ -113,6 +113,7 @@ def server_context(
         on_project_deleted=partial(_forget_project, resources=resources, sequences=sequence_store),
         on_project_created=resources.init_project,
         on_shipyard_updated=resources.store_shipyard,
+        on_service_changed=(resources.init_service, resources.remove_service),
     )
     listeners.keep_shipyards(catalog)
     secrets = SecretService(SqlSecretStore(engine, SecretBox.in_data_dir(settings.data_dir)))

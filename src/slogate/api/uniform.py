@@ -169,13 +169,18 @@ def list_integrations(
     status_code=201,
     summary="Register an integration",
     response_description="A new registration",
-    responses={200: {"description": "The registration of the same name and namespace, replaced"}},
+    responses={
+        200: {
+            "description": "The registration of the same name and namespace, its subscriptions kept "
+            "and its versions and last-seen time updated"
+        }
+    },
 )
 def register(
     body: IntegrationIn, response: Response, service: IntegrationService = _service
 ) -> dict[str, str]:
-    """201 ``{id}`` for a new registration; 200 ``{id}`` when it replaced the one with the same name and
-    namespace."""
+    """201 ``{id}`` for a new registration; 200 ``{id}`` when one with the same name and namespace was
+    registered (its subscriptions kept, its versions and last-seen time updated, as in Keptn)."""
     registered = service.register(body.registration())
     response.status_code = 201 if registered.created else 200
     return {"id": registered.id}

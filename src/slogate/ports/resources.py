@@ -125,3 +125,13 @@ class ResourceStore(Protocol):
     def list_files(self, level: ResourceLevel, revision: str, *, limit: int, offset: int) -> ResourcePage:
         """The URIs of the level's files at ``revision``, sorted, paged by ``limit``/``offset``."""
         ...
+
+    def list_tree(self, level: ResourceLevel, revision: str) -> tuple[str, ...]:
+        """Every URI of the level current at ``revision``, unsorted; a stage's include each of its
+        services' files as ``<service>/<uri>``, as Keptn's stage directory holds them."""
+        ...
+
+    def delete_level(self, level: ResourceLevel, message: str) -> str | None:
+        """Record the deletion of every current file of ``level`` as one new revision; its id, or None
+        (nothing written) when the level has no file."""
+        ...

@@ -143,29 +143,82 @@ def test_register_new_integration(api: TestClient) -> None:
     }
 
 
-def test_register_existing_replaces_metadata_and_subscriptions(api: TestClient, clock: Clock) -> None:
-    """Same name and namespace: 200 with the first id, even from another host; the metadata and the
-    subscriptions are the new ones and last-seen is refreshed."""
+def test_register_existing_keeps_its_subscriptions_and_takes_the_new_versions(
+    api: TestClient, clock: Clock
+) -> None:
+    """Same name and namespace (an upgrade, even from another host): 200 with the first id; as in
+    Keptn the stored subscriptions stay (those sent are ignored), only the integration and
+    distributor versions and last-seen change, the rest of the metadata stays."""
     first = register(api, integration())
+    [before] = api.get(BASE).json()
     clock.advance(30)
     again = integration(
         hostname="node-2",
         version="1.3.0",
         subscriptions=[{"event": "sh.keptn.event.deployment.triggered"}, {"event": "sh.keptn.>"}],
     )
+    again["metadata"]["distributorversion"] = "1.5.0"
 
     second = register(api, again, status=200)
 
     assert second == first == JOB_EXECUTOR_ID
     [listed] = api.get(BASE).json()
-    assert listed["metadata"]["hostname"] == "node-2"
-    assert listed["metadata"]["integrationversion"] == "1.3.0"
-    assert listed["metadata"]["lastseen"] == "2024-05-01T12:00:30Z"
-    assert [s["event"] for s in listed["subscriptions"]] == [
-        "sh.keptn.event.deployment.triggered",
-        "sh.keptn.>",
-    ]
-    assert listed["subscriptions"][0]["filter"] == {"projects": [], "stages": [], "services": []}
+    assert listed["metadata"] == {
+        **before["metadata"],
+        "integrationversion": "1.3.0",
+        "distributorversion": "1.5.0",
+        "lastseen": "2024-05-01T12:00:30Z",
+    }
+    assert listed["subscriptions"] == before["subscriptions"]
+
+
+def test_an_upgraded_integration_keeps_subscriptions_edited_through_the_api(api: TestClient) -> None:
+    """Keptn's uniform test: subscriptions added and changed after registering survive the
+    integration's restart with a new version (same ids, same filters)."""
+    integration_id = register(api, integration())
+    url = f"{BASE}/{integration_id}/subscription"
+    added = api.post(url, json={"event": "sh.keptn.event.deployment.triggered",
+                                "filter": {"projects": ["p"], "stages": ["dev"]}})  # fmt: skip
+    assert added.status_code == 201, added.text
+    before = api.get(url).json()
+    assert len(before) == 2
+
+    register(api, integration(version="2.0.0", subscriptions=[{"event": TEST_TRIGGERED}]), status=200)
+
+    assert api.get(url).json() == before
+    [listed] = api.get(BASE).json()
+    assert listed["metadata"]["integrationversion"] == "2.0.0"
+
+
+def test_keptns_uniform_api_test_a_new_distributor_version_deletes_no_subscription(api: TestClient) -> None:
+    """Test_UniformRegistration_TestAPI: after a subscription was added and deleted again, the
+    integration registers with distributor 0.8.4 and no subscriptions: 200, the version changed,
+    the one subscription left is still there."""
+    body = integration(name="my-uniform-service", namespace="my-namespace")
+    body["metadata"]["distributorversion"] = "0.8.3"
+    integration_id = register(api, body)
+    url = f"{BASE}/{integration_id}/subscription"
+    added = api.post(url, json={"event": "sh.keptn.event.deployment.triggered"}).json()["id"]
+    assert api.delete(f"{url}/{added}").status_code == 200
+    body["metadata"]["distributorversion"] = "0.8.4"
+    body["subscriptions"] = []
+
+    register(api, body, status=200)
+
+    [listed] = api.get(BASE, params={"id": integration_id}).json()
+    assert listed["metadata"]["distributorversion"] == "0.8.4"
+    assert [s["event"] for s in listed["subscriptions"]] == [TEST_TRIGGERED]
+
+
+def test_a_re_registration_without_stored_subscriptions_takes_those_sent(api: TestClient) -> None:
+    """When the stored registration has no subscription left, the ones sent are taken (Keptn)."""
+    integration_id = register(api, integration(subscriptions=[]))
+
+    register(api, integration(), status=200)
+
+    [subscription] = api.get(f"{BASE}/{integration_id}/subscription").json()
+    assert subscription["event"] == TEST_TRIGGERED
+    assert UUID.fullmatch(subscription["id"])
 
 
 def test_another_namespace_is_another_integration(api: TestClient) -> None:
@@ -207,18 +260,22 @@ class RacingStore(SqlIntegrationStore):
 
 
 def test_a_concurrent_registration_is_replaced_not_duplicated(context: ServerContext, clock: Clock) -> None:
-    """When the id turns out to exist at insert time, the registration replaces it: 200, one entry."""
+    """When the id turns out to exist at insert time, the registration updates it as a
+    re-registration does: 200, one entry, last-seen and versions refreshed, the rest kept."""
     racing = IntegrationService(RacingStore(engine_of(context)), TTL, clock)
     first = racing.register(Registration("job-executor-service", IntegrationMetadata(hostname="n")))
     clock.advance(1)
 
     second = racing.register(
-        Registration("job-executor-service", IntegrationMetadata(hostname="n", location="x"))
+        Registration(
+            "job-executor-service", IntegrationMetadata(hostname="n", location="x", integration_version="2")
+        )
     )
 
     assert (first.created, second.created, second.id) == (True, False, first.id)
     [stored] = racing.integrations()
-    assert (stored.metadata.location, stored.last_seen) == ("x", T0 + timedelta(seconds=1))
+    assert (stored.metadata.location, stored.metadata.integration_version) == ("", "2")
+    assert stored.last_seen == T0 + timedelta(seconds=1)
 
 
 @pytest.mark.parametrize(

@@ -7,19 +7,31 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from slogate.adapters.executors.webhook import (
     WebhookExecutor,
     create,
+    deliveries,
     finished_events,
     sends_finished,
     sends_started,
     started_events,
 )
 from slogate.ports.executors import ExecutorEnvironment, TaskRequest, TaskResult
-from tests.support.webhook_server import SECRET, Context, Server, beta, context_with, event, run, serving
+from tests.support.webhook_server import (
+    LOOPBACK,
+    SECRET,
+    Context,
+    Server,
+    beta,
+    context_with,
+    event,
+    run,
+    serving,
+)
 
 
 @pytest.fixture
@@ -101,7 +113,7 @@ def test_a_failing_status_stops_the_requests_with_keptns_message(server: Server)
         "during curl request execution: HTTP status 500 Internal Server Error.\nResponse: \n"
         "boom at /fail?key=***"
     )
-    assert result.data == {"test": {"responses": ["plain text"]}}
+    assert result.data == {}  # Keptn's errored .finished carries no task block (Test_Webhook_Failures)
 
 
 def test_a_redirect_fails_unless_the_request_follows_it(server: Server) -> None:
@@ -204,7 +216,13 @@ def test_the_subscription_id_chooses_among_webhooks_of_one_type(server: Server) 
     distributed = event(temporaryData={"distributor": {"subscriptionID": "a"}})
     assert run(config, trigger=distributed).status == "succeeded"
     assert [r.path for r in server.received] == ["/json/b", "/json/a"]
-    ambiguous = run(config)
+    assert [
+        r.config["subscriptionID"] for r in deliveries(TaskRequest(event(), "test"), context_with(config))
+    ] == [
+        "a",
+        "b",
+    ]
+    ambiguous = run(config)  # a request not split by deliveries() cannot choose
     assert ambiguous.message == (
         "could not retrieve Webhook config: no valid webhook config found: webhook/webhook.yaml has 2 "
         "webhooks of type sh.keptn.event.test.triggered (subscriptionIDs 'a', 'b'): choose one with "
@@ -212,14 +230,29 @@ def test_the_subscription_id_chooses_among_webhooks_of_one_type(server: Server) 
     )
 
 
-def replies(config: str, result: TaskResult) -> tuple[bool, bool, int, int]:
+def replies(config: str, result: TaskResult, done: int = 0) -> tuple[bool, bool, int, int]:
     context, request = context_with(config), TaskRequest(event(), "test")
     return (
         sends_started(request, context),
         sends_finished(request, context),
         started_events(request, context),
-        finished_events(request, context, result),
+        finished_events(request, context, result, done),
     )
+
+
+def run_and_count(config: str, settings: dict[str, Any] | None = None) -> tuple[TaskResult, int]:
+    """Run the webhook of ``config`` as the runner does: the result, then how many ``.finished``."""
+    context, request = context_with(config), TaskRequest(event(), "test", settings or {})
+
+    async def go() -> tuple[TaskResult, int]:
+        executor = WebhookExecutor(ExecutorEnvironment(Path("."), lambda: datetime.now(UTC), LOOPBACK))
+        try:
+            result = await executor.run(request, context)
+            return result, executor.finished_events(request, context, result)
+        finally:
+            await executor.aclose()
+
+    return asyncio.run(go())
 
 
 def test_send_finished_false_leaves_the_finished_events_to_the_called_endpoints(server: Server) -> None:
@@ -239,9 +272,10 @@ def test_send_finished_false_still_answers_the_requests_not_done(server: Server)
         - {{url: "{server.url}/text", method: GET}}
         """
     )
-    result = run(config)
-    assert result.status == "errored"
-    assert replies(config, result) == (True, False, 3, 2)  # 3 started, the 2 not done answered errored
+    result, finished = run_and_count(config)
+    assert (result.status, result.data) == ("errored", {})
+    assert replies(config, result, done=1) == (True, False, 3, 2)  # 3 started, the 2 not done answered
+    assert finished == 2  # the executor knows that 1 request was done
 
 
 def test_send_started_false_and_send_finished_true(server: Server) -> None:
@@ -265,3 +299,35 @@ def test_the_executor_is_a_task_executor_named_webhook(tmp_path: Path) -> None:
     assert asyncio.run(closed()).message == (
         "the webhook executor is closed (slogate is shutting down); trigger the sequence again"
     )
+
+
+def test_each_webhook_of_the_events_type_is_one_delivery(server: Server) -> None:
+    """Keptn's Test_Webhook: two subscriptions for one task run both webhooks, one run each; a
+    subscription id (task config or event) or a single webhook of the type leaves one run."""
+    webhook = "    - {{type: {0}, subscriptionID: {1}, requests: [{{url: '{2}', method: GET}}]}}\n"
+    config = "apiVersion: webhookconfig.keptn.sh/v1beta1\nspec:\n  webhooks:\n" + "".join(
+        webhook.format(kind, name, f"{server.url}/json/{name}")
+        for kind, name in (
+            ("sh.keptn.event.test.triggered", "a"),
+            ("sh.keptn.event.*.triggered", "b"),
+            ("sh.keptn.event.test.triggered", "a"),  # the same subscription twice: one run
+            ("sh.keptn.event.deployment.triggered", "c"),
+        )
+    )
+    context, request = context_with(config), TaskRequest(event(), "test", {"timeout": "5s"})
+
+    split = deliveries(request, context)
+
+    assert [(r.task, dict(r.config)) for r in split] == [
+        ("test", {"timeout": "5s", "subscriptionID": "a"}),
+        ("test", {"timeout": "5s", "subscriptionID": "b"}),
+    ]
+    assert [run(config, r.config).status for r in split] == ["succeeded", "succeeded"]
+    assert [r.path for r in server.received] == ["/json/a", "/json/b"]
+    chosen = TaskRequest(event(), "test", {"subscriptionID": "b"})
+    distributed = TaskRequest(event(temporaryData={"distributor": {"subscriptionID": "a"}}), "test")
+    single = TaskRequest(event(), "test")
+    for alone, where in ((chosen, context), (distributed, context), (single, context_with(beta("[]")))):
+        assert deliveries(alone, where) == [alone]
+    assert deliveries(single, Context()) == [single]  # no webhook.yaml: the run says so
+    assert deliveries(single, context_with("spec: [")) == [single]  # broken: the run says so

@@ -469,3 +469,35 @@ def test_executors_yaml_is_parsed_off_the_event_loop() -> None:
     _started, errored = asyncio.run(runner.handle(event))
     assert errored.data["message"].endswith("no plugin 'fake'")
     assert on_loop == [False]
+
+
+def test_an_executor_may_split_a_task_into_deliveries_each_answered(
+    server: Server, fake: FakeExecutor
+) -> None:
+    """As Keptn delivered an event once per matching subscription: each delivery runs with its own
+    config, ``.started`` and ``.finished``; stopping the server answers each one still running."""
+    context, client = server
+
+    def two(request: TaskRequest, task_context: TaskContext) -> list[TaskRequest]:
+        if request.task != "deployment":
+            return [request]
+        return [TaskRequest(request.event, request.task, {"part": part}) for part in (1, 2)]
+
+    fake.deliveries = two  # type: ignore[attr-defined]
+    upload(client, "slogate/executors.yaml", ALL_TASKS)
+    delivery = trigger_delivery(client, "v0.1.1")
+
+    async def start_then_stop() -> None:
+        fake.gate = asyncio.Event()  # neither deployment ends by itself
+        for _ in range(500):  # until both run (a bound, not a timing assertion: the check follows)
+            if len(fake.requests) >= 2:
+                break
+            await context.dispatcher.drain()
+            await asyncio.sleep(0.01)
+        await context.executors.aclose()
+
+    asyncio.run(start_then_stop())
+    assert sorted(request.config["part"] for request in fake.requests) == [1, 2]
+    assert len(events(client, delivery, "sh.keptn.event.deployment.started")) == 2
+    answers = events(client, delivery, "sh.keptn.event.deployment.finished")
+    assert [answer["data"]["status"] for answer in answers] == ["errored", "errored"]

@@ -257,3 +257,45 @@ def test_mentions_tells_whether_any_level_of_a_project_ever_had_a_file(resources
     assert not resources.mentions("q", "slogate/executors.yaml")
     resources.delete(ResourceLevel("p", "qa", "svc"), "slogate/executors.yaml", "deleted")
     assert resources.mentions("p", "slogate/executors.yaml")  # its history still has it
+
+
+def test_a_stages_tree_holds_its_services_files_as_of_the_revision(resources: SqlResourceStore) -> None:
+    """``list_tree`` of a stage: its own files and ``<service>/<uri>`` of each service, current at the
+    revision (a later write or deletion is not seen at an earlier one); other stages stay apart."""
+    resources.write(QA, {"metadata.yaml": b"qa"}, "Added stage: qa")
+    resources.write(CARTS, {"metadata.yaml": b"carts", "slo.yaml": b"v1"}, "Added service: carts")
+    resources.write(PRODUCTION_CARTS, {"slo.yaml": b"prod"}, "Added resources")
+    before = resources.write(ORDERS, {"metadata.yaml": b"orders"}, "Added service: orders")
+    resources.delete(CARTS, "slo.yaml", "Deleted resources")
+    after = resources.write(ORDERS, {"helm/x.yaml": b"x"}, "Added resources")
+
+    assert sorted(resources.list_tree(QA, before)) == [
+        "carts/metadata.yaml",
+        "carts/slo.yaml",
+        "metadata.yaml",
+        "orders/metadata.yaml",
+    ]
+    assert sorted(resources.list_tree(QA, after)) == [
+        "carts/metadata.yaml",
+        "metadata.yaml",
+        "orders/helm/x.yaml",
+        "orders/metadata.yaml",
+    ]
+    assert sorted(resources.list_tree(ORDERS, after)) == ["helm/x.yaml", "metadata.yaml"]
+    assert resources.list_tree(QA, "0" * 40) == ()
+
+
+def test_deleting_a_level_removes_its_files_in_one_revision(resources: SqlResourceStore) -> None:
+    """A service's files all go in one revision; its stage's other files stay; nothing to delete
+    writes nothing."""
+    resources.write(QA, {"metadata.yaml": b"qa"}, "Added stage: qa")
+    kept = resources.write(CARTS, {"metadata.yaml": b"carts", "slo.yaml": b"v1"}, "Added service: carts")
+
+    removed = resources.delete_level(CARTS, "Removed service: carts")
+
+    assert removed is not None
+    assert resources.head(QA) == removed
+    assert resources.list_tree(QA, removed) == ("metadata.yaml",)
+    assert resources.read(CARTS, "slo.yaml", kept) == b"v1"  # history stays readable
+    assert resources.delete_level(CARTS, "Removed service: carts") is None
+    assert resources.head(QA) == removed

@@ -3,12 +3,12 @@
 For a task's ``.triggered`` event it reads ``webhook/webhook.yaml`` (the most specific of service,
 stage and project level that has one), picks the webhook (:func:`.webhook_config.select_webhook`)
 by ``subscriptionID``: the one in the task's config, else the event's
-``data.temporaryData.distributor.subscriptionID`` (set by Keptn's distributor), else the only webhook
-whose ``type`` is the event's type. It reads the ``envFrom`` secrets into ``.env``, renders each
-request (:mod:`.webhook_template`) and calls it in order with httpx; the first failure stops the
-rest. Success answers ``{<task>: {responses: [...]}}`` (each body as JSON when it parses, else as
-text); a failure is errored/fail with Keptn's message (and the responses so far). Secret values
-are replaced by ``***`` in every message and response.
+``data.temporaryData.distributor.subscriptionID`` (set by Keptn's distributor), else each webhook
+whose ``type`` is the event's type, one run each (:func:`deliveries`). It reads the ``envFrom``
+secrets into ``.env``, renders each request (:mod:`.webhook_template`) and calls it in order with
+httpx; the first failure stops the rest. Success answers ``{<task>: {responses: [...]}}`` (each
+body as JSON when it parses, else as text); a failure is errored/fail with Keptn's message and no
+task block. Secret values are replaced by ``***`` in every message and response.
 
 Each request (and, with ``--location``, each redirect hop) goes only to a destination
 :mod:`.destination` allows, at the address it checked: the URL's host is resolved once and the
@@ -55,6 +55,7 @@ from slogate.adapters.executors.webhook_config import (
     parse_settings,
     select_webhook,
     subscription_of,
+    type_matches,
 )
 from slogate.adapters.executors.webhook_template import (
     Call,
@@ -118,10 +119,10 @@ def started_events(request: TaskRequest, context: TaskContext) -> int:
     return 1 if webhook.send_finished else len(webhook.requests)
 
 
-def finished_events(request: TaskRequest, context: TaskContext, result: TaskResult) -> int:
+def finished_events(request: TaskRequest, context: TaskContext, result: TaskResult, done: int = 0) -> int:
     """How many ``.finished`` (each with ``result``) the caller sends after ``run``, as Keptn: 1 with
     ``sendFinished: true`` or when the webhook cannot be loaded; with ``sendFinished: false`` none
-    on success (the called endpoints send them), one per request not done on failure."""
+    on success (the called endpoints send them), one per request not ``done`` on failure."""
     try:
         _, webhook = load_webhook(request, context)
     except WebhookError:
@@ -130,9 +131,33 @@ def finished_events(request: TaskRequest, context: TaskContext, result: TaskResu
         return 1
     if result.status == SUCCEEDED and result.result != FAIL:
         return 0
-    block = result.data.get(request.task)
-    done = block.get("responses") if isinstance(block, Mapping) else None
-    return max(len(webhook.requests) - (len(done) if isinstance(done, list) else 0), 0)
+    return max(len(webhook.requests) - done, 0)
+
+
+def deliveries(request: TaskRequest, context: TaskContext) -> list[TaskRequest]:
+    """The runs of one task event, as Keptn's distributor delivers an event once per matching
+    subscription: without a subscription id (task config or event), one run per distinct
+    ``subscriptionID`` among the webhooks whose ``type`` matches the event, each with that id in its
+    config; else (or when the file cannot be read, which the run then reports) the request alone."""
+    try:
+        settings = parse_settings(request.config, request.task)
+        text = context.resource(WEBHOOK_URI)
+        config = parse_config(text) if text is not None else None
+    except WebhookConfigError:
+        return [request]
+    if config is None or settings.subscription_id or subscription_of(request.event.data):
+        return [request]
+    ids = [
+        webhook.subscription_id
+        for webhook in config.webhooks
+        if type_matches(webhook.type, request.event.type)
+    ]
+    chosen = list(dict.fromkeys(ids))
+    if len(chosen) < 2:
+        return [request]
+    return [
+        TaskRequest(request.event, request.task, {**request.config, "subscriptionID": id_}) for id_ in chosen
+    ]
 
 
 def sends_started(request: TaskRequest, context: TaskContext) -> bool:
@@ -160,7 +185,7 @@ class WebhookExecutor:
 
     name = "webhook"
     started_events = staticmethod(started_events)  # EventCounts: Keptn's sendStarted/sendFinished
-    finished_events = staticmethod(finished_events)
+    deliveries = staticmethod(deliveries)  # one run per webhook the event reaches
 
     def __init__(
         self,
@@ -173,6 +198,12 @@ class WebhookExecutor:
         self._resolve = resolver
         self._allow = parse_entries(environment.webhook_allow_list, "SLOGATE_WEBHOOK_ALLOW_LIST")
         self._closed = False
+        self._done: dict[tuple[str, str], int] = {}  # requests done by a failed run, until counted
+
+    def finished_events(self, request: TaskRequest, context: TaskContext, result: TaskResult) -> int:
+        """:func:`finished_events` of a result of :meth:`run` (which knows how many requests it did)."""
+        done = self._done.pop(_run_key(request), 0)
+        return finished_events(request, context, result, done)
 
     @staticmethod
     def rerun_safe(request: TaskRequest) -> bool:
@@ -199,7 +230,8 @@ class WebhookExecutor:
             except WebhookError as refused:
                 message = _masked(refused.message, secrets)
                 logger.warning("webhook %s failed: %s", webhook.subscription_id, message)
-                return TaskResult.errored(message, {request.task: {"responses": _masked(responses, secrets)}})
+                self._done[_run_key(request)] = len(responses)
+                return TaskResult.errored(message)  # Keptn's errored .finished has no task block
         return TaskResult(data={request.task: {"responses": _masked(responses, secrets)}})
 
     async def aclose(self) -> None:
@@ -306,6 +338,11 @@ class _Hop:
 def create(environment: ExecutorEnvironment) -> WebhookExecutor:
     """The entry point of ``slogate.executors``."""
     return WebhookExecutor(environment)
+
+
+def _run_key(request: TaskRequest) -> tuple[str, str]:
+    """Which run of which event: the trigger's id and the subscription id it runs for."""
+    return request.event.id, str(request.config.get("subscriptionID", ""))
 
 
 def _secrets(webhook: Webhook, context: TaskContext) -> dict[str, str]:

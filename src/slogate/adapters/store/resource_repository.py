@@ -108,6 +108,28 @@ class SqlResourceStore:
             uris = session.scalars(select(current.c.uri).order_by(current.c.uri).limit(limit).offset(offset))
             return ResourcePage(tuple(uris), total)
 
+    def list_tree(self, level: ResourceLevel, revision: str) -> tuple[str, ...]:
+        """Every URI current at ``revision``, unsorted: a stage's own files and each of its services'
+        files as ``<service>/<uri>`` (Keptn's stage directory); a project's or service's own files."""
+        if level.service or not level.stage:
+            query = _current_uris(level, _number_of(level, revision))
+            with self._sessions() as session:
+                return tuple(session.scalars(query))
+        current = _current_in_history(level, _number_of(level, revision))
+        with self._sessions() as session:
+            rows = session.execute(current).all()
+        return tuple(f"{service}/{uri}" if service else uri for service, uri in rows)
+
+    def delete_level(self, level: ResourceLevel, message: str) -> str | None:
+        """Record the deletion of every current file of ``level`` (just that level) in one revision; its
+        id, or None when the level has no file."""
+
+        def deletion(session: Session) -> dict[str, bytes | None]:
+            current = session.scalars(_current_uris(level, _number_of_head(level)))
+            return dict.fromkeys(current)
+
+        return self._commit(level, message, deletion)
+
     def _commit(
         self,
         level: ResourceLevel,
@@ -227,6 +249,31 @@ def _current_uris(level: ResourceLevel, number: ScalarSelect[int]) -> Select[str
             (ResourceVersionRow.uri == latest.c.uri) & (ResourceVersionRow.number == latest.c.number),
         )
         .where(*_at_level(level), ResourceVersionRow.content.is_not(None))
+    )
+
+
+def _current_in_history(level: ResourceLevel, number: ScalarSelect[int]) -> Select[str, str]:
+    """(service, URI) of every file of the stage's history (its services' too) current at ``number``."""
+    in_history = (ResourceVersionRow.project == level.project, ResourceVersionRow.stage == level.stage)
+    latest = (
+        select(
+            ResourceVersionRow.service,
+            ResourceVersionRow.uri,
+            func.max(ResourceVersionRow.number).label("number"),
+        )
+        .where(*in_history, ResourceVersionRow.number <= number)
+        .group_by(ResourceVersionRow.service, ResourceVersionRow.uri)
+        .subquery()
+    )
+    return (
+        select(ResourceVersionRow.service, ResourceVersionRow.uri)
+        .join(
+            latest,
+            (ResourceVersionRow.service == latest.c.service)
+            & (ResourceVersionRow.uri == latest.c.uri)
+            & (ResourceVersionRow.number == latest.c.number),
+        )
+        .where(*in_history, ResourceVersionRow.content.is_not(None))
     )
 
 

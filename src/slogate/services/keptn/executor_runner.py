@@ -2,9 +2,11 @@
 
 A dispatcher subscriber: for ``sh.keptn.event.<task>.triggered`` it finds the executor for the
 event's project, stage and service, and runs it in the background (tasks of different services run
-side by side): ``.started`` at once, ``.finished`` with the executor's result when it is done. A task
-that no built-in executor takes is left to remote executors. At start-up, ``recover()`` re-runs once,
-or ends ``errored``, the tasks that were running when the server died (see ``task_recovery``).
+side by side): ``.started`` at once, ``.finished`` with the executor's result when it is done. An
+executor may split one event into several runs, each with its own replies, as Keptn delivered an
+event once per matching subscription. A task that no built-in executor takes is left to remote
+executors. At start-up, ``recover()`` re-runs once, or ends ``errored``, the tasks that were
+running when the server died (see ``task_recovery``).
 """
 
 from __future__ import annotations
@@ -178,13 +180,17 @@ class ExecutorRunner:
         except SlogateError as error:
             message = f"{choice.source}: tasks.{task}: {error}"
             return [self._started(event), self._finished(event, TaskResult.errored(message))]
-        request = TaskRequest(event, task, choice.config)
         context = TaskResources(self._resources, self._secrets, event)
-        started = [self._started(event) for _ in range(_count(executor, "started_events", request, context))]
-        job = asyncio.create_task(self._run(executor, request, context, started[0].id if started else ""))
-        self._running[job] = (event, executor.name)
-        job.add_done_callback(self._running.pop)
-        return started
+        request = TaskRequest(event, task, choice.config)
+        runs = await asyncio.to_thread(_runs, executor, request, context)  # reads files: off the loop
+        answered: list[KeptnEvent] = []
+        for request, count in runs:
+            started = [self._started(event) for _ in range(count)]
+            job = asyncio.create_task(self._run(executor, request, context, started[0].id if started else ""))
+            self._running[job] = (event, executor.name)
+            job.add_done_callback(self._running.pop)
+            answered += started
+        return answered
 
     async def recover(self) -> list[str]:
         """At start-up, before events flow: each task a built-in executor was running when the server
@@ -328,6 +334,17 @@ def _count(executor: TaskExecutor, hook: str, *arguments: Any) -> int:
     """What the executor's optional ``EventCounts`` hook says (one when it has none)."""
     counter = getattr(executor, hook, None)
     return 1 if counter is None else max(0, int(counter(*arguments)))
+
+
+def _runs(
+    executor: TaskExecutor, request: TaskRequest, context: TaskResources
+) -> list[tuple[TaskRequest, int]]:
+    """The runs of one task event, each with its number of ``.started``: by the executor's optional
+    ``deliveries`` hook (Keptn delivered an event once per matching subscription, e.g. two webhooks
+    of one type run twice), else one."""
+    split = getattr(executor, "deliveries", None)
+    requests = [request] if split is None else list(split(request, context))
+    return [(each, _count(executor, "started_events", each, context)) for each in requests]
 
 
 def _rerun_safe(executor: TaskExecutor, request: TaskRequest) -> bool:

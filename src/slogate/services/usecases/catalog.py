@@ -66,6 +66,7 @@ SERVICE_EXISTS = "service already exists"
 NO_STAGES_OF = "could not get stages of project {}: project not found"
 NO_STAGES_TO_DELETE_FROM = "could not retrieve stages of project {}: project not found"
 _TRIGGERED = ".triggered"
+FileHook = Callable[[str, str, Sequence[str]], None]  # (project, shipyard text or service, stages)
 
 
 def _utc_now() -> datetime:
@@ -100,17 +101,16 @@ class CatalogService:
         now: Callable[[], datetime] = _utc_now,
         new_id: Callable[[], str] = _new_id,
         on_project_deleted: Callable[[str], None] = lambda name: None,
-        on_project_created: Callable[[str, str, Sequence[str]], None] = _no_files,
+        on_project_created: FileHook = _no_files,
         on_shipyard_updated: Callable[[str, str], None] = _no_files,
+        on_service_changed: tuple[FileHook, FileHook] = (_no_files, _no_files),
     ) -> None:
+        self._on_service_created, self._on_service_deleted = on_service_changed  # (project, service, stages)
         self._on_project_deleted = on_project_deleted
         self._on_project_created = on_project_created  # (name, shipyard text, stages): its first files
         self._on_shipyard_updated = on_shipyard_updated  # (name, shipyard text): its new shipyard.yaml
-        self._catalog = catalog
-        self._events = events
-        self._load_document = load_document
-        self._now = now
-        self._new_id = new_id
+        self._catalog, self._events, self._load_document = catalog, events, load_document
+        self._now, self._new_id = now, new_id
         self._parsed: dict[str, Shipyard] = {}
 
     # --- projects ---------------------------------------------------------------------------------
@@ -228,6 +228,7 @@ class CatalogService:
             self._catalog.create_service(project, name, self._now())
         except ConflictError:
             raise ConflictError(SERVICE_EXISTS) from None
+        self._on_service_created(project, name, self._catalog.stage_names(project) or ())
         self._emit(
             (event_types.SERVICE_CREATE_STARTED, {"project": project, "service": name}),
             (event_types.SERVICE_CREATE_FINISHED, _done(project=project, service=name)),
@@ -238,6 +239,7 @@ class CatalogService:
         self._require_project(project, NO_STAGES_TO_DELETE_FROM.format(project))
         if not self._catalog.delete_service(project, name):
             raise NotFoundError(SERVICE_MISSING)
+        self._on_service_deleted(project, name, self._catalog.stage_names(project) or ())
         self._emit(
             (event_types.SERVICE_DELETE_STARTED, {"project": project, "service": name}),
             (event_types.SERVICE_DELETE_FINISHED, _done(project=project, service=name)),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from slogate.domain.protocol.subscriptions import (
@@ -93,7 +93,10 @@ class IntegrationService:
 
     def register(self, registration: Registration) -> Registered:
         """Register an integration, or re-register the live one with the same name and namespace (as
-        Keptn finds it): its metadata and subscriptions are replaced and its last-seen time refreshed."""
+        Keptn finds it). A re-registration keeps the stored id, metadata and subscriptions (which may
+        have been edited since) and takes only the new versions and last-seen time, as Keptn's
+        controller does, so an integration that upgrades keeps its work; the subscriptions sent are
+        used only when none are stored."""
         _check_registration(registration)
         now = self._now()
         live_since = now - self._ttl
@@ -102,16 +105,17 @@ class IntegrationService:
         subscriptions = tuple(request.subscription(self._new_id()) for request in registration.subscriptions)
         existing = self._store.integrations(live_since, name=registration.name, namespace=metadata.namespace)
         if existing:
-            latest = max(existing, key=lambda found: found.last_seen)
-            record = IntegrationRecord(latest.id, registration.name, metadata, now, subscriptions)
+            record = _kept(existing, metadata, now, subscriptions)
             if self._store.replace(record, live_since):
-                return Registered(latest.id, created=False)
+                return Registered(record.id, created=False)
         new_id = integration_id(registration.name, metadata.namespace, metadata.hostname)
         record = IntegrationRecord(new_id, registration.name, metadata, now, subscriptions)
         try:
             self._store.add(record)
         except ConflictError:  # registered concurrently under the same id
-            self._store.replace(record, live_since)
+            stored = self._store.integrations(live_since, new_id)
+            kept = _kept(stored, metadata, now, subscriptions) if stored else record
+            self._store.replace(kept, live_since)
             return Registered(new_id, created=False)
         return Registered(new_id, created=True)
 
@@ -201,6 +205,31 @@ class IntegrationService:
 
     def _live_since(self) -> datetime:
         return self._now() - self._ttl
+
+
+def _kept(
+    existing: list[IntegrationRecord],
+    metadata: IntegrationMetadata,
+    now: datetime,
+    sent: tuple[Subscription, ...],
+) -> IntegrationRecord:
+    """What a re-registration leaves, as Keptn's controller: the most recently seen registration with
+    the subscriptions of the others added (by id), its metadata with the new integration and
+    distributor versions, seen ``now``; the subscriptions ``sent`` only when none are stored."""
+    target = max(existing, key=lambda found: found.last_seen)
+    kept = list(target.subscriptions)
+    known = {subscription.id for subscription in kept}
+    for other in existing:
+        for subscription in other.subscriptions if other.id != target.id else ():
+            if subscription.id not in known:
+                kept.append(subscription)
+                known.add(subscription.id)
+    versions = replace(
+        target.metadata,
+        integration_version=metadata.integration_version,
+        distributor_version=metadata.distributor_version,
+    )
+    return IntegrationRecord(target.id, target.name, versions, now, tuple(kept) or sent)
 
 
 def _check_registration(registration: Registration) -> None:

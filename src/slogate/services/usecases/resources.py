@@ -18,6 +18,8 @@ UPDATED = "Updated resource"
 DELETED = "Deleted resources"
 INITIALIZED = "initialized project"
 ADDED_STAGE = "Added stage: {}"
+ADDED_SERVICE = "Added service: {}"
+REMOVED_SERVICE = "Removed service: {}"
 METADATA_URI = "metadata.yaml"
 SHIPYARD_KEPT = (
     "shipyard.yaml of project '{}' cannot be deleted: a project needs its shipyard "
@@ -83,6 +85,18 @@ def project_metadata(project: str, created: datetime) -> bytes:
 def stage_metadata(stage: str, created: datetime) -> bytes:
     """A stage's ``metadata.yaml``, as Keptn's resource-service writes it when it adds a stage."""
     return f"stagename: {stage}\ncreationtimestamp: {_go_time(created)}\n".encode()
+
+
+def service_metadata(service: str, created: datetime) -> bytes:
+    """A service's ``metadata.yaml``, as Keptn's resource-service writes it in each stage when the
+    service is created (its ``ServiceMetadata`` marshalled without field tags: lower-case keys)."""
+    return f"servicename: {service}\ncreationtimestamp: {_go_time(created)}\n".encode()
+
+
+def walk_order(uri: str) -> list[str]:
+    """Sort key of Keptn's listings (Go's ``filepath.Walk``): by path component, so a directory's
+    files come right after its name (``app/x`` before ``app-db/x`` and ``app.txt``)."""
+    return uri.split("/")
 
 
 def _go_time(moment: datetime) -> str:
@@ -157,6 +171,24 @@ class ResourceService:
             )
         self._on_changed()
 
+    def init_service(self, project: str, service: str, stages: Sequence[str]) -> None:
+        """A new service's files, as Keptn's service creation leaves them: its ``metadata.yaml`` in
+        each stage (one revision of each stage, "Added service: <name>")."""
+        created = self._now()
+        for stage in stages:
+            level = ResourceLevel(project, stage, service)
+            self._store.write(
+                level, {METADATA_URI: service_metadata(service, created)}, ADDED_SERVICE.format(service)
+            )
+        self._on_changed()
+
+    def remove_service(self, project: str, service: str, stages: Sequence[str]) -> None:
+        """A deleted service's files are deleted in each stage (Keptn removes its directory), so that a
+        service created again under that name starts with Keptn's files only."""
+        for stage in stages:
+            self._store.delete_level(ResourceLevel(project, stage, service), REMOVED_SERVICE.format(service))
+        self._on_changed()
+
     def store_shipyard(self, project: str, shipyard: str) -> None:
         """Write the project's ``shipyard.yaml`` as the catalog accepted it (an update of the project);
         no new revision when the text is the same."""
@@ -203,6 +235,10 @@ class ResourceService:
         self._require(level)
         version = self._revision(level, revision)
         content = None if version is None else self._store.read(level, canonical, version)
+        service, _, inner = canonical.partition("/")
+        if content is None and version and inner and level.stage and not level.service:
+            # a stage's listing names its services' files "<service>/<uri>": read them there, as Keptn
+            content = self._store.read(ResourceLevel(level.project, level.stage, service), inner, version)
         if content is None or version is None:
             raise NotFoundError(f"Resource not found: {canonical} in {level}")
         return ResourceFile(canonical, content, version)
@@ -210,7 +246,9 @@ class ResourceService:
     def list(
         self, level: ResourceLevel, revision: str = "", page_size: int = DEFAULT_PAGE_SIZE, page_key: str = ""
     ) -> ResourceListing:
-        """The URIs of the files current at ``revision`` (default: now), sorted, one page."""
+        """One page of the URIs of the files current at ``revision`` (default: now) in Keptn's order
+        (:func:`walk_order`); a stage's listing holds its services' files too, as ``<service>/<uri>``,
+        as Keptn's resource-service lists the stage's directory."""
         if page_size < 1:
             raise InputError(f"invalid pageSize {page_size}: it must be at least 1")
         offset = page_offset(page_key)
@@ -218,9 +256,10 @@ class ResourceService:
         version = self._revision(level, revision)
         if version is None:
             return ResourceListing((), "", 0, page_size, "0")
-        page = self._store.list_files(level, version, limit=page_size, offset=offset)
+        uris = sorted(set(self._store.list_tree(level, version)), key=walk_order)
+        page = tuple(uris[offset : offset + page_size])
         return ResourceListing(
-            page.uris, version, page.total, page_size, next_page_key(offset, page_size, page.total)
+            page, version, len(uris), page_size, next_page_key(offset, page_size, len(uris))
         )
 
     def delete(self, level: ResourceLevel, uri: str) -> str:
