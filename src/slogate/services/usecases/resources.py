@@ -11,6 +11,7 @@ from slogate.domain.sequencing.shipyard import SHIPYARD_URI
 from slogate.errors import InputError, NotFoundError
 from slogate.ports import ResourceLevel, ResourceStore, ScopeChecker
 from slogate.services.usecases.paging import next_page_key
+from slogate.services.usecases.resource_checks import FileReport, no_checks
 
 DEFAULT_PAGE_SIZE = 20
 ADDED = "Added resources"  # Keptn's commit messages
@@ -32,6 +33,14 @@ class ResourceFile:
     uri: str
     content: bytes
     version: str
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """A new revision, and the problems found in the files it stored (of kinds slogate checks)."""
+
+    revision: str
+    reports: tuple[FileReport, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +144,7 @@ class ResourceService:
         now: Callable[[], datetime] = _utc_now,
         on_shipyard_written: Callable[[str, str], None] = _no_hook,
         on_changed: Callable[[], None] = lambda: None,
+        check_files: Callable[[Mapping[str, bytes]], tuple[FileReport, ...]] = no_checks,
     ) -> None:
         self._store = store
         self._scopes = scopes
@@ -142,6 +152,7 @@ class ResourceService:
         self._now = now
         self._on_shipyard_written = on_shipyard_written
         self._on_changed = on_changed  # any file of any project changed (caches of what they say)
+        self._check_files = check_files  # slo.yaml, sli.yaml, webhook.yaml, …: problems, or strict refusal
 
     def init_project(self, project: str, shipyard: str, stages: Sequence[str]) -> None:
         """The files of a new project, as Keptn's project creation leaves them: ``metadata.yaml`` and
@@ -181,6 +192,12 @@ class ResourceService:
 
         Everything is validated before anything is stored.
         """
+        return self.write_checked(level, resources, message).revision
+
+    def write_checked(
+        self, level: ResourceLevel, resources: Sequence[tuple[str, str]], message: str = ADDED
+    ) -> Written:
+        """:meth:`write`, answering also the problems of the files of a kind slogate checks."""
         files: dict[str, bytes] = {}
         for uri, content in resources:
             canonical = normalize_uri(uri)
@@ -188,10 +205,11 @@ class ResourceService:
         if not files:
             raise InputError("no resources given: send at least one {resourceURI, resourceContent}")
         self._require(level)
+        reports = self._check_files(files)
         self._adopt_shipyard(level, files)
         revision = self._store.write(level, files, message)
         self._on_changed()
-        return revision
+        return Written(revision, reports)
 
     def put(self, level: ResourceLevel, uri: str, content: str) -> str:
         """Create or replace one file; the id of the new revision."""
