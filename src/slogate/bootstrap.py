@@ -25,6 +25,7 @@ from slogate.adapters.store.integration_repository import SqlIntegrationStore
 from slogate.adapters.store.log_repository import SqlIntegrationLogStore
 from slogate.adapters.store.notifying import NotifyingEventStore
 from slogate.adapters.store.repository import SqlEventStore
+from slogate.adapters.store.resource_problem_repository import SqlResourceProblemStore
 from slogate.adapters.store.resource_repository import SqlResourceStore
 from slogate.adapters.store.secret_repository import SqlSecretStore
 from slogate.adapters.store.sequence_repository import SqlSequenceStore
@@ -110,6 +111,7 @@ def server_context(
         check_files=UploadChecks(
             FileChecks(load_document, FILE_CHECKS), strict=settings.strict_uploads
         ).check,
+        problems=SqlResourceProblemStore(engine),
     )
     catalog = CatalogService(
         catalog_store,

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 
 from slogate.api.context import ServerContext, server_context
 from slogate.api.control_plane import MAX_PAGE_SIZE
+from slogate.domain.problems import Problem
 from slogate.errors import InputError
 from slogate.ports import ResourceLevel
 from slogate.services.usecases.resources import DEFAULT_PAGE_SIZE, UPDATED, ResourceService, Written
@@ -98,12 +99,17 @@ def _answer(written: Written) -> dict[str, Any]:
     slogate checks has problems: each with the file, the path in it, the severity and the message."""
     answer = _written(written.revision)
     if written.reports:
-        answer["warnings"] = [
-            {"resourceURI": report.uri, "path": p.path, "severity": str(p.severity), "message": p.message}
-            for report in written.reports
-            for p in report.problems
-        ]
+        answer["warnings"] = [_warning(report.uri, p) for report in written.reports for p in report.problems]
     return answer
+
+
+def _warning(uri: str, problem: Problem) -> dict[str, str]:
+    return {
+        "resourceURI": uri,
+        "path": problem.path,
+        "severity": str(problem.severity),
+        "message": problem.message,
+    }
 
 
 def _add_routes(prefix: str, level_of: Callable[..., ResourceLevel]) -> None:
@@ -160,11 +166,15 @@ def _add_routes(prefix: str, level_of: Callable[..., ResourceLevel]) -> None:
     ) -> dict[str, Any]:
         """One file (URL-escaped URI) with base64 content, at the current revision or ``gitCommitID``."""
         found = service.get(level, raw_resource_uri(request), git_commit_id)
-        return {
+        answer: dict[str, Any] = {
             "resourceURI": found.uri,
             "resourceContent": base64.b64encode(found.content).decode("ascii"),
             "metadata": _metadata(found.version),
         }
+        kept = () if git_commit_id else service.problems(level, found.uri)  # of the current version
+        if kept:
+            answer["warnings"] = [_warning(found.uri, problem) for problem in kept]
+        return answer
 
     def put_resource(
         request: Request,

@@ -162,3 +162,49 @@ def test_strict_refuses_what_keptn_ignores(strict: TestClient) -> None:
     assert refused.status_code == 400
     assert "slo.yaml: objectives[0].keySli: unknown key 'keySli'" in refused.json()["message"]
     assert strict.post(SERVICE, json=_body("slo.yaml", text)).status_code == 201
+
+
+def _setup(client: TestClient) -> None:
+    made = client.post("/api/controlPlane/v1/project", json={"name": "shop", "shipyard": _b64(SHIPYARD)})
+    assert made.status_code == 201, made.text
+    assert client.post("/api/controlPlane/v1/project/shop/service", json={"serviceName": "carts"}).is_success
+
+
+def test_problems_are_kept_with_the_file(client: TestClient) -> None:
+    """On SQLite and PostgreSQL: reading the file back carries its problems (``warnings``) until a clean
+    version replaces it or it is deleted; a read at an older revision carries none."""
+    _setup(client)
+    uri, item = "webhook/webhook.yaml", f"{SERVICE}/webhook%2Fwebhook.yaml"
+    broken = client.post(SERVICE, json=_body(uri, (KEPTN / "invalid" / "webhook.yaml").read_text()))
+    read = client.get(item).json()
+    assert read["warnings"] == broken.json()["warnings"]
+    assert "warnings" not in client.get(item, params={"gitCommitID": broken.json()["commitID"]}).json()
+    client.post(SERVICE, json=_body("slo.yaml", ""))  # another file's write leaves this one's problems
+    assert client.get(item).json()["warnings"] == broken.json()["warnings"]
+    client.post(SERVICE, json=_body(uri, (KEPTN / "webhook.yaml").read_text()))
+    assert "warnings" not in client.get(item).json()
+    client.post(SERVICE, json=_body(uri, (KEPTN / "invalid" / "webhook.yaml").read_text()))
+    assert client.delete(item).status_code == 200
+    client.post(
+        SERVICE, json=_body(uri, b"apiVersion: webhookconfig.keptn.sh/v1beta1\nspec: {webhooks: []}\n")
+    )
+    assert [w["message"] for w in client.get(item).json()["warnings"]] == [
+        "Webhook configuration invalid: missing 'webhooks[]' part"
+    ]
+
+
+def test_problems_survive_a_restart(tmp_path: Path) -> None:
+    """Kept in the database: a new server on the same data shows them."""
+    uri, item = "slo.yaml", f"{SERVICE}/slo.yaml"
+    for client in _client(tmp_path):
+        client.post(SERVICE, json=_body(uri, (KEPTN / "invalid" / "slo.yaml").read_text()))
+    config = Settings(data_dir=tmp_path / "data", api_token=TOKEN)  # type: ignore[arg-type]
+    context = bootstrap.server_context(config)
+    try:
+        with TestClient(bootstrap.api_app(context)) as client:
+            client.headers["x-token"] = TOKEN
+            warnings = client.get(item).json()["warnings"]
+    finally:
+        dispose_engine(context)
+        context.close()
+    assert [(w["path"], w["severity"]) for w in warnings] == [("objectives[0].key_sli", "error")]
