@@ -27,6 +27,10 @@ class ResourceProblemStore(Protocol):
         """The problems kept for the current version of ``uri`` at ``level`` (empty when none)."""
         ...
 
+    def project_problems(self, project: str) -> list[tuple[ResourceLevel, str, tuple[Problem, ...]]]:
+        """Every file of ``project`` with problems kept: its level, its URI and the problems, sorted."""
+        ...
+
     def forget(self, level: ResourceLevel, uri: str) -> None:
         """The file was deleted: keep nothing for it."""
         ...

@@ -12,6 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from slogate import bootstrap
+from slogate.ports import ResourceLevel
+from slogate.server_context import ServerContext
 from slogate.settings import Settings
 from tests.support.engines import dispose_engine
 
@@ -170,7 +172,7 @@ def _setup(client: TestClient) -> None:
     assert client.post("/api/controlPlane/v1/project/shop/service", json={"serviceName": "carts"}).is_success
 
 
-def test_problems_are_kept_with_the_file(client: TestClient) -> None:
+def test_problems_are_kept_with_the_file(client: TestClient, context: ServerContext) -> None:
     """On SQLite and PostgreSQL: reading the file back carries its problems (``warnings``) until a clean
     version replaces it or it is deleted; a read at an older revision carries none."""
     _setup(client)
@@ -191,6 +193,11 @@ def test_problems_are_kept_with_the_file(client: TestClient) -> None:
     assert [w["message"] for w in client.get(item).json()["warnings"]] == [
         "Webhook configuration invalid: missing 'webhooks[]' part"
     ]
+    kept = context.resources.project_problems("shop")
+    carts = ResourceLevel("shop", "qa", "carts")
+    assert [(level, name) for level, name, _ in kept] == [(carts, "slo.yaml"), (carts, uri)]
+    assert client.delete("/api/controlPlane/v1/project/shop").status_code == 200
+    assert context.resources.project_problems("shop") == []  # a deleted project keeps nothing
 
 
 def test_problems_survive_a_restart(tmp_path: Path) -> None:

@@ -43,6 +43,21 @@ class SqlResourceProblemStore:
             text = session.scalar(select(Row.problems).where(*_at(level), Row.uri == uri))
         return tuple(_decode(item) for item in json.loads(text)) if text else ()
 
+    def project_problems(self, project: str) -> list[tuple[ResourceLevel, str, tuple[Problem, ...]]]:
+        """Every row of ``project``, by stage, service and URI."""
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(Row).where(Row.project == project).order_by(Row.stage, Row.service, Row.uri)
+            ).all()
+            return [
+                (
+                    ResourceLevel(row.project, row.stage, row.service),
+                    row.uri,
+                    tuple(_decode(item) for item in json.loads(row.problems)),
+                )
+                for row in rows
+            ]
+
     def forget(self, level: ResourceLevel, uri: str) -> None:
         """Drop the row of ``uri`` at ``level``."""
         with self._sessions.begin() as session:

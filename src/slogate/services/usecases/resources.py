@@ -220,6 +220,10 @@ class ResourceService:
         self._on_changed()
         return Written(revision, reports)
 
+    def project_problems(self, project: str) -> list[tuple[ResourceLevel, str, tuple[Problem, ...]]]:
+        """Every file of ``project`` whose current version had problems when it was uploaded."""
+        return [] if self._problems is None else self._problems.project_problems(project)
+
     def problems(self, level: ResourceLevel, uri: str) -> tuple[Problem, ...]:
         """The problems found in the current version of ``uri`` when it was uploaded (none if not kept)."""
         return () if self._problems is None else self._problems.problems(level, normalize_uri(uri))
