@@ -110,3 +110,12 @@ def test_upload_checks_strict_and_lenient() -> None:
     assert "no queries" not in str(refused.value)  # a warning even when strict
     clean = {"prometheus/sli.yaml": b"indicators:\n  rt: up\n"}
     assert UploadChecks(CHECKER, strict=True).check(clean) == ()
+
+
+def test_coverage_needs_both_files_to_parse() -> None:
+    """Coverage is reported only when the SLO and the sli.yaml both parse."""
+    slo = ("objectives:\n  - sli: cpu\n", "slo.yaml")
+    sli = ("indicators:\n  mem: up\n", "sli.yaml")
+    assert [p.path for p in CHECKER.coverage(slo, sli, ())] == ["objectives[0].sli", "indicators.mem"]
+    assert CHECKER.coverage(slo, ("indicators: [a]\n", "sli.yaml"), ()) == ()
+    assert CHECKER.coverage(("objectives: [\n", "slo.yaml"), sli, ()) == ()

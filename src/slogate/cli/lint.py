@@ -42,8 +42,9 @@ def lint_command(
     and slogate's executors.yaml and deployment.yaml; each kind is recognised by content or file name.
 
     Errors are what fails when the file is used; warnings what Keptn accepts but silently ignores
-    (--strict makes those errors too). One line per problem, with file and path. Exit code 1 when
-    any file has an error, 0 otherwise.
+    (--strict makes those errors too). Given one SLO and one sli.yaml, also objectives without a query
+    (the Prometheus provider's default SLIs need none) and unused queries. One line per problem, with
+    file and path. Exit code 1 when any file has an error, 0 otherwise.
 
     Example: slogate lint slo.yaml prometheus/sli.yaml webhook/webhook.yaml --strict
     """
@@ -56,6 +57,9 @@ def lint_command(
             raise InputError(f"--kind {kind!r} is not a kind slogate checks; use one of {', '.join(KINDS)}")
         checks = FileChecks(load_document, CHECKS)
         reports = [_lint_file(checks, path, kind, strict) for path in files]
+        _add_coverage(checks, reports)
+    for report in reports:
+        report.pop("text", None)
     errors = sum(report["errors"] for report in reports)
     if output == OutputFormat.TABLE:
         _print(reports)
@@ -74,8 +78,28 @@ def _lint_file(checks: FileChecks, path: Path, kind: str | None, strict: bool) -
         "file": str(path),
         "kind": found or "",
         "errors": sum(1 for problem in problems if problem.severity == Severity.ERROR),
-        "problems": [{"path": p.path, "severity": str(p.severity), "message": p.message} for p in problems],
+        "problems": [_encoded(problem) for problem in problems],
+        "text": text,  # for the coverage check; removed before printing
     }
+
+
+def _add_coverage(checks: FileChecks, reports: list[dict[str, Any]]) -> None:
+    """With one SLO and one sli.yaml among the files: the SLO's objectives without a query (the
+    Prometheus provider's default SLIs need none) and the queries no objective uses."""
+    from slogate.adapters.providers.promql import DEFAULT_SLIS
+
+    slos = [report for report in reports if report["kind"] == "slo"]
+    slis = [report for report in reports if report["kind"] == "sli"]
+    if len(slos) != 1 or len(slis) != 1:
+        return
+    slo, sli = slos[0], slis[0]
+    problems = checks.coverage((slo.pop("text"), slo["file"]), (sli.pop("text"), sli["file"]), DEFAULT_SLIS)
+    slo["problems"] += [_encoded(problem) for problem in problems]
+    slo["errors"] += sum(1 for problem in problems if problem.severity == Severity.ERROR)
+
+
+def _encoded(problem: Problem) -> dict[str, str]:
+    return {"path": problem.path, "severity": str(problem.severity), "message": problem.message}
 
 
 def _print(reports: list[dict[str, Any]]) -> None:

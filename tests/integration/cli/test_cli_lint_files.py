@@ -114,3 +114,20 @@ def test_kind_by_file_name_and_by_option(run: Run, tmp_path: Path) -> None:
     result = run("lint", "--kind", "helm", unknown)
     assert result.exit_code == 2
     assert "--kind 'helm' is not a kind" in result.stderr
+
+
+def test_one_slo_and_one_sli_are_checked_together(run: Run, tmp_path: Path) -> None:
+    """An objective without a query is an error unless the provider has a default query for it."""
+    code, report = lint(run, KEPTN / "slo-quality-gates.yaml", KEPTN / "sli-config-prometheus.yaml")
+    assert code == 0, report  # throughput and error_rate: the Prometheus provider's defaults
+    slo = tmp_path / "slo.yaml"
+    slo.write_text((KEPTN / "slo-quality-gates.yaml").read_text().replace('sli: "throughput"', "sli: cpu"))
+    code, report = lint(run, slo, KEPTN / "sli-config-prometheus.yaml")
+    assert code == 1
+    problems = report["files"][0]["problems"]
+    assert {
+        "path": "objectives[2].sli",
+        "severity": "error",
+        "message": (f"'cpu' has no query in {KEPTN / 'sli-config-prometheus.yaml'}"),
+    } in problems
+    assert "text" not in report["files"][0]

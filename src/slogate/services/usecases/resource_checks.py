@@ -12,12 +12,12 @@ functions from the composition root; slo.yaml, sli.yaml and shipyards are checke
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from slogate.domain.document import is_null
-from slogate.domain.evaluation.lint import lint_slo
+from slogate.domain.evaluation.lint import lint_coverage, lint_slo
 from slogate.domain.file_kinds import (
     SHIPYARD,
     SLI,
@@ -78,6 +78,20 @@ class FileChecks:
         if check is None:
             return ()
         return tuple(sorted(check(text, source, strict), key=lambda p: p.severity != Severity.ERROR))
+
+    def coverage(
+        self, slo: tuple[str, str], sli: tuple[str, str], default_slis: Collection[str]
+    ) -> tuple[Problem, ...]:
+        """Objectives of an SLO (text, source) without a query in an sli.yaml (text, source), and queries
+        no objective uses, as ``slo lint --sli`` reports them; nothing when either does not parse."""
+        loaded = offline_gate.load_slo(slo[0], slo[1], self._load)
+        try:
+            indicators = offline_gate.load_indicators(sli[0], sli[1], self._load)
+        except InputError:
+            return ()
+        if loaded.slo is None:
+            return ()
+        return tuple(lint_coverage(loaded.slo, indicators, sli[1], default_slis))
 
     def check_uploads(self, files: Mapping[str, bytes], *, strict: bool = False) -> tuple[FileReport, ...]:
         """The reports of the uploaded files of a known kind that have problems."""
