@@ -119,3 +119,17 @@ def test_coverage_needs_both_files_to_parse() -> None:
     assert [p.path for p in CHECKER.coverage(slo, sli, ())] == ["objectives[0].sli", "indicators.mem"]
     assert CHECKER.coverage(slo, ("indicators: [a]\n", "sli.yaml"), ()) == ()
     assert CHECKER.coverage(("objectives: [\n", "slo.yaml"), sli, ()) == ()
+
+
+@pytest.mark.parametrize("text", ["", "---\n", "# no queries yet\n"])
+def test_empty_sli_is_a_warning(text: str) -> None:
+    """The provider reads an empty sli.yaml as no queries (its default SLIs still work): a warning."""
+    for strict in (False, True):
+        (problem,) = CHECKER.check("sli", text, "prometheus/sli.yaml", strict=strict)
+        assert problem.severity == W
+
+
+def test_other_declared_kinds_are_not_guessed_from_the_name() -> None:
+    """A Keptn remediation.yaml or a manifest declares its kind: not read as an SLO by its name."""
+    remediation = "apiVersion: spec.keptn.sh/0.1.4\nkind: Remediation\nspec:\n  remediations: []\n"
+    assert CHECKER.recognise(remediation, "slo-remediation.yaml") is None

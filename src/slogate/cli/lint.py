@@ -17,8 +17,9 @@ if TYPE_CHECKING:
     from slogate.services.usecases.resource_checks import FileChecks
 
 UNKNOWN = (
-    "cannot tell which kind of file this is (slo.yaml, <provider>/sli.yaml, webhook/webhook.yaml, "
-    "shipyard.yaml, slogate/executors.yaml, slogate/deployment.yaml); name it after its kind or pass --kind"
+    "not checked: not a kind slogate checks (slo.yaml, <provider>/sli.yaml, webhook/webhook.yaml, "
+    "shipyard.yaml, slogate/executors.yaml, slogate/deployment.yaml); if it is one, name it after "
+    "its kind or pass --kind"
 )
 
 
@@ -42,9 +43,10 @@ def lint_command(
     and slogate's executors.yaml and deployment.yaml; each kind is recognised by content or file name.
 
     Errors are what fails when the file is used; warnings what Keptn accepts but silently ignores
-    (--strict makes those errors too). Given one SLO and one sli.yaml, also objectives without a query
-    (the Prometheus provider's default SLIs need none) and unused queries. One line per problem, with
-    file and path. Exit code 1 when any file has an error, 0 otherwise.
+    (--strict makes those errors too); a file of another kind is skipped with a warning. Given one SLO
+    and one sli.yaml, also objectives without a query (the Prometheus provider's default SLIs need
+    none) and unused queries. One line per problem, with file and path. Exit code 1 when any file
+    has an error, 0 otherwise.
 
     Example: slogate lint slo.yaml prometheus/sli.yaml webhook/webhook.yaml --strict
     """
@@ -72,7 +74,9 @@ def _lint_file(checks: FileChecks, path: Path, kind: str | None, strict: bool) -
     text = read_text(path, "file to lint")
     found = kind or checks.recognise(text, str(path))
     problems = (
-        (Problem("", UNKNOWN),) if found is None else checks.check(found, text, str(path), strict=strict)
+        (Problem("", UNKNOWN, Severity.WARNING),)
+        if found is None
+        else checks.check(found, text, str(path), strict=strict)
     )
     return {
         "file": str(path),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from pathlib import PurePosixPath
 
+from slogate.domain.document import as_scalar
 from slogate.domain.problems import Problem
 
 SLO, SLI, WEBHOOK, EXECUTORS, DEPLOYMENT, SHIPYARD = (
@@ -16,6 +17,7 @@ SLO, SLI, WEBHOOK, EXECUTORS, DEPLOYMENT, SHIPYARD = (
     "shipyard",
 )
 KINDS = (SLO, SLI, WEBHOOK, EXECUTORS, DEPLOYMENT, SHIPYARD)
+OTHER = "other"  # a document of a kind slogate does not check (kind: Remediation, a manifest)
 # (text, source, strict) -> problems: a kind checked by the parser its executor uses
 FileCheck = Callable[[str, str, bool], list[Problem]]
 _URIS = {
@@ -39,20 +41,20 @@ def kind_of_uri(uri: str) -> str | None:
 
 
 def kind_of_document(document: object) -> str | None:
-    """The kind a parsed YAML document looks like (plain keys), None when it says nothing."""
+    """The kind a parsed YAML document looks like (plain keys); ``OTHER`` for a document that declares
+    another kind (a Keptn ``Remediation``, a Kubernetes manifest), None when it says nothing."""
     if not isinstance(document, Mapping):
         return None
     keys = {str(key) for key in document}
     api_version, kind = _text(document.get("apiVersion")), _text(document.get("kind"))
-    if api_version.startswith("webhookconfig.keptn.sh") or kind == "WebhookConfig":
-        return WEBHOOK
-    if api_version.startswith("spec.keptn.sh") or kind == "Shipyard":
-        return SHIPYARD
     found = [
-        (EXECUTORS, kind == "Executors" or "tasks" in keys),
+        (WEBHOOK, api_version.startswith("webhookconfig.keptn.sh") or kind == "WebhookConfig"),
+        (SHIPYARD, kind == "Shipyard" or (api_version.startswith("spec.keptn.sh") and not kind)),
+        (EXECUTORS, kind == "Executors" or api_version.startswith("slogate")),
+        (OTHER, bool(kind or api_version)),
         (SLI, "indicators" in keys),
         (SLO, bool(keys & {"objectives", "total_score", "comparison"})),
-        (DEPLOYMENT, bool(keys & {"command", "port", "ports"})),
+        (DEPLOYMENT, "command" in keys),
     ]
     return next((name for name, matches in found if matches), None)
 
@@ -69,4 +71,5 @@ def kind_of_path(path: str) -> str | None:
 
 
 def _text(node: object) -> str:
-    return str(node) if node is not None and not isinstance(node, (dict, list)) else ""
+    scalar = as_scalar(node)
+    return "" if scalar is None or scalar.is_null else scalar.text

@@ -94,7 +94,8 @@ def test_strict_makes_ignored_keys_errors(run: Run, tmp_path: Path) -> None:
 
 
 def test_kind_by_file_name_and_by_option(run: Run, tmp_path: Path) -> None:
-    """A file whose content says nothing is recognised by its name; --kind overrides; else an error."""
+    """A file whose content says nothing is recognised by its name, one that declares its kind by its
+    content; --kind overrides; a file of no kind slogate checks is skipped with a warning."""
     empty_slo = tmp_path / "slo-quality-gate.yaml"
     empty_slo.write_text("")
     code, report = lint(run, empty_slo)
@@ -107,8 +108,18 @@ def test_kind_by_file_name_and_by_option(run: Run, tmp_path: Path) -> None:
     unknown = tmp_path / "values.yaml"
     unknown.write_text("replicas: 2\n")
     code, report = lint(run, unknown)
-    assert code == 1
-    assert "cannot tell which kind of file this is" in report["files"][0]["problems"][0]["message"]
+    assert code == 0  # Keptn has other files (helm charts, remediation.yaml): skipped, with a warning
+    (problem,) = report["files"][0]["problems"]
+    assert problem["severity"] == "warning"
+    assert problem["message"].startswith("not checked: not a kind slogate checks")
+    neutral = tmp_path / "hooks-config.yaml"
+    shutil.copy(KEPTN / "invalid" / "webhook.yaml", neutral)
+    code, report = lint(run, neutral)
+    assert (code, report["files"][0]["kind"]) == (1, "webhook")  # by its apiVersion
+    remediation = tmp_path / "slo-remediation.yaml"
+    remediation.write_text("apiVersion: spec.keptn.sh/0.1.4\nkind: Remediation\nspec: {remediations: []}\n")
+    code, report = lint(run, remediation)
+    assert (code, report["files"][0]["kind"]) == (0, "")  # declares another kind: its name is not used
     code, report = lint(run, "--kind", "deployment", unknown)
     assert (code, report["files"][0]["kind"]) == (1, "deployment")
     result = run("lint", "--kind", "helm", unknown)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from slogate.domain.document import is_null
 from slogate.domain.evaluation.lint import lint_coverage, lint_slo
 from slogate.domain.file_kinds import (
+    OTHER,
     SHIPYARD,
     SLI,
     SLO,
@@ -70,6 +71,8 @@ class FileChecks:
             by_content = kind_of_document(self._load(text, path))
         except DocumentError:
             by_content = None
+        if by_content == OTHER:
+            return None
         return by_content or kind_of_path(path)
 
     def check(self, kind: str, text: str, source: str, *, strict: bool = False) -> tuple[Problem, ...]:
@@ -123,18 +126,22 @@ class FileChecks:
 
     def _sli(self, text: str, source: str, strict: bool) -> list[Problem]:
         try:
+            document = self._load(text, source)
+            if is_null(document):  # the provider reads no queries: only its default SLIs work
+                return [
+                    Problem("", "the file is empty: only the provider's default SLIs work", Severity.WARNING)
+                ]
             indicators = offline_gate.load_indicators(text, source, self._load)
         except DocumentError as error:
             return [Problem("", error.detail)]
         except InputError as error:
             return [Problem("", error.message.removeprefix(f"{source}: "))]
         severity = Severity.ERROR if strict else Severity.WARNING
-        document = self._load(text, source)
         problems = [
             Problem(
                 str(key), f"unknown key '{key}' is ignored (known keys: {', '.join(_SLI_KEYS)})", severity
             )
-            for key in (document if isinstance(document, Mapping) else {})
+            for key in (document if isinstance(document, Mapping) else {})  # load_indicators checked it
             if str(key) not in _SLI_KEYS
         ]
         if not indicators:  # fine for an SLO on the provider's default SLIs only: never an error
