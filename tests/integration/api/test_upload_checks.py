@@ -215,3 +215,16 @@ def test_problems_survive_a_restart(tmp_path: Path) -> None:
         dispose_engine(context)
         context.close()
     assert [(w["path"], w["severity"]) for w in warnings] == [("objectives[0].key_sli", "error")]
+
+
+def test_yaml_bombs_are_reported_not_expanded(lenient: TestClient) -> None:
+    """A billion-laughs document as each checked kind: stored, one problem each naming the limit."""
+    from tests.support.yaml_bombs import billion_laughs
+
+    uris = [uri for _, uri, _, _ in BROKEN]
+    body = {"resources": [{"resourceURI": uri, "resourceContent": _b64(billion_laughs())} for uri in uris]}
+    answer = lenient.post(SERVICE, json=body)
+    assert answer.status_code == 201, answer.text
+    warnings = answer.json()["warnings"]
+    assert sorted(w["resourceURI"] for w in warnings) == sorted(uris)
+    assert all("limit of 250000 nodes" in w["message"] for w in warnings)
