@@ -13,6 +13,7 @@ from fastapi import APIRouter, FastAPI
 
 from slogate.adapters.api_token import ApiTokens
 from slogate.adapters.executors.destination import allow_list_setting
+from slogate.adapters.file_checks import CHECKS as FILE_CHECKS
 from slogate.adapters.plugins import PluginRegistry
 from slogate.adapters.secret_box import SecretBox
 from slogate.adapters.session_files import DataDirSessionFiles
@@ -24,6 +25,7 @@ from slogate.adapters.store.integration_repository import SqlIntegrationStore
 from slogate.adapters.store.log_repository import SqlIntegrationLogStore
 from slogate.adapters.store.notifying import NotifyingEventStore
 from slogate.adapters.store.repository import SqlEventStore
+from slogate.adapters.store.resource_problem_repository import SqlResourceProblemStore
 from slogate.adapters.store.resource_repository import SqlResourceStore
 from slogate.adapters.store.secret_repository import SqlSecretStore
 from slogate.adapters.store.sequence_repository import SqlSequenceStore
@@ -48,6 +50,7 @@ from slogate.services.runtime.metrics import ServerMetrics
 from slogate.services.usecases.catalog import CatalogService
 from slogate.services.usecases.integration_logs import IntegrationLogService
 from slogate.services.usecases.integrations import IntegrationService
+from slogate.services.usecases.resource_checks import FileChecks, UploadChecks
 from slogate.services.usecases.resource_events import ResourceListeners
 from slogate.services.usecases.resources import ResourceService
 from slogate.services.usecases.secrets import SecretService
@@ -105,6 +108,10 @@ def server_context(
         settings.max_resource_size_kb * 1024,
         on_shipyard_written=listeners.shipyard_written,  # a user's shipyard.yaml: the catalog first
         on_changed=listeners.changed,
+        check_files=UploadChecks(
+            FileChecks(load_document, FILE_CHECKS), strict=settings.strict_uploads
+        ).check,
+        problems=SqlResourceProblemStore(engine),
     )
     catalog = CatalogService(
         catalog_store,

@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     port: int = Field(default=8080, ge=0, le=65535)
     max_event_size_kb: int = Field(default=64, ge=1)
     max_resource_size_kb: int = Field(default=10240, ge=1)
+    strict_uploads: bool = False
     auth_failures_per_second: float = Field(default=1.0, gt=0)
     auth_failure_burst: int = Field(default=2, ge=1)
     trusted_proxies: str = ""

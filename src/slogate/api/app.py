@@ -25,6 +25,7 @@ from slogate.api import (
 from slogate.api.context import ServerContext
 from slogate.api.errors import install_error_handlers
 from slogate.api.event_path import install_event_path
+from slogate.api.json_bodies import JsonBodies
 from slogate.api.limits import BodyLimit
 from slogate.api.openapi import install_openapi
 from slogate.api.security_headers import SecurityHeaders
@@ -83,7 +84,8 @@ def create_app(
     app.include_router(meta.public)
     for router in routers:
         app.include_router(router, dependencies=[Depends(auth.require_token)])
-    install_event_path(app, routers)  # first: the metrics and the body limit added next wrap it
+    app.add_middleware(JsonBodies)  # Keptn reads API bodies as JSON whatever their Content-Type
+    install_event_path(app, routers)  # the metrics and the body limit added next wrap it
     app.add_middleware(RequestMetrics)
     app.add_middleware(
         BodyLimit,

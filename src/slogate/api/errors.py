@@ -49,6 +49,10 @@ def status_of(error: SlogateError) -> int:
 def _validation_message(error: RequestValidationError) -> str:
     parts = []
     for item in error.errors():
+        if item.get("type") == "json_invalid":
+            reason = (item.get("ctx") or {}).get("error", "not JSON")
+            parts.append(f"the request body is not JSON ({reason}); send a JSON object")
+            continue
         where = ".".join(str(part) for part in item.get("loc", ()) if part != "body")
         parts.append(f"{where}: {item.get('msg', 'invalid')}" if where else str(item.get("msg", "invalid")))
     return "Invalid request format: " + "; ".join(parts)

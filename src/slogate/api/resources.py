@@ -13,9 +13,10 @@ from pydantic import BaseModel, ConfigDict
 
 from slogate.api.context import ServerContext, server_context
 from slogate.api.control_plane import MAX_PAGE_SIZE
+from slogate.domain.problems import Problem
 from slogate.errors import InputError
 from slogate.ports import ResourceLevel
-from slogate.services.usecases.resources import DEFAULT_PAGE_SIZE, ResourceService
+from slogate.services.usecases.resources import DEFAULT_PAGE_SIZE, UPDATED, ResourceService, Written
 
 BASE = "/api/resource-service/v1"
 URI_PARAMETER = "{resourceURI:path}"
@@ -93,6 +94,24 @@ def _written(commit: str) -> dict[str, Any]:
     return {"commitID": commit, "metadata": _metadata(commit)}
 
 
+def _answer(written: Written) -> dict[str, Any]:
+    """Keptn's answer to a write, plus ``warnings`` (which Keptn clients ignore) when a file of a kind
+    slogate checks has problems: each with the file, the path in it, the severity and the message."""
+    answer = _written(written.revision)
+    if written.reports:
+        answer["warnings"] = [_warning(report.uri, p) for report in written.reports for p in report.problems]
+    return answer
+
+
+def _warning(uri: str, problem: Problem) -> dict[str, str]:
+    return {
+        "resourceURI": uri,
+        "path": problem.path,
+        "severity": str(problem.severity),
+        "message": problem.message,
+    }
+
+
 def _add_routes(prefix: str, level_of: Callable[..., ResourceLevel]) -> None:
     """The six routes of one level (project, stage or service) under ``prefix``."""
     collection = f"{prefix}/resource"
@@ -127,7 +146,7 @@ def _add_routes(prefix: str, level_of: Callable[..., ResourceLevel]) -> None:
     ) -> dict[str, Any]:
         """Store the files (base64 content) in one new revision; 201 with its ``commitID``."""
         pairs = [(resource.resourceURI, resource.resourceContent) for resource in body.resources]
-        return _written(service.write(level, pairs))
+        return _answer(service.write_checked(level, pairs))
 
     def update_resources(
         body: ResourcesIn,
@@ -136,7 +155,7 @@ def _add_routes(prefix: str, level_of: Callable[..., ResourceLevel]) -> None:
     ) -> dict[str, Any]:
         """Create or replace the files in one new revision; its ``commitID``."""
         pairs = [(resource.resourceURI, resource.resourceContent) for resource in body.resources]
-        return _written(service.write(level, pairs))
+        return _answer(service.write_checked(level, pairs))
 
     def get_resource(
         request: Request,
@@ -147,11 +166,15 @@ def _add_routes(prefix: str, level_of: Callable[..., ResourceLevel]) -> None:
     ) -> dict[str, Any]:
         """One file (URL-escaped URI) with base64 content, at the current revision or ``gitCommitID``."""
         found = service.get(level, raw_resource_uri(request), git_commit_id)
-        return {
+        answer: dict[str, Any] = {
             "resourceURI": found.uri,
             "resourceContent": base64.b64encode(found.content).decode("ascii"),
             "metadata": _metadata(found.version),
         }
+        kept = () if git_commit_id else service.problems(level, found.uri)  # of the current version
+        if kept:
+            answer["warnings"] = [_warning(found.uri, problem) for problem in kept]
+        return answer
 
     def put_resource(
         request: Request,
@@ -161,7 +184,8 @@ def _add_routes(prefix: str, level_of: Callable[..., ResourceLevel]) -> None:
         service: ResourceService = service_dependency,
     ) -> dict[str, Any]:
         """Create or replace one file (URL-escaped URI) in a new revision; its ``commitID``."""
-        return _written(service.put(level, raw_resource_uri(request), body.resourceContent))
+        pairs = [(raw_resource_uri(request), body.resourceContent)]
+        return _answer(service.write_checked(level, pairs, UPDATED))
 
     def delete_resource(
         request: Request,

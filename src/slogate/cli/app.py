@@ -19,6 +19,7 @@ from slogate.cli.output import set_debug
 # modules of all the others (FastAPI, SQLAlchemy, httpx …). The order is that of --help.
 COMMANDS: dict[str, Entry] = {
     "evaluate": Entry(lambda: import_module("slogate.cli.evaluate").evaluate_command),
+    "lint": Entry(lambda: import_module("slogate.cli.lint").lint_command),
     "plugins": Entry(lambda: import_module("slogate.cli.plugins").plugins_command),
     "demo": Entry(lambda: import_module("slogate.cli.demo").demo_command),
     "auth": Entry(lambda: import_module("slogate.cli.auth").auth_command),

@@ -66,13 +66,27 @@ def upload(
 
 def _upload(
     api: ApiClient, uri: str, content: str, project: str, stage: str | None, service: str | None
-) -> str:
-    """Store the file at one level; the line that says so."""
+) -> list[Text]:
+    """Store the file at one level; the line that says so, then one line per problem the server found."""
     answer = upload(api, uri, content, project, stage, service)
     revision = str(answer.get("commitID", ""))[:12]
-    return f"Added {uri} to {_where(project, stage, service)}" + (
-        f" (revision {revision})" if revision else ""
-    )
+    lines = [
+        Text(
+            f"Added {uri} to {_where(project, stage, service)}"
+            + (f" (revision {revision})" if revision else "")
+        )
+    ]
+    return lines + [problem_line(item) for item in answer.get("warnings") or () if isinstance(item, dict)]
+
+
+def problem_line(item: dict[str, Any]) -> Text:
+    """One problem of an uploaded file as the server reported it: file, severity, path, message."""
+    severity = str(item.get("severity", "warning"))
+    line = Text(f"{item.get('resourceURI', '')}: ")
+    line.append(f"{severity}: ", style="red" if severity == "error" else "yellow")
+    path = str(item.get("path", ""))
+    line.append(f"{path}: {item.get('message', '')}" if path else str(item.get("message", "")))
+    return line
 
 
 def add_resource_command(
@@ -102,6 +116,10 @@ def add_resource_command(
     No --stage and no --service: project level; --stage: stage level; --stage and --service: service
     level; --all-stages: each stage of the project (with --service: that service in each stage).
 
+    The server checks slo.yaml, <provider>/sli.yaml, webhook/webhook.yaml and slogate's executors.yaml
+    and deployment.yaml on upload; their problems are printed one per line after the file is added
+    (or the upload is refused when the server's uploads are strict).
+
     Example: slogate add-resource --project fulltour --stage qa --service helloservice --resource slo.yaml
     """
     with user_errors():
@@ -111,4 +129,5 @@ def add_resource_command(
         with connect() as api:
             stages = stage_names(api.get(project_path(project))) if all_stages else [stage]
             for each in stages:  # printed one by one: with --all-stages a later stage may fail
-                console().print(Text(_upload(api, uri, content, project, each, service)))
+                for line in _upload(api, uri, content, project, each, service):
+                    console().print(line, soft_wrap=True)

@@ -111,10 +111,13 @@ def lint_command(
     """Report every problem of an SLO file at once, each with its path; exit 1 on any error.
 
     Besides what Keptn rejects, lint reports what Keptn silently gets wrong: unknown keys,
-    an unknown aggregate_function, invalid warning criteria and the like.
+    an unknown aggregate_function, invalid warning criteria and the like. With --sli, the SLIs the
+    Prometheus provider has default queries for (throughput, error_rate, response_time_p50/p90/p95)
+    need no entry.
 
     Example: slogate slo lint slo.yaml --sli prometheus/sli.yaml
     """
+    from slogate.adapters.providers.promql import DEFAULT_SLIS
     from slogate.adapters.yamlfile import load_document
     from slogate.services.usecases import offline_gate as gate
 
@@ -123,7 +126,7 @@ def lint_command(
         indicators = None
         if sli is not None:
             indicators = gate.load_indicators(read_text(sli, "SLI"), str(sli), load_document)
-        problems = gate.lint(loaded, indicators, str(sli) if sli else "")
+        problems = gate.lint(loaded, indicators, str(sli) if sli else "", DEFAULT_SLIS)
     errors = sum(1 for problem in problems if problem.severity == Severity.ERROR)
     if output == OutputFormat.TABLE:
         from rich.text import Text

@@ -57,7 +57,23 @@ def environment_page(
     except NotFoundError:
         return missing_project(request, session, project)
     values["trigger"] = trigger or {}
+    values["file_problems"] = file_problems(context_of(request), project)
     return render(request, "environment.html", values, session, status_code=status_code)
+
+
+def file_problems(context: ServerContext, project: str) -> list[dict[str, Any]]:
+    """The project's files whose upload found problems (slo.yaml, webhook.yaml, …), for a warning panel."""
+    return [
+        {
+            "uri": uri,
+            "where": str(level),
+            "problems": [
+                {"severity": str(p.severity), "text": str(p)}
+                for p in sorted(problems, key=lambda p: p.severity != "error")
+            ],
+        }
+        for level, uri, problems in context.resources.project_problems(project)
+    ]
 
 
 def environment_values(context: ServerContext, name: str) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from sqlalchemy import text
 from slogate import bootstrap
 from slogate.api import auth, events, meta
 from slogate.api.event_path import EventIngestion
+from slogate.api.json_bodies import JsonBodies
 from slogate.api.limits import BodyLimit
 from slogate.api.security_headers import SecurityHeaders
 from slogate.api.telemetry import RequestMetrics
@@ -142,12 +143,12 @@ def test_failures_are_rate_limited_alike(context: ServerContext) -> None:
 
 
 def test_the_lean_path_serves_the_route_inside_the_metrics_and_the_limit(context: ServerContext) -> None:
-    """The middleware order: security headers, body limit, metrics, lean path; apps without the event
-    route have none."""
+    """The middleware order: security headers, body limit, metrics, lean path, JSON bodies; apps without
+    the event route have no lean path."""
     app = bootstrap.api_app(context, ROUTERS)
-    assert middleware(app) == [SecurityHeaders, BodyLimit, RequestMetrics, EventIngestion]
+    assert middleware(app) == [SecurityHeaders, BodyLimit, RequestMetrics, EventIngestion, JsonBodies]
     without = bootstrap.api_app(context, (auth.router, meta.router))
-    assert middleware(without) == [SecurityHeaders, BodyLimit, RequestMetrics]
+    assert middleware(without) == [SecurityHeaders, BodyLimit, RequestMetrics, JsonBodies]
 
 
 def test_metrics_of_the_lean_path(make_client: Callable[..., TestClient]) -> None:

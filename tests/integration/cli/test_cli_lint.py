@@ -184,3 +184,16 @@ def test_lint_deeply_nested_yaml_is_one_line_error(run: Run, tmp_path: Path) -> 
     assert result.exit_code == 1
     assert "refused: nested more than the limit of 100 levels deep" in result.stdout
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_lint_keptn_examples_default_slis_and_informational_duplicate(run: Run, data: Path) -> None:
+    """keptn/examples' style: objectives on the Prometheus provider's default SLIs (throughput,
+    error_rate) without a query, and an informational second objective on a judged SLI: Keptn
+    evaluates these, so lint has no error (exit 0), only a warning for the duplicate."""
+    keptn = data.parent / "keptn"
+    code, report = lint_json(
+        run, keptn / "slo-quality-gates.yaml", "--sli", keptn / "sli-config-prometheus.yaml"
+    )
+    assert code == 0, report
+    assert report["errors"] == 0
+    assert [(p["path"], p["severity"]) for p in report["problems"]] == [("objectives[1].sli", "warning")]

@@ -281,3 +281,33 @@ def test_events_sent_from_the_bridge_are_ingested_and_counted_like_the_apis(brid
     assert _accepted(bridge, "sh.keptn.event.approval.finished") == 1
     metrics = bridge.api.get("/metrics").text
     assert 'slogate_events_total{type="sh.keptn.event.approval.finished"} 1.0' in metrics
+
+
+def test_the_environment_shows_problems_of_uploaded_files(bridge: Bridge) -> None:
+    """A broken webhook.yaml uploaded (stored, as Keptn stores it) shows in the environment view with
+    its level and problem, escaped; a clean version replaces the panel with nothing."""
+    import base64
+
+    create_project(bridge.api, MANUAL)
+    assert 'data-testid="file-problems"' not in bridge.web.get("/bridge/project/fulltour").text
+    hostile = "apiVersion: '<script>alert(1)</script>'\n"
+    body = {
+        "resources": [
+            {
+                "resourceURI": "webhook/webhook.yaml",
+                "resourceContent": base64.b64encode(hostile.encode()).decode(),
+            }
+        ]
+    }
+    stored = bridge.api.post("/api/resource-service/v1/project/fulltour/stage/qa/resource", json=body)
+    assert stored.status_code == 201, stored.text
+    page = bridge.web.get("/bridge/project/fulltour").text
+    panel = page[page.index('data-testid="file-problems"') :]
+    assert 'data-uri="webhook/webhook.yaml"' in panel
+    assert "stage &#39;qa&#39; of project &#39;fulltour&#39;" in panel
+    assert "error: Webhook configuration invalid: unsupported apiVersion" in panel
+    assert "<script>alert(1)" not in page
+    clean = (Path(__file__).resolve().parents[2] / "data" / "keptn" / "webhook.yaml").read_text()
+    body["resources"][0]["resourceContent"] = base64.b64encode(clean.encode()).decode()
+    bridge.api.post("/api/resource-service/v1/project/fulltour/stage/qa/resource", json=body)
+    assert 'data-testid="file-problems"' not in bridge.web.get("/bridge/project/fulltour").text

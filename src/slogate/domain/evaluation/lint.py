@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 
 from slogate.domain.evaluation.criteria import CriterionError, cached_criterion
 from slogate.domain.evaluation.scoring import parse_threshold
@@ -14,6 +14,7 @@ from slogate.domain.evaluation.slo import (
     SINGLE_RESULT,
     SLO,
     CriteriaSet,
+    Objective,
 )
 from slogate.domain.problems import Problem, Severity, child
 
@@ -37,11 +38,7 @@ def _objective_problems(slo: SLO) -> Iterator[Problem]:
         if not objective.sli:
             yield Problem(child(path, "sli"), "missing: every objective names the SLI it judges")
         elif objective.sli in seen:
-            yield Problem(
-                child(path, "sli"),
-                f"'{objective.sli}' is already judged by objectives[{seen[objective.sli]}]; "
-                "each SLI value feeds one objective only, so this one always fails",
-            )
+            yield _duplicate_problem(objective, child(path, "sli"), seen[objective.sli])
         else:
             seen[objective.sli] = index
         if objective.weight < 0:
@@ -57,6 +54,23 @@ def _objective_problems(slo: SLO) -> Iterator[Problem]:
             )
         yield from _criteria_problems(objective.pass_sets, child(path, "pass"), "pass")
         yield from _criteria_problems(objective.warning_sets, child(path, "warning"), "warning")
+
+
+def _duplicate_problem(objective: Objective, path: str, first: int) -> Problem:
+    """An SLI judged twice: the value goes to the first objective, so a later one has none. Keptn skips an
+    informational objective before the missing-value check (info, never fail): only a warning then."""
+    if objective.informational:
+        return Problem(
+            path,
+            f"'{objective.sli}' is already judged by objectives[{first}]; this informational objective "
+            "gets no value and is shown without one",
+            Severity.WARNING,
+        )
+    return Problem(
+        path,
+        f"'{objective.sli}' is already judged by objectives[{first}]; "
+        "each SLI value feeds one objective only, so this one always fails",
+    )
 
 
 def _criteria_problems(sets: tuple[CriteriaSet, ...], path: str, kind: str) -> Iterator[Problem]:
@@ -136,12 +150,18 @@ def _total_score_problems(slo: SLO) -> Iterator[Problem]:
         )
 
 
-def lint_coverage(slo: SLO, indicators: Mapping[str, str], sli_source: str) -> list[Problem]:
-    """Objectives whose SLI has no query in ``indicators``, and queries that no objective uses."""
+def lint_coverage(
+    slo: SLO, indicators: Mapping[str, str], sli_source: str, defaults: Collection[str] = ()
+) -> list[Problem]:
+    """Objectives whose SLI has no query in ``indicators``, and queries that no objective uses.
+
+    ``defaults`` are the SLIs the provider answers without a query (Prometheus: throughput,
+    error_rate, response_time_p50/p90/p95): an objective on one of them is fine without a query.
+    """
     problems = []
     used = {objective.sli for objective in slo.objectives}
     for index, objective in enumerate(slo.objectives):
-        if objective.sli and objective.sli not in indicators:
+        if objective.sli and objective.sli not in indicators and objective.sli not in defaults:
             problems.append(
                 Problem(
                     child(child("objectives", index), "sli"),

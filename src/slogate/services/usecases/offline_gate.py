@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -75,13 +75,19 @@ def evaluate(slo: LoadedSLO, sli: SLIResults, history: tuple[StoredEvaluation, .
     return GateReport(event, slo.slo, explain(event, slo.slo))
 
 
-def lint(slo: LoadedSLO, indicators: Mapping[str, str] | None, sli_source: str) -> list[Problem]:
-    """Every problem of the SLO, and with ``indicators`` also the coverage of its SLIs."""
+def lint(
+    slo: LoadedSLO,
+    indicators: Mapping[str, str] | None,
+    sli_source: str,
+    default_slis: Collection[str] = (),
+) -> list[Problem]:
+    """Every problem of the SLO, and with ``indicators`` also the coverage of its SLIs (``default_slis``:
+    those the provider queries without an entry in sli.yaml)."""
     problems = list(slo.problems)
     if slo.slo is not None:
         problems += lint_slo(slo.slo)
         if indicators is not None:
-            problems += lint_coverage(slo.slo, indicators, sli_source)
+            problems += lint_coverage(slo.slo, indicators, sli_source, default_slis)
     return sorted(problems, key=lambda problem: problem.severity != Severity.ERROR)
 
 

@@ -7,10 +7,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from slogate.domain.problems import Problem
 from slogate.domain.sequencing.shipyard import SHIPYARD_URI
 from slogate.errors import InputError, NotFoundError
 from slogate.ports import ResourceLevel, ResourceStore, ScopeChecker
+from slogate.ports.resource_problems import ResourceProblemStore
 from slogate.services.usecases.paging import next_page_key
+from slogate.services.usecases.resource_checks import FileReport, no_checks
 
 DEFAULT_PAGE_SIZE = 20
 ADDED = "Added resources"  # Keptn's commit messages
@@ -34,6 +37,14 @@ class ResourceFile:
     uri: str
     content: bytes
     version: str
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """A new revision, and the problems found in the files it stored (of kinds slogate checks)."""
+
+    revision: str
+    reports: tuple[FileReport, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +160,8 @@ class ResourceService:
         now: Callable[[], datetime] = _utc_now,
         on_shipyard_written: Callable[[str, str], None] = _no_hook,
         on_changed: Callable[[], None] = lambda: None,
+        check_files: Callable[[Mapping[str, bytes]], tuple[FileReport, ...]] = no_checks,
+        problems: ResourceProblemStore | None = None,
     ) -> None:
         self._store = store
         self._scopes = scopes
@@ -156,6 +169,8 @@ class ResourceService:
         self._now = now
         self._on_shipyard_written = on_shipyard_written
         self._on_changed = on_changed  # any file of any project changed (caches of what they say)
+        self._check_files = check_files  # slo.yaml, sli.yaml, webhook.yaml, …: problems, or strict refusal
+        self._problems = problems  # the problems of each file's current version, kept with it
 
     def init_project(self, project: str, shipyard: str, stages: Sequence[str]) -> None:
         """The files of a new project, as Keptn's project creation leaves them: ``metadata.yaml`` and
@@ -206,6 +221,8 @@ class ResourceService:
     def purge_project(self, project: str) -> None:
         """Forget every file and revision of a deleted project, so that a new one starts empty."""
         self._store.purge_project(project)
+        if self._problems is not None:
+            self._problems.purge_project(project)
         self._on_changed()
 
     def write(self, level: ResourceLevel, resources: Sequence[tuple[str, str]], message: str = ADDED) -> str:
@@ -213,6 +230,12 @@ class ResourceService:
 
         Everything is validated before anything is stored.
         """
+        return self.write_checked(level, resources, message).revision
+
+    def write_checked(
+        self, level: ResourceLevel, resources: Sequence[tuple[str, str]], message: str = ADDED
+    ) -> Written:
+        """:meth:`write`, answering also the problems of the files of a kind slogate checks."""
         files: dict[str, bytes] = {}
         for uri, content in resources:
             canonical = normalize_uri(uri)
@@ -220,10 +243,22 @@ class ResourceService:
         if not files:
             raise InputError("no resources given: send at least one {resourceURI, resourceContent}")
         self._require(level)
+        reports = self._check_files(files)
         self._adopt_shipyard(level, files)
         revision = self._store.write(level, files, message)
+        if self._problems is not None:
+            found = {report.uri: report.problems for report in reports}
+            self._problems.record(level, revision, {uri: found.get(uri, ()) for uri in files})
         self._on_changed()
-        return revision
+        return Written(revision, reports)
+
+    def project_problems(self, project: str) -> list[tuple[ResourceLevel, str, tuple[Problem, ...]]]:
+        """Every file of ``project`` whose current version had problems when it was uploaded."""
+        return [] if self._problems is None else self._problems.project_problems(project)
+
+    def problems(self, level: ResourceLevel, uri: str) -> tuple[Problem, ...]:
+        """The problems found in the current version of ``uri`` when it was uploaded (none if not kept)."""
+        return () if self._problems is None else self._problems.problems(level, normalize_uri(uri))
 
     def put(self, level: ResourceLevel, uri: str, content: str) -> str:
         """Create or replace one file; the id of the new revision."""
@@ -271,6 +306,8 @@ class ResourceService:
         revision = self._store.delete(level, canonical, DELETED)
         if revision is None:
             raise NotFoundError(f"Resource not found: {canonical} in {level}")
+        if self._problems is not None:
+            self._problems.forget(level, canonical)
         self._on_changed()
         return revision
 

@@ -35,7 +35,7 @@ def test_clean_slo_has_no_problems() -> None:
             id="missing-sli",
         ),
         pytest.param(
-            ONE_OBJECTIVE + "  - sli: rt\n" + GOOD_TAIL,
+            ONE_OBJECTIVE + "  - sli: rt\n    pass: [{criteria: ['<2']}]\n" + GOOD_TAIL,
             Problem(
                 "objectives[1].sli",
                 "'rt' is already judged by objectives[0]; each SLI value feeds one objective only, "
@@ -211,3 +211,31 @@ def test_lint_coverage() -> None:
 def test_lint_coverage_clean() -> None:
     """Every objective has a query and every query is used: no problems."""
     assert lint_coverage(yaml_slo("objectives:\n  - sli: a\n"), {"a": "q"}, "sli.yaml") == []
+
+
+def test_informational_duplicate_is_a_warning() -> None:
+    """A second objective on an SLI without pass criteria is skipped by Keptn before the missing-value
+    check (info): a warning, not an error."""
+    problems = _lint(ONE_OBJECTIVE + "  - sli: rt\n    displayName: rt (info)\n" + GOOD_TAIL)
+    assert problems == [
+        Problem(
+            "objectives[1].sli",
+            "'rt' is already judged by objectives[0]; this informational objective gets no value and is "
+            "shown without one",
+            Severity.WARNING,
+        )
+    ]
+
+
+def test_scored_duplicate_after_informational_is_an_error() -> None:
+    """The first objective takes the value even when it is informational: a scored second one fails."""
+    problems = _lint("objectives:\n  - sli: rt\n" + ONE_OBJECTIVE.removeprefix("objectives:\n") + GOOD_TAIL)
+    assert [(p.path, p.severity) for p in problems] == [("objectives[1].sli", Severity.ERROR)]
+
+
+def test_lint_coverage_default_slis_need_no_query() -> None:
+    """SLIs the provider answers by default need no query; others still do."""
+    slo = yaml_slo("objectives:\n  - sli: throughput\n  - sli: response_time_p95\n  - sli: cpu\n")
+    assert lint_coverage(slo, {}, "prometheus/sli.yaml", ("throughput", "response_time_p95")) == [
+        Problem("objectives[2].sli", "'cpu' has no query in prometheus/sli.yaml")
+    ]

@@ -1,0 +1,55 @@
+"""The checks of the Keptn and slogate files whose parsers live in the executors: ``webhook/webhook.yaml``,
+``slogate/executors.yaml``, ``slogate/deployment.yaml`` (for ``FileChecks``), each by the parser that
+reads the file when a task runs, so that an upload or ``slogate lint`` reports what the task would."""
+
+from __future__ import annotations
+
+from slogate.adapters import yamlfile
+from slogate.adapters.executors.local_deploy import DEPLOYMENT_FILE, load_config
+from slogate.adapters.executors.webhook_config import parse_config
+from slogate.domain.file_kinds import DEPLOYMENT, EXECUTORS, WEBHOOK, FileCheck
+from slogate.domain.problems import Problem
+from slogate.domain.sequencing.executor_plan import parse_plan
+from slogate.errors import DocumentError, InputError
+
+# Stand-ins for what the executors' task config may give a deployment file (checked in that file)
+_DEFAULTS = {"command": ["service"], "port": 1}
+
+
+def check_webhook(text: str, source: str, strict: bool) -> list[Problem]:
+    """The webhook-service's checks of ``webhook.yaml`` (the first problem, as Keptn reports it)."""
+    try:
+        parse_config(text)
+    except InputError as error:
+        return [Problem("", error.message)]
+    return []
+
+
+def check_executors(text: str, source: str, strict: bool) -> list[Problem]:
+    """``slogate/executors.yaml`` as the executor runner reads it."""
+    try:
+        parse_plan(yamlfile.load_plain(text, source), source)
+    except DocumentError as error:
+        return [Problem("", error.detail)]
+    except InputError as error:
+        return [Problem("", error.message.removeprefix(f"{source}: "))]
+    return []
+
+
+def check_deployment(text: str, source: str, strict: bool) -> list[Problem]:
+    """``slogate/deployment.yaml`` as the local deploy executor reads it; ``command`` and ``port`` may
+    come from the task's config in ``slogate/executors.yaml``, so their absence is not a problem."""
+    try:
+        load_config(_DEFAULTS, text, "", "")
+    except InputError as error:
+        if "no port for stage" in error.message:  # ports per stage: which stage is up to the delivery
+            return []
+        return [Problem("", error.message.removeprefix(f"{DEPLOYMENT_FILE}: "))]
+    return []
+
+
+CHECKS: dict[str, FileCheck] = {
+    WEBHOOK: check_webhook,
+    EXECUTORS: check_executors,
+    DEPLOYMENT: check_deployment,
+}
