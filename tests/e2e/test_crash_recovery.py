@@ -19,7 +19,8 @@ pytestmark = pytest.mark.slow
 
 PROJECT = "crashes"
 SERVICES = tuple(f"svc{number}" for number in range(4))
-DELIVERIES = 20  # five queued per service
+DELIVERIES = 48  # twelve queued per service: a kill may end a running sequence of every service, so
+# fewer could all be over before the eighth kill
 KILLS = 8
 WORK_SECONDS = 0.8  # how long each task's command runs
 TIMEOUT = 90.0  # for every sequence to end once the kills are over (generous: a loaded 2-core machine)
