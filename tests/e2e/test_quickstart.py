@@ -147,4 +147,4 @@ def test_the_quickstart_as_written_delivers_and_passes_the_gate(
     for shown in (watched, read):  # --watch and `get event -o table` both show the verdict
         assert "Score 100 (pass ≥ 90%, warning ≥ 75%)" in shown, output
         assert "Result PASS" in shown, output
-    assert "qa: succeeded · evaluation pass 100" in read, output  # get sequences
+    assert "qa: succeeded/pass · evaluation pass 100" in read, output  # get sequences
