@@ -74,12 +74,12 @@ def parse(
         events.dispose()
     if node is None:
         return None
-    constructor = _TextKeepingConstructor() if keep_text else SafeConstructor()
     if alias_free:
         try:
             return build(node, keep_text=keep_text, text_keys=text_keys)
         except NotPlainError:
             pass  # a tag or key of another kind: PyYAML's constructor builds it
+    constructor = _TextKeepingConstructor() if keep_text else SafeConstructor()
     document = constructor.construct_document(node)
     return _plain_keys(document) if text_keys else document
 

@@ -13,8 +13,6 @@ from slogate.cli.files import read_text
 from slogate.cli.gate_input import Lenient, announce_nothing_evaluated, refuse_invalid
 from slogate.cli.options import DbPath, Project, Service, Stage, parse_labels, parse_option_time
 from slogate.cli.output import Output, OutputFormat, console, print_document, user_errors
-from slogate.cli.verdict import exit_code
-from slogate.domain.evaluation.window import WindowError, check_data_window, format_time, resolve_window
 from slogate.errors import InputError
 
 if TYPE_CHECKING:  # the store, the providers and the settings load when the command runs
@@ -101,6 +99,8 @@ def evaluate_command(
         document = encode_evaluation_finished(report.event)
         print_document(document, output)
         announce_nothing_evaluated(document, output)
+    from slogate.cli.verdict import exit_code
+
     raise typer.Exit(exit_code(report.event.status, report.event.result, fail_on_warning))
 
 
@@ -129,6 +129,7 @@ def _request(
     labels: str,
 ) -> GateRequest:
     from slogate.adapters.yamlfile import load_document
+    from slogate.domain.evaluation.window import WindowError, check_data_window, resolve_window
     from slogate.services.usecases import offline_gate as gate
     from slogate.services.usecases.quality_gate import GateRequest
 
@@ -161,6 +162,8 @@ def _request(
 
 
 def _print_details(outcome: GateOutcome) -> None:
+    from slogate.domain.evaluation.window import format_time
+
     out = console()
     asked = outcome.sli_request
     seconds = int((asked.end - asked.start).total_seconds())

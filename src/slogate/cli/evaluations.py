@@ -9,13 +9,12 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from slogate.cli.gate_table import STATUS_STYLES, number, print_report
 from slogate.cli.help import App
 from slogate.cli.options import DbPath
 from slogate.cli.output import Output, OutputFormat, console, print_document, user_errors
-from slogate.domain.evaluation.window import format_time
 
 if TYPE_CHECKING:  # the store and the services load when a command runs, not at start-up
+    from collections.abc import Sequence
     from contextlib import AbstractContextManager
     from pathlib import Path
 
@@ -47,6 +46,8 @@ def _open_store(db: Path | None) -> AbstractContextManager[EventStore]:
 
 
 def _document(stored: StoredGate) -> dict[str, Any]:
+    from slogate.domain.evaluation.window import format_time
+
     event = stored.event
     return {
         "id": event.id,
@@ -79,6 +80,14 @@ def list_command(
     if output != OutputFormat.TABLE:
         print_document([_document(stored) for stored in found], output)
         return
+    console().print(_table(found))
+
+
+def _table(found: Sequence[StoredGate]) -> Table:
+    """The evaluations as the ``list`` table: id, time, scope, labels, result, score, comparisons."""
+    from slogate.cli.gate_table import STATUS_STYLES, number  # Rich's table code: only for a table
+    from slogate.domain.evaluation.window import format_time
+
     table = Table(title=f"Evaluations ({len(found)})", title_justify="left")
     for column in ("ID", "Time", "Project", "Stage", "Service", "Labels", "Result", "Score", "Compared"):
         table.add_column(column, justify="right" if column == "Score" else "left")
@@ -101,7 +110,7 @@ def list_command(
             Text(number(float(evaluation.get("score") or 0.0))),
             Text(str(len(evaluation.get("comparedEvents") or ()))),
         )
-    console().print(table)
+    return table
 
 
 @app.command("show")
@@ -120,6 +129,8 @@ def show_command(evaluation_id: EvaluationId, db: DbPath = None, output: Output 
     if report is None:
         print_document(_document(stored), output)
         return
+    from slogate.cli.gate_table import print_report
+
     print_report(report, console())
     if stored.invalidated:
         console().print(Text("This evaluation is ignored for comparisons (invalidated).", style="yellow"))

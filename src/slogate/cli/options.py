@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from slogate.domain.evaluation.window import WindowError, parse_time
-from slogate.domain.protocol import client_events
-from slogate.domain.protocol.gate_events import Labels
 from slogate.errors import InputError
+
+if TYPE_CHECKING:  # the domain loads when a value is parsed: every command's module imports this one
+    from slogate.domain.protocol.gate_events import Labels
 
 DbPath = Annotated[
     Path | None,
@@ -28,6 +28,8 @@ Service = Annotated[str, typer.Option("--service", help="The service.")]
 
 def parse_labels(text: str) -> Labels:
     """``k=v,k2=v2`` as Keptn's CLI takes ``--labels`` (the grammar of ``client_events.parse_labels``)."""
+    from slogate.domain.protocol import client_events
+
     try:
         return client_events.parse_labels(text)
     except ValueError as error:
@@ -36,6 +38,8 @@ def parse_labels(text: str) -> Labels:
 
 def parse_option_time(option: str, text: str | None) -> datetime | None:
     """A time given on the command line, or None; an unparsable one names the option."""
+    from slogate.domain.evaluation.window import WindowError, parse_time
+
     if text is None:
         return None
     try:

@@ -12,7 +12,6 @@ from slogate.cli.files import read_json, read_text
 from slogate.cli.gate_input import Lenient, announce_nothing_evaluated, refuse_invalid
 from slogate.cli.help import App
 from slogate.cli.output import Output, OutputFormat, console, print_document, user_errors
-from slogate.cli.verdict import exit_code
 from slogate.domain.problems import Problem, Severity
 from slogate.errors import InputError
 
@@ -60,6 +59,7 @@ def evaluate_command(
     Example: slogate slo evaluate --slo slo.yaml --sli-results sli.json --history history.json -o json
     """
     from slogate.adapters.yamlfile import load_document  # loaded here: `slogate --help` stays fast
+    from slogate.cli.verdict import exit_code
     from slogate.domain.protocol.gate_json import (
         decode_history,
         decode_sli_results,
