@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     prometheus_token: SecretStr = SecretStr("")
     query_timeout: float = Field(default=10.0, gt=0)
     query_concurrency: int = Field(default=8, ge=1, le=256)
+    query_retry_time: float = Field(default=30.0, ge=0)
+    dynatrace_settle: float | None = Field(default=None, ge=0)
+    datadog_settle: float | None = Field(default=None, ge=0)
+    sumologic_settle: float | None = Field(default=None, ge=0)
     api_token: SecretStr = SecretStr("")
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)

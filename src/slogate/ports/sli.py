@@ -27,6 +27,13 @@ class ProviderOptions:
     bearer_token: str = field(default="", repr=False)
     timeout_seconds: float = 10.0
     concurrency: int = 8
+    credentials: tuple[tuple[str, str], ...] = field(default=(), repr=False)  # vendor keys, e.g. DD_API_KEY
+    settle_seconds: float | None = None  # wait until window end + this before querying; None: provider's
+    retry_seconds: float = 30.0  # the total time 429/503 answers are retried within
+
+    def credential(self, key: str) -> str:
+        """The vendor credential ``key`` (e.g. ``DD_APP_KEY``), empty when not given."""
+        return dict(self.credentials).get(key, "")
 
 
 class SLIProvider(Protocol):

@@ -29,7 +29,10 @@ DATA = {
     "PROMETHEUS_PASSWORD": PASSWORD,
 }
 BODY = {"name": NAME, "scope": "keptn-prometheus-service", "data": DATA}
-SCOPE_LIST = "dynatrace-service, keptn-default, keptn-prometheus-service, keptn-webhook-service"
+SCOPE_LIST = (
+    "datadog-service, dynatrace-service, keptn-default, keptn-prometheus-service, keptn-webhook-service, "
+    "sumologic-service"
+)
 DNS_RULE = (
     "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
     "and must start and end with an alphanumeric character (e.g. 'example.com')"
@@ -207,7 +210,14 @@ def test_scopes(api: TestClient) -> None:
 
     assert answer.status_code == 200
     assert answer.json() == {
-        "scopes": ["dynatrace-service", "keptn-default", "keptn-prometheus-service", "keptn-webhook-service"]
+        "scopes": [
+            "datadog-service",
+            "dynatrace-service",
+            "keptn-default",
+            "keptn-prometheus-service",
+            "keptn-webhook-service",
+            "sumologic-service",
+        ]
     }
 
 

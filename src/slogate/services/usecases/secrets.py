@@ -11,7 +11,14 @@ from slogate.ports import SecretInfo, SecretStore
 
 DEFAULT_SCOPE = "keptn-default"
 # Keptn's scopes.yaml; each scope was a Kubernetes Role for the integrations that read its secrets.
-SCOPES = ("dynatrace-service", "keptn-default", "keptn-prometheus-service", "keptn-webhook-service")
+SCOPES = (
+    "datadog-service",
+    "dynatrace-service",
+    "keptn-default",
+    "keptn-prometheus-service",
+    "keptn-webhook-service",
+    "sumologic-service",
+)
 MAX_NAME_LENGTH = 253  # Kubernetes' limit for secret names and data keys
 MAX_DATA_BYTES = 1024 * 1024  # Kubernetes' limit for a secret's data
 
