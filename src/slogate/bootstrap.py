@@ -143,7 +143,7 @@ def server_context(
             store, resources, secrets, settings, load_document, _utc_now,
             on_finished=metrics.evaluation_finished,
         ),
-        SLIService(resources, secrets, settings, registry, load_document, _utc_now),
+        SLIService(resources, secrets, settings, registry, load_document, _utc_now, store),
     ]  # fmt: skip
     sequences = SequenceService(
         sequence_store,

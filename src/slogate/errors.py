@@ -12,12 +12,15 @@ SlogateError                     slogate_error        raised on purpose; never a
 │   ├── domain.protocol          PayloadError invalid_payload, RejectedEventError rejected_event
 │   ├── domain.sequencing        ShipyardError invalid_shipyard, EntityNameError invalid_name,
 │   │                            ExecutorPlanError invalid_executor_plan
-│   └── adapters                 QueryError invalid_query (promql), WebhookConfigError invalid_webhook,
+│   └── adapters                 QueryError invalid_query (promql), SLIError sli_failed (vendor providers),
+│                                WebhookConfigError invalid_webhook,
 │                                RequestError invalid_request (TemplateError invalid_template, CurlError
 │                                invalid_curl), WebhookError webhook_failed
 ├── ConflictError                conflict             the request contradicts what is stored
 ├── ConfigError                  invalid_config       slogate itself is misconfigured
-│   └── PluginError              invalid_plugin       an SLI provider or executor plugin is missing or misfits
+│   ├── PluginError              invalid_plugin       an SLI provider or executor plugin is missing or misfits
+│   └── CredentialsRefusedError  credentials_refused  a metrics vendor answered 401/403 (adapters.providers)
+├── CallError                    vendor_call_failed   a metrics vendor gave no usable answer (adapters.providers)
 ├── StoredDataError              invalid_stored_data  a stored document cannot be read (SequenceDocumentError)
 ├── MissingFactError             missing_fact         a bug: decide() read a fact its caller did not load
 ├── ApiError                     api_error            an HTTP answer with Keptn's exact status (api.errors)

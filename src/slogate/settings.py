@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -83,6 +84,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'slogate.db').expanduser().resolve()}"
+
+
+def environment_values(names: Iterable[str]) -> dict[str, str]:
+    """The environment variables ``names`` that are set (a vendor's own names, e.g. ``DD_API_KEY``)."""
+    return {name: os.environ[name] for name in names if name in os.environ}
 
 
 def load_settings() -> Settings:

@@ -60,10 +60,12 @@ def test_data_size_limit() -> None:
 
 
 def test_scopes_are_keptns() -> None:
-    """The four scopes of Keptn's scopes.yaml."""
+    """The four scopes of Keptn's scopes.yaml, plus those of the Datadog and Sumo Logic providers."""
     assert sorted(SCOPES) == [
+        "datadog-service",
         "dynatrace-service",
         "keptn-default",
         "keptn-prometheus-service",
         "keptn-webhook-service",
+        "sumologic-service",
     ]

@@ -31,18 +31,17 @@ from slogate.adapters.providers.vendor_http import (
 )
 from slogate.domain.evaluation.sli import SLIRequest
 from slogate.domain.protocol.gate_events import SLIValue
+from slogate.errors import InputError
 from slogate.ports import ProviderOptions
 
 MAX_AHEAD_SECONDS = 120.0  # the window may end at most this far in the future (Keptn's Dynatrace rule)
 SAFE_VALUE = re.compile(r"[A-Za-z0-9_.:\-/]*")
 
 
-class SLIError(Exception):
+class SLIError(InputError):
     """One SLI that cannot be measured; ``message`` is what its failed value reports."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    code = "sli_failed"
 
 
 def _utc_now() -> datetime:

@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from slogate.errors import ConfigError
+from slogate.errors import ConfigError, SlogateError
 from slogate.ports import ProviderOptions
 
 RETRIED = frozenset({429, 503})
@@ -30,12 +30,13 @@ FIRST_BACKOFF, MAX_BACKOFF = 0.5, 8.0
 _EPOCH_FLOOR = 1_000_000_000  # an X-RateLimit-Reset above this is a Unix time, below it seconds to wait
 
 
-class CallError(Exception):
+class CallError(SlogateError):
     """A call that brought no usable answer; ``message`` says why (status, timeout, transport)."""
+
+    code = "vendor_call_failed"
 
     def __init__(self, message: str, status: int = 0) -> None:
         super().__init__(message)
-        self.message = message
         self.status = status
 
 
@@ -119,6 +120,7 @@ class VendorCalls:
         auth: tuple[str, str] | None = None,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.vendor = vendor
         self.base_url = base_url
@@ -134,6 +136,7 @@ class VendorCalls:
             timeout=httpx.Timeout(options.timeout_seconds),
             limits=httpx.Limits(max_connections=pool, max_keepalive_connections=pool),
             follow_redirects=False,
+            transport=transport,  # tests inject failures here
         )
 
     async def aclose(self) -> None:

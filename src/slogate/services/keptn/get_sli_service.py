@@ -1,24 +1,37 @@
 """The built-in SLI service (Keptn's prometheus-service and its kin): get-sli.triggered →
-get-sli.started/finished, by the registered SLI provider the event's ``sliProvider`` names."""
+get-sli.started/finished, by the registered SLI provider the event's ``sliProvider`` names.
+
+Providers are pooled per configuration (one HTTP client per backend). A vendor whose data must
+settle after the window is waited for in the background (``.started`` at once, ``.finished`` when
+measured), so one project's wait never holds up another's evaluations.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from slogate.domain.document import as_scalar
 from slogate.domain.evaluation.sli import SLIRequest, sli_outcome
 from slogate.domain.evaluation.window import parse_time
 from slogate.domain.protocol import evaluation_flow as flow
 from slogate.domain.protocol.event_types import GET_SLI_FINISHED, GET_SLI_STARTED, GET_SLI_TRIGGERED
 from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.errors import ConfigError, SlogateError
-from slogate.ports import DocumentLoader, ResourceReader, SecretReader, SLIProviders
+from slogate.ports import DocumentLoader, EventStore, ResourceReader, SecretReader, SLIProvider, SLIProviders
 from slogate.services.keptn.emit import answer
-from slogate.services.usecases.monitoring import credentials_secret, provider_options
+from slogate.services.keptn.provider_pool import ProviderPool
+from slogate.services.usecases.monitoring import VENDORS, credentials_secret, provider_options, secret_keys
 from slogate.services.usecases.offline_gate import load_indicators
 from slogate.settings import Settings
+
+DYNATRACE_CONF = "dynatrace/dynatrace.conf.yaml"
+STOPPED = "the server stopped while waiting for {provider} data to settle; trigger the evaluation again"
+COMMIT_WAIT_SECONDS = 30.0
+logger = logging.getLogger(__name__)
 
 
 def source_of(provider: str) -> str:
@@ -45,13 +58,17 @@ class SLIService:
         providers: SLIProviders,
         load_document: DocumentLoader,
         now: Callable[[], datetime],
+        store: EventStore | None = None,
     ) -> None:
         self._resources = resources
         self._secrets = secrets
         self._settings = settings
         self._providers = providers
+        self._pool = ProviderPool(providers)
         self._load_document = load_document
         self._now = now
+        self._store = store  # where answers measured in the background go (None: always inline)
+        self._waiting: dict[asyncio.Task[None], KeptnEvent] = {}
 
     async def handle(self, event: KeptnEvent) -> Sequence[KeptnEvent]:
         """get-sli.started and get-sli.finished for a get-sli.triggered whose ``sliProvider`` is
@@ -64,19 +81,84 @@ class SLIService:
             return []
         began = self._answer(event, provider, GET_SLI_STARTED, flow.started(event.data))
         try:
-            finished = await self._measure(event, provider, request)
+            chosen, asked = await self._prepare(event, provider, request)
         except SlogateError as error:  # WindowError too: the whole error tree
-            finished = flow.get_sli_errored(event.data, error.message)
-        return [began, self._answer(event, provider, GET_SLI_FINISHED, finished)]
+            return [began, self._errored(event, provider, error.message)]
+        settle_wait = getattr(chosen, "settle_wait", None)
+        if self._store is not None and settle_wait is not None and settle_wait(asked) > 0:
+            job = asyncio.create_task(self._in_background(event, provider, chosen, asked, began.id))
+            self._waiting[job] = event
+            job.add_done_callback(self._waiting.pop)
+            return [began]
+        return [began, await self._finished(event, provider, chosen, asked)]
 
-    async def _measure(self, event: KeptnEvent, name: str, request: Mapping[str, Any]) -> dict[str, Any]:
-        options = provider_options(name, event.project, self._secrets, self._settings)
-        if options is None:
-            fallback = " or set SLOGATE_PROMETHEUS_URL" if name == flow.DEFAULT_SLI_PROVIDER else ""
-            raise ConfigError(
-                f"no {name} endpoint configured for project {event.project}: create the secret "
-                f"{credentials_secret(name, event.project)}{fallback}"
+    async def idle(self) -> None:
+        """Wait until no measurement runs in the background."""
+        while self._waiting:
+            await asyncio.gather(*list(self._waiting), return_exceptions=True)
+
+    async def aclose(self) -> None:
+        """Stop the background measurements (each answered errored) and close the providers."""
+        stopped = list(self._waiting.items())
+        for job, _ in stopped:
+            job.cancel()
+        await asyncio.gather(*(job for job, _ in stopped), return_exceptions=True)
+        answers = [
+            self._errored(event, name, STOPPED.format(provider=name))
+            for _, event in stopped
+            if isinstance(name := event.data.get("get-sli", {}).get("sliProvider"), str)
+        ]
+        if answers and self._store is not None:
+            await asyncio.to_thread(self._store.add, answers)
+        await self._pool.aclose()
+
+    async def _in_background(
+        self, event: KeptnEvent, name: str, provider: SLIProvider, asked: SLIRequest, started_id: str
+    ) -> None:
+        store = self._store
+        assert store is not None  # only scheduled with a store
+        if not await self._committed(store, started_id):
+            return  # the dispatcher could not commit the trigger's handling: it redelivers it
+        finished = await self._finished(event, name, provider, asked)
+        await asyncio.to_thread(store.add, [finished])
+
+    async def _committed(self, store: EventStore, event_id: str) -> bool:
+        delay, waited = 0.005, 0.0
+        while waited < COMMIT_WAIT_SECONDS:
+            if await asyncio.to_thread(store.get, event_id) is not None:
+                return True
+            await asyncio.sleep(delay)
+            waited += delay
+            delay = min(delay * 2, 0.2)
+        return False
+
+    async def _finished(
+        self, event: KeptnEvent, name: str, provider: SLIProvider, asked: SLIRequest
+    ) -> KeptnEvent:
+        try:
+            values = await provider.fetch(asked)
+        except SlogateError as error:  # refused credentials: the evaluation is errored
+            return self._errored(event, name, error.message)
+        except Exception as error:  # a defect of a provider plugin: errored, the server goes on
+            logger.exception("SLI provider %s failed on %s", name, event.id)
+            return self._errored(
+                event, name, f"SLI provider '{name}' failed: {type(error).__name__}: {error}"
             )
+        result, message = sli_outcome(values)
+        return self._answer(
+            event, name, GET_SLI_FINISHED, flow.get_sli_finished(event.data, values, result, message)
+        )
+
+    def _errored(self, event: KeptnEvent, name: str, message: str) -> KeptnEvent:
+        return self._answer(event, name, GET_SLI_FINISHED, flow.get_sli_errored(event.data, message))
+
+    async def _prepare(
+        self, event: KeptnEvent, name: str, request: Mapping[str, Any]
+    ) -> tuple[SLIProvider, SLIRequest]:
+        conf_secret = await asyncio.to_thread(self._dynatrace_secret, event) if name == "dynatrace" else ""
+        options = provider_options(name, event.project, self._secrets, self._settings, conf_secret)
+        if options is None:
+            raise ConfigError(_no_credentials(name, event.project, conf_secret))
         queries = await asyncio.to_thread(
             self._queries, event, sli_uri(name)
         )  # reads and parses: off the loop
@@ -96,13 +178,16 @@ class SLIService:
             ),
             queries=tuple(queries.items()),
         )
-        provider = self._providers.sli_provider(name, options)
-        try:
-            values = await provider.fetch(asked)
-        finally:
-            await provider.aclose()
-        result, message = sli_outcome(values)
-        return flow.get_sli_finished(event.data, values, result, message)
+        return await self._pool.provider(name, options), asked
+
+    def _dynatrace_secret(self, event: KeptnEvent) -> str:
+        """The ``dtCreds`` of the most specific ``dynatrace/dynatrace.conf.yaml`` (Keptn uses one file, not
+        a merge), its placeholders resolved; empty for the default secret. ``ConfigError`` for dashboards."""
+        for stage, service in ((event.stage, event.service), (event.stage, ""), ("", "")):
+            text = self._resources.read(event.project, stage, service, DYNATRACE_CONF)
+            if text:
+                return _dt_creds(self._load_document(text, DYNATRACE_CONF), event)
+        return ""
 
     def _queries(self, event: KeptnEvent, uri: str) -> dict[str, str]:
         """``uri`` (e.g. ``prometheus/sli.yaml``) merged key by key: project, stage, then service level."""
@@ -116,3 +201,36 @@ class SLIService:
 
     def _answer(self, to: KeptnEvent, provider: str, type_: str, data: Mapping[str, Any]) -> KeptnEvent:
         return answer(to, type_, source_of(provider), data, self._now(), to.id)
+
+
+def _no_credentials(name: str, project: str, conf_secret: str) -> str:
+    secret = credentials_secret(name, project, conf_secret)
+    keys = ", ".join(secret_keys(name))
+    fallback = " or set SLOGATE_PROMETHEUS_URL" if name == flow.DEFAULT_SLI_PROVIDER else ""
+    if name in VENDORS:
+        return f"no {name} credentials for project {project}: create the secret {secret} with the keys {keys}"
+    return f"no {name} endpoint configured for project {project}: create the secret {secret}{fallback}"
+
+
+def _dt_creds(document: object, event: KeptnEvent) -> str:
+    if not isinstance(document, Mapping):
+        raise ConfigError(f"{DYNATRACE_CONF}: must be a mapping (spec_version, dtCreds, dashboard)")
+    dashboard = _text(document.get("dashboard"))
+    if dashboard:
+        raise ConfigError(
+            f"{DYNATRACE_CONF}: dashboard '{dashboard}': dashboard mode is not supported by slogate; "
+            "list the SLIs in dynatrace/sli.yaml and remove the dashboard key"
+        )
+    name = _text(document.get("dtCreds"))
+    for placeholder, value in (
+        ("$PROJECT", event.project),
+        ("$STAGE", event.stage),
+        ("$SERVICE", event.service),
+    ):
+        name = name.replace(placeholder, value)
+    return name
+
+
+def _text(node: object) -> str:
+    scalar = as_scalar(node)
+    return "" if scalar is None or scalar.is_null else scalar.text.strip()

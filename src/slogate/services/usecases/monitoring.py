@@ -63,6 +63,12 @@ def secret_keys(provider: str) -> tuple[str, ...]:
     return (keys.url[0], *(key for key, _ in keys.required))
 
 
+def environment_names(provider: str) -> tuple[str, ...]:
+    """The environment variables ``slogate evaluate --provider <provider>`` reads."""
+    keys = VENDORS[provider]
+    return (keys.url[1], *(variable for _, variable in keys.required))
+
+
 def provider_options(
     provider: str, project: str, secrets: SecretReader, settings: Settings, conf_secret: str = ""
 ) -> ProviderOptions | None:
