@@ -14,6 +14,7 @@ from fastapi import APIRouter, FastAPI
 from slogate.adapters.api_token import ApiTokens
 from slogate.adapters.executors.destination import allow_list_setting
 from slogate.adapters.file_checks import CHECKS as FILE_CHECKS
+from slogate.adapters.file_checks import query_checks
 from slogate.adapters.plugins import PluginRegistry
 from slogate.adapters.secret_box import SecretBox
 from slogate.adapters.session_files import DataDirSessionFiles
@@ -109,7 +110,7 @@ def server_context(
         on_shipyard_written=listeners.shipyard_written,  # a user's shipyard.yaml: the catalog first
         on_changed=listeners.changed,
         check_files=UploadChecks(
-            FileChecks(load_document, FILE_CHECKS), strict=settings.strict_uploads
+            FileChecks(load_document, FILE_CHECKS, query_checks()), strict=settings.strict_uploads
         ).check,
         problems=SqlResourceProblemStore(engine),
     )

@@ -20,7 +20,7 @@ SlogateError                     slogate_error        raised on purpose; never a
 ├── ConfigError                  invalid_config       slogate itself is misconfigured
 │   ├── PluginError              invalid_plugin       an SLI provider or executor plugin is missing or misfits
 │   └── CredentialsRefusedError  credentials_refused  a metrics vendor answered 401/403 (adapters.providers)
-├── CallError                    vendor_call_failed   a metrics vendor gave no usable answer (adapters.providers)
+├── CallError                    vendor_call_failed   a metrics vendor gave no usable answer (providers)
 ├── StoredDataError              invalid_stored_data  a stored document cannot be read (SequenceDocumentError)
 ├── MissingFactError             missing_fact         a bug: decide() read a fact its caller did not load
 ├── ApiError                     api_error            an HTTP answer with Keptn's exact status (api.errors)

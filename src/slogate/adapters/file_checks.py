@@ -4,6 +4,8 @@ reads the file when a task runs, so that an upload or ``slogate lint`` reports w
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from slogate.adapters import yamlfile
 from slogate.adapters.executors.local_deploy import DEPLOYMENT_FILE, load_config
 from slogate.adapters.executors.webhook_config import parse_config
@@ -53,3 +55,14 @@ CHECKS: dict[str, FileCheck] = {
     EXECUTORS: check_executors,
     DEPLOYMENT: check_deployment,
 }
+
+
+def query_checks() -> dict[str, Callable[[str], list[str]]]:
+    """Per vendor provider, the problems of one of its sli.yaml queries (its ``check_query``)."""
+    from slogate.adapters.providers import datadog, dynatrace, sumologic
+
+    return {
+        "dynatrace": dynatrace.check_query,
+        "datadog": datadog.check_query,
+        "sumologic": sumologic.check_query,
+    }

@@ -19,8 +19,8 @@ from slogate.errors import InputError
 
 if TYPE_CHECKING:  # the store, the providers and the settings load when the command runs
     from slogate.ports import EventStore, ProviderOptions, SLIProvider
-    from slogate.settings import Settings
     from slogate.services.usecases.quality_gate import GateOutcome, GateRequest
+    from slogate.settings import Settings
 
 
 PROVIDERS = ("prometheus", "dynatrace", "datadog", "sumologic")

@@ -43,21 +43,23 @@ def lint_command(
     and slogate's executors.yaml and deployment.yaml; each kind is recognised by content or file name.
 
     Errors are what fails when the file is used; warnings what Keptn accepts but silently ignores
-    (--strict makes those errors too); a file of another kind is skipped with a warning. Given one SLO
+    (--strict makes those errors too); a file of another kind is skipped with a warning. The queries
+    of dynatrace/, datadog/ and sumologic/sli.yaml (by folder) are checked as those providers read
+    them ($ENV placeholders, Dynatrace's key=value syntax, Sumo Logic's quantize clause). Given one SLO
     and one sli.yaml, also objectives without a query (the Prometheus provider's default SLIs need
     none) and unused queries. One line per problem, with file and path. Exit code 1 when any file
     has an error, 0 otherwise.
 
     Example: slogate lint slo.yaml prometheus/sli.yaml webhook/webhook.yaml --strict
     """
-    from slogate.adapters.file_checks import CHECKS  # loaded here: `slogate --help` stays fast
+    from slogate.adapters.file_checks import CHECKS, query_checks  # loaded here: `--help` stays fast
     from slogate.adapters.yamlfile import load_document
     from slogate.services.usecases.resource_checks import FileChecks
 
     with user_errors():
         if kind is not None and kind not in KINDS:
             raise InputError(f"--kind {kind!r} is not a kind slogate checks; use one of {', '.join(KINDS)}")
-        checks = FileChecks(load_document, CHECKS)
+        checks = FileChecks(load_document, CHECKS, query_checks())
         reports = [_lint_file(checks, path, kind, strict) for path in files]
         _add_coverage(checks, reports)
     for report in reports:

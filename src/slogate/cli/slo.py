@@ -107,13 +107,23 @@ def lint_command(
         typer.Option("--sli", help="An sli.yaml: also report SLIs without a query and unused queries."),
     ] = None,
     output: Output = OutputFormat.TABLE,
+    provider: Annotated[
+        str | None,
+        typer.Option(
+            "--provider",
+            help="Whose sli.yaml --sli is: prometheus, dynatrace, datadog or sumologic "
+            "(default: the name of its folder, e.g. dynatrace/sli.yaml).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Report every problem of an SLO file at once, each with its path; exit 1 on any error.
 
     Besides what Keptn rejects, lint reports what Keptn silently gets wrong: unknown keys,
     an unknown aggregate_function, invalid warning criteria and the like. With --sli, the SLIs the
     Prometheus provider has default queries for (throughput, error_rate, response_time_p50/p90/p95)
-    need no entry.
+    need no entry, and the queries of a Dynatrace, Datadog or Sumo Logic sli.yaml are checked as
+    that provider reads them.
 
     Example: slogate slo lint slo.yaml --sli prometheus/sli.yaml
     """
@@ -127,6 +137,8 @@ def lint_command(
         if sli is not None:
             indicators = gate.load_indicators(read_text(sli, "SLI"), str(sli), load_document)
         problems = gate.lint(loaded, indicators, str(sli) if sli else "", DEFAULT_SLIS)
+        if sli is not None and indicators:
+            problems = [*problems, *_query_problems(sli, indicators, provider)]
     errors = sum(1 for problem in problems if problem.severity == Severity.ERROR)
     if output == OutputFormat.TABLE:
         from rich.text import Text
@@ -146,6 +158,25 @@ def lint_command(
             output,
         )
     raise typer.Exit(1 if errors else 0)
+
+
+def _query_problems(sli: Path, indicators: dict[str, str], provider: str | None) -> list[Problem]:
+    """The problems of the queries of ``sli`` as the provider reads them (by --provider or its folder)."""
+    from slogate.adapters.file_checks import query_checks
+    from slogate.services.usecases.resource_checks import provider_of
+
+    chosen = (provider or provider_of(str(sli))).lower()
+    checks = query_checks()
+    if provider is not None and chosen not in (*checks, "prometheus"):
+        raise InputError(f"--provider {provider!r}: use prometheus, {', '.join(checks)}")
+    check = checks.get(chosen)
+    if check is None:
+        return []
+    return [
+        Problem(f"{sli}: indicators.{name}", message)
+        for name, query in indicators.items()
+        for message in check(query)
+    ]
 
 
 def _print_problems(problems: Sequence[Problem], source: str) -> None:

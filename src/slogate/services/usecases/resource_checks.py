@@ -12,7 +12,7 @@ functions from the composition root; slo.yaml, sli.yaml and shipyards are checke
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -53,11 +53,26 @@ class FileReport:
         return tuple(p for p in self.problems if p.severity == Severity.ERROR)
 
 
+QueryCheck = Callable[[str], list[str]]
+
+
+def provider_of(source: str) -> str:
+    """The provider an sli.yaml belongs to, by its folder (``dynatrace/sli.yaml`` → ``dynatrace``)."""
+    parts = source.replace("\\", "/").rsplit("/", 2)
+    return parts[-2].lower() if len(parts) >= 2 else ""
+
+
 class FileChecks:
     """Checks files by kind; ``checks`` adds the kinds whose parsers live in adapters."""
 
-    def __init__(self, load_document: DocumentLoader, checks: Mapping[str, FileCheck]) -> None:
+    def __init__(
+        self,
+        load_document: DocumentLoader,
+        checks: Mapping[str, FileCheck],
+        query_checks: Mapping[str, QueryCheck] | None = None,
+    ) -> None:
         self._load = load_document
+        self._query_checks = dict(query_checks or {})  # per provider: the problems of one sli.yaml query
         self._checks: dict[str, FileCheck] = {
             SLO: self._slo,
             SLI: self._sli,
@@ -148,6 +163,13 @@ class FileChecks:
             problems.append(
                 Problem("indicators", "no queries: only the provider's default SLIs work", Severity.WARNING)
             )
+        check_query = self._query_checks.get(provider_of(source))
+        if check_query is not None:
+            problems += [
+                Problem(f"indicators.{name}", message)
+                for name, query in indicators.items()
+                for message in check_query(query)
+            ]
         return problems
 
     def _shipyard(self, text: str, source: str, strict: bool) -> list[Problem]:
