@@ -66,9 +66,7 @@ class Script:
         return answer
 
 
-def _calls(
-    script: Callable[[httpx.Request], httpx.Response], waits: list[float], **more: Any
-) -> VendorCalls:
+def _calls(script: Callable[[httpx.Request], httpx.Response], waits: list[float], **more: Any) -> VendorCalls:
     clock = [0.0]
 
     async def sleep(seconds: float) -> None:

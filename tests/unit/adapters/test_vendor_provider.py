@@ -65,7 +65,7 @@ class ExampleProvider(VendorProvider):
 
 def _answering(values: dict[str, str], asked: list[str]) -> httpx.MockTransport:
     def answer(request: httpx.Request) -> httpx.Response:
-        query = request.url.params["q"]
+        query = request.url.params.get("q", "")
         asked.append(query)
         if query in values:
             return httpx.Response(200, text=values[query])
@@ -166,3 +166,33 @@ def test_substitute_longest_first_and_once() -> None:
     assert substitute("no placeholders", {}) == "no placeholders"
     with pytest.raises(SLIError, match="cannot be placed in a query safely"):
         substitute("q $X", {"$X": "a b"})
+
+
+class ProbingProvider(ExampleProvider):
+    """Probes /whoami before a settle wait."""
+
+    async def probe(self) -> None:
+        response = await self.calls.send("GET", "/whoami")
+        if response.status_code != 200:
+            raise SLIError("probe answered oddly")
+
+
+def test_refused_credentials_fail_before_the_settle_wait() -> None:
+    """A wrong token is reported at once, not after waiting for the data to settle."""
+    transport = httpx.MockTransport(lambda request: httpx.Response(403, text="invalid token"))
+    waits: list[float] = []
+    provider = ProbingProvider(OPTIONS, transport, waits)
+    with pytest.raises(CredentialsRefusedError, match="HTTP 403 for GET http://127.0.0.1:1/whoami"):
+        _fetch(provider, _request(NOW - timedelta(seconds=10)))
+    assert waits == []
+
+
+def test_a_probe_that_answers_oddly_is_ignored() -> None:
+    """Only refused credentials count: a probe answered 404 still waits and then queries."""
+    asked: list[str] = []
+    answering = _answering({"latency cart": "3"}, asked)
+    waits: list[float] = []
+    provider = ProbingProvider(OPTIONS, answering, waits)
+    values = _fetch(provider, _request(NOW - timedelta(seconds=10), indicators=("latency",)))
+    assert [value.value for value in values] == [3.0]
+    assert waits == [pytest.approx(50.0)]

@@ -16,6 +16,7 @@ Example (a subclass)::
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import re
 from collections.abc import Awaitable, Callable, Mapping
@@ -34,6 +35,7 @@ from slogate.domain.protocol.gate_events import SLIValue
 from slogate.errors import InputError
 from slogate.ports import ProviderOptions
 
+logger = logging.getLogger(__name__)
 MAX_AHEAD_SECONDS = 120.0  # the window may end at most this far in the future (Keptn's Dynatrace rule)
 SAFE_VALUE = re.compile(r"[A-Za-z0-9_.:\-/]*")
 
@@ -155,6 +157,11 @@ class VendorProvider:
     async def check(self) -> None:
         """Nothing to ask before the queries: refused credentials surface as ``CredentialsRefusedError``."""
 
+    async def probe(self) -> None:
+        """One cheap call that needs the credentials (a subclass's), sent before a settle wait so that
+        refused credentials fail at once instead of after the wait; only ``CredentialsRefusedError``
+        counts, any other answer is ignored."""
+
     async def fetch(self, request: SLIRequest) -> tuple[SLIValue, ...]:
         """One value per indicator, in order, after one settle wait; ``CredentialsRefusedError`` when the
         vendor refuses the credentials (the evaluation is errored, not failed)."""
@@ -192,8 +199,17 @@ class VendorProvider:
                 f"would settle after {wait:.0f} s, more than the {allowed:.0f} s slogate waits"
             )
         if wait > 0:
+            await self._probe_credentials()
             await self._sleep(wait)
         return ""
+
+    async def _probe_credentials(self) -> None:
+        try:
+            await self.probe()
+        except CredentialsRefusedError:
+            raise
+        except Exception:  # not the credentials: the queries will tell
+            logger.debug("%s: the credentials probe did not answer", self.vendor, exc_info=True)
 
     async def _one(self, name: str, template: str | None, request: SLIRequest) -> SLIValue:
         if template is None:
