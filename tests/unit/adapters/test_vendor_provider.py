@@ -182,7 +182,7 @@ def test_refused_credentials_fail_before_the_settle_wait() -> None:
     transport = httpx.MockTransport(lambda request: httpx.Response(403, text="invalid token"))
     waits: list[float] = []
     provider = ProbingProvider(OPTIONS, transport, waits)
-    with pytest.raises(CredentialsRefusedError, match="HTTP 403 for GET http://127.0.0.1:1/whoami"):
+    with pytest.raises(CredentialsRefusedError, match=r"HTTP 403 for GET http://127\.0\.0\.1:1/whoami"):
         _fetch(provider, _request(NOW - timedelta(seconds=10)))
     assert waits == []
 
