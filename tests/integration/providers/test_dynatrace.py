@@ -154,12 +154,22 @@ def test_several_values_with_resolution_inf_already_set_fail(fake: FakeDynatrace
     assert len(fake.requests) == 1
 
 
-def test_a_selector_without_a_definition_fails_with_a_hint(fake: FakeDynatrace) -> None:
-    fake.set_metric(COUNT, [1.0, 2.0])
+def test_a_selector_without_a_readable_definition_is_asked_with_resolution_inf(fake: FakeDynatrace) -> None:
+    fake.set_metric(COUNT, [1.0, 2.0], resolution_inf=False)
     fake.script(404, path="/api/v2/metrics/builtin")
     value = one(fake, f"metricSelector={COUNT}")
+    assert value.success
+    assert value.value == 1.5
+    assert fake.requests[-1].params["resolution"] == "Inf"
+
+
+def test_a_selector_with_a_resolution_and_no_definition_fails_with_a_hint(fake: FakeDynatrace) -> None:
+    fake.set_metric(COUNT, [1.0, 2.0])
+    fake.script(404, path="/api/v2/metrics/builtin")
+    value = one(fake, f"metricSelector={COUNT}&resolution=1h")
     assert "reading the metric's definition to ask for one value failed (HTTP 404)" in value.message
     assert "add resolution=Inf or ':fold'" in value.message
+    assert len(fake.requests) == 2
 
 
 @pytest.mark.parametrize(
@@ -310,3 +320,15 @@ def test_placeholders_without_a_value_fail_instead_of_being_sent(fake: FakeDynat
     assert "placeholder $LABEL.version has no value" in values[0].message
     assert "placeholder $ENV.SLO_ID has no value" in values[1].message
     assert fake.requests == []
+
+
+def test_a_success_without_json_fails_the_sli(fake: FakeDynatrace) -> None:
+    fake.script(200, body=b"<html>login</html>")
+    value = one(fake, f"metricSelector={COUNT}")
+    assert "Dynatrace answered HTTP 200 without JSON (request: /api/v2/metrics/query?from=" in value.message
+
+
+def test_a_definition_that_is_not_json_counts_as_unreadable(fake: FakeDynatrace) -> None:
+    fake.set_metric(COUNT, [1.0, 2.0])
+    fake.script(200, body=b"oops", path="/api/v2/metrics/builtin")
+    assert "failed (HTTP 200)" in one(fake, f"metricSelector={COUNT}&resolution=1h").message

@@ -186,7 +186,8 @@ class DynatraceProvider(VendorProvider):
 
     async def _single_value_query(self, query: MetricsQuery, several: SeveralValuesError) -> MetricsQuery:
         """Keptn's retry for one value: ``resolution=Inf`` when the metric supports it and none was
-        given, else the selector folded (``(<sel>):fold``) unless its default aggregation is ``value``."""
+        given, else the selector folded (``(<sel>):fold``) unless its default aggregation is ``value``.
+        Without a readable definition: ``resolution=Inf`` when none was given (Keptn gave up)."""
         if query.resolution == "Inf":
             raise SLIError(f"{several} although resolution is already Inf")
         path = "/api/v2/metrics/" + urllib.parse.quote(query.selector, safe="")
@@ -195,6 +196,8 @@ class DynatraceProvider(VendorProvider):
             definition = response.json() if response.status_code < 400 else None
         except (json.JSONDecodeError, UnicodeDecodeError):
             definition = None
+        if not isinstance(definition, dict) and not query.resolution:
+            return dataclasses.replace(query, resolution="Inf")  # Keptn failed here; Inf usually works
         if not isinstance(definition, dict):
             raise SLIError(
                 f"{several}; reading the metric's definition to ask for one value failed (HTTP "

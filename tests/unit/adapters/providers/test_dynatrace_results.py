@@ -102,6 +102,13 @@ def test_usql_tiles_pick_keptns_cell(
 
 
 USQL_FAILURES = [
+    (USQLQuery("TABLE", "x", "q"), "a", [], "the USQL answer has no columnNames/values lists"),
+    (
+        USQLQuery("TABLE", "x", "q"),
+        ["a", "b"],
+        ["x", ["y", 1]],
+        "could not find dimension name 'x' in result (2 row(s))",
+    ),
     (
         USQLQuery("SINGLE_VALUE", "", "q"),
         ["a", "b"],
