@@ -127,8 +127,11 @@ class FakeSumoLogic:
         rows = [row for item in self.requests if isinstance(item.body, dict) for row in _rows(item.body)]
         return [str(row.get("query")) for row in rows]
 
-    def answer(self, method: str, path: str, headers: dict[str, str], raw: bytes, port: int) -> Scripted:
-        """The fake's answer to one request (called by the handler thread)."""
+    def answer(
+        self, method: str, path: str, headers: dict[str, str], raw: bytes, port: int, busy: bool = False
+    ) -> Scripted:
+        """The fake's answer to one request (called by the handler thread); ``busy``: it came in over
+        the concurrency limit."""
         try:
             body: Any = json.loads(raw) if raw else None
         except ValueError:
@@ -136,7 +139,6 @@ class FakeSumoLogic:
         with self._lock:
             self.requests.append(Recorded(method, path, headers, body, port))
             scripted = self._scripts.pop(0) if self._scripts else None
-            busy = self.max_concurrent is not None and self._in_flight > self.max_concurrent
         if scripted is not None:
             if scripted.delay:
                 self._stop.wait(scripted.delay)
@@ -160,11 +162,12 @@ class FakeSumoLogic:
             return Scripted(400, {}, _errors("metrics:invalid_request", problem))
         return Scripted(200, {}, self._result(body))
 
-    def enter(self) -> None:
-        """Count a request in flight (the handler calls it)."""
+    def enter(self) -> bool:
+        """Count a request in flight (the handler calls it); True when it is over the limit."""
         with self._lock:
             self._in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self._in_flight)
+            return self.max_concurrent is not None and self._in_flight > self.max_concurrent
 
     def leave(self) -> None:
         """Count a request done."""
@@ -204,9 +207,9 @@ def _handler_for(fake: FakeSumoLogic) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
             headers = {key.lower(): value for key, value in self.headers.items()}
-            fake.enter()
+            busy = fake.enter()
             try:
-                reply = fake.answer(self.command, self.path, headers, raw, self.client_address[1])
+                reply = fake.answer(self.command, self.path, headers, raw, self.client_address[1], busy)
             finally:
                 fake.leave()
             data = b"" if reply.body is None else json.dumps(reply.body).encode()

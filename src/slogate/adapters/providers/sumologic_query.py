@@ -29,7 +29,7 @@ QUANTIZE_FORM = f"`quantize` part of the query should match the regex `{QUANTIZE
 UNIT_MILLIS = {"s": 1_000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
 ROLLUPS = ("avg", "sum", "min", "max", "count")
 NOT_IN_API = ("fillmissing", "outlier", "timeshift")  # the API refuses these operators in a query
-PLACEHOLDER = re.compile(r"\$[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_.\-]*)?")
+PLACEHOLDER = re.compile(r"\$(?:LABEL|ENV)\.[A-Za-z0-9_\-]*(?:\.[A-Za-z0-9_\-]+)*|\$[A-Za-z_][A-Za-z0-9_]*")
 KNOWN = ("$PROJECT", "$STAGE", "$SERVICE", "$project", "$stage", "$service", "$DURATION", "$DEPLOYMENT")
 
 

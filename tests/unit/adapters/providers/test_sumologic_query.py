@@ -120,6 +120,8 @@ CHECKS: tuple[tuple[str, tuple[str, ...] | None, list[str]], ...] = (
     ("metric=cpu pod=$FOO | quantize to $DURATION using avg", ("foo",), []),
     ("metric=cpu pod=$foo | quantize to $DURATION using avg", ("foo",), []),
     ("metric=cpu pod=$FOO | quantize to $DURATION using avg", (), ["$FOO is not a placeholder"]),
+    ("metric=$SERVICE.requests host=$LABEL.host.name. | quantize to $DURATION using avg", (), []),
+    ("metric=cpu pod=$FOO.bar | quantize to $DURATION using avg", (), ["$FOO is not a placeholder"]),
     ("metric=cpu h=$ENV.HOME | quantize to $DURATION using avg", None, ["$ENV.HOME: $ENV placeholders"]),
     ("  ", None, ["the query is empty"]),
     ("metric=cpu", None, [f"{ONE_QUANTIZE} (found 0)"]),
