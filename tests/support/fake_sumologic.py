@@ -100,7 +100,8 @@ class FakeSumoLogic:
         self._thread.join(timeout=5)
 
     def set(self, query: str, *series: SeriesSpec, error: str = "") -> None:
-        """Answer ``query`` (as sent, without its quantize clause) with ``series``: a number (or None)
+        """Answer ``query`` (as sent, without its quantize clause; or just its selector, for every
+        query that starts with it and has no entry of its own) with ``series``: a number (or None)
         fills every bucket of the request, a list gives exactly those points; none: no series.
         ``error`` makes the answer carry it in ``errors`` (HTTP 200, as Sumo reports query errors)."""
         with self._lock:
@@ -179,8 +180,10 @@ class FakeSumoLogic:
         start, end = time_range["from"]["epochMillis"], time_range["to"]["epochMillis"]
         rows, errors = [], []
         for row in _rows(body):
+            query = row["query"].strip()
             with self._lock:
-                specs, error = self._table.get(row["query"].strip(), ([], ""))
+                found = self._table.get(query) or self._table.get(query.split("|", 1)[0].strip())
+            specs, error = found or ([], "")
             if error:
                 errors.append({"code": "metrics:query_error", "message": error})
             step = int(row.get("quantization") or max(1, end - start))

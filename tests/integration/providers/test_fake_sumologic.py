@@ -43,6 +43,11 @@ def test_a_known_query_fills_every_bucket_of_its_quantization() -> None:
         }
         one = post(fake, body(quantization=300_000)).json()["queryResult"][0]["timeSeriesList"]["timeSeries"]
         assert one[0]["points"]["values"] == [0.5]
+        fake.set("metric=mem", 2.0)
+        fake.set("metric=mem | max", 3.0)
+        for query, value in (("metric=mem | sum by pod", 2.0), ("metric=mem | max", 3.0)):
+            (row,) = post(fake, body(query, 300_000)).json()["queryResult"]
+            assert row["timeSeriesList"]["timeSeries"][0]["points"]["values"] == [value]
         assert post(fake, body("metric=other")).json() == {
             "queryResult": [{"rowId": "A", "timeSeriesList": {"timeSeries": [], "unit": None}}],
             "errors": None,

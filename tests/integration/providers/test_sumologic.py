@@ -192,6 +192,16 @@ def test_a_slow_answer_beyond_the_timeout_fails_the_sli(fake: FakeSumoLogic) -> 
     assert "Sumo Logic gave no answer within the timeout of 0.2 s" in message
 
 
+def test_a_403_errors_the_evaluation_too(fake: FakeSumoLogic) -> None:
+    fake.script(
+        403, body={"status": 403, "id": "Q", "code": "forbidden", "message": "No metrics capability."}
+    )
+    with pytest.raises(
+        CredentialsRefusedError, match=r"Sumo Logic refused the credentials: HTTP 403 .*capability"
+    ):
+        fetch(fake, sli_request(("cpu", CPU)))
+
+
 def test_wrong_credentials_error_the_evaluation_naming_provider_and_status(fake: FakeSumoLogic) -> None:
     fake.set(CPU_SENT, 0.25)
     wrong = (("ACCESS_ID", "suFAKEACCESSID01"), ("ACCESS_KEY", "not-the-key-s3cret"))
