@@ -252,8 +252,9 @@ def _invalid_row(row: Any) -> str:
     query = row.get("query")
     if not isinstance(query, str) or not query.strip():
         return f"Row {row['rowId']}: 'query' must be a non-empty string."
-    for operator in ("quantize", "fillmissing", "outlier", "timeshift"):
-        if operator in query:
+    for stage in query.split("|")[1:]:
+        operator = (stage.split() or [""])[0]
+        if operator in ("quantize", "fillmissing", "outlier", "timeshift"):
             return f"Row {row['rowId']}: the operator '{operator}' is not supported in the API query."
     quantization = row.get("quantization")
     if quantization is not None and (not isinstance(quantization, int) or quantization <= 0):

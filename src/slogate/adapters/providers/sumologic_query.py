@@ -78,8 +78,9 @@ def parse_query(query: str) -> SumoQuery:
         raise SLIError(f"`{clause}` must follow the selector directly: `<selector> | {clause}`")
     if after and not match.group(0).endswith("|"):
         raise SLIError(f"`{clause}` must be followed by `|` before the next operator, not by {after!r}")
-    for operator in NOT_IN_API:
-        if re.search(rf"\b{operator}\b", query):
+    for stage in after.split("|"):
+        operator = (stage.split() or [""])[0]
+        if operator in NOT_IN_API:
             raise SLIError(f"`{operator}` is not supported in a query by the Sumo Logic API")
     text = selector + (f" | {after}" if after else "")
     return SumoQuery(text, _millis(match.group(1)), _rollup(match.group(2)), clause)

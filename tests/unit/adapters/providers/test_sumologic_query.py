@@ -30,6 +30,12 @@ PARSED = (
     ("metric=cpu | quantize to 90s using max", "metric=cpu", 90_000, "Max"),
     ("metric=quantize_errors | quantize to 60s using avg", "metric=quantize_errors", 60_000, "Avg"),
     ("metric=a | quantize to 1m using avg | sum | avg", "metric=a | sum | avg", 60_000, "Avg"),
+    (
+        "metric=outlier service=timeshift | quantize to 1m using avg",
+        "metric=outlier service=timeshift",
+        60_000,
+        "Avg",
+    ),
 )
 
 
@@ -63,6 +69,7 @@ REFUSED = (
     ("metric=cpu | quantize to 5m using avg | fillmissing", "`fillmissing` is not supported"),
     ("metric=cpu | quantize to 5m using avg | timeshift 1h", "`timeshift` is not supported"),
     ("metric=cpu | quantize to 5m using avg | outlier", "`outlier` is not supported"),
+    ("metric=cpu | quantize to 5m using avg | sum |fillmissing", "`fillmissing` is not supported"),
 )
 
 
