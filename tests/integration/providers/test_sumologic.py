@@ -94,6 +94,7 @@ def test_every_query_form_sends_keptns_request_and_reads_one_value(fake: FakeSum
         ("errors", "metric=errors|quantize to 300s using sum|sum by pod | max"),
         ("lat", "metric=lat | quantize to $DURATION using min |"),
         ("req", "metric=req | quantize to 1h using count"),
+        ("old", "metric=lat | quantize to $DURATIONs using min"),
     )
     values, waits = fetch(fake, request)
     assert [(v.metric, v.value, v.success) for v in values] == [
@@ -102,6 +103,7 @@ def test_every_query_form_sends_keptns_request_and_reads_one_value(fake: FakeSum
         ("errors", 3.0, True),
         ("lat", 0.1, True),
         ("req", 120.0, True),
+        ("old", 0.1, True),
     ]
     assert waits == []
     rows = {row["query"]: row for item in fake.requests for row in item.body["queries"]}

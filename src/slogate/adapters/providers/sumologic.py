@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 import httpx
 
 from slogate.adapters.providers.sumologic_query import (
+    BARE_DURATION,
     SumoQuery,
     api_base,
     check_query,
@@ -102,7 +103,8 @@ class SumoLogicProvider(VendorProvider):
 
     def placeholders(self, request: SLIRequest) -> dict[str, str]:
         """Keptn's shared placeholders plus sumologic-service's ``$project $stage $service`` and
-        ``$DURATION`` (the window as ``<seconds>s``)."""
+        ``$DURATION`` (the window as ``<seconds>s``; ``$DURATIONs`` too, written for versions that
+        gave bare seconds)."""
         values = keptn_placeholders(request)
         values.update(
             {
@@ -110,13 +112,14 @@ class SumoLogicProvider(VendorProvider):
                 "$stage": request.stage,
                 "$service": request.service,
                 "$DURATION": f"{window_seconds(request)}s",
+                BARE_DURATION: f"{window_seconds(request)}s",
             }
         )
         return values
 
     def verbatim(self) -> frozenset[str]:
         """``$DURATION`` is computed by slogate: inserted unchecked."""
-        return frozenset({"$DURATION"})
+        return frozenset({"$DURATION", BARE_DURATION})
 
     async def measure(self, query: str, request: SLIRequest) -> tuple[float, str]:
         """The one point of ``query`` over the window, and the request sent."""

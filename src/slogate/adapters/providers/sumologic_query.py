@@ -31,6 +31,7 @@ ROLLUPS = ("avg", "sum", "min", "max", "count")
 NOT_IN_API = ("fillmissing", "outlier", "timeshift")  # the API refuses these operators in a query
 PLACEHOLDER = re.compile(r"\$(?:LABEL|ENV)\.[A-Za-z0-9_\-]*(?:\.[A-Za-z0-9_\-]+)*|\$[A-Za-z_][A-Za-z0-9_]*")
 KNOWN = ("$PROJECT", "$STAGE", "$SERVICE", "$project", "$stage", "$service", "$DURATION", "$DEPLOYMENT")
+BARE_DURATION = "$DURATIONs"  # files for sumologic-service versions whose $DURATION had no unit
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,10 +134,10 @@ def check_query(query: str, filters: Collection[str] | None = None) -> list[str]
         None if filters is None else {f"${key}" for key in filters} | {f"${key.upper()}" for key in filters}
     )
     for name in unresolved(query):
-        known = name in KNOWN or (name.startswith("$LABEL.") and name != "$LABEL.")
+        known = name in (*KNOWN, BARE_DURATION) or (name.startswith("$LABEL.") and name != "$LABEL.")
         if name.startswith("$ENV.") or (keys is not None and not known and name not in keys):
             problems.append(placeholder_problem(name))
-    text = query.replace("$DURATION", "60s")
+    text = query.replace(BARE_DURATION, "60s").replace("$DURATION", "60s")
     try:
         parse_query(text)
     except SLIError as error:

@@ -120,6 +120,7 @@ def test_a_bad_endpoint_is_a_config_error_naming_it(endpoint: str, message: str)
 GOOD = "metric=cpu service=$SERVICE | quantize to $DURATION using avg | sum"
 CHECKS: tuple[tuple[str, tuple[str, ...] | None, list[str]], ...] = (
     (GOOD, None, []),
+    ("metric=cpu | quantize to $DURATIONs using avg", (), []),
     ("metric=cpu _sourceCategory=$project/$stage | quantize to 5m using max", (), []),
     ("metric=cpu build=$LABEL.buildId | quantize to $DURATION using avg", (), []),
     ("metric=cpu | quantize to $LABEL.bucket using avg", None, []),

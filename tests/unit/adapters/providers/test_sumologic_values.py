@@ -201,4 +201,5 @@ def test_placeholders_are_keptns_sumologic_ones_plus_the_shared_ones() -> None:
         "web-1",
         "web-1",
     )
-    assert provider().verbatim() == frozenset({"$DURATION"})
+    assert values["$DURATIONs"] == "300s"  # a file written for bare seconds gets no "300ss"
+    assert provider().verbatim() == frozenset({"$DURATION", "$DURATIONs"})
