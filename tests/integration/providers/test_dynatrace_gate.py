@@ -113,6 +113,21 @@ def test_a_wrong_token_errors_the_evaluation_naming_dynatrace_and_the_status(fak
     assert "dt0c01.WRONG" not in str(caught.value)
 
 
+def test_a_wrong_token_fails_before_the_settle_wait(fake: FakeDynatrace) -> None:
+    """With data still settling, a probe finds the refused token first: no two-minute wait for a 401."""
+    sleeps = Sleeps()
+
+    async def run() -> tuple[SLIValue, ...]:
+        wrong = (("DT_API_TOKEN", "dt0c01.WRONG"),)
+        async with provider(fake, sleeps, now=END + timedelta(seconds=10), credentials=wrong) as dynatrace:
+            return await dynatrace.fetch(request(("sli", f"metricSelector={COUNT}")))
+
+    with pytest.raises(CredentialsRefusedError, match="401"):
+        asyncio.run(run())
+    assert sleeps == []
+    assert [entry.path for entry in fake.requests] == ["/api/v2/metrics/query"]
+
+
 def test_a_token_without_the_scope_errors_the_evaluation(fake: FakeDynatrace) -> None:
     fake.script(403, path="/api/v2/slo")
     with pytest.raises(CredentialsRefusedError, match="403"):

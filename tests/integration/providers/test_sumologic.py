@@ -215,6 +215,16 @@ def test_wrong_credentials_error_the_evaluation_naming_provider_and_status(fake:
     assert "s3cret" not in message
 
 
+def test_wrong_credentials_fail_before_the_settle_wait(fake: FakeSumoLogic) -> None:
+    """With data still settling, a probe finds the refused key first: no wait for a 401; and at most
+    10 requests run at once, Sumo Logic's limit per access key, whatever the concurrency asked for."""
+    wrong = (("ACCESS_ID", "suFAKEACCESSID01"), ("ACCESS_KEY", "not-the-key-s3cret"))
+    with pytest.raises(CredentialsRefusedError, match="HTTP 401"):
+        fetch(fake, sli_request(("cpu", CPU)), now=END + timedelta(seconds=5), credentials=wrong)
+    assert len(fake.requests) == 1
+    assert make(fake, Sleeps(), concurrency=64).calls._slots._value == 10
+
+
 @pytest.mark.parametrize(
     ("series", "message"),
     [

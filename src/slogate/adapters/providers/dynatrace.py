@@ -104,6 +104,11 @@ class DynatraceProvider(VendorProvider):
         headers = {"Authorization": f"Api-Token {_token(options)}", "Accept": "application/json"}
         return VendorCalls(self.vendor, options, base_url, headers, sleep=self._sleep)
 
+    async def probe(self) -> None:
+        """A one-minute request-count query: enough to learn whether the token is refused."""
+        params = {"metricSelector": "builtin:service.requestCount.total", "from": "now-1m"}
+        await self.calls.send("GET", METRICS_PATH, params=params)
+
     def settle_seconds(self, request: SLIRequest) -> float:
         """The option, else 120 s, or 360 s when a requested SLI is a USQL query (Keptn's delays)."""
         if self.options.settle_seconds is not None:

@@ -14,6 +14,7 @@ Example::
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import urllib.parse
 from typing import Any, ClassVar
@@ -49,6 +50,7 @@ QUERY_PATH = "/v1/metricsQueries"
 MOVED = frozenset({301, 302, 307, 308})
 NOT_JSON = object()
 CREDENTIAL_KEYS = ("ACCESS_ID", "ACCESS_KEY")
+MAX_CONCURRENT = 10  # Sumo Logic allows 10 concurrent requests per access key
 WRONG_REGION = (
     "the region or endpoint is wrong for this account: set the region code of its deployment "
     "(REGION_CODE in the secret, SUMOLOGIC_ENDPOINT for slogate evaluate)"
@@ -99,7 +101,19 @@ class SumoLogicProvider(VendorProvider):
         self._may_add_api = self._prefix == ""  # a bare host: Sumo's API lives under /api
         auth = (options.credential("ACCESS_ID"), options.credential("ACCESS_KEY"))
         headers = {"Accept": "application/json", "User-Agent": "slogate-sumologic"}
-        return VendorCalls(self.vendor, options, base, headers, auth=auth, sleep=self._sleep)
+        limited = dataclasses.replace(options, concurrency=min(options.concurrency, MAX_CONCURRENT))
+        return VendorCalls(self.vendor, limited, base, headers, auth=auth, sleep=self._sleep)
+
+    async def probe(self) -> None:
+        """A one-minute query of ``metric=up``: enough to learn whether the access key is refused."""
+        now = epoch_millis(self._now())
+        row = {"rowId": "A", "query": "metric=up", "quantization": 60000, "rollup": "Avg"}
+        window = {
+            "type": "BeginBoundedTimeRange",
+            "from": _boundary(now - 60000, "from"),
+            "to": _boundary(now, "to"),
+        }
+        await self.calls.send("POST", self._path, json={"queries": [row], "timeRange": window})
 
     def placeholders(self, request: SLIRequest) -> dict[str, str]:
         """Keptn's shared placeholders plus sumologic-service's ``$project $stage $service`` and
