@@ -358,6 +358,7 @@ class _Server(ThreadingHTTPServer):
 
     daemon_threads = True
     block_on_close = False
+    request_queue_size = 128  # the default 5 drops concurrent connects (each then retried after 1 s)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that went away (e.g. after its timeout) is no error here."""
@@ -366,6 +367,7 @@ class _Server(ThreadingHTTPServer):
 def _handler_class(fake: FakeDatadog) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out at once: no delayed-ACK stall per answer
 
         def do_GET(self) -> None:
             self._serve("GET")
