@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+import yaml
 
 from slogate.adapters.providers.datadog import check_query
 from slogate.adapters.providers.datadog_query import (
@@ -147,3 +149,15 @@ def test_placeholders_left_after_substitution_are_named(query: str, problem: str
 
 def test_a_query_without_placeholders_has_none_left() -> None:
     assert unresolved("avg:x{a:b} + 2 * $") == []
+
+
+def test_the_docs_examples_pass_lint() -> None:
+    """Every indicator of docs/providers/datadog.md's sli.yaml is a query slogate sends."""
+    text = (Path(__file__).resolve().parents[4] / "docs" / "providers" / "datadog.md").read_text(
+        encoding="utf-8"
+    )
+    block = text.split("```yaml\n", 1)[1].split("```", 1)[0]
+    indicators = yaml.safe_load(block)["indicators"]
+    assert len(indicators) == 4
+    for query in indicators.values():
+        assert check_query(query) == [], query
