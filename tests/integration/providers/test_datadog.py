@@ -389,3 +389,20 @@ def test_the_entry_point_builds_the_provider(fake: FakeDatadog) -> None:
     assert default.calls.base_url == "https://api.datadoghq.com"
     asyncio.run(built.aclose())
     asyncio.run(default.aclose())
+
+
+@pytest.mark.parametrize("status", [404, 405, 501])
+def test_a_scalar_endpoint_that_is_not_served_falls_back_to_v1(fake: FakeDatadog, status: int) -> None:
+    fake.put("avg:x{*}", 4.0, 6.0)
+    fake.script(status, path="/api/v2/query/scalar", body=b"Unsupported method ('POST')")
+    value = one(fetch(fake, sli_request(("x", "avg:x{*}"))))
+    assert (value.success, value.value) == (True, 6.0), value.message
+    assert [request.path for request in fake.requests] == ["/api/v2/query/scalar", "/api/v1/query"]
+
+
+def test_a_server_error_of_the_scalar_endpoint_fails_the_sli_without_fallback(fake: FakeDatadog) -> None:
+    fake.put("avg:x{*}", 4.0)
+    fake.script(500, path="/api/v2/query/scalar", body={"errors": ["Internal Server Error"]})
+    value = one(fetch(fake, sli_request(("x", "avg:x{*}"))))
+    assert value.message == "SLI 'x': Datadog answered HTTP 500: Internal Server Error (query: avg:x{*})"
+    assert [request.path for request in fake.requests] == ["/api/v2/query/scalar"]
