@@ -176,10 +176,8 @@ class FakeDatadog:
         return self._route(method, path, params, body)
 
     def _authorized(self, headers: dict[str, str]) -> bool:
-        given_api = headers.get("dd-api-key", "").encode()
-        given_app = headers.get("dd-application-key", "").encode()
-        api_ok = hmac.compare_digest(given_api, self.api_key.encode())
-        return hmac.compare_digest(given_app, self.app_key.encode()) and api_ok
+        pairs = (("dd-api-key", self.api_key), ("dd-application-key", self.app_key))
+        return all(hmac.compare_digest(headers.get(name, "").encode(), key.encode()) for name, key in pairs)
 
     def _route(self, method: str, path: str, params: dict[str, str], body: Any) -> Answer:
         limits = {**RATE_LIMIT, "X-RateLimit-Reset": "10"}

@@ -6,8 +6,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 import pytest
 
@@ -15,83 +14,14 @@ from slogate.adapters.providers.datadog import DatadogProvider, create_provider
 from slogate.adapters.providers.vendor_http import CredentialsRefusedError
 from slogate.bootstrap import sli_provider
 from slogate.domain.evaluation.sli import SLIRequest
-from slogate.domain.protocol.gate_events import SLIValue
-from slogate.ports import ProviderOptions
+from tests.support.datadog_runs import END, LATENCY, WINDOW, Timing, fetch, one, options, sli_request
 from tests.support.fake_datadog import API_KEY, APP_KEY, FakeDatadog
-
-END = datetime(2024, 1, 1, 10, 0, tzinfo=UTC)
-WINDOW = 120
-LATENCY = (
-    "avg:trace.http.request.duration{service:$SERVICE,env:$stage,build:$LABEL.buildId}.rollup(avg, $DURATION)"
-)
-
-
-class Timing:
-    """A clock and a sleep for the provider: sleeping advances the clock and is recorded."""
-
-    def __init__(self, now: datetime) -> None:
-        self.moment = now
-        self.monotonic = 1000.0
-        self.waits: list[float] = []
-
-    def now(self) -> datetime:
-        return self.moment
-
-    def clock(self) -> float:
-        return self.monotonic
-
-    async def sleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        self.moment += timedelta(seconds=seconds)
-        self.monotonic += seconds
 
 
 @pytest.fixture
 def fake() -> Iterator[FakeDatadog]:
     with FakeDatadog() as server:
         yield server
-
-
-def sli_request(*queries: tuple[str, str], build: str = "b1", end: datetime = END) -> SLIRequest:
-    """A get-sli request for shop/qa/cart over the WINDOW seconds before ``end``."""
-    return SLIRequest(
-        "shop",
-        "qa",
-        "cart",
-        end - timedelta(seconds=WINDOW),
-        end,
-        tuple(name for name, _ in queries),
-        labels=(("buildId", build),),
-        queries=queries,
-    )
-
-
-def options(url: str, **fields: Any) -> ProviderOptions:
-    keys = (("DD_API_KEY", fields.pop("api_key", API_KEY)), ("DD_APP_KEY", fields.pop("app_key", APP_KEY)))
-    fields.setdefault("settle_seconds", 0.0)
-    return ProviderOptions(url=url, credentials=keys, **fields)
-
-
-def fetch(
-    fake: FakeDatadog, request: SLIRequest, timing: Timing | None = None, **fields: Any
-) -> tuple[SLIValue, ...]:
-    """Run a fresh provider against ``fake`` (with ``timing``'s clock and sleep; by default the
-    request's end is now, so nothing settles)."""
-    chosen = timing or Timing(request.end + timedelta(hours=1))
-
-    async def run() -> tuple[SLIValue, ...]:
-        provider = DatadogProvider(
-            options(fake.url, **fields), now=chosen.now, sleep=chosen.sleep, clock=chosen.clock
-        )
-        async with provider:
-            return await provider.fetch(request)
-
-    return asyncio.run(run())
-
-
-def one(values: tuple[SLIValue, ...]) -> SLIValue:
-    assert len(values) == 1
-    return values[0]
 
 
 def test_keptn_query_with_placeholders_is_sent_as_a_scalar_request(fake: FakeDatadog) -> None:
@@ -325,51 +255,6 @@ def test_a_window_ending_too_far_ahead_fails_every_sli_without_a_request(fake: F
     assert fake.requests == []
 
 
-def test_without_the_scalar_endpoint_the_v1_points_are_read() -> None:
-    """A v1-only API (404 for the scalar endpoint): the last non-null point of the one series."""
-    with FakeDatadog(serve_scalar=False) as fake:
-        fake.put("avg:x{service:cart}.rollup(avg, 120)", 1.0, 5.0, None)
-        fake.put("avg:e{*}", None)
-        for host in "ab":
-            fake.put("avg:g{*} by {host}", 1.0, tags=(f"host:{host}",), add=True)
-        request = sli_request(
-            ("x", "avg:x{service:$SERVICE}.rollup(avg, $DURATION)"),
-            ("none", "avg:none{*}"),
-            ("null", "avg:e{*}"),
-            ("groups", "avg:g{*} by {host}"),
-        )
-        values = fetch(fake, request, concurrency=1)
-        assert values[0].value == 5.0
-        assert (
-            values[0].query
-            == "GET /api/v1/query from=1704103080 to=1704103200 query=avg:x{service:cart}.rollup(avg, 120)"
-        )
-        assert "Datadog returned no series" in values[1].message
-        assert "a series without a non-null point (1 point(s), all null)" in values[2].message
-        assert "Datadog returned 2 series (host:a; host:b)" in values[3].message
-        v1 = [r for r in fake.requests if r.path == "/api/v1/query"]
-        assert v1[0].params == {
-            "from": "1704103080",
-            "to": "1704103200",
-            "query": "avg:x{service:cart}.rollup(avg, 120)",
-        }
-        assert v1[0].headers["dd-application-key"] == APP_KEY
-
-
-def test_the_fallback_is_remembered_by_the_provider() -> None:
-    with FakeDatadog(serve_scalar=False) as fake:
-        fake.put("avg:x{*}", 3.0)
-        request = sli_request(("x", "avg:x{*}"))
-
-        async def run() -> list[float]:
-            timing = Timing(END + timedelta(hours=1))
-            async with DatadogProvider(options(fake.url), now=timing.now, sleep=timing.sleep) as provider:
-                return [one(await provider.fetch(request)).value for _ in range(3)]
-
-        assert asyncio.run(run()) == [3.0, 3.0, 3.0]
-        assert [r.path for r in fake.requests].count("/api/v2/query/scalar") == 1
-
-
 def test_twenty_slis_share_one_pooled_client(fake: FakeDatadog) -> None:
     names = [f"sli{i}" for i in range(20)]
     for i, name in enumerate(names):
@@ -389,20 +274,3 @@ def test_the_entry_point_builds_the_provider(fake: FakeDatadog) -> None:
     assert default.calls.base_url == "https://api.datadoghq.com"
     asyncio.run(built.aclose())
     asyncio.run(default.aclose())
-
-
-@pytest.mark.parametrize("status", [404, 405, 501])
-def test_a_scalar_endpoint_that_is_not_served_falls_back_to_v1(fake: FakeDatadog, status: int) -> None:
-    fake.put("avg:x{*}", 4.0, 6.0)
-    fake.script(status, path="/api/v2/query/scalar", body=b"Unsupported method ('POST')")
-    value = one(fetch(fake, sli_request(("x", "avg:x{*}"))))
-    assert (value.success, value.value) == (True, 6.0), value.message
-    assert [request.path for request in fake.requests] == ["/api/v2/query/scalar", "/api/v1/query"]
-
-
-def test_a_server_error_of_the_scalar_endpoint_fails_the_sli_without_fallback(fake: FakeDatadog) -> None:
-    fake.put("avg:x{*}", 4.0)
-    fake.script(500, path="/api/v2/query/scalar", body={"errors": ["Internal Server Error"]})
-    value = one(fetch(fake, sli_request(("x", "avg:x{*}"))))
-    assert value.message == "SLI 'x': Datadog answered HTTP 500: Internal Server Error (query: avg:x{*})"
-    assert [request.path for request in fake.requests] == ["/api/v2/query/scalar"]
