@@ -17,7 +17,13 @@ from slogate.adapters.providers.vendor import window_seconds
 from slogate.domain.evaluation.sli import SLIRequest
 
 DEFAULT_AGGREGATOR = "avg"
-SPACE_AGGREGATORS = frozenset({"avg", "sum", "min", "max"})
+SPACE_AGGREGATORS = {
+    "avg": "avg",
+    "sum": "sum",
+    "min": "min",
+    "max": "max",
+    "count": "sum",
+}  # count: distributions
 PERCENTILE = re.compile(r"p(?:[1-9][0-9]?(?:\.[0-9]+)?|100)")  # a distribution's p50:, p99.9:
 ROLLUP_AGGREGATORS = {"avg": "avg", "sum": "sum", "min": "min", "max": "max", "count": "sum"}
 FIXED_PLACEHOLDERS = (
@@ -153,7 +159,7 @@ def _aggregator(term: re.Match[str]) -> str:
                 return ROLLUP_AGGREGATORS[method]
     space = term.group("aggr") or ""
     if space in SPACE_AGGREGATORS:
-        return space
+        return SPACE_AGGREGATORS[space]
     return "percentile" if PERCENTILE.fullmatch(space) else DEFAULT_AGGREGATOR
 
 
@@ -162,7 +168,7 @@ def _term_problems(term: re.Match[str]) -> list[str]:
     text = term.group(0)
     space = term.group("aggr")
     if space is not None and space not in SPACE_AGGREGATORS and not PERCENTILE.fullmatch(space):
-        problems.append(f"{text}: unknown space aggregator {space!r} (use avg, sum, min, max or pNN)")
+        problems.append(f"{text}: unknown space aggregator {space!r} (use avg, sum, min, max, count or pNN)")
     if not term.group("scope").strip():
         problems.append(f"{text}: the scope {{}} is empty (write {{*}} for every source)")
     if term.group("by") is not None and not term.group("by").strip():
@@ -198,6 +204,8 @@ def _formula_problems(formula: str, names: set[str], query: str) -> list[str]:
         problems.append(f"unexpected character(s) {' '.join(odd)} between metric queries in {query!r}")
     if _unbalanced(rest):
         problems.append(f"unbalanced parentheses in {query!r}")
+    elif _top_level_comma(rest):
+        problems.append(f"several queries separated by ',' in {query!r}: an SLI needs one query")
     for word in WORD.finditer(rest):
         after = rest[word.end() :].lstrip()
         if word.group(0) not in names and not after.startswith("("):
@@ -205,6 +213,15 @@ def _formula_problems(formula: str, names: set[str], query: str) -> list[str]:
                 f"{word.group(0)!r} is neither a metric with a scope ({word.group(0)}{{*}}) nor a function"
             )
     return problems
+
+
+def _top_level_comma(text: str) -> bool:
+    depth = 0
+    for char in text:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            return True
+    return False
 
 
 def _unbalanced(text: str) -> bool:
