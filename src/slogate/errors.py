@@ -13,6 +13,8 @@ SlogateError                     slogate_error        raised on purpose; never a
 │   ├── domain.sequencing        ShipyardError invalid_shipyard, EntityNameError invalid_name,
 │   │                            ExecutorPlanError invalid_executor_plan
 │   └── adapters                 QueryError invalid_query (promql), SLIError sli_failed (vendor providers),
+│                                QueryFormError invalid_dynatrace_query, ResultError no_single_value,
+│                                InvalidQueryError invalid_datadog_query,
 │                                WebhookConfigError invalid_webhook,
 │                                RequestError invalid_request (TemplateError invalid_template, CurlError
 │                                invalid_curl), WebhookError webhook_failed

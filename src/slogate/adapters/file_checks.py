@@ -59,10 +59,8 @@ CHECKS: dict[str, FileCheck] = {
 
 def query_checks() -> dict[str, Callable[[str], list[str]]]:
     """Per vendor provider, the problems of one of its sli.yaml queries (its ``check_query``)."""
-    from slogate.adapters.providers import datadog, dynatrace, sumologic
+    from slogate.adapters.providers.datadog import check_query as datadog_query
+    from slogate.adapters.providers.dynatrace import check_query as dynatrace_query
+    from slogate.adapters.providers.sumologic import check_query as sumologic_query
 
-    return {
-        "dynatrace": dynatrace.check_query,
-        "datadog": datadog.check_query,
-        "sumologic": sumologic.check_query,
-    }
+    return {"dynatrace": dynatrace_query, "datadog": datadog_query, "sumologic": sumologic_query}

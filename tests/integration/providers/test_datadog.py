@@ -274,3 +274,13 @@ def test_the_entry_point_builds_the_provider(fake: FakeDatadog) -> None:
     assert default.calls.base_url == "https://api.datadoghq.com"
     asyncio.run(built.aclose())
     asyncio.run(default.aclose())
+
+
+def test_refused_keys_fail_before_the_settle_wait(fake: FakeDatadog) -> None:
+    """With data still settling, Datadog's key check finds a wrong key first: no minute's wait for a 403."""
+    fake.put("avg:x{*}", 1.0)
+    timing = Timing(END + timedelta(seconds=5))
+    with pytest.raises(CredentialsRefusedError, match="HTTP 403 for GET"):
+        fetch(fake, sli_request(("x", "avg:x{*}")), timing, app_key="wrong", settle_seconds=None)
+    assert timing.waits == []
+    assert [request.path for request in fake.requests] == ["/api/v2/validate_keys"]

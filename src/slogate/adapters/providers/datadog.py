@@ -104,6 +104,10 @@ class DatadogProvider(VendorProvider):
         url = base_url(options.url)
         return VendorCalls(self.vendor, options, url, headers, sleep=self._sleep, clock=self._clock)
 
+    async def probe(self) -> None:
+        """Datadog's key check (``GET /api/v2/validate_keys``, both keys): refused keys fail at once."""
+        await self.calls.send("GET", "/api/v2/validate_keys")
+
     def placeholders(self, request: SLIRequest) -> dict[str, str]:
         """Keptn's shared placeholders plus ``$project $stage $service`` and ``$DURATION``."""
         return datadog_placeholders(request, keptn_placeholders(request))

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from slogate.adapters.providers.vendor import window_seconds
 from slogate.domain.evaluation.sli import SLIRequest
+from slogate.errors import InputError
 
 DEFAULT_AGGREGATOR = "avg"
 SPACE_AGGREGATORS = {
@@ -50,13 +51,14 @@ ALLOWED_REST = re.compile(r"[\sA-Za-z0-9_.,+\-*/()']*")
 EXAMPLE = "avg:trace.http.request.duration{service:$SERVICE,env:$STAGE}.rollup(avg, $DURATION)"
 
 
-class InvalidQueryError(Exception):
+class InvalidQueryError(InputError, ValueError):
     """A query slogate will not send; ``problems`` says what is wrong with it."""
+
+    code = "invalid_datadog_query"
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__("; ".join(problems))
         self.problems = problems
-        self.message = "; ".join(problems)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from slogate.errors import InputError
+
 METRICS_KEYS = ("metricSelector", "entitySelector", "resolution", "mzSelector")
 PROBLEMS_KEYS = ("problemSelector", "entitySelector")
 SECURITY_KEYS = ("securityProblemSelector",)
@@ -39,8 +41,10 @@ DEFAULT_QUERIES: dict[str, str] = {
 }
 
 
-class QueryFormError(ValueError):
+class QueryFormError(InputError, ValueError):
     """An sli.yaml query the Dynatrace provider cannot parse; the message says what is wrong."""
+
+    code = "invalid_dynatrace_query"
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,10 +11,13 @@ import math
 from typing import Any
 
 from slogate.adapters.providers.dynatrace_queries import USQLQuery
+from slogate.errors import InputError
 
 
-class ResultError(ValueError):
+class ResultError(InputError, ValueError):
     """An answer without one usable value; the message names what came back."""
+
+    code = "no_single_value"
 
 
 class SeveralValuesError(ResultError):
