@@ -6,7 +6,7 @@ import asyncio
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from slogate.domain.evaluation.gate import evaluate_gate
 from slogate.domain.evaluation.nothing_evaluated import NO_SLO_PREFIX
@@ -25,16 +25,22 @@ from slogate.domain.protocol.gate_events import (
 )
 from slogate.domain.protocol.gate_json import PayloadError, decode_sli_results, encode_evaluation_finished
 from slogate.errors import SlogateError
-from slogate.ports import DocumentLoader, EventStore, ResourceReader, SecretReader
+from slogate.ports import DocumentLoader, EventQueries, EventStore, ResourceReader, SecretReader
 from slogate.services.keptn.emit import answer
 from slogate.services.keptn.nothing_evaluated import Outcome, nothing_evaluated_outcome
 from slogate.services.usecases.monitoring import provider_options
 from slogate.services.usecases.offline_gate import LoadedSLO, load_slo, problems_note
+from slogate.services.usecases.provider_choice import chosen_provider
 from slogate.services.usecases.quality_gate import load_history
 from slogate.settings import Settings
 
 EVALUATION_STARTED = "sh.keptn.event.evaluation.started"
 SLO_URI = "slo.yaml"
+WAITING = "waiting for SLI provider '{provider}' to answer get-sli.triggered {id}"
+
+
+class LighthouseStore(EventStore, EventQueries, Protocol):
+    """The events lighthouse reads: the evaluation history, and the projects' monitoring choices."""
 
 
 class Lighthouse:
@@ -45,7 +51,7 @@ class Lighthouse:
 
     def __init__(
         self,
-        store: EventStore,
+        store: LighthouseStore,
         resources: ResourceReader,
         secrets: SecretReader,
         settings: Settings,
@@ -91,7 +97,8 @@ class Lighthouse:
                 begun,
                 self._finished_early(event, ERRORED, "fail", f"error retrieving SLO file: {problems}"),
             ]
-        if provider_options(flow.DEFAULT_SLI_PROVIDER, event.project, self._secrets, self._settings) is None:
+        provider = chosen_provider(self._store, event.project) or flow.DEFAULT_SLI_PROVIDER
+        if self._unconfigured(provider, event.project):
             message = (
                 f"no evaluation performed by lighthouse because no SLI-provider configured for project "
                 f"{event.project}"
@@ -101,8 +108,20 @@ class Lighthouse:
         slo = loaded.slo if loaded is not None else None
         indicators = [objective.sli for objective in slo.objectives] if slo is not None else []
         filters = list(slo.filter) if slo is not None else []
-        request = flow.get_sli_triggered(data, window, indicators, filters)
-        return [begun, self._answer(event, GET_SLI_TRIGGERED, request, "")]
+        request = self._answer(
+            event, GET_SLI_TRIGGERED, flow.get_sli_triggered(data, window, indicators, filters, provider), ""
+        )
+        # the sequence's timeout repeats this: a provider that never answers is named
+        waiting = WAITING.format(provider=provider, id=request.id)
+        begun = dataclasses.replace(begun, data={**begun.data, "message": waiting})
+        return [begun, request]
+
+    def _unconfigured(self, provider: str, project: str) -> bool:
+        """Keptn's "no SLI-provider configured": the default provider without an endpoint. A vendor or a
+        remote provider (an integration subscribed to get-sli.triggered) is asked whatever it has."""
+        if provider != flow.DEFAULT_SLI_PROVIDER:
+            return False
+        return provider_options(provider, project, self._secrets, self._settings) is None
 
     def _slo_text(self, event: KeptnEvent) -> str | None:
         """The service's slo.yaml in the event's stage, at the event's revision (current if none)."""
