@@ -129,6 +129,42 @@ def test_a_remote_providers_failing_value_fails_the_evaluation(stores: Stores) -
     assert finished(store).data["result"] == "fail"
 
 
+def test_a_late_or_repeated_answer_gives_no_second_verdict(stores: Stores) -> None:  # noqa: F811
+    """An answer after the sequence ended (here: timed out) or a second answer is stored but judged
+    nothing: no evaluation.finished joins the history for an evaluation that already ended."""
+    store, _ = stores
+    configure(store, "neoload")
+    dispatcher, _ = wire(stores, FAST)
+    trigger(store)
+    asyncio.run(dispatcher.drain())
+    request = get_sli(store)
+    timed_out = {"project": "fulltour", "stage": "qa", "service": "helloservice", "status": "errored"}
+    store.add(
+        [
+            KeptnEvent(
+                id="sequence-end",
+                type="sh.keptn.event.qa.evaluation.finished",
+                source="shipyard-controller",
+                time=datetime(2026, 11, 26, 10, 30, tzinfo=UTC),
+                shkeptncontext=CONTEXT,
+                data={**timed_out, "result": "fail", "message": "task evaluation did not finish …"},
+            )
+        ]
+    )
+    answer(store, request, FAST)
+    asyncio.run(dispatcher.drain())
+    assert store.find(type="sh.keptn.event.evaluation.finished", shkeptncontext=CONTEXT) == []
+    other = "7a1c2e36-8b1e-4a55-9d3f-1d2f5f0c8a02"
+    trigger(store, other)
+    asyncio.run(dispatcher.drain())
+    (second,) = store.find(type="sh.keptn.event.get-sli.triggered", shkeptncontext=other)
+    answer(store, second, FAST)
+    answer(store, second, {**FAST, "http_response_time_seconds_main_page_sum": 5.0})  # said twice
+    asyncio.run(dispatcher.drain())
+    (verdict,) = store.find(type="sh.keptn.event.evaluation.finished", shkeptncontext=other)
+    assert verdict.data["result"] == "pass"
+
+
 @pytest.mark.parametrize("vendor", ["dynatrace", "datadog", "sumologic"])
 def test_a_vendor_is_asked_even_without_prometheus(stores: Stores, vendor: str) -> None:  # noqa: F811
     """Not Keptn's "no SLI-provider configured": the built-in vendor service answers (or says what
