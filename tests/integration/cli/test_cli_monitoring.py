@@ -205,3 +205,19 @@ def test_prometheus_sends_the_event_and_keeps_the_configuration_on_standard_outp
     document = yaml.safe_load(as_yaml.stdout)
     assert document["file"] is None
     assert len(document["scrape_configs"]) == 2
+
+
+def test_a_project_deleted_and_created_again_starts_with_prometheus(
+    cli: Cli, live_server: LiveServer
+) -> None:
+    shipyard = base64.b64encode(SHIPYARD.encode()).decode()
+    project = {"name": "recreated", "shipyard": shipyard}
+    store = live_server.context.store
+    assert isinstance(store, EventQueries)
+    with live_server.client() as client:
+        assert client.post("/api/controlPlane/v1/project", json=project).is_success
+        assert cli("configure", "monitoring", "neoload", "-p", "recreated").exit_code == 0
+        assert chosen_provider(store, "recreated") == "neoload"
+        assert client.delete("/api/controlPlane/v1/project/recreated").is_success
+        assert client.post("/api/controlPlane/v1/project", json=project).is_success
+    assert chosen_provider(store, "recreated") is None

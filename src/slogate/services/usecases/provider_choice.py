@@ -1,14 +1,14 @@
-"""A project's SLI provider, event-sourced as Keptn's lighthouse kept it in the ConfigMap
-``lighthouse-config-<project>``: the ``type`` of the project's latest ``sh.keptn.event.monitoring.configure``
-since the project was last deleted."""
+"""A project's SLI provider, event-sourced: its latest ``monitoring.configure`` since it was last deleted.
+
+Keptn's lighthouse kept it in the ConfigMap ``lighthouse-config-<project>``."""
 
 from __future__ import annotations
 
 from slogate.domain.protocol.event_types import MONITORING_CONFIGURE, PROJECT_DELETE_FINISHED
 from slogate.ports import EventCriteria, EventQueries, FieldMatch
 
-# The latest of these events of a project decides: a deleted project forgets its provider, as a new
-# project in Keptn started without a ConfigMap (slogate keeps a deleted project's events).
+# The latest of these events of a project decides: a deleted project forgets its provider (slogate keeps
+# a deleted project's events; Keptn's ConfigMap outlived the project).
 _DECIDING = (MONITORING_CONFIGURE, PROJECT_DELETE_FINISHED)
 
 
