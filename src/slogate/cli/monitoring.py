@@ -144,12 +144,16 @@ def _write_jobs(jobs: list[dict[str, Any]], file: Path) -> None:
 
 
 def _summary(provider: str, project: str, keptn_context: str) -> str:
-    from slogate.services.usecases.monitoring import BUILT_IN
+    """What was sent and what the provider needs next."""
+    from slogate.services.usecases.monitoring import BUILT_IN, VENDORS, credentials_secret, secret_keys
 
     said = (
         f"The SLI provider of project {project} is now {provider} "
         f"(sh.keptn.event.monitoring.configure sent, Keptn context {keptn_context})"
     )
+    if provider in VENDORS:
+        keys = ", ".join(secret_keys(provider))
+        return f"{said}; its credentials: the secret {credentials_secret(provider, project)} ({keys})"
     if provider in BUILT_IN:
         return said
     return (

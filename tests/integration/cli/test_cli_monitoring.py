@@ -183,6 +183,8 @@ def test_a_built_in_vendor_is_named_in_lower_case(cli: Cli, project: str, live_s
     }
     assert latest["data"]["type"] == "dynatrace"
     assert choice(live_server) == "dynatrace"
+    said = cli("configure", "monitoring", "datadog", "-p", project)
+    assert "its credentials: the secret datadog (DD_SITE, DD_API_KEY, DD_APP_KEY)" in said.stdout
 
 
 def test_prometheus_sends_the_event_and_keeps_the_configuration_on_standard_output(
