@@ -1,4 +1,4 @@
-"""``slogate configure monitoring prometheus``: scrape jobs for a project's service, one per stage."""
+"""``slogate configure monitoring <type>``: a project's SLI provider, and prometheus scrape jobs per stage."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from rich.text import Text
 from slogate.cli import verbs
 from slogate.cli.client import connect
 from slogate.cli.files import read_text
-from slogate.cli.output import console, user_errors
+from slogate.cli.output import Output, OutputFormat, console, print_document, user_errors
 from slogate.cli.projects import project_path, stage_names
 from slogate.errors import DocumentError, InputError, NotFoundError
 
+MONITORING_SOURCE = "https://github.com/keptn/keptn/cli#configure-monitoring"
+PROMETHEUS = "prometheus"
 SCRAPE_INTERVAL = "5s"  # configure-monitoring's default (SCRAPE_INTERVAL)
 METRICS_PATH = "/metrics"
 
@@ -96,25 +98,107 @@ def _stages_of_service(project: str, service: str) -> list[str]:
     return stages
 
 
+def provider_name(given: str) -> str:
+    """The provider as the event names it: a built-in one in lower case (``Dynatrace`` → ``dynatrace``),
+    any other (a remote SLI provider) verbatim; ``InputError`` when blank."""
+    from slogate.services.usecases.monitoring import BUILT_IN
+
+    name = given.strip()
+    if not name:
+        raise InputError("the monitoring provider is empty: name one, e.g. prometheus, dynatrace or neoload")
+    return name.lower() if name.lower() in BUILT_IN else name
+
+
+def _check_scope(project: str, service: str | None) -> list[str]:
+    """The project's stages; ``NotFoundError`` for an unknown project, or service when one is given."""
+    if service is not None:
+        return _stages_of_service(project, service)
+    with connect() as api:
+        return stage_names(api.get(project_path(project)))
+
+
+def send_monitoring_configure(provider: str, project: str, service: str | None) -> str:
+    """``POST /api/v1/event`` with ``sh.keptn.event.monitoring.configure``; the event's Keptn context."""
+    from slogate.cli.trigger import send_event
+    from slogate.domain.protocol.event_types import MONITORING_CONFIGURE
+
+    event = {
+        "type": MONITORING_CONFIGURE,
+        "source": MONITORING_SOURCE,
+        "specversion": "1.0",
+        "contenttype": "application/json",
+        "data": {"type": provider, "project": project, "service": service or ""},
+    }
+    with connect() as api:
+        return send_event(api, event)
+
+
+def _write_jobs(jobs: list[dict[str, Any]], file: Path) -> None:
+    import yaml
+
+    document = merged(_existing(file), jobs, file)
+    try:
+        file.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    except OSError as error:
+        raise InputError(f"{file}: cannot be written: {error.strerror}") from None
+
+
+def _summary(provider: str, project: str, keptn_context: str) -> str:
+    """What was sent and what the provider needs next."""
+    from slogate.services.usecases.monitoring import BUILT_IN, VENDORS, credentials_secret, secret_keys
+
+    said = (
+        f"The SLI provider of project {project} is now {provider} "
+        f"(sh.keptn.event.monitoring.configure sent, Keptn context {keptn_context})"
+    )
+    if provider in VENDORS:
+        keys = ", ".join(secret_keys(provider))
+        return f"{said}; its credentials: the secret {credentials_secret(provider, project)} ({keys})"
+    if provider in BUILT_IN:
+        return said
+    return (
+        f"{said}; {provider} is not built in: an integration subscribed to "
+        "sh.keptn.event.get-sli.triggered must answer its evaluations"
+    )
+
+
 @verbs.configure.command("monitoring")
 def configure_monitoring(
-    provider: Annotated[str, typer.Argument(help="The monitoring provider: prometheus.", show_default=False)],
+    provider: Annotated[
+        str,
+        typer.Argument(
+            help="The SLI provider: prometheus, dynatrace, datadog, sumologic, or a remote one's name.",
+            show_default=False,
+        ),
+    ],
     project: Annotated[str, typer.Option("--project", "-p", help="The project.", show_default=False)],
-    service: Annotated[str, typer.Option("--service", "-s", help="The service.", show_default=False)],
+    service: Annotated[
+        str | None,
+        typer.Option("--service", "-s", help="The service (required for prometheus).", show_default=False),
+    ] = None,
     data_dir: Annotated[
         Path | None,
         typer.Option(
-            "--data-dir", help="The server's data directory (default SLOGATE_DATA_DIR).", show_default=False
+            "--data-dir",
+            help="prometheus: the server's data directory (default SLOGATE_DATA_DIR).",
+            show_default=False,
         ),
     ] = None,
     file: Annotated[
         Path | None,
         typer.Option(
-            "--file", help="Add the jobs to this prometheus.yml (default: print).", show_default=False
+            "--file",
+            help="prometheus: add the jobs to this prometheus.yml (default: print).",
+            show_default=False,
         ),
     ] = None,
+    output: Output = OutputFormat.TABLE,
 ) -> None:
-    """Write Prometheus scrape jobs `<service>-<project>-<stage>` for the targets the local executor deploys.
+    """Choose the project's SLI provider (sends sh.keptn.event.monitoring.configure, as Keptn's CLI does);
+    for prometheus also write scrape jobs `<service>-<project>-<stage>` for the local executor's targets.
+
+    Lighthouse asks the chosen provider for every later evaluation of the project. A name that is not
+    built in is a remote SLI provider: an integration subscribed to sh.keptn.event.get-sli.triggered.
 
     Example: slogate configure monitoring prometheus --project fulltour --service helloservice
     """
@@ -123,20 +207,38 @@ def configure_monitoring(
     from slogate.settings import load_settings
 
     with user_errors():
-        if provider.lower() != "prometheus":
+        name = provider_name(provider)
+        if name == PROMETHEUS and service is None:
             raise InputError(
-                f"monitoring provider '{provider}' is not supported: slogate configures prometheus"
+                "--service is missing: prometheus scrapes one service "
+                f"(slogate configure monitoring prometheus --project {project} --service SERVICE)"
             )
-        directory = (data_dir or load_settings().data_dir).expanduser().resolve()
-        stages = _stages_of_service(project, service)
-        jobs = scrape_jobs(directory, project, stages, service)
-        if file is None:
-            typer.echo(yaml.safe_dump({"scrape_configs": jobs}, sort_keys=False), nl=False)
-            return
-        document = merged(_existing(file), jobs, file)
-        try:
-            file.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
-        except OSError as error:
-            raise InputError(f"{file}: cannot be written: {error.strerror}") from None
-    names = ", ".join(job["job_name"] for job in jobs)
-    console().print(Text(f"Wrote the scrape jobs {names} to {file}; reload Prometheus to apply them"))
+        stages = _check_scope(project, service)
+        jobs: list[dict[str, Any]] = []
+        if name == PROMETHEUS and service is not None:
+            directory = (data_dir or load_settings().data_dir).expanduser().resolve()
+            jobs = scrape_jobs(directory, project, stages, service)
+            if file is not None:
+                _write_jobs(jobs, file)
+        keptn_context = send_monitoring_configure(name, project, service)
+    if output != OutputFormat.TABLE:
+        document: dict[str, Any] = {
+            "type": name,
+            "project": project,
+            "service": service or "",
+            "keptnContext": keptn_context,
+        }
+        if name == PROMETHEUS:
+            document["scrape_configs"] = jobs
+            document["file"] = str(file) if file is not None else None
+        print_document(document, output)
+        return
+    summary = _summary(name, project, keptn_context)
+    if name == PROMETHEUS and file is None:  # standard output is the configuration
+        typer.echo(yaml.safe_dump({"scrape_configs": jobs}, sort_keys=False), nl=False)
+        typer.echo(summary, err=True)
+        return
+    if name == PROMETHEUS:
+        names = ", ".join(job["job_name"] for job in jobs)
+        console().print(Text(f"Wrote the scrape jobs {names} to {file}; reload Prometheus to apply them"))
+    console().print(Text(summary))

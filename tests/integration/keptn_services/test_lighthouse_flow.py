@@ -78,8 +78,10 @@ def wire(
     values: Mapping[str, float],
     files: Mapping[tuple[str, str, str], str] = TUTORIAL_FILES,
     secret: Mapping[str, str] | None = None,
+    **overrides: Any,
 ) -> tuple[Dispatcher, list[ProviderOptions]]:
-    """A dispatcher with lighthouse and the SLI service, answering from ``values``."""
+    """A dispatcher with lighthouse and the SLI service, answering from ``values`` (``overrides``:
+    settings other than the defaults here)."""
     store, dispatch = stores
     clock = FakeClock()
     asked: list[ProviderOptions] = []
@@ -88,7 +90,7 @@ def wire(
         asked.append(options)
         return FakeProvider(values)
 
-    settings = Settings(prometheus_url="http://127.0.0.1:9", query_timeout=3)
+    settings = Settings(**{"prometheus_url": "http://127.0.0.1:9", "query_timeout": 3, **overrides})
     reader, secrets = Files(files), Secrets(secret)
     lighthouse = Lighthouse(store, reader, secrets, settings, load_document, clock)
     providers = PluginRegistry(ExecutorEnvironment(Path(), clock), sli_providers={"prometheus": provider})

@@ -81,10 +81,11 @@ def get_sli_triggered(
     window: tuple[str, str],
     indicators: Sequence[str],
     filters: Sequence[tuple[str, str]],
+    provider: str = DEFAULT_SLI_PROVIDER,
 ) -> JSON:
-    """The data of get-sli.triggered for the SLO's indicators and filter."""
+    """The data of get-sli.triggered for the SLO's indicators and filter, to the SLI provider ``provider``."""
     request: JSON = {
-        "sliProvider": DEFAULT_SLI_PROVIDER,
+        "sliProvider": provider,
         "start": window[0],
         "end": window[1],
         "indicators": list(indicators),

@@ -99,9 +99,13 @@ def overdue_message(
     execution: Execution, task_timeout: timedelta, now: datetime, started_task_timeout: timedelta
 ) -> str | None:
     """Why ``execution``'s sent task has taken too long by ``now`` (§3.8: no reply in time; a started
-    task over its limit), or None while it has not."""
+    task over its limit, with the message of its latest answer), or None while it has not."""
     task = execution.current_task
     due = deadline(execution, task_timeout, now, started_task_timeout)
     if task is None or task.sent_at is None or due is None or due > now:
         return None
-    return _too_long(task, started_task_timeout) if task.replies else TIMED_OUT.format(task=task.name)
+    if not task.replies:
+        return TIMED_OUT.format(task=task.name)
+    message = _too_long(task, started_task_timeout)
+    said = execution.scope.message  # the latest answer's, e.g. what a started executor waits for
+    return f"{message} (last message: {said})" if said else message

@@ -6,13 +6,18 @@ import asyncio
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from slogate.domain.evaluation.gate import evaluate_gate
 from slogate.domain.evaluation.nothing_evaluated import NO_SLO_PREFIX
 from slogate.domain.evaluation.window import WindowError
 from slogate.domain.protocol import evaluation_flow as flow
-from slogate.domain.protocol.event_types import GET_SLI_FINISHED, GET_SLI_TRIGGERED
+from slogate.domain.protocol.event_types import (
+    FINISHED,
+    GET_SLI_FINISHED,
+    GET_SLI_TRIGGERED,
+    parse_event_type,
+)
 from slogate.domain.protocol.gate_events import (
     ERRORED,
     EVALUATION_FINISHED,
@@ -25,16 +30,37 @@ from slogate.domain.protocol.gate_events import (
 )
 from slogate.domain.protocol.gate_json import PayloadError, decode_sli_results, encode_evaluation_finished
 from slogate.errors import SlogateError
-from slogate.ports import DocumentLoader, EventStore, ResourceReader, SecretReader
+from slogate.ports import (
+    DocumentLoader,
+    EventCriteria,
+    EventQueries,
+    EventStore,
+    FieldMatch,
+    ResourceReader,
+    SecretReader,
+)
 from slogate.services.keptn.emit import answer
 from slogate.services.keptn.nothing_evaluated import Outcome, nothing_evaluated_outcome
 from slogate.services.usecases.monitoring import provider_options
 from slogate.services.usecases.offline_gate import LoadedSLO, load_slo, problems_note
+from slogate.services.usecases.provider_choice import chosen_provider
 from slogate.services.usecases.quality_gate import load_history
 from slogate.settings import Settings
 
 EVALUATION_STARTED = "sh.keptn.event.evaluation.started"
+RECENT = 1024  # evaluation.triggered ids judged lately, remembered until their verdicts are committed
 SLO_URI = "slo.yaml"
+WAITING = "waiting for SLI provider '{provider}' to answer get-sli.triggered {id}"
+
+
+def _sequence_finished(event_type: str) -> bool:
+    """Whether ``event_type`` ends a sequence (``sh.keptn.event.<stage>.<sequence>.finished``)."""
+    parsed = parse_event_type(event_type)
+    return parsed.is_sequence and parsed.kind == FINISHED
+
+
+class LighthouseStore(EventStore, EventQueries, Protocol):
+    """The events lighthouse reads: the evaluation history, and the projects' monitoring choices."""
 
 
 class Lighthouse:
@@ -45,7 +71,7 @@ class Lighthouse:
 
     def __init__(
         self,
-        store: EventStore,
+        store: LighthouseStore,
         resources: ResourceReader,
         secrets: SecretReader,
         settings: Settings,
@@ -60,6 +86,7 @@ class Lighthouse:
         self._load_document = load_document
         self._now = now
         self._on_finished = on_finished
+        self._judged_lately: dict[str, None] = {}  # insertion-ordered: the oldest is dropped first
 
     async def handle(self, event: KeptnEvent) -> Sequence[KeptnEvent]:
         """The events lighthouse emits for ``event``; the reads and the SLO's parsing run off the loop."""
@@ -91,7 +118,8 @@ class Lighthouse:
                 begun,
                 self._finished_early(event, ERRORED, "fail", f"error retrieving SLO file: {problems}"),
             ]
-        if provider_options(flow.DEFAULT_SLI_PROVIDER, event.project, self._secrets, self._settings) is None:
+        provider = chosen_provider(self._store, event.project) or flow.DEFAULT_SLI_PROVIDER
+        if self._unconfigured(provider, event.project):
             message = (
                 f"no evaluation performed by lighthouse because no SLI-provider configured for project "
                 f"{event.project}"
@@ -101,8 +129,20 @@ class Lighthouse:
         slo = loaded.slo if loaded is not None else None
         indicators = [objective.sli for objective in slo.objectives] if slo is not None else []
         filters = list(slo.filter) if slo is not None else []
-        request = flow.get_sli_triggered(data, window, indicators, filters)
-        return [begun, self._answer(event, GET_SLI_TRIGGERED, request, "")]
+        request = self._answer(
+            event, GET_SLI_TRIGGERED, flow.get_sli_triggered(data, window, indicators, filters, provider), ""
+        )
+        # the sequence's timeout repeats this: a provider that never answers is named
+        waiting = WAITING.format(provider=provider, id=request.id)
+        begun = dataclasses.replace(begun, data={**begun.data, "message": waiting})
+        return [begun, request]
+
+    def _unconfigured(self, provider: str, project: str) -> bool:
+        """Keptn's "no SLI-provider configured": the default provider without an endpoint. A vendor or a
+        remote provider (an integration subscribed to get-sli.triggered) is asked whatever it has."""
+        if provider != flow.DEFAULT_SLI_PROVIDER:
+            return False
+        return provider_options(provider, project, self._secrets, self._settings) is None
 
     def _slo_text(self, event: KeptnEvent) -> str | None:
         """The service's slo.yaml in the event's stage, at the event's revision (current if none)."""
@@ -134,6 +174,9 @@ class Lighthouse:
             message = f"Could not retrieve evaluation.triggered event for context {event.shkeptncontext}"
             data = flow.evaluation_without_sli(event.data, ERRORED, "fail", message)
             return [self._answer(event, EVALUATION_FINISHED, data, "")]
+        if triggered[0].id in self._judged_lately or self._answered_or_ended(triggered[0]):
+            return []  # too late (its sequence timed out or was aborted) or said twice: no second verdict
+        self._remember(triggered[0].id)
         try:
             sli = decode_sli_results(dict(event.data))
         except PayloadError as error:
@@ -154,6 +197,32 @@ class Lighthouse:
         result = self._judged(event, evaluate_gate(sli, slo_file, history), loaded)
         self._on_finished(result.result)
         return [self._answer(event, EVALUATION_FINISHED, encode_evaluation_finished(result), triggered[0].id)]
+
+    def _remember(self, triggered_id: str) -> None:
+        """Note a judged evaluation: a second answer in the same batch (its verdict not committed yet)
+        is recognised too."""
+        self._judged_lately[triggered_id] = None
+        if len(self._judged_lately) > RECENT:
+            del self._judged_lately[next(iter(self._judged_lately))]
+
+    def _answered_or_ended(self, triggered: KeptnEvent) -> bool:
+        """Whether ``triggered`` has its evaluation.finished, or the sequence that sent it ended since:
+        one query for the later events of its context in its stage."""
+        criteria = EventCriteria(
+            fields=(
+                FieldMatch(("shkeptncontext",), (triggered.shkeptncontext,)),
+                FieldMatch(("data", "stage"), (triggered.stage,)),
+            ),
+            after=triggered.time,
+            limit=None,
+            count=False,
+        )
+        later, _ = self._store.query(criteria)
+        return any(
+            (event.type == EVALUATION_FINISHED and event.triggeredid == triggered.id)
+            or _sequence_finished(event.type)
+            for event in later
+        )
 
     def _judged(
         self, event: KeptnEvent, result: EvaluationFinished, loaded: LoadedSLO | None

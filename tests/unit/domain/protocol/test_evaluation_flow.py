@@ -91,6 +91,13 @@ def test_get_sli_triggered_carries_filters_and_first_deployment() -> None:
     assert flow.first_deployment_name({"deployment": {"deploymentNames": []}}) == ""
 
 
+def test_get_sli_triggered_names_the_chosen_provider() -> None:
+    """A project's provider (a vendor, a remote integration) is the request's ``sliProvider``, verbatim."""
+    for provider in ("dynatrace", "neoload", "My-Provider"):
+        built = flow.get_sli_triggered(SCOPE, ("s", "e"), ["a"], [], provider)
+        assert built["get-sli"]["sliProvider"] == provider
+
+
 def test_get_sli_finished_and_errored() -> None:
     """Finished answers echo the window and the values; errored ones carry the message and no values."""
     request = {**SCOPE, "get-sli": {"start": "s", "end": "e"}}

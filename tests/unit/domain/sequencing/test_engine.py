@@ -458,6 +458,22 @@ def test_a_started_task_without_its_own_timeout_ends_after_the_started_task_time
     assert "production.delivery.triggered" not in world.types("ctx-1")
 
 
+def test_a_started_task_timing_out_repeats_what_its_executor_said_it_waits_for() -> None:
+    """Lighthouse's ``evaluation.started`` names the SLI provider it waits for: a provider that never
+    answers ends the sequence with a message naming it."""
+    world = World()
+    world.trigger()
+    waiting = "waiting for SLI provider 'neoload' to answer get-sli.triggered 42"
+    world.reply(world.open_task("deployment"), "started", source="lighthouse-service", message=waiting)
+    world.tick(3600)
+    assert world.state("qa") is State.TIMED_OUT
+    assert world.finished("qa")["message"] == (
+        "task deployment did not finish within 3600s after executor 'lighthouse-service' started it "
+        "(SLOGATE_STARTED_TASK_TIMEOUT): check that executor, then trigger the sequence again "
+        f"(last message: {waiting})"
+    )
+
+
 def test_a_started_manual_approval_waits_for_its_person_without_a_deadline() -> None:
     world = World(ONE_STAGE)
     world.trigger(sequence="gated")
