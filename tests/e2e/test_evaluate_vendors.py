@@ -132,7 +132,9 @@ class Gate:
         self.db = tmp_path / "history.db"
         self.slo.write_text(SLO, encoding="utf-8")
         self.sli.parent.mkdir()
-        self.sli.write_text(f"spec_version: '1.0'\nindicators:\n  latency: '{vendor.sli}'\n", encoding="utf-8")
+        self.sli.write_text(
+            f"spec_version: '1.0'\nindicators:\n  latency: '{vendor.sli}'\n", encoding="utf-8"
+        )
 
     def run(self, *extra: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
         environment = {
@@ -160,9 +162,20 @@ class Gate:
         return done.returncode, json.loads(done.stdout)
 
     def stored(self) -> int:
+        scope = ("--project", "shop", "--stage", "qa", "--service", "cart")
         listed = subprocess.run(
-            [sys.executable, "-m", "slogate", "evaluations", "list", "--project", "shop", "--stage", "qa"]
-            + ["--service", "cart", "--db", str(self.db), "-o", "json"],
+            [
+                sys.executable,
+                "-m",
+                "slogate",
+                "evaluations",
+                "list",
+                *scope,
+                "--db",
+                str(self.db),
+                "-o",
+                "json",
+            ],
             capture_output=True,
             text=True,
             timeout=60,
