@@ -14,6 +14,8 @@ import httpx
 from fastapi.testclient import TestClient
 
 from slogate import bootstrap
+from slogate.domain.evaluation.sli import SLIRequest
+from slogate.domain.protocol.gate_events import SLIValue
 from slogate.ports import ProviderOptions, SLIProvider
 from slogate.server_context import ServerContext
 from slogate.services.keptn.executor_runner import ExecutorLookup
@@ -49,8 +51,22 @@ class Backend:
         self.values: dict[str, float] = dict(FAST)
 
     def factory(self, options: ProviderOptions) -> SLIProvider:
-        """A provider answering from the current values."""
-        return FakeProvider(self.values)
+        """A provider answering from the values current when it fetches (the server builds one per
+        configuration and keeps it)."""
+        return LiveProvider(self)
+
+
+class LiveProvider(FakeProvider):
+    """A fake provider that reads its backend's values at each fetch."""
+
+    def __init__(self, backend: Backend) -> None:
+        super().__init__(backend.values)
+        self._backend = backend
+
+    async def fetch(self, request: SLIRequest) -> tuple[SLIValue, ...]:
+        """The backend's current values."""
+        self.values = dict(self._backend.values)
+        return await super().fetch(request)
 
 
 @contextmanager

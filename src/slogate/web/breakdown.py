@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -44,6 +45,7 @@ class SLIRow:
     points: str
     points_note: str
     sort_points: float
+    query: str = ""  # the request the SLI provider sent for it, when its answer said
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +95,9 @@ def _points(result: IndicatorResult, weight: int, maximum: float) -> tuple[str, 
     return shown, note.get(result.status, ""), points
 
 
-def sli_rows(report: GateReport) -> list[SLIRow]:
-    """One row per objective, lowest points first (failures surface first, as Keptn sorts)."""
+def sli_rows(report: GateReport, queries: Mapping[str, str] | None = None) -> list[SLIRow]:
+    """One row per objective, lowest points first (failures surface first, as Keptn sorts); each with
+    the resolved query of its SLI from ``queries`` (by SLI name), whatever the provider."""
     details = report.event.evaluation
     compared = bool(details.compared_events)
     objectives = report.slo.objectives if report.slo is not None else ()
@@ -125,6 +128,7 @@ def sli_rows(report: GateReport) -> list[SLIRow]:
                 points=points,
                 points_note=note,
                 sort_points=sort_points,
+                query=(queries or {}).get(value.metric, "") if value is not None else "",
             )
         )
     return sorted(rows, key=lambda row: row.sort_points)

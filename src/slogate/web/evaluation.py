@@ -11,8 +11,9 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from slogate.domain.evaluation.slo import SLO
+from slogate.domain.protocol.event_types import GET_SLI_FINISHED
 from slogate.domain.protocol.gate_events import EVALUATION_FINISHED, KeptnEvent
-from slogate.domain.protocol.gate_json import PayloadError, decode_evaluation_finished
+from slogate.domain.protocol.gate_json import PayloadError, decode_evaluation_finished, decode_sli_results
 from slogate.errors import InputError, NotFoundError
 from slogate.ports import DocumentLoader, EventStore
 from slogate.services.usecases import evaluation_history as history
@@ -86,6 +87,18 @@ def _report(item: Evaluated, load_document: DocumentLoader) -> tuple[Any, str]:
         return None, error.message
 
 
+def _queries(store: EventStore, selected: KeptnEvent) -> dict[str, str]:
+    """The resolved query of each SLI, from the get-sli.finished the evaluation was computed from."""
+    found = store.find(
+        type=GET_SLI_FINISHED, shkeptncontext=selected.shkeptncontext, stage=selected.stage, limit=1
+    )
+    try:
+        values = decode_sli_results(dict(found[0].data)).values if found else ()
+    except PayloadError:
+        return {}
+    return {value.metric: value.query for value in values if value.query}
+
+
 def _context_evaluations(store: EventStore, keptn_context: str) -> list[dict[str, str]]:
     found = store.find(type=EVALUATION_FINISHED, shkeptncontext=keptn_context, limit=IN_CONTEXT)
     return [
@@ -122,7 +135,7 @@ def page_values(
         "view": view,
         "show_all": show_all,
         "header": breakdown.score_header(report) if report is not None else None,
-        "rows": breakdown.sli_rows(report) if report is not None else [],
+        "rows": breakdown.sli_rows(report, _queries(store, selected)) if report is not None else [],
         "problem": problem,
         "message": str(selected.data.get("message", "")),
         "result": str(selected.data.get("result", "")),

@@ -94,6 +94,8 @@ def test_the_failed_evaluation_shows_its_history_heatmap_and_sli_table(board: Bo
     assert "1 Key SLI failed" in html
     assert "(+10150.0%)" in html  # 0.41 against 0.004
     assert "total_score:" in html  # Show SLO
+    queries = re.findall(r'data-testid="sli-query"><code>([^<]*)</code>', html)
+    assert sorted(queries) == sorted(f"fake({name})" for name in SLOW)  # from the context's get-sli.finished
 
 
 def test_the_context_alone_selects_its_latest_evaluation(board: Board) -> None:

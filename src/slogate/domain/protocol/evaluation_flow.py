@@ -109,7 +109,7 @@ def get_sli_finished(data: Mapping[str, Any], values: Sequence[SLIValue], result
     finished["get-sli"] = {
         "start": _text(request, "start"),
         "end": _text(request, "end"),
-        "indicatorValues": [encode_sli_value(value) for value in values],
+        "indicatorValues": [encode_sli_value(value, with_query=True) for value in values],
     }
     return finished
 

@@ -101,18 +101,21 @@ def json_kind(value: object) -> str:
 
 
 def decode_sli_value(node: object, path: str) -> SLIValue:
-    """One ``{metric, value, success, message, comparedValue}`` object."""
+    """One ``{metric, value, success, message, comparedValue}`` object (and an optional ``query``, kept
+    when it is text)."""
     if type(node) is dict:  # the usual, complete object in one step (a history holds thousands)
         metric, number, success = node.get("metric"), node.get("value"), node.get("success")
         message, compared = node.get("message", ""), node.get("comparedValue")  # Keptn omits empty ones
+        query = node.get("query", "")  # what Keptn's Dynatrace service (and slogate) add; Keptn ignores it
         if (
             type(metric) is str
             and type(number) in _NUMBERS
             and type(success) is bool
             and type(message) is str
             and type(compared) in _NUMBERS
+            and type(query) is str
         ):
-            return SLIValue(metric, float(number), success, message, float(compared))  # type: ignore[arg-type]
+            return SLIValue(metric, float(number), success, message, float(compared), query)  # type: ignore[arg-type]
     value = _object(node, path)
     return SLIValue(
         metric=_string(value, "metric", path),
@@ -120,6 +123,7 @@ def decode_sli_value(node: object, path: str) -> SLIValue:
         success=_boolean(value, "success", path),
         message=_string(value, "message", path),
         compared_value=_number(value, "comparedValue", path),
+        query=query if isinstance(query := value.get("query"), str) else "",
     )
 
 
@@ -221,8 +225,9 @@ def _encode_indicator(result: IndicatorResult) -> JSONObject:
     }
 
 
-def encode_sli_value(value: SLIValue) -> JSONObject:
-    """Keptn's ``SLIResult`` object (``message`` omitted when empty)."""
+def encode_sli_value(value: SLIValue, *, with_query: bool = False) -> JSONObject:
+    """Keptn's ``SLIResult`` object (``message`` omitted when empty); ``with_query`` adds the resolved
+    ``query`` when there is one, as Keptn's Dynatrace service did in get-sli.finished."""
     encoded: JSONObject = {
         "metric": value.metric,
         "value": value.value,
@@ -231,6 +236,8 @@ def encode_sli_value(value: SLIValue) -> JSONObject:
     }
     if value.message:
         encoded["message"] = value.message
+    if with_query and value.query:
+        encoded["query"] = value.query
     return encoded
 
 

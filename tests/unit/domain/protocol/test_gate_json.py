@@ -381,3 +381,26 @@ def test_the_quick_path_decodes_as_the_general_one(node: dict[str, Any]) -> None
 def test_the_quick_path_leaves_wrong_types_to_the_general_one(node: dict[str, Any], message: str) -> None:
     with pytest.raises(PayloadError, match=message):
         decode_sli_value(node, "value")
+
+
+@pytest.mark.parametrize(
+    ("node", "query"),
+    [
+        ({"metric": "m", "value": 1, "success": True, "comparedValue": 0, "query": "q{a}"}, "q{a}"),
+        ({"metric": "m", "value": 1, "success": True, "comparedValue": 0, "query": ["not text"]}, ""),
+        ({"metric": "m", "value": 1, "success": True, "query": "slow path"}, "slow path"),
+        ({"metric": "m", "value": 1, "success": True, "query": 7}, ""),
+    ],
+)
+def test_decode_sli_value_keeps_a_text_query(node: dict[str, object], query: str) -> None:
+    """The ``query`` Keptn's Dynatrace service (and slogate) put into get-sli.finished is kept when
+    it is text and ignored otherwise, as Keptn's lighthouse ignores it."""
+    assert decode_sli_value(node, "v").query == query
+
+
+def test_the_query_is_encoded_only_when_asked() -> None:
+    """get-sli.finished carries the resolved query; evaluation.finished stays Keptn's exactly."""
+    value = SLIValue("m", 1.0, True, query="up{job='a'}")
+    assert encode_sli_value(value, with_query=True)["query"] == "up{job='a'}"
+    assert "query" not in encode_sli_value(value)
+    assert "query" not in encode_sli_value(SLIValue("m"), with_query=True)
