@@ -13,7 +13,6 @@ from tests.support.fake_datadog import API_KEY, APP_KEY, FakeDatadog
 from tests.support.fake_dynatrace import FakeDynatrace
 from tests.support.fake_sumologic import FakeSumoLogic
 
-
 # latency ≤ 100 and at most 10 % above the last passing build
 SLO = """\
 spec_version: "1.0"
