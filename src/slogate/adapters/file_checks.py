@@ -9,7 +9,7 @@ from collections.abc import Callable
 from slogate.adapters import yamlfile
 from slogate.adapters.executors.local_deploy import DEPLOYMENT_FILE, load_config
 from slogate.adapters.executors.webhook_config import parse_config
-from slogate.domain.file_kinds import DEPLOYMENT, EXECUTORS, WEBHOOK, FileCheck
+from slogate.domain.file_kinds import DEPLOYMENT, DYNATRACE_CONF, EXECUTORS, WEBHOOK, FileCheck
 from slogate.domain.problems import Problem
 from slogate.domain.sequencing.executor_plan import parse_plan
 from slogate.errors import DocumentError, InputError
@@ -50,10 +50,19 @@ def check_deployment(text: str, source: str, strict: bool) -> list[Problem]:
     return []
 
 
+def check_dynatrace_conf(text: str, source: str, strict: bool) -> list[Problem]:
+    """``dynatrace/dynatrace.conf.yaml`` as the Dynatrace provider reads it (a dashboard is an error:
+    slogate has no dashboard mode)."""
+    from slogate.adapters.providers.dynatrace_conf import check_conf
+
+    return [Problem("", message.removeprefix(f"{source}: ")) for message in check_conf(text, source)]
+
+
 CHECKS: dict[str, FileCheck] = {
     WEBHOOK: check_webhook,
     EXECUTORS: check_executors,
     DEPLOYMENT: check_deployment,
+    DYNATRACE_CONF: check_dynatrace_conf,
 }
 
 

@@ -8,15 +8,16 @@ from pathlib import PurePosixPath
 from slogate.domain.document import as_scalar
 from slogate.domain.problems import Problem
 
-SLO, SLI, WEBHOOK, EXECUTORS, DEPLOYMENT, SHIPYARD = (
+SLO, SLI, WEBHOOK, EXECUTORS, DEPLOYMENT, SHIPYARD, DYNATRACE_CONF = (
     "slo",
     "sli",
     "webhook",
     "executors",
     "deployment",
     "shipyard",
+    "dynatrace-conf",
 )
-KINDS = (SLO, SLI, WEBHOOK, EXECUTORS, DEPLOYMENT, SHIPYARD)
+KINDS = (SLO, SLI, WEBHOOK, EXECUTORS, DEPLOYMENT, SHIPYARD, DYNATRACE_CONF)
 OTHER = "other"  # a document of a kind slogate does not check (kind: Remediation, a manifest)
 # (text, source, strict) -> problems: a kind checked by the parser its executor uses
 FileCheck = Callable[[str, str, bool], list[Problem]]
@@ -25,14 +26,17 @@ _URIS = {
     "webhook/webhook.yaml": WEBHOOK,
     "slogate/executors.yaml": EXECUTORS,
     "slogate/deployment.yaml": DEPLOYMENT,
+    "dynatrace/dynatrace.conf.yaml": DYNATRACE_CONF,
 }
+_DYNATRACE_CONF_KEYS = frozenset({"dtCreds", "dashboard", "attachRules"})
 
 
 def kind_of_uri(uri: str) -> str | None:
     """The kind of a resource by its (canonical) URI as Keptn's services read it; None for others.
 
     ``slo.yaml``, ``<provider>/sli.yaml``, ``webhook/webhook.yaml``, ``slogate/executors.yaml``,
-    ``slogate/deployment.yaml``; a shipyard is checked by the catalog, so it is not one of them.
+    ``slogate/deployment.yaml``, ``dynatrace/dynatrace.conf.yaml``; a shipyard is checked by the
+    catalog, so it is not one of them.
     """
     if uri in _URIS:
         return _URIS[uri]
@@ -53,6 +57,7 @@ def kind_of_document(document: object) -> str | None:
         (EXECUTORS, kind == "Executors" or api_version.startswith("slogate")),
         (OTHER, bool(kind or api_version)),
         (SLI, "indicators" in keys),
+        (DYNATRACE_CONF, bool(keys & _DYNATRACE_CONF_KEYS)),
         (SLO, bool(keys & {"objectives", "total_score", "comparison"})),
         (DEPLOYMENT, "command" in keys),
     ]
@@ -62,6 +67,8 @@ def kind_of_document(document: object) -> str | None:
 def kind_of_path(path: str) -> str | None:
     """The kind a local file name suggests (``sli-config-prometheus.yaml``, ``slo-quality-gates.yaml``)."""
     name = PurePosixPath(path.replace("\\", "/")).name.lower()
+    if "dynatrace" in name and "conf" in name:
+        return DYNATRACE_CONF
     for kind in (SHIPYARD, WEBHOOK, EXECUTORS, DEPLOYMENT):
         if kind in name:
             return kind
