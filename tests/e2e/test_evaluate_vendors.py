@@ -17,6 +17,8 @@ import pytest
 
 from tests.support.vendor_fakes import SLO, VENDORS, Vendor
 
+pytestmark = pytest.mark.slow
+
 START, END = "2026-12-01T10:00:00Z", "2026-12-01T10:05:00Z"
 
 

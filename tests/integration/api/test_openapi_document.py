@@ -99,10 +99,12 @@ def test_query_schemas_are_as_strict_as_the_routes(document: dict[str, Any]) -> 
     assert parameters("/api/controlPlane/v1/sequence-execution")["project"]["required"] is True
     secret = parameters("/api/secrets/v1/secret", "delete")
     assert secret["scope"]["schema"]["enum"] == [
+        "datadog-service",
         "dynatrace-service",
         "keptn-default",
         "keptn-prometheus-service",
         "keptn-webhook-service",
+        "sumologic-service",
     ]
 
 
