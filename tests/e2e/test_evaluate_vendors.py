@@ -9,13 +9,12 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.vendor_fakes import SLO, VENDORS, Vendor
+from tests.support.vendor_fakes import SLO, Vendor
 
 pytestmark = pytest.mark.slow
 
@@ -23,18 +22,6 @@ START, END = "2026-12-01T10:00:00Z", "2026-12-01T10:05:00Z"
 
 
 VENDOR_VARIABLES = ("DT_", "DD_", "SUMOLOGIC_")
-
-
-@pytest.fixture(params=VENDORS, ids=[vendor.name for vendor in VENDORS])
-def vendor(request: pytest.FixtureRequest) -> Vendor:
-    chosen: Vendor = request.param
-    return chosen
-
-
-@pytest.fixture
-def fake(vendor: Vendor) -> Iterator[Any]:
-    with vendor.start() as server:
-        yield server
 
 
 class Gate:

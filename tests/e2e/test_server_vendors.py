@@ -6,7 +6,7 @@ wrong key ends the evaluation errored, naming the vendor."""
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,22 +23,10 @@ from tests.e2e.test_server import (
     onboard,
     wait_for_verdict,
 )
-from tests.support.vendor_fakes import SLO, VENDORS, Vendor
+from tests.support.vendor_fakes import SLO, Vendor
 
 pytestmark = pytest.mark.slow
 SCOPES = {"dynatrace": "dynatrace-service", "datadog": "datadog-service", "sumologic": "sumologic-service"}
-
-
-@pytest.fixture(params=VENDORS, ids=[vendor.name for vendor in VENDORS])
-def vendor(request: pytest.FixtureRequest) -> Vendor:
-    chosen: Vendor = request.param
-    return chosen
-
-
-@pytest.fixture
-def fake(vendor: Vendor) -> Iterator[Any]:
-    with vendor.start() as server:
-        yield server
 
 
 def _b64(text: str) -> str:

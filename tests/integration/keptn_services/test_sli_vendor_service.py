@@ -22,6 +22,7 @@ from slogate.ports.executors import ExecutorEnvironment
 from slogate.services.keptn.get_sli_service import SLIService
 from slogate.settings import Settings
 from tests.fakes import FakeClock
+from tests.integration.keptn_services.test_lighthouse_flow import Files
 
 TOKEN = "dt0c01.ABCDEFGHIJKLMNOPQRSTUVWX." + "A" * 64
 
@@ -57,16 +58,6 @@ class Vendor:
 
     async def aclose(self) -> None:
         self.closed = True
-
-
-class Files:
-    """Resources by (stage, service, uri)."""
-
-    def __init__(self, files: Mapping[tuple[str, str, str], str]) -> None:
-        self.files = dict(files)
-
-    def read(self, project: str, stage: str, service: str, uri: str, revision: str = "") -> str | None:
-        return self.files.get((stage, service, uri))
 
 
 class Secrets:

@@ -11,12 +11,8 @@ Example::
 
 from __future__ import annotations
 
-import asyncio
 import math
 import re
-import time
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import httpx
@@ -85,17 +81,6 @@ class DatadogProvider(VendorProvider):
     type_name: ClassVar[str] = "datadog"
     vendor: ClassVar[str] = "Datadog"
     default_settle_seconds: ClassVar[float] = 60.0
-
-    def __init__(
-        self,
-        options: ProviderOptions,
-        *,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
-        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._clock = clock  # measures the retry time; tests pass one that their ``sleep`` advances
-        super().__init__(options, now=now, sleep=sleep)
 
     def connect(self, options: ProviderOptions) -> VendorCalls:
         """The Datadog API calls: the site's base URL, both keys as headers, the injected sleep and clock."""

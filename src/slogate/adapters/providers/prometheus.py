@@ -16,7 +16,6 @@ import asyncio
 import base64
 import logging
 import math
-import urllib.parse
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, ClassVar
@@ -24,6 +23,7 @@ from typing import Any, ClassVar
 import httpx
 
 from slogate.adapters.providers.promql import QueryBuilder, QueryError
+from slogate.adapters.providers.vendor_http import check_base_url
 from slogate.domain.evaluation.sli import SLIRequest
 from slogate.domain.protocol.gate_events import SLIValue
 from slogate.errors import ConfigError
@@ -44,15 +44,8 @@ logger = logging.getLogger(__name__)
 def check_options(options: ProviderOptions) -> None:
     """``ConfigError`` naming the field when ``options`` cannot reach a Prometheus: the URL, the
     credentials (basic auth or a bearer token) and the limits."""
-    try:
-        parts = urllib.parse.urlsplit(options.url)
-        valid = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
-    except ValueError:  # a malformed port or IPv6 address
-        valid = False
-    if not valid:
-        raise ConfigError(f"prometheus url: {options.url!r} is not an http:// or https:// URL with a host")
-    if parts.username is not None or parts.password is not None:
-        raise ConfigError("prometheus url: put credentials into username and password, not into the URL")
+    in_url = "put credentials into username and password, not into the URL"
+    check_base_url("prometheus", options.url, "url", in_url)
     if options.password and not options.username:
         raise ConfigError("prometheus username: required when a password is set")
     if options.bearer_token and (options.username or options.password):

@@ -19,6 +19,7 @@ import asyncio
 import logging
 import math
 import re
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from types import TracebackType
@@ -116,10 +117,12 @@ class VendorProvider:
         *,
         now: Callable[[], datetime] = _utc_now,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         check_limits(self.vendor, options)
         self.options = options
         self._now, self._sleep = now, sleep
+        self._clock = clock  # measures the retry time; tests pass one that their ``sleep`` advances
         self.calls: VendorCalls = self.connect(options)
 
     def connect(self, options: ProviderOptions) -> VendorCalls:

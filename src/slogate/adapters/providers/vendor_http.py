@@ -46,9 +46,11 @@ class CredentialsRefusedError(ConfigError):
     code = "credentials_refused"
 
 
-def check_base_url(vendor: str, url: str, field: str) -> str:
+def check_base_url(
+    vendor: str, url: str, field: str, in_url: str = "the URL must not hold credentials"
+) -> str:
     """``url`` without a trailing ``/`` when it is an http(s) URL with a host; ``ConfigError`` naming
-    ``field`` otherwise (credentials belong elsewhere, never in the URL)."""
+    ``field`` otherwise (credentials belong elsewhere, never in the URL: ``in_url`` says where)."""
     cleaned = url.strip().rstrip("/")
     try:
         parts = urllib.parse.urlsplit(cleaned)
@@ -58,7 +60,7 @@ def check_base_url(vendor: str, url: str, field: str) -> str:
     if not valid:
         raise ConfigError(f"{vendor} {field}: {url!r} is not an http:// or https:// URL with a host")
     if parts.username is not None or parts.password is not None:
-        raise ConfigError(f"{vendor} {field}: the URL must not hold credentials")
+        raise ConfigError(f"{vendor} {field}: {in_url}")
     return cleaned
 
 
