@@ -183,26 +183,25 @@ async def _run(request: GateRequest, name: str, options: ProviderOptions, store:
     provider = bootstrap.sli_provider(name, options)
     try:
         await provider.check()
-        _announce_wait(request, provider)
+        _announce_wait(provider)
         return await run_gate(request, provider, store, _now)
     finally:
         await provider.aclose()
 
 
-def _announce_wait(request: GateRequest, provider: SLIProvider) -> None:
-    """A note on standard error when the provider waits for its data to settle before querying."""
+def _announce_wait(provider: SLIProvider) -> None:
+    """Have the provider say on standard error when it waits for its data to settle before querying."""
     from slogate.cli.projects import note
-    from slogate.services.usecases.quality_gate import sli_request
 
-    settle_wait = getattr(provider, "settle_wait", None)
-    if settle_wait is None or request.slo.slo is None:
-        return
-    seconds = float(settle_wait(sli_request(request, request.slo.slo)))
-    if seconds >= 1:
-        note(
-            f"waiting {seconds:.0f} s for {provider.type_name} data to settle after the window's end "
-            "(--settle 0 queries at once)"
-        )
+    def waiting(seconds: float) -> None:
+        if seconds >= 1:
+            note(
+                f"waiting {seconds:.0f} s for {provider.type_name} data to settle after the window's end "
+                "(--settle 0 queries at once)"
+            )
+
+    if hasattr(provider, "on_wait"):
+        provider.on_wait = waiting
 
 
 def _request(

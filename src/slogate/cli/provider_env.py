@@ -29,4 +29,4 @@ def _warn_token_shape(token: str) -> None:
 
     problem = token_shape_problem(token)
     if problem:
-        note(f"DT_API_TOKEN: {problem}")
+        note(problem)

@@ -116,9 +116,12 @@ def test_one_settle_wait_per_evaluation() -> None:
     waits: list[float] = []
     values = {"rate of cart in qa for 42": "1", "latency cart": "2"}
     provider = ExampleProvider(OPTIONS, _answering(values, []), waits)
+    told: list[float] = []
+    provider.on_wait = told.append
     assert provider.settle_wait(_request(NOW - timedelta(seconds=10))) == pytest.approx(50.0)
     _fetch(provider, _request(NOW - timedelta(seconds=10)))
     assert waits == [pytest.approx(50.0)]
+    assert told == waits  # the gate says it waits, once
     waits.clear()
     _fetch(ExampleProvider(OPTIONS, _answering(values, []), waits), _request(NOW - timedelta(minutes=2)))
     assert waits == []
@@ -182,9 +185,12 @@ def test_refused_credentials_fail_before_the_settle_wait() -> None:
     transport = httpx.MockTransport(lambda request: httpx.Response(403, text="invalid token"))
     waits: list[float] = []
     provider = ProbingProvider(OPTIONS, transport, waits)
+    told: list[float] = []
+    provider.on_wait = told.append
     with pytest.raises(CredentialsRefusedError, match=r"HTTP 403 for GET http://127\.0\.0\.1:1/whoami"):
         _fetch(provider, _request(NOW - timedelta(seconds=10)))
     assert waits == []
+    assert told == []  # no "waiting" note before the refusal
 
 
 def test_a_probe_that_answers_oddly_is_ignored() -> None:

@@ -123,6 +123,7 @@ class VendorProvider:
         self.options = options
         self._now, self._sleep = now, sleep
         self._clock = clock  # measures the retry time; tests pass one that their ``sleep`` advances
+        self.on_wait: Callable[[float], object] | None = None  # told the seconds before a settle wait
         self.calls: VendorCalls = self.connect(options)
 
     def connect(self, options: ProviderOptions) -> VendorCalls:
@@ -203,6 +204,8 @@ class VendorProvider:
             )
         if wait > 0:
             await self._probe_credentials()
+            if self.on_wait is not None:
+                self.on_wait(wait)
             await self._sleep(wait)
         return ""
 
