@@ -85,8 +85,9 @@ def _change(result: IndicatorResult, compared: bool) -> tuple[str, str]:
 
 def _points(result: IndicatorResult, weight: int, maximum: float) -> tuple[str, str, float]:
     if result.status == INFO:
-        why = "its data-sufficiency rule" if result.data_sufficiency else "the SLI is of type info"
-        return "-", f"no score since {why}", -1.0
+        if result.data_sufficiency:
+            return "-", "no score: its data-sufficiency rule counts it as informational", -1.0
+        return "-", "no score since the SLI is of type info", -1.0
     if not maximum:
         return number(result.score), "", result.score
     points = result.score / maximum * 100
