@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import difflib
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from slogate.domain.document import as_scalar, is_null, kind_of
@@ -256,31 +258,43 @@ def _read_criteria_sets(reader: _Reader, node: object, path: str) -> tuple[Crite
 
 
 def _read_sufficiency(reader: _Reader, node: object) -> str:
-    block = reader.mapping(node, "sufficiency", _SUFFICIENCY_KEYS)
-    rule = _rule(reader, (block or {}).get("on_insufficient"), "sufficiency.on_insufficient", OVERALL_RULES)
+    with _ignored_by_keptn(reader) as keys:
+        block = keys.mapping(node, "sufficiency", _SUFFICIENCY_KEYS)
+        rule = _rule(keys, (block or {}).get("on_insufficient"), "sufficiency.on_insufficient", OVERALL_RULES)
     return rule or DEFAULT_OVERALL_RULE
+
+
+@contextmanager
+def _ignored_by_keptn(reader: _Reader) -> Iterator[_Reader]:
+    """A reader for slogate's own keys: Keptn ignores them, so a wrong value does not fail the file; it
+    is an error for ``slo lint`` (and the standalone gate) and is ignored until fixed."""
+    keys = _Reader()
+    yield keys
+    reader.notes.extend(keys.notes)
+    reader.notes.extend(Problem(e.path, f"{e.message}; ignored until fixed") for e in keys.errors)
 
 
 def _read_policy(reader: _Reader, block: dict[str, object], path: str) -> DataPolicy | None:
     """The data-sufficiency keys of an objective (slogate's extension); None when it has none."""
     if not any(key in block for key in _POLICY_KEYS):
         return None
-    minimum_path = child(path, "min_comparison_results")
-    minimum = reader.integer(block.get("min_comparison_results"), minimum_path)
-    if minimum < 0:
-        reader.error(
-            minimum_path,
-            f"{minimum} is negative; write how many previous results a relative "
-            "criterion needs, e.g. 3 (0 or no key: no minimum)",
-        )
     rules = OBJECTIVE_RULES
-    return DataPolicy(
-        on_no_data=_rule(reader, block.get("on_no_data"), child(path, "on_no_data"), rules),
-        min_comparison_results=max(minimum, 0),
-        traffic_floor=_read_floor(reader, block.get("traffic_floor"), child(path, "traffic_floor")),
-        on_insufficient=_rule(reader, block.get("on_insufficient"), child(path, "on_insufficient"), rules)
-        or DEFAULT_ON_INSUFFICIENT,
-    )
+    with _ignored_by_keptn(reader) as keys:
+        minimum_path = child(path, "min_comparison_results")
+        minimum = keys.integer(block.get("min_comparison_results"), minimum_path)
+        if minimum < 0:
+            keys.error(
+                minimum_path,
+                f"{minimum} is negative; write how many previous results a relative criterion needs, "
+                "e.g. 3 (0 or no key: no minimum)",
+            )
+        return DataPolicy(
+            on_no_data=_rule(keys, block.get("on_no_data"), child(path, "on_no_data"), rules),
+            min_comparison_results=max(minimum, 0),
+            traffic_floor=_read_floor(keys, block.get("traffic_floor"), child(path, "traffic_floor")),
+            on_insufficient=_rule(keys, block.get("on_insufficient"), child(path, "on_insufficient"), rules)
+            or DEFAULT_ON_INSUFFICIENT,
+        )
 
 
 def _rule(reader: _Reader, node: object, path: str, words: tuple[str, ...]) -> str | None:
@@ -297,6 +311,7 @@ def _rule(reader: _Reader, node: object, path: str, words: tuple[str, ...]) -> s
 
 
 def _read_floor(reader: _Reader, node: object, path: str) -> TrafficFloor | None:
+    """The traffic floor, or None when there is none or it is invalid (reported)."""
     block = reader.mapping(node, path, _FLOOR_KEYS)
     if block is None:
         return None
@@ -305,21 +320,22 @@ def _read_floor(reader: _Reader, node: object, path: str) -> TrafficFloor | None
         reader.error(
             child(path, "sli"), "missing: name the SLI that counts the traffic, e.g. 'sli: request_count'"
         )
-    minimum = _number(reader, block.get("min"), child(path, "min"))
-    return TrafficFloor(sli, minimum)
+    minimum = _minimum(reader, block.get("min"), child(path, "min"))
+    return TrafficFloor(sli, minimum) if sli and minimum is not None else None
 
 
-def _number(reader: _Reader, node: object, path: str) -> float:
-    """A required non-negative finite number."""
-    scalar = as_scalar(node)
-    value = scalar.value if scalar is not None else node
-    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
-        if value < 0:
-            reader.error(path, f"{scalar_text(node)} is negative; the floor is a minimum such as 100")
-        return float(value)
+def _minimum(reader: _Reader, node: object, path: str) -> float | None:
+    """A required non-negative finite number (None when invalid, reported)."""
     if is_null(node):
         reader.error(path, "missing: the floor needs a minimum, e.g. 'min: 100'")
-        return 0.0
-    shown = f" {scalar_text(node)!r}" if scalar is not None else ""
-    reader.error(path, f"must be a number such as 100, found {kind_of(node)}{shown}")
-    return 0.0
+        return None
+    scalar = as_scalar(node)
+    value = scalar.value if scalar is not None else node
+    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
+        shown = f" {scalar_text(node)!r}" if scalar is not None else ""
+        reader.error(path, f"must be a number such as 100, found {kind_of(node)}{shown}")
+        return None
+    if value < 0:
+        reader.error(path, f"{scalar_text(node)} is negative; the floor is a minimum such as 100")
+        return None
+    return float(value)

@@ -17,6 +17,27 @@ def sufficiency_problems(slo: SLO) -> Iterator[Problem]:
     for index, objective in enumerate(slo.objectives):
         if objective.policy is not None:
             yield from _policy_problems(slo, objective, objective.policy, child("objectives", index), slis)
+    yield from _never_sufficient(slo)
+
+
+def _never_sufficient(slo: SLO) -> Iterator[Problem]:
+    """An evaluation short of comparison results ends in the SLO's rule; when the comparison leaves such
+    results out (``include_result_with_score``), later evaluations never get more to compare with."""
+    wanted = slo.comparison.result_filter
+    counting = any(
+        o.policy is not None and o.policy.min_comparison_results and not o.informational
+        for o in slo.objectives
+    )
+    if wanted is None or slo.on_insufficient in wanted or not counting:
+        return
+    option = slo.comparison.include_result_with_score
+    yield Problem(
+        "sufficiency.on_insufficient",
+        f"an evaluation short of comparison results ends in {slo.on_insufficient}, which "
+        f"include_result_with_score: {option} leaves out of later comparisons, so the comparison results "
+        "never become sufficient; set sufficiency.on_insufficient: pass or include_result_with_score: "
+        + ("pass_or_warn" if slo.on_insufficient == "warning" else "all"),
+    )
 
 
 def _policy_problems(

@@ -6,7 +6,6 @@ import pytest
 
 from slogate.domain.evaluation.lint import lint_slo
 from slogate.domain.evaluation.slo import DataPolicy, TrafficFloor
-from slogate.domain.evaluation.slo_parser import SLOParseError
 from slogate.domain.problems import Problem, Severity
 from tests.unit.conftest import parse_with_notes, yaml_slo
 
@@ -119,7 +118,8 @@ def test_typos_are_noted_with_a_suggestion(policy: str, top: str, expected: str)
         pytest.param(
             "min_comparison_results: -1",
             "",
-            "objectives[1].min_comparison_results: -1 is negative",
+            "objectives[1].min_comparison_results: -1 is negative; "
+            "write how many previous results a relative criterion needs, e.g. 3 (0 or no key: no minimum)",
             id="negative-comparisons",
         ),
         pytest.param(
@@ -149,7 +149,8 @@ def test_typos_are_noted_with_a_suggestion(policy: str, top: str, expected: str)
         pytest.param(
             "traffic_floor: {min: 5}",
             "",
-            "objectives[1].traffic_floor.sli: missing: name the SLI that counts the traffic",
+            "objectives[1].traffic_floor.sli: missing: "
+            "name the SLI that counts the traffic, e.g. 'sli: request_count'",
             id="floor-sli-missing",
         ),
         pytest.param(
@@ -167,9 +168,20 @@ def test_typos_are_noted_with_a_suggestion(policy: str, top: str, expected: str)
     ],
 )
 def test_bad_values_are_errors_naming_the_path(policy: str, top: str, expected: str) -> None:
-    with pytest.raises(SLOParseError) as raised:
-        yaml_slo(doc(policy, top))
-    assert expected in str(raised.value)
+    """A wrong value is a lint error naming the path; the file still parses (Keptn ignores the key) and
+    the wrong key is ignored: its default applies."""
+    slo, notes = parse_with_notes(doc(policy, top))
+    assert [str(note) for note in notes] == [f"{expected}; ignored until fixed"]
+    assert notes[0].severity == Severity.ERROR
+    policy_read = slo.objectives[1].policy
+    assert policy_read is None or policy_read == DataPolicy()
+    assert slo.on_insufficient == "warning"
+
+
+def test_a_wrong_value_leaves_the_other_keys() -> None:
+    slo, notes = parse_with_notes(doc("on_no_data: pass\non_insufficient: skip\nmin_comparison_results: 2"))
+    assert slo.objectives[1].policy == DataPolicy("pass", 2, None, "informational")
+    assert len(notes) == 1
 
 
 def _lint(policy: str, head: str = HEAD) -> list[Problem]:
@@ -278,3 +290,42 @@ def test_lint_accepts_a_sound_policy() -> None:
 )
 def test_lint_checks_the_values(policy: str, head: str, expected: Problem) -> None:
     assert _lint(policy, head) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("include", "rule", "fix"),
+    [
+        pytest.param("pass", "", "pass_or_warn", id="pass-only-default-rule"),
+        pytest.param("pass", "sufficiency: {on_insufficient: fail}\n", "all", id="pass-only-fail"),
+        pytest.param("pass_or_warn", "sufficiency: {on_insufficient: fail}\n", "all", id="warn-fail"),
+    ],
+)
+def test_lint_finds_comparisons_that_never_become_sufficient(include: str, rule: str, fix: str) -> None:
+    """The first evaluations end in the rule's result; a comparison that leaves that result out never
+    gets the previous results the minimum asks for."""
+    head = HEAD.replace(
+        "number_of_comparison_results: 3",
+        f"number_of_comparison_results: 3, include_result_with_score: {include}",
+    )
+    problems = lint_slo(yaml_slo(head + "    min_comparison_results: 2\n" + TAIL + rule))
+    assert [p.path for p in problems] == ["sufficiency.on_insufficient"]
+    assert problems[0].severity == Severity.ERROR
+    assert problems[0].message.endswith(
+        f"set sufficiency.on_insufficient: pass or include_result_with_score: {fix}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("include", "rule"),
+    [
+        pytest.param("pass", "sufficiency: {on_insufficient: pass}\n", id="rule-pass"),
+        pytest.param("pass_or_warn", "", id="warning-kept"),
+        pytest.param("all", "sufficiency: {on_insufficient: fail}\n", id="all-kept"),
+    ],
+)
+def test_lint_accepts_comparisons_that_keep_the_rules_result(include: str, rule: str) -> None:
+    head = HEAD.replace(
+        "number_of_comparison_results: 3",
+        f"number_of_comparison_results: 3, include_result_with_score: {include}",
+    )
+    assert lint_slo(yaml_slo(head + "    min_comparison_results: 2\n" + TAIL + rule)) == []
