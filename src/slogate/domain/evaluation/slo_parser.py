@@ -301,6 +301,9 @@ def _rule(reader: _Reader, node: object, path: str, words: tuple[str, ...]) -> s
     """One of ``words`` (None for null or absent); anything else is an error naming the choices."""
     if is_null(node):
         return None
+    if as_scalar(node) is None:
+        reader.error(path, f"must be one of {', '.join(words)}, found {kind_of(node)}")
+        return None
     word = reader.text(node, path)
     if word in words:
         return word

@@ -413,3 +413,20 @@ def test_relative_criterion_found_past_an_unparsable_one() -> None:
     assert not has_relative_criterion(
         Objective("p95", pass_sets=(pass_set,), warning_sets=(CriteriaSet(("x",)),))
     )
+
+
+def test_nan_traffic_is_below_any_floor() -> None:
+    data = run(slo(FLOOR), ("request_count", float("nan")), ("p95", 300.0))
+    assert (
+        p95_result(data)["dataSufficiency"]
+        == "insufficient data: request_count NaN < 100 (traffic floor of p95)"
+    )
+    assert data["result"] == "warning"
+
+
+def test_everything_informational_by_no_data_passes_as_keptn_without_pass_criteria() -> None:
+    """Nothing left to score gives Keptn's pass with 100; on_no_data does not lower it."""
+    text = "objectives:\n  - sli: p95\n    pass: [{criteria: ['<600']}]\n    on_no_data: informational\n"
+    data = gate(text + "total_score: {pass: '90%'}\n")
+    assert (data["result"], data["evaluation"]["score"]) == ("pass", 100)
+    assert data["message"] == f"no data: {NO_VALUE} (on_no_data of p95)"
