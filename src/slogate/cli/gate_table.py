@@ -60,6 +60,19 @@ def _change(result: IndicatorResult, compared: bool) -> str:
     return f"{number(baseline)} ({change:+.1f}%)"
 
 
+def _status(result: IndicatorResult) -> Text:
+    """The status word; where a data-sufficiency rule decided it, e.g. ``insufficient data → warning``
+    and the reason on the next line."""
+    status = Text(result.status, style=STATUS_STYLES.get(result.status, ""))
+    if not result.data_sufficiency:
+        return status
+    word, _, reason = result.data_sufficiency.partition(": ")
+    text = Text(f"{word} → ", style="bold yellow")
+    text.append_text(status)
+    text.append(f"\n{reason}", style="dim")
+    return text
+
+
 def objectives_table(report: GateReport) -> Table:
     """One row per objective with value, baseline, targets, status and points."""
     table = Table(title="Objectives", title_justify="left", expand=False)
@@ -88,7 +101,7 @@ def objectives_table(report: GateReport) -> Table:
             Text(_change(result, compared)),
             _targets(result.pass_targets, compared),
             _targets(result.warning_targets, compared),
-            Text(result.status, style=STATUS_STYLES.get(result.status, "")),
+            _status(result),
             Text(points),
         )
     return table

@@ -46,6 +46,8 @@ class SLIRow:
     points_note: str
     sort_points: float
     query: str = ""  # the request the SLI provider sent for it, when its answer said
+    data_word: str = ""  # "insufficient data" or "no data" when a data-sufficiency rule decided the result
+    data_reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +85,8 @@ def _change(result: IndicatorResult, compared: bool) -> tuple[str, str]:
 
 def _points(result: IndicatorResult, weight: int, maximum: float) -> tuple[str, str, float]:
     if result.status == INFO:
+        if result.data_sufficiency:
+            return "-", "no score: its data-sufficiency rule counts it as informational", -1.0
         return "-", "no score since the SLI is of type info", -1.0
     if not maximum:
         return number(result.score), "", result.score
@@ -129,6 +133,8 @@ def sli_rows(report: GateReport, queries: Mapping[str, str] | None = None) -> li
                 points_note=note,
                 sort_points=sort_points,
                 query=(queries or {}).get(value.metric, "") if value is not None else "",
+                data_word=result.data_sufficiency.partition(": ")[0],
+                data_reason=result.data_sufficiency.partition(": ")[2],
             )
         )
     return sorted(rows, key=lambda row: row.sort_points)

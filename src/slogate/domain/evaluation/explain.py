@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from slogate.domain.evaluation.criteria import negated_operator, parse_criterion
 from slogate.domain.evaluation.scoring import parse_threshold
 from slogate.domain.evaluation.slo import SLO
+from slogate.domain.evaluation.sufficiency import INSUFFICIENT_PREFIX
 from slogate.domain.gonumbers import format_go_float
 from slogate.domain.protocol.gate_events import (
     ERRORED,
@@ -19,12 +20,23 @@ from slogate.domain.protocol.gate_events import (
 
 
 def explain(event: EvaluationFinished, slo: SLO | None) -> str:
-    """Why ``event`` has its verdict, naming the deciding objective, value and threshold."""
+    """Why ``event`` has its verdict, naming the deciding objective, value and threshold, and what
+    the data-sufficiency rules (slogate's SLO extension) decided."""
     details = event.evaluation
     if event.status == ERRORED:
         return f"errored: {event.message}"
     if slo is None or details.indicator_results is None:
         return f"{event.result}: {event.message or 'nothing was evaluated'}"
+    notes = "; ".join(r.data_sufficiency for r in details.indicator_results if r.data_sufficiency)
+    if notes and event.result != details.result and INSUFFICIENT_PREFIX in event.message:
+        return f"{event.result}: {notes} (the objectives alone gave {details.result})"
+    sentence = _sentence(event, slo)
+    return f"{sentence}; {notes}" if notes else sentence
+
+
+def _sentence(event: EvaluationFinished, slo: SLO) -> str:
+    details = event.evaluation
+    assert details.indicator_results is not None  # explain() returned for an evaluation without results
     if event.result != details.result:
         return f"{event.result}: {event.message} (the objectives alone gave {details.result})"
     pairs = list(zip(slo.objectives, details.indicator_results, strict=True))
@@ -66,6 +78,8 @@ def _names(what: str, labels: Sequence[str]) -> str:
 
 
 def _why_failed(result: IndicatorResult) -> str:
+    if result.data_sufficiency:  # a data-sufficiency rule failed it; explain() appends the note
+        return "(its data-sufficiency rule)"
     value = result.value
     if value is None or not value.success:
         reason = value.message if value is not None and value.message else "no value"

@@ -10,13 +10,12 @@ import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from slogate.domain.evaluation.comparison import aggregate, previous_values, select_previous
+from slogate.domain.evaluation.comparison import previous_values, select_previous
 from slogate.domain.evaluation.objectives import (
     InvalidPassCriterionError,
     KeySLIFailure,
     ObjectiveOutcome,
     ValuePool,
-    evaluate_objective,
 )
 from slogate.domain.evaluation.scoring import (
     TotalScoreError,
@@ -27,6 +26,7 @@ from slogate.domain.evaluation.scoring import (
     thresholds,
 )
 from slogate.domain.evaluation.slo import SLO
+from slogate.domain.evaluation.sufficiency import judge_objective, overall
 from slogate.domain.protocol.gate_events import (
     ABORTED,
     ERRORED,
@@ -87,10 +87,12 @@ def _evaluate(
     function = slo.comparison.aggregate_function
     try:
         outcomes = [
-            evaluate_objective(
+            judge_objective(
                 objective,
                 pool.take(objective.sli),
-                aggregate(values_by_sli.get(objective.sli, []), function),
+                values_by_sli.get(objective.sli, []),
+                function,
+                sli.values,
             )
             for objective in slo.objectives
         ]
@@ -105,6 +107,8 @@ def _evaluate(
         result, message = FAIL, NO_OBJECTIVES_MESSAGE
     elif sli.result == FAIL:
         result, message = FAIL, f"lighthouse failed because SLI failed with message {sli.message}"
+    else:
+        result, message = overall(slo.on_insufficient, outcomes, result, message)
     details = EvaluationDetails(
         time_start=sli.start,
         time_end=sli.end,
@@ -121,7 +125,7 @@ def _verdict(slo: SLO, outcomes: Sequence[ObjectiveOutcome], message: str) -> Ve
     limits = thresholds(slo.total_score)
     if not slo.objectives:
         return decide(0.0, limits, None, message)
-    maximum = maximum_score([o.weight for o in slo.objectives if not o.informational])
+    maximum = maximum_score([o.weight for o, out in zip(slo.objectives, outcomes, strict=True) if out.scored])
     if maximum == 0:
         return Verdict(PASS, 100.0, message)
     key_failure: KeySLIFailure | None = None

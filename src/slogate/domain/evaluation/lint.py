@@ -16,6 +16,7 @@ from slogate.domain.evaluation.slo import (
     CriteriaSet,
     Objective,
 )
+from slogate.domain.evaluation.sufficiency_lint import sufficiency_problems
 from slogate.domain.problems import Problem, Severity, child
 
 CRITERION_HELP = "expected an operator <, <=, =, >=, > followed by a number, optionally signed and with %"
@@ -26,6 +27,7 @@ def lint_slo(slo: SLO) -> list[Problem]:
     problems = list(_objective_problems(slo))
     problems += _comparison_problems(slo)
     problems += _total_score_problems(slo)
+    problems += sufficiency_problems(slo)
     return problems
 
 

@@ -30,10 +30,16 @@ class KeySLIFailure:
 
 @dataclass(frozen=True, slots=True)
 class ObjectiveOutcome:
-    """An objective's reported result plus what the total score needs to know about it."""
+    """An objective's reported result plus what the total score needs to know about it.
+
+    ``scored``: its weight counts in the maximum score; ``insufficient``: its data was insufficient
+    (traffic floor or comparison results), so the SLO's ``sufficiency`` rule applies.
+    """
 
     result: IndicatorResult
     key_failure: KeySLIFailure | None = None
+    scored: bool = True
+    insufficient: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +87,7 @@ def evaluate_objective(
 ) -> ObjectiveOutcome:
     """Judge one objective; ``baseline`` is the aggregated history, None when there is none."""
     if objective.informational:
-        return ObjectiveOutcome(_informational(objective, value, baseline))
+        return ObjectiveOutcome(_informational(objective, value, baseline), scored=False)
     if value is None or not value.success:
         return _without_value(objective, value, baseline)
     return _scored(objective, value, baseline)

@@ -9,6 +9,11 @@ SEVERAL_RESULTS = "several_results"
 AGGREGATE_FUNCTIONS = ("avg", "p50", "p90", "p95")
 INCLUDE_RESULT_OPTIONS = ("all", "pass", "pass_or_warn")
 DEFAULT_HISTORY_SIZE = 3
+# slogate's data-sufficiency extension (Keptn ignores these keys): what an objective counts as
+OBJECTIVE_RULES = ("fail", "warning", "pass", "informational")
+OVERALL_RULES = ("pass", "warning", "fail")  # the best result an evaluation with insufficient data gets
+DEFAULT_ON_INSUFFICIENT = "informational"
+DEFAULT_OVERALL_RULE = "warning"
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,6 +21,24 @@ class CriteriaSet:
     """One ``- criteria: [...]`` item: all of its criteria must hold (AND)."""
 
     criteria: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TrafficFloor:
+    """An objective is judged only when the value of ``sli`` reaches ``minimum``."""
+
+    sli: str
+    minimum: float
+
+
+@dataclass(frozen=True, slots=True)
+class DataPolicy:
+    """An objective's data-sufficiency keys (slogate's extension); None/0 where the key is absent."""
+
+    on_no_data: str | None = None
+    min_comparison_results: int = 0
+    traffic_floor: TrafficFloor | None = None
+    on_insufficient: str = DEFAULT_ON_INSUFFICIENT
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +51,7 @@ class Objective:
     warning_sets: tuple[CriteriaSet, ...] = ()
     weight: int = 1
     key_sli: bool = False
+    policy: DataPolicy | None = None
 
     @property
     def informational(self) -> bool:
@@ -86,3 +110,4 @@ class SLO:
     total_score: TotalScore | None = None
     filter: tuple[tuple[str, str], ...] = ()
     spec_version: str = ""
+    on_insufficient: str = DEFAULT_OVERALL_RULE  # ``sufficiency.on_insufficient``

@@ -11,16 +11,24 @@ from __future__ import annotations
 
 import difflib
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from slogate.domain.document import as_scalar, is_null, kind_of
 from slogate.domain.evaluation.slo import (
     DEFAULT_HISTORY_SIZE,
+    DEFAULT_ON_INSUFFICIENT,
+    DEFAULT_OVERALL_RULE,
+    OBJECTIVE_RULES,
+    OVERALL_RULES,
     SLO,
     Comparison,
     CriteriaSet,
+    DataPolicy,
     Objective,
     TotalScore,
+    TrafficFloor,
 )
 from slogate.domain.problems import Problem, Severity, child
 from slogate.errors import InputError
@@ -28,14 +36,17 @@ from slogate.errors import InputError
 _INT64_LIMIT = 2.0**63
 _TRUE_WORDS = frozenset({"y", "Y", "yes", "Yes", "YES", "on", "On", "ON"})
 _FALSE_WORDS = frozenset({"n", "N", "no", "No", "NO", "off", "Off", "OFF"})
-_TOP_KEYS = ("spec_version", "filter", "comparison", "objectives", "total_score")
+_TOP_KEYS = ("spec_version", "filter", "comparison", "objectives", "total_score", "sufficiency")
 _COMPARISON_KEYS = (
     "compare_with",
     "include_result_with_score",
     "number_of_comparison_results",
     "aggregate_function",
 )
-_OBJECTIVE_KEYS = ("sli", "displayName", "pass", "warning", "weight", "key_sli")
+_POLICY_KEYS = ("on_no_data", "min_comparison_results", "traffic_floor", "on_insufficient")
+_OBJECTIVE_KEYS = ("sli", "displayName", "pass", "warning", "weight", "key_sli", *_POLICY_KEYS)
+_FLOOR_KEYS = ("sli", "min")
+_SUFFICIENCY_KEYS = ("on_insufficient",)
 _CRITERIA_KEYS = ("criteria",)
 _TOTAL_SCORE_KEYS = ("pass", "warning")
 
@@ -167,6 +178,7 @@ def _read_slo(reader: _Reader, document: object) -> SLO:
             (key, reader.text(value, child("filter", key))) for key, value in (filters or {}).items()
         ),
         spec_version=reader.text(root.get("spec_version"), "spec_version"),
+        on_insufficient=_read_sufficiency(reader, root.get("sufficiency")),
     )
 
 
@@ -220,6 +232,7 @@ def _read_objective(reader: _Reader, block: dict[str, object], path: str) -> Obj
         warning_sets=_read_criteria_sets(reader, block.get("warning"), child(path, "warning")),
         weight=weight or 1,
         key_sli=reader.boolean(block.get("key_sli"), child(path, "key_sli")),
+        policy=_read_policy(reader, block, path),
     )
 
 
@@ -242,3 +255,90 @@ def _read_criteria_sets(reader: _Reader, node: object, path: str) -> tuple[Crite
         )
         sets.append(CriteriaSet(criteria))
     return tuple(sets)
+
+
+def _read_sufficiency(reader: _Reader, node: object) -> str:
+    with _ignored_by_keptn(reader) as keys:
+        block = keys.mapping(node, "sufficiency", _SUFFICIENCY_KEYS)
+        rule = _rule(keys, (block or {}).get("on_insufficient"), "sufficiency.on_insufficient", OVERALL_RULES)
+    return rule or DEFAULT_OVERALL_RULE
+
+
+@contextmanager
+def _ignored_by_keptn(reader: _Reader) -> Iterator[_Reader]:
+    """A reader for slogate's own keys: Keptn ignores them, so a wrong value does not fail the file; it
+    is an error for ``slo lint`` (and the standalone gate) and is ignored until fixed."""
+    keys = _Reader()
+    yield keys
+    reader.notes.extend(keys.notes)
+    reader.notes.extend(Problem(e.path, f"{e.message}; ignored until fixed") for e in keys.errors)
+
+
+def _read_policy(reader: _Reader, block: dict[str, object], path: str) -> DataPolicy | None:
+    """The data-sufficiency keys of an objective (slogate's extension); None when it has none."""
+    if not any(key in block for key in _POLICY_KEYS):
+        return None
+    rules = OBJECTIVE_RULES
+    with _ignored_by_keptn(reader) as keys:
+        minimum_path = child(path, "min_comparison_results")
+        minimum = keys.integer(block.get("min_comparison_results"), minimum_path)
+        if minimum < 0:
+            keys.error(
+                minimum_path,
+                f"{minimum} is negative; write how many previous results a relative criterion needs, "
+                "e.g. 3 (0 or no key: no minimum)",
+            )
+        return DataPolicy(
+            on_no_data=_rule(keys, block.get("on_no_data"), child(path, "on_no_data"), rules),
+            min_comparison_results=max(minimum, 0),
+            traffic_floor=_read_floor(keys, block.get("traffic_floor"), child(path, "traffic_floor")),
+            on_insufficient=_rule(keys, block.get("on_insufficient"), child(path, "on_insufficient"), rules)
+            or DEFAULT_ON_INSUFFICIENT,
+        )
+
+
+def _rule(reader: _Reader, node: object, path: str, words: tuple[str, ...]) -> str | None:
+    """One of ``words`` (None for null or absent); anything else is an error naming the choices."""
+    if is_null(node):
+        return None
+    if as_scalar(node) is None:
+        reader.error(path, f"must be one of {', '.join(words)}, found {kind_of(node)}")
+        return None
+    word = reader.text(node, path)
+    if word in words:
+        return word
+    close = difflib.get_close_matches(word, words, n=1, cutoff=0.6)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    reader.error(path, f"'{word}' is not one of {', '.join(words)}{hint}")
+    return None
+
+
+def _read_floor(reader: _Reader, node: object, path: str) -> TrafficFloor | None:
+    """The traffic floor, or None when there is none or it is invalid (reported)."""
+    block = reader.mapping(node, path, _FLOOR_KEYS)
+    if block is None:
+        return None
+    sli = reader.text(block.get("sli"), child(path, "sli"))
+    if not sli:
+        reader.error(
+            child(path, "sli"), "missing: name the SLI that counts the traffic, e.g. 'sli: request_count'"
+        )
+    minimum = _minimum(reader, block.get("min"), child(path, "min"))
+    return TrafficFloor(sli, minimum) if sli and minimum is not None else None
+
+
+def _minimum(reader: _Reader, node: object, path: str) -> float | None:
+    """A required non-negative finite number (None when invalid, reported)."""
+    if is_null(node):
+        reader.error(path, "missing: the floor needs a minimum, e.g. 'min: 100'")
+        return None
+    scalar = as_scalar(node)
+    value = scalar.value if scalar is not None else node
+    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
+        shown = f" {scalar_text(node)!r}" if scalar is not None else ""
+        reader.error(path, f"must be a number such as 100, found {kind_of(node)}{shown}")
+        return None
+    if value < 0:
+        reader.error(path, f"{scalar_text(node)} is negative; the floor is a minimum such as 100")
+        return None
+    return float(value)

@@ -56,7 +56,11 @@ class Target:
 
 @dataclass(frozen=True, slots=True)
 class IndicatorResult:
-    """The result of one objective; target lists are None where Keptn emits ``null``."""
+    """The result of one objective; target lists are None where Keptn emits ``null``.
+
+    ``data_sufficiency`` is slogate's note when a data-sufficiency rule decided the status
+    (``insufficient data: …`` or ``no data: …``); empty otherwise, and then not in the JSON.
+    """
 
     score: float
     status: str
@@ -65,6 +69,7 @@ class IndicatorResult:
     value: SLIValue | None
     pass_targets: tuple[Target, ...] | None
     warning_targets: tuple[Target, ...] | None
+    data_sufficiency: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -214,7 +214,7 @@ def encode_evaluation_finished(event: EvaluationFinished) -> JSONObject:
 
 
 def _encode_indicator(result: IndicatorResult) -> JSONObject:
-    return {
+    encoded: JSONObject = {
         "score": result.score,
         "value": None if result.value is None else encode_sli_value(result.value),
         "displayName": result.display_name,
@@ -223,6 +223,9 @@ def _encode_indicator(result: IndicatorResult) -> JSONObject:
         "keySli": result.key_sli,
         "status": result.status,
     }
+    if result.data_sufficiency:  # slogate's optional extra field; Keptn's decoders ignore it
+        encoded["dataSufficiency"] = result.data_sufficiency
+    return encoded
 
 
 def encode_sli_value(value: SLIValue, *, with_query: bool = False) -> JSONObject:
@@ -289,6 +292,7 @@ def _decode_indicator(node: object, path: str) -> IndicatorResult:
         value=None if value is None else decode_sli_value(value, child(path, "value")),
         pass_targets=_decode_targets(item, "passTargets", path),
         warning_targets=_decode_targets(item, "warningTargets", path),
+        data_sufficiency=_string(item, "dataSufficiency", path),
     )
 
 

@@ -231,7 +231,7 @@ def test_unknown_keys_are_ignored_and_noted() -> None:
     assert slo.objectives[0] == Objective("a")
     assert [str(note) for note in notes] == [
         "foo: unknown key 'foo' is ignored by Keptn "
-        "(known keys: spec_version, filter, comparison, objectives, total_score)",
+        "(known keys: spec_version, filter, comparison, objectives, total_score, sufficiency)",
         "objectives[0].display_name: unknown key 'display_name' is ignored by Keptn "
         "(did you mean 'displayName'?)",
         "objectives[0].keySli: unknown key 'keySli' is ignored by Keptn (did you mean 'key_sli'?)",
