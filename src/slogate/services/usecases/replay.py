@@ -1,0 +1,165 @@
+"""What-if on history: replay a service's stored evaluations under a new SLO, storing nothing.
+
+The newest ``last`` evaluations are reported; up to ``EARLIER`` older ones are replayed too, only
+so that the new SLO's comparison finds the baselines it would have found (see docs/quality-gate.md,
+"What if: replaying history under a new SLO").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from slogate.domain.evaluation.replay import ReplayedBuild, StoredBuild, replay_builds
+from slogate.domain.evaluation.replay_flips import FlippedObjective
+from slogate.domain.evaluation.window import format_time
+from slogate.domain.protocol.gate_events import Target
+from slogate.errors import InputError
+from slogate.ports import EventStore
+from slogate.services.usecases.offline_gate import LoadedSLO, input_errors
+
+DEFAULT_LAST = 50
+MAX_LAST = 1000
+EARLIER = 1000  # older evaluations replayed only to give the reported ones their baselines
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayRequest:
+    """Which service's history to replay, how many builds to report, and under which SLO."""
+
+    project: str
+    stage: str
+    service: str
+    slo: LoadedSLO
+    last: int = DEFAULT_LAST
+    lenient: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayReport:
+    """The reported builds (newest first) and how many evaluations were replayed in all."""
+
+    request: ReplayRequest
+    builds: tuple[ReplayedBuild, ...]
+    replayed: int
+
+    @property
+    def changed(self) -> int:
+        """How many reported builds would have had another result."""
+        return sum(1 for build in self.builds if build.changed)
+
+    @property
+    def summary(self) -> str:
+        """``N of M builds would change verdict`` (with those that could not be replayed)."""
+        skipped = sum(1 for build in self.builds if build.new_result is None)
+        line = f"{self.changed} of {len(self.builds)} builds would change verdict"
+        return line + (f" ({skipped} could not be replayed)" if skipped else "")
+
+
+def check_request(request: ReplayRequest) -> None:
+    """``InputError`` for a ``last`` out of range or an empty scope, and (unless lenient) for every
+    error ``slogate slo lint`` finds in the SLO, one per line."""
+    if not 1 <= request.last <= MAX_LAST:
+        raise InputError(f"last must be between 1 and {MAX_LAST}, got {request.last}")
+    for name in ("project", "stage", "service"):
+        if not getattr(request, name):
+            raise InputError(f"{name} must not be empty: name the service whose history is replayed")
+    if request.lenient:
+        return
+    errors = input_errors(request.slo)
+    if errors:
+        listed = "\n".join(f"{request.slo.source}: {problem}" for problem in errors)
+        raise InputError(f"{listed}\n{request.slo.source}: {len(errors)} error(s), so nothing was replayed")
+
+
+def replay_history(store: EventStore, request: ReplayRequest) -> ReplayReport:
+    """Replay the service's stored evaluations under the request's SLO; the store is only read."""
+    check_request(request)
+    events = store.latest_evaluations(
+        request.project,
+        request.stage,
+        request.service,
+        limit=request.last + EARLIER,
+        exclude_invalidated=False,
+    )
+    ignored = store.invalidated_triggered_ids([event.triggeredid for event in events])
+    builds = [
+        StoredBuild(event.id, format_time(event.time), event.triggeredid in ignored, event.data)
+        for event in events
+    ]
+    replayed = replay_builds(request.slo.file, builds)
+    return ReplayReport(request, replayed[: request.last], len(replayed))
+
+
+def report_document(report: ReplayReport) -> dict[str, Any]:
+    """The replay as JSON: the CLI's ``-o json`` and the API's answer."""
+    request = report.request
+    return {
+        "project": request.project,
+        "stage": request.stage,
+        "service": request.service,
+        "summary": {
+            "builds": len(report.builds),
+            "changed": report.changed,
+            "notReplayed": sum(1 for build in report.builds if build.new_result is None),
+            "replayedInAll": report.replayed,
+            "text": report.summary,
+        },
+        "builds": [build_document(build) for build in report.builds],
+    }
+
+
+def build_document(build: ReplayedBuild) -> dict[str, Any]:
+    """One build's stored and replayed verdicts as JSON (``new`` is null when it was not replayed)."""
+    new = None if build.new_result is None else {"result": build.new_result, "score": build.new_score}
+    return {
+        "id": build.id,
+        "time": build.time,
+        "labels": dict(build.labels),
+        "invalidated": build.invalidated,
+        "old": {"result": build.old_result, "score": build.old_score},
+        "new": new,
+        "changed": build.changed,
+        "flipped": [flip_document(flip) for flip in build.flipped],
+        "noValueStored": list(build.no_value_stored),
+        "comparedEvents": list(build.compared),
+        "note": build.note,
+    }
+
+
+def flip_document(flip: FlippedObjective) -> dict[str, Any]:
+    """A flipped objective as JSON (a status is null where the objective is not in that SLO)."""
+    return {
+        "sli": flip.sli,
+        "displayName": flip.display_name,
+        "oldStatus": flip.old_status,
+        "newStatus": flip.new_status,
+        "value": flip.value,
+        "criteria": [_target(target) for target in flip.criteria],
+        "note": flip.note,
+    }
+
+
+def _target(target: Target) -> dict[str, Any]:
+    return {"criteria": target.criteria, "targetValue": target.target_value, "violated": target.violated}
+
+
+def build_label(build: ReplayedBuild) -> str:
+    """How a build is named in tables: its labels (e.g. ``buildId=42``), else its id's first characters."""
+    if build.labels:
+        return ",".join(f"{key}={value}" for key, value in build.labels)
+    return build.id[:8]
+
+
+def flip_text(flip: FlippedObjective) -> str:
+    """``name: pass → fail (0.15; <=0.1 → 0.1)`` for a table cell."""
+    value = "no value stored" if flip.value is None and flip.note else _number(flip.value)
+    if flip.value is None and flip.note and flip.note != "no value stored":
+        value = flip.note
+    criteria = ", ".join(f"{t.criteria} → {_number(t.target_value)}" for t in flip.criteria)
+    old, new = flip.old_status or "—", flip.new_status or "—"
+    return f"{flip.display_name}: {old} → {new} ({value}{'; ' + criteria if criteria else ''})"
+
+
+def _number(value: float | None) -> str:
+    return "—" if value is None else f"{value:g}"
