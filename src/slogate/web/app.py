@@ -7,7 +7,16 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from slogate.api.auth import FailureLimiter
-from slogate.web import dashboard, environment, evaluation, login, sequence_actions, sequences, triggers
+from slogate.web import (
+    dashboard,
+    environment,
+    evaluation,
+    login,
+    sequence_actions,
+    sequences,
+    triggers,
+    whatif,
+)
 from slogate.web.pages import HERE, LoginRequiredError, login_redirect
 from slogate.web.session import SessionKeys
 
@@ -19,6 +28,7 @@ ROUTERS = (
     sequence_actions.router,
     triggers.router,
     evaluation.router,
+    whatif.router,
 )
 
 

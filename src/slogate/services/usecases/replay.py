@@ -68,8 +68,11 @@ def check_request(request: ReplayRequest) -> None:
         return
     errors = input_errors(request.slo)
     if errors:
-        listed = "\n".join(f"{request.slo.source}: {problem}" for problem in errors)
-        raise InputError(f"{listed}\n{request.slo.source}: {len(errors)} error(s), so nothing was replayed")
+        listed = "; ".join(str(problem) for problem in errors)
+        source = request.slo.source
+        raise InputError(
+            f"{source}: {len(errors)} error(s) (slogate slo lint), so nothing was replayed: {listed}"
+        )
 
 
 def replay_history(store: EventStore, request: ReplayRequest) -> ReplayReport:
