@@ -26,8 +26,9 @@ class FlippedObjective:
     """An objective whose status differs between the stored and the replayed evaluation.
 
     A status is None where the objective is not in that evaluation's SLO. ``criteria`` are the
-    targets that decide the status shown last (the new one, else the old one); ``value`` is None
-    when no successful value was stored, and ``note`` then says why.
+    targets that decide the new status (none for an objective the new SLO dropped: the stored
+    targets are not read); ``value`` is None when no successful value was stored, and ``note`` then
+    says why.
     """
 
     sli: str

@@ -5,11 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from slogate.domain.evaluation.gate import SLOFile, evaluate_gate
-from slogate.domain.evaluation.replay import ReplayedBuild, StoredBuild, replay_builds
+from slogate.domain.evaluation.replay import (
+    ReplayedBuild,
+    StoredBuild,
+    decode_stored,
+    replay_builds,
+    without_targets,
+)
 from slogate.domain.evaluation.replay_flips import NO_VALUE_STORED, deciding_targets
 from slogate.domain.protocol.gate_events import (
     ABORTED,
@@ -18,11 +25,17 @@ from slogate.domain.protocol.gate_events import (
     INFO,
     PASS,
     WARNING,
+    EvaluationFinished,
     IndicatorResult,
     SLIValue,
     Target,
 )
-from slogate.domain.protocol.gate_json import decode_history, encode_evaluation_finished
+from slogate.domain.protocol.gate_json import (
+    PayloadError,
+    decode_evaluation_finished,
+    decode_history,
+    encode_evaluation_finished,
+)
 from tests.unit.conftest import ValueSpec, failed, sli_results, slo_file
 
 TUTORIAL_SLO = (resources.files("slogate.demo") / "data" / "slo.yaml").read_text()
@@ -292,3 +305,52 @@ def test_the_deciding_criteria_of_each_status(status: str, expected: list[str]) 
 def test_changed_needs_a_new_result() -> None:
     assert not ReplayedBuild("x", "", (), False, PASS, 1.0, None, None).changed
     assert ReplayedBuild("x", "", (), False, PASS, 1.0, FAIL, 0.0).changed
+
+
+def _lean(data: dict[str, Any]) -> EvaluationFinished:
+    """The full decoder's answer without targets (what ``decode_stored`` must give)."""
+    return decode_evaluation_finished(without_targets(data))
+
+
+@pytest.mark.parametrize(("slo_text", "builds"), [(TUTORIAL_SLO, TUTORIAL_BUILDS), (KEPTN_SLO, KEPTN_BUILDS)])
+def test_the_quick_decoder_reads_what_the_full_decoder_reads(slo_text: str, builds: list[Build]) -> None:
+    for build in record(slo_text, builds):
+        data = dict(build.data)
+        assert decode_stored(data) == _lean(data)
+        if data["evaluation"].get("indicatorResults"):
+            assert decode_stored(data).evaluation.indicator_results[0].pass_targets is None  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"keySli": None},  # the full decoder's default
+        {"displayName": None},
+        {"score": 1},
+        {"value": None},
+    ],
+)
+def test_irregular_indicator_results_take_the_full_decoder(change: dict[str, Any]) -> None:
+    data = dict(record(TUTORIAL_SLO, TUTORIAL_BUILDS[:1])[0].data)
+    items = [dict(item, **change) for item in data["evaluation"]["indicatorResults"]]
+    data["evaluation"] = {**data["evaluation"], "indicatorResults": items}
+    assert decode_stored(data) == _lean(data)
+
+
+@pytest.mark.parametrize(
+    ("item", "path"),
+    [
+        ({"score": "1", "status": "pass"}, "evaluation.indicatorResults[0].score"),
+        ({"score": True, "status": "pass", "displayName": "", "keySli": False}, "indicatorResults[0].score"),
+        (
+            {"score": 1, "status": "pass", "displayName": "", "keySli": False, "value": {"metric": 3}},
+            "metric",
+        ),
+        ("nope", "evaluation.indicatorResults[0]"),
+    ],
+)
+def test_malformed_indicator_results_are_named_by_the_full_decoder(item: object, path: str) -> None:
+    data = {"result": "pass", "evaluation": {"score": 1, "indicatorResults": [item]}}
+    with pytest.raises(PayloadError) as caught:
+        decode_stored(data)
+    assert path in str(caught.value)
