@@ -71,3 +71,38 @@ def test_the_route_is_documented(client: TestClient) -> None:
     assert operation["security"] == [{"x-token": []}]
     assert {"200", "400", "401", "413"} <= set(operation["responses"])
     assert "$ref" in str(operation["responses"]["200"]["content"]["application/json"]["schema"])
+
+
+def test_hostile_stored_evaluations_are_reported_not_a_500(
+    client: TestClient, context: ServerContext
+) -> None:
+    """Anyone with the token can post an evaluation.finished: a malformed one is reported, never replayed."""
+    write_history(context.store)
+    hostile: list[object] = [
+        {"evaluation": {"indicatorResults": "garbage"}},
+        {"evaluation": {"timeStart": 5, "indicatorResults": []}},
+        {
+            "evaluation": {
+                "score": 1e308,
+                "indicatorResults": [{"score": 1, "value": {"metric": "rt", "value": "1"}}],
+            }
+        },
+        {"evaluation": {"indicatorResults": [None, 7]}},
+    ]
+    for data in hostile:
+        finished = {**SCOPE, "result": "pass", "status": "succeeded", **data}  # type: ignore[dict-item]
+        event = {
+            "type": "sh.keptn.event.evaluation.finished",
+            "source": "x",
+            "triggeredid": "t",
+            "data": finished,
+        }
+        answer = client.post("/api/v1/event", json=event)
+        assert answer.status_code == 200, answer.text
+    response = client.post(PATH, json={**SCOPE, "slo": TIGHTER_SLO})
+    assert response.status_code == 200, response.text
+    builds = response.json()["builds"]
+    assert len(builds) == 9
+    assert [build["new"] for build in builds[:4]] == [None] * 4
+    assert all(build["note"].startswith("the stored evaluation cannot be read: ") for build in builds[:4])
+    assert response.json()["summary"]["changed"] == 2  # the five real builds still flip as expected
