@@ -240,19 +240,21 @@ def _never_collected(slo_file: SLOFile | None, stored: EvaluationFinished) -> tu
 def _candidates(
     slo_file: SLOFile | None, earlier: Sequence[StoredEvaluation]
 ) -> tuple[StoredEvaluation, ...]:
-    """The newest earlier entries, newest first, enough for the SLO's comparison to select from.
+    """The newest earlier entries the SLO's comparison can select, newest first, no more than it asks for.
 
-    ``select_previous`` applies Keptn's rules to them; cutting the list where it has found enough
-    keeps a replay of many builds linear instead of quadratic.
+    Only entries ``select_previous`` would keep (not invalidated, a result the comparison accepts;
+    an undecodable one counts as Keptn counts it), so that it finds the same ones at once: a replay
+    of many builds stays linear instead of quadratic.
     """
     if slo_file is None or slo_file.slo is None:
         return ()
     comparison = slo_file.slo.comparison
     wanted, limit = comparison.result_filter, max(comparison.history_size, 0)
-    found, start = 0, len(earlier)
-    while start > 0 and found < limit:
-        start -= 1
-        entry = earlier[start]
+    found: list[StoredEvaluation] = []
+    index = len(earlier)
+    while index > 0 and len(found) < limit:
+        index -= 1
+        entry = earlier[index]
         if not entry.invalidated and (wanted is None or entry.result in wanted):
-            found += 1
-    return tuple(reversed(earlier[start:]))
+            found.append(entry)
+    return tuple(found)
