@@ -185,8 +185,7 @@ def replay_command(
     objectives that flipped, then "N of M builds would change verdict". An SLI a build never
     collected is reported as "no value stored".
 
-    Example: slogate evaluations replay --slo slo-tighter.yaml --project fulltour --stage qa
-    --service helloservice --last 20
+    Example: slogate evaluations replay --slo new.yaml --project fulltour --stage qa --service helloservice
     """
     from slogate.adapters.yamlfile import load_document
     from slogate.cli.files import read_text
