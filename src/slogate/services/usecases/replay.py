@@ -1,8 +1,10 @@
 """What-if on history: replay a service's stored evaluations under a new SLO, storing nothing.
 
-The newest ``last`` evaluations are reported; up to ``EARLIER`` older ones are replayed too, only
-so that the new SLO's comparison finds the baselines it would have found (see docs/quality-gate.md,
-"What if: replaying history under a new SLO").
+The newest ``last`` evaluations are reported; older ones are replayed too, only so that the new
+SLO's comparison finds the baselines it would have found: up to ``EARLIER`` of them when its
+``include_result_with_score`` filters on results (their replayed results decide), else just the
+baselines the oldest reported build needs (see docs/quality-gate.md, "What if: replaying history
+under a new SLO").
 """
 
 from __future__ import annotations
@@ -78,20 +80,44 @@ def check_request(request: ReplayRequest) -> None:
 def replay_history(store: EventStore, request: ReplayRequest) -> ReplayReport:
     """Replay the service's stored evaluations under the request's SLO; the store is only read."""
     check_request(request)
+    needed = _baselines_needed(request.slo)
+    depth = EARLIER if needed is None else min(needed, EARLIER)
+    while True:
+        builds = _stored_builds(store, request, depth)
+        if needed is None or depth >= EARLIER or len(builds) < request.last + depth:
+            break  # every earlier build the replay may need is loaded, or there are no more
+        usable = sum(1 for build in builds[request.last :] if not build.invalidated)
+        if usable >= needed:
+            break
+        depth = min(EARLIER, depth + needed - usable)  # invalidated ones are no baselines: load more
+    replayed = replay_builds(request.slo.file, builds)
+    return ReplayReport(request, replayed[: request.last], len(replayed))
+
+
+def _baselines_needed(slo: LoadedSLO) -> int | None:
+    """How many earlier builds the oldest reported one compares with, when their replayed results do
+    not matter (no ``include_result_with_score`` filter); None when they do (every earlier build may
+    then decide which ones are baselines)."""
+    if slo.slo is None:
+        return 0  # an empty or unparsable SLO compares with nothing
+    comparison = slo.slo.comparison
+    return None if comparison.result_filter is not None else max(comparison.history_size, 0)
+
+
+def _stored_builds(store: EventStore, request: ReplayRequest, depth: int) -> list[StoredBuild]:
+    """The newest ``request.last + depth`` stored evaluations of the service, newest first."""
     events = store.latest_evaluations(
         request.project,
         request.stage,
         request.service,
-        limit=request.last + EARLIER,
+        limit=request.last + depth,
         exclude_invalidated=False,
     )
     ignored = store.invalidated_triggered_ids([event.triggeredid for event in events])
-    builds = [
+    return [
         StoredBuild(event.id, format_time(event.time), event.triggeredid in ignored, event.data)
         for event in events
     ]
-    replayed = replay_builds(request.slo.file, builds)
-    return ReplayReport(request, replayed[: request.last], len(replayed))
 
 
 def report_document(report: ReplayReport) -> dict[str, Any]:
