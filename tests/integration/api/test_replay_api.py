@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi.testclient import TestClient
 
 from slogate.server_context import ServerContext
+from tests.support.delivery import FAST, RT, SLO, create_project, delivery_server, settle, trigger_delivery
 from tests.support.replay_history import FLIPPED_BY_TIGHTER, TIGHTER_SLO, TUTORIAL_SLO, write_history
 
 PATH = "/api/slogate/v1/replay"
@@ -106,3 +109,20 @@ def test_hostile_stored_evaluations_are_reported_not_a_500(
     assert [build["new"] for build in builds[:4]] == [None] * 4
     assert all(build["note"].startswith("the stored evaluation cannot be read: ") for build in builds[:4])
     assert response.json()["summary"]["changed"] == 2  # the five real builds still flip as expected
+
+
+def test_a_history_of_real_deliveries_replays_as_stored(tmp_path: Path) -> None:
+    """Evaluations made by the server's lighthouse during deliveries: unchanged, every verdict and score
+    comes back; tighter, the 0.15 s build flips (with 0.004 s and 0.41 s as the other builds)."""
+    with delivery_server(tmp_path) as (context, api, backend):
+        create_project(api)
+        for build, rt in (("1", 0.004), ("2", 0.41), ("3", 0.15), ("4", 0.004)):
+            backend.values = {**FAST, RT: rt}
+            trigger_delivery(api, build, labels={"buildId": build})
+            settle(context)
+        same = api.post(PATH, json={**SCOPE, "slo": SLO}).json()
+        assert [b["labels"]["buildId"] for b in same["builds"]] == ["4", "3", "2", "1"]
+        assert [b["old"]["result"] for b in same["builds"]] == ["pass", "pass", "fail", "pass"]
+        assert all(b["new"] == b["old"] and b["flipped"] == [] for b in same["builds"])
+        tighter = api.post(PATH, json={**SCOPE, "slo": SLO.replace('"<=0.2"', '"<=0.1"')}).json()
+        assert [b["labels"]["buildId"] for b in tighter["builds"] if b["changed"]] == ["3"]
