@@ -34,7 +34,7 @@ def test_a_tighter_slo_turns_the_passing_build_red_side_by_side(page: Any, bridg
     assert _background(page, 'tr[data-row="old"] td >> nth=0') == GREEN
     assert _background(page, 'tr[data-row="new"] td >> nth=0') == RED
     assert (
-        "HTTP Response Time: pass → fail (0.004"
+        "HTTP Response Time: pass → fail (0.004 violates pass <=0.001, warning <=0.002)"
         in page.locator('tr[data-row="flipped"] td >> nth=0').inner_text()
     )
     assert '"<=0.001"' in page.get_by_label("slo.yaml").input_value()  # kept for the next edit

@@ -37,8 +37,10 @@ class VerdictOut(BaseModel):
 
 
 class TargetOut(BaseModel):
-    """A criterion as written, its computed threshold, and whether the value violates it."""
+    """A criterion as written (``pass`` or ``warning``), its computed threshold, and whether the value
+    violates it."""
 
+    kind: str
     criteria: str
     targetValue: float  # noqa: N815 - Keptn's JSON names
     violated: bool

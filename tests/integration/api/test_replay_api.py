@@ -33,7 +33,12 @@ def test_the_replay_answers_the_cli_document_and_stores_nothing(
     assert [build["id"] for build in document["builds"]] == [o.finished_id for o in reversed(outcomes)]
     five = document["builds"][0]
     assert five["new"] == {"result": "fail", "score": 66.66666666666666}
-    assert five["flipped"][0]["criteria"][0] == {"criteria": "<=0.1", "targetValue": 0.1, "violated": True}
+    assert five["flipped"][0]["criteria"][0] == {
+        "kind": "pass",
+        "criteria": "<=0.1",
+        "targetValue": 0.1,
+        "violated": True,
+    }
     same = client.post(PATH, json={**SCOPE, "slo": TUTORIAL_SLO, "last": 2}).json()
     assert [build["new"] == build["old"] for build in same["builds"]] == [True, True]
 

@@ -77,7 +77,7 @@ def test_the_tightened_slo_flips_the_expected_builds_and_stores_nothing(run: Run
         "fail",
         0.15,
     )
-    assert {c["criteria"] for c in flip["criteria"]} == {"<=0.1"}
+    assert [(c["kind"], c["criteria"]) for c in flip["criteria"]] == [("pass", "<=0.1"), ("warning", "<=0.1")]
     assert document["summary"] == {
         "builds": 5,
         "changed": 2,
@@ -96,7 +96,7 @@ def test_the_table_shows_old_and_new_side_by_side(run: Run, history: History) ->
     row = next(line for line in lines if "buildId=3" in line)
     assert "pass → fail" in row
     assert "100 → 66.6667" in row or "100 → 66.66666666666666" in row
-    assert "HTTP Response Time: pass → fail (0.15; <=0.1 → 0.1" in row
+    assert "HTTP Response Time: pass → fail (0.15 violates pass <=0.1, warning <=0.1)" in row
     assert lines[-1] == "2 of 5 builds would change verdict"
 
 

@@ -12,10 +12,12 @@ from slogate.adapters.store.database import open_database, upgrade
 from slogate.adapters.store.repository import SqlEventStore
 from slogate.adapters.yamlfile import load_document
 from slogate.domain.evaluation.replay import StoredBuild, replay_builds
+from slogate.domain.evaluation.replay_flips import DecidingCriterion, FlippedObjective
 from slogate.domain.evaluation.window import format_time
+from slogate.domain.protocol.gate_events import Target
 from slogate.services.usecases import offline_gate as gate
 from slogate.services.usecases.quality_gate import GateOutcome, invalidate, run_gate
-from slogate.services.usecases.replay import ReplayRequest, replay_history
+from slogate.services.usecases.replay import ReplayRequest, flip_text, replay_history
 from tests.fakes import FakeClock, FakeProvider
 from tests.integration.usecases.test_quality_gate import RT, tutorial_request
 from tests.support.replay_history import TUTORIAL_SLO
@@ -27,6 +29,10 @@ ALL_RESULTS = TUTORIAL_SLO.replace(
 assert ALL_RESULTS.count("several_results") == 1
 assert "include_result_with_score: all" in ALL_RESULTS
 TIGHTER_ALL = ALL_RESULTS.replace('">=-80%"', '">=-5%"')
+
+
+def _c(kind: str, criteria: str, target: float, violated: bool) -> DecidingCriterion:
+    return DecidingCriterion(kind, Target(criteria, target, violated))
 
 
 @pytest.fixture
@@ -96,3 +102,25 @@ def test_a_short_history_is_replayed_whole(store: SqlEventStore) -> None:
     report = replay_history(store, _request(TIGHTER_ALL, 50))
     assert (len(report.builds), report.replayed) == (3, 3)
     assert report.builds == _everything(store, TIGHTER_ALL, 50)
+
+
+@pytest.mark.parametrize(
+    ("flip", "text"),
+    [
+        (
+            FlippedObjective("rt", "RT", "pass", "warning", 116.0, (_c("pass", "<=+10%", 112.75, True),)),
+            "RT: pass → warning (116 violates pass <=+10% (112.75))",
+        ),
+        (
+            FlippedObjective("rt", "RT", "fail", "pass", 90.0, (_c("pass", "<=+10%", 112.75, False),)),
+            "RT: fail → pass (90 meets pass <=+10% (112.75))",
+        ),
+        (
+            FlippedObjective("cpu", "cpu", None, "fail", None, (), "no value stored"),
+            "cpu: — → fail (no value stored)",
+        ),
+        (FlippedObjective("tp", "TP", "pass", None, 1.5, ()), "TP: pass → — (1.5)"),
+    ],
+)
+def test_a_flip_reads_as_a_sentence(flip: FlippedObjective, text: str) -> None:
+    assert flip_text(flip) == text

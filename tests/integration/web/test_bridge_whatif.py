@@ -77,7 +77,7 @@ def test_replaying_a_tighter_slo_shows_old_and_new_side_by_side(site: Site) -> N
     assert [cls.strip() for cls, _ in labels] == ["", "", "changed", "", "changed"]
     assert _row(html, "old") == ["pass", "fail", "pass", "pass", "pass"]
     assert _row(html, "new") == ["pass", "fail", "fail", "pass", "fail"]
-    assert "HTTP Response Time: pass → fail (0.15; &lt;=0.1 → 0.1" in html
+    assert "HTTP Response Time: pass → fail (0.15 violates pass &lt;=0.1, warning &lt;=0.1)" in html
     textarea = re.search(r'data-testid="whatif-slo">(.*?)</textarea>', html, re.DOTALL)
     assert textarea is not None
     assert unescape(textarea.group(1)) == TIGHTER_SLO

@@ -22,6 +22,14 @@ NO_VALUE_STORED = "no value stored"
 
 
 @dataclass(frozen=True, slots=True)
+class DecidingCriterion:
+    """A criterion that decides an objective's status, and whether it is a ``pass`` or a ``warning`` one."""
+
+    kind: str
+    target: Target
+
+
+@dataclass(frozen=True, slots=True)
 class FlippedObjective:
     """An objective whose status differs between the stored and the replayed evaluation.
 
@@ -36,7 +44,7 @@ class FlippedObjective:
     old_status: str | None
     new_status: str | None
     value: float | None
-    criteria: tuple[Target, ...]
+    criteria: tuple[DecidingCriterion, ...]
     note: str = ""
 
 
@@ -88,19 +96,20 @@ def _flip(
         old_status=old.status if old is not None else None,
         new_status=new.status if new is not None else None,
         value=value.value if value is not None and usable else None,
-        criteria=deciding_targets(shown),
+        criteria=deciding_criteria(shown),
         note=note,
     )
 
 
-def deciding_targets(result: IndicatorResult) -> tuple[Target, ...]:
-    """The targets that decide an objective's status: the violated ones of a fail or a warning, the met
-    pass targets of a pass (an informational objective has none)."""
-    passes, warnings = result.pass_targets or (), result.warning_targets or ()
+def deciding_criteria(result: IndicatorResult) -> tuple[DecidingCriterion, ...]:
+    """The criteria that decide an objective's status: the violated ones of a fail or a warning, the met
+    pass criteria of a pass (an informational objective has none)."""
+    passes = tuple(DecidingCriterion(PASS, target) for target in result.pass_targets or ())
+    warnings = tuple(DecidingCriterion(WARNING, target) for target in result.warning_targets or ())
     if result.status == PASS:
-        return tuple(target for target in passes if not target.violated)
+        return tuple(item for item in passes if not item.target.violated)
     if result.status == WARNING:
-        return tuple(target for target in passes if target.violated)
+        return tuple(item for item in passes if item.target.violated)
     if result.status == FAIL:
-        return tuple(target for target in (*passes, *warnings) if target.violated)
+        return tuple(item for item in (*passes, *warnings) if item.target.violated)
     return ()

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from slogate.domain.evaluation.replay import ReplayedBuild, StoredBuild, replay_builds
-from slogate.domain.evaluation.replay_flips import FlippedObjective
+from slogate.domain.evaluation.replay_flips import DecidingCriterion, FlippedObjective
 from slogate.domain.evaluation.window import format_time
-from slogate.domain.protocol.gate_events import Target
 from slogate.errors import InputError
 from slogate.ports import EventStore
 from slogate.services.usecases.offline_gate import LoadedSLO, input_errors
@@ -164,13 +163,19 @@ def flip_document(flip: FlippedObjective) -> dict[str, Any]:
         "oldStatus": flip.old_status,
         "newStatus": flip.new_status,
         "value": flip.value,
-        "criteria": [_target(target) for target in flip.criteria],
+        "criteria": [_criterion(item) for item in flip.criteria],
         "note": flip.note,
     }
 
 
-def _target(target: Target) -> dict[str, Any]:
-    return {"criteria": target.criteria, "targetValue": target.target_value, "violated": target.violated}
+def _criterion(item: DecidingCriterion) -> dict[str, Any]:
+    target = item.target
+    return {
+        "kind": item.kind,
+        "criteria": target.criteria,
+        "targetValue": target.target_value,
+        "violated": target.violated,
+    }
 
 
 def build_label(build: ReplayedBuild) -> str:
@@ -181,14 +186,24 @@ def build_label(build: ReplayedBuild) -> str:
 
 
 def flip_text(flip: FlippedObjective) -> str:
-    """``name: pass → fail (0.15; <=0.1 → 0.1)`` for a table cell."""
-    value = "no value stored" if flip.value is None and flip.note else _number(flip.value)
-    if flip.value is None and flip.note and flip.note != "no value stored":
-        value = flip.note
-    criteria = ", ".join(f"{t.criteria} → {_number(t.target_value)}" for t in flip.criteria)
+    """``HTTP Response Time: pass → fail (0.15 violates pass <=0.1, warning <=0.1)`` for a table cell."""
     old, new = flip.old_status or "—", flip.new_status or "—"
-    return f"{flip.display_name}: {old} → {new} ({value}{'; ' + criteria if criteria else ''})"
+    if flip.value is None:  # every criterion fails for want of a value: the reason says it all
+        return f"{flip.display_name}: {old} → {new} ({flip.note or 'no value'})"
+    violated = [item for item in flip.criteria if item.target.violated]
+    verb = "violates" if violated else "meets"
+    criteria = ", ".join(_criterion_text(item) for item in (violated or flip.criteria))
+    detail = f"{_number(flip.value)} {verb} {criteria}" if criteria else _number(flip.value)
+    return f"{flip.display_name}: {old} → {new} ({detail})"
 
 
-def _number(value: float | None) -> str:
-    return "—" if value is None else f"{value:g}"
+def _criterion_text(item: DecidingCriterion) -> str:
+    """``pass <=0.1``, with the computed threshold where the criterion does not show it (relative ones:
+    ``pass <=+10% (112.75)``)."""
+    target = _number(item.target.target_value)
+    text = f"{item.kind} {item.target.criteria}"
+    return text if target in item.target.criteria else f"{text} ({target})"
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"

@@ -17,7 +17,7 @@ from slogate.domain.evaluation.replay import (
     replay_builds,
     without_targets,
 )
-from slogate.domain.evaluation.replay_flips import NO_VALUE_STORED, deciding_targets
+from slogate.domain.evaluation.replay_flips import NO_VALUE_STORED, DecidingCriterion, deciding_criteria
 from slogate.domain.protocol.gate_events import (
     ABORTED,
     ERRORED,
@@ -181,7 +181,10 @@ def test_a_tightened_objective_flips_exactly_the_builds_above_the_new_limit() ->
         FAIL,
     )
     assert flip.value == 0.15
-    assert flip.criteria == (Target("<=0.1", 0.1, True), Target("<=0.1", 0.1, True))
+    assert flip.criteria == (
+        DecidingCriterion(PASS, Target("<=0.1", 0.1, True)),
+        DecidingCriterion(WARNING, Target("<=0.1", 0.1, True)),
+    )
     assert (replayed["e003"].old_score, replayed["e003"].new_score) == (100.0, 66.66666666666666)
     # 0.12 fails the key SLI now, but go_routines (40) had failed the build already
     assert (replayed["e007"].old_result, replayed["e007"].new_result, replayed["e007"].changed) == (
@@ -249,9 +252,9 @@ def test_a_relative_baseline_follows_the_replayed_results_of_earlier_builds() ->
     assert (replayed["e004"].old_result, replayed["e004"].new_result) == (PASS, WARNING)
     (flip,) = replayed["e004"].flipped
     assert (flip.sli, flip.old_status, flip.new_status, flip.value) == ("rt", PASS, WARNING, 116.0)
-    assert [(target.criteria, target.target_value) for target in flip.criteria] == [
-        ("<=+10%", 112.75),
-        ("<110", 110),
+    assert [(item.kind, item.target.criteria, item.target.target_value) for item in flip.criteria] == [
+        (PASS, "<=+10%", 112.75),
+        (PASS, "<110", 110),
     ]
     assert replayed["e005"].compared == ("e001", "e000")
     assert replayed["e005"].new_result == WARNING
@@ -289,17 +292,17 @@ def test_an_empty_or_unparsable_slo_replays_as_keptn_would() -> None:
 @pytest.mark.parametrize(
     ("status", "expected"),
     [
-        (PASS, ["<=1"]),
-        (WARNING, ["<=2"]),
-        (FAIL, ["<=2", "<=3"]),
+        (PASS, [(PASS, "<=1")]),
+        (WARNING, [(PASS, "<=2")]),
+        (FAIL, [(PASS, "<=2"), (WARNING, "<=3")]),
         (INFO, []),
     ],
 )
-def test_the_deciding_criteria_of_each_status(status: str, expected: list[str]) -> None:
+def test_the_deciding_criteria_of_each_status(status: str, expected: list[tuple[str, str]]) -> None:
     passes = (Target("<=1", 1.0, False), Target("<=2", 2.0, True))
     warnings = (Target("<=3", 3.0, True), Target("<=4", 4.0, False))
     result = IndicatorResult(1, status, "x", False, SLIValue("x", 1.0, True), passes, warnings)
-    assert [target.criteria for target in deciding_targets(result)] == expected
+    assert [(item.kind, item.target.criteria) for item in deciding_criteria(result)] == expected
 
 
 def test_changed_needs_a_new_result() -> None:
