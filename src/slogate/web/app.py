@@ -7,18 +7,10 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from slogate.api.auth import FailureLimiter
-from slogate.web import (
-    dashboard,
-    environment,
-    evaluation,
-    login,
-    sequence_actions,
-    sequences,
-    triggers,
-    whatif,
-)
+from slogate.web import dashboard, environment, evaluation, login, sequence_actions, sequences, triggers
 from slogate.web.pages import HERE, LoginRequiredError, login_redirect
 from slogate.web.session import SessionKeys
+from slogate.web.whatif import router as whatif_router
 
 ROUTERS = (
     login.router,
@@ -28,7 +20,7 @@ ROUTERS = (
     sequence_actions.router,
     triggers.router,
     evaluation.router,
-    whatif.router,
+    whatif_router,
 )
 
 
