@@ -28,7 +28,12 @@ from slogate.domain.protocol.gate_events import (
     SLIValue,
     StoredEvaluation,
 )
-from slogate.domain.protocol.gate_json import PayloadError, decode_evaluation_finished, decode_sli_value
+from slogate.domain.protocol.gate_json import (
+    PayloadError,
+    decode_evaluation_finished,
+    decode_history,
+    decode_sli_value,
+)
 
 ABORTED_MESSAGE = "evaluation performed by lighthouse was aborted"
 ERRORED_PREFIX = "evaluation performed by lighthouse received an unexpected error: "
@@ -88,9 +93,14 @@ def _replay_one(
         stored = decode_stored(build.data)
     except PayloadError as error:
         outcome = _not_replayed(build, (), "", 0.0, f"the stored evaluation cannot be read: {error}")
-        return outcome, StoredEvaluation(
-            build.id, time=build.time, invalidated=build.invalidated, decodable=False
-        )
+        # as a baseline it is what lighthouse's history decoding makes of it (often: a slot, no values)
+        entry = {
+            "id": build.id,
+            "time": build.time,
+            "invalidated": build.invalidated,
+            "data": dict(build.data),
+        }
+        return outcome, decode_history([entry])[0]
     entry = StoredEvaluation(
         id=build.id,
         time=build.time,

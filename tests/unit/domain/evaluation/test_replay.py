@@ -357,3 +357,16 @@ def test_malformed_indicator_results_are_named_by_the_full_decoder(item: object,
     with pytest.raises(PayloadError) as caught:
         decode_stored(data)
     assert path in str(caught.value)
+
+
+def test_an_unreadable_build_still_serves_as_lighthouse_would_read_it() -> None:
+    """Malformed labels make a build unreadable for the replay, but lighthouse's history decoding
+    reads its values: later builds compare with it as they did at the time."""
+    slo = RELATIVE_SLO.format(limit=1000)
+    history = record(slo, RELATIVE_BUILDS[:3])
+    broken = StoredBuild(history[1].id, history[1].time, False, {**history[1].data, "labels": ["x"]})
+    replayed = replay_builds(slo_file(slo), [history[0], broken, history[2]])
+    assert replayed[1].new_result is None
+    assert "labels" in replayed[1].note
+    assert replayed[0].compared == ("e001", "e000")
+    assert (replayed[0].new_result, replayed[0].new_score) == (history[0].data["result"], 100.0)
