@@ -94,13 +94,8 @@ def _replay_one(
     except PayloadError as error:
         outcome = _not_replayed(build, (), "", 0.0, f"the stored evaluation cannot be read: {error}")
         # as a baseline it is what lighthouse's history decoding makes of it (often: a slot, no values)
-        entry = {
-            "id": build.id,
-            "time": build.time,
-            "invalidated": build.invalidated,
-            "data": dict(build.data),
-        }
-        return outcome, decode_history([entry])[0]
+        raw = {"id": build.id, "time": build.time, "invalidated": build.invalidated, "data": dict(build.data)}
+        return outcome, decode_history([raw])[0]
     entry = StoredEvaluation(
         id=build.id,
         time=build.time,
