@@ -1,22 +1,23 @@
-"""``slogate evaluations``: list, show and invalidate the evaluations stored by ``slogate evaluate``."""
+"""``slogate evaluations``: list, show, invalidate and replay (what if) the stored evaluations."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
+from slogate.cli.gate_input import Lenient
 from slogate.cli.help import App
-from slogate.cli.options import DbPath
+from slogate.cli.options import DbPath, Project, Service, Stage
 from slogate.cli.output import Output, OutputFormat, console, print_document, user_errors
 
 if TYPE_CHECKING:  # the store and the services load when a command runs, not at start-up
     from collections.abc import Sequence
     from contextlib import AbstractContextManager
-    from pathlib import Path
 
     from slogate.ports import EventStore
     from slogate.services.usecases.evaluation_history import StoredGate
@@ -24,7 +25,8 @@ if TYPE_CHECKING:  # the store and the services load when a command runs, not at
 app = App(
     rich_markup_mode="markdown",
     no_args_is_help=True,
-    help="Inspect the stored evaluation history and exclude evaluations from comparisons.\n\n"
+    help="Inspect the stored evaluation history, exclude evaluations from comparisons, and replay it "
+    "under a new SLO (what if).\n\n"
     "Example: slogate evaluations list --project fulltour --stage qa --service helloservice",
 )
 
@@ -158,3 +160,55 @@ def invalidate_command(
         console().print(Text(f"Evaluation {full_id} was already ignored for comparisons."))
         return
     console().print(Text(f"Evaluation {full_id} is now ignored for comparisons."))
+
+
+@app.command("replay")
+def replay_command(
+    slo: Annotated[
+        Path, typer.Option("--slo", help="The new SLO file (Keptn slo.yaml) to replay history under.")
+    ],
+    project: Project,
+    stage: Stage,
+    service: Service,
+    last: Annotated[
+        int, typer.Option("--last", min=1, max=1000, help="How many of the newest evaluations to report.")
+    ] = 50,
+    db: DbPath = None,
+    output: Output = OutputFormat.TABLE,
+    lenient: Lenient = False,
+) -> None:
+    """What if: re-judge the stored SLI values of the last evaluations under a new SLO; nothing is stored.
+
+    No SLI is queried again: each build's stored values are evaluated as Keptn's lighthouse would,
+    compared with the earlier builds the new SLO's comparison block selects (by their replayed
+    results; invalidated builds never). Prints per build the old and new result and score and the
+    objectives that flipped, then "N of M builds would change verdict". An SLI a build never
+    collected is reported as "no value stored".
+
+    Example: slogate evaluations replay --slo new.yaml --project fulltour --stage qa --service helloservice
+    """
+    from slogate.adapters.yamlfile import load_document
+    from slogate.cli.files import read_text
+    from slogate.cli.gate_input import refuse_invalid
+    from slogate.services.usecases import offline_gate as gate
+    from slogate.services.usecases import replay
+
+    with user_errors():
+        loaded = gate.load_slo(read_text(slo, "SLO"), str(slo), load_document)
+        if not lenient:
+            refuse_invalid(loaded)
+        request = replay.ReplayRequest(project, stage, service, loaded, last, lenient=True)
+        with _open_store(db) as store:
+            report = replay.replay_history(store, request)
+    if output != OutputFormat.TABLE:
+        print_document(replay.report_document(report), output)
+        return
+    from slogate.cli.replay_table import replay_table
+
+    console().print(replay_table(report))
+    if not report.builds:
+        console().print(
+            Text(f"No stored evaluations of {project}/{stage}/{service} (see: slogate evaluations list).")
+        )
+        return
+    console().print(Text(report.summary))

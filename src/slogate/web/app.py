@@ -10,6 +10,7 @@ from slogate.api.auth import FailureLimiter
 from slogate.web import dashboard, environment, evaluation, login, sequence_actions, sequences, triggers
 from slogate.web.pages import HERE, LoginRequiredError, login_redirect
 from slogate.web.session import SessionKeys
+from slogate.web.whatif import router as whatif_router
 
 ROUTERS = (
     login.router,
@@ -19,6 +20,7 @@ ROUTERS = (
     sequence_actions.router,
     triggers.router,
     evaluation.router,
+    whatif_router,
 )
 
 

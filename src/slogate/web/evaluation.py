@@ -23,6 +23,7 @@ from slogate.web.chart import build_chart
 from slogate.web.heatmap import Evaluated, build_heatmap, column_labels, evaluation_href
 from slogate.web.pages import checked_session, context_of, render, session_of
 from slogate.web.session import Session
+from slogate.web.whatif import whatif_href
 
 router = APIRouter(prefix="/bridge", include_in_schema=False)
 HISTORY = 50  # evaluations in the heatmap, as Keptn's Bridge loads
@@ -125,6 +126,7 @@ def page_values(
         "context": keptn_context,
         "event": selected,
         "href": evaluation_href(selected),
+        "whatif_href": whatif_href(selected),
         "project_href": f"/bridge/project/{quote(selected.project, safe='')}",
         "sequence_href": f"/bridge/project/{quote(selected.project, safe='')}/sequence/"
         f"{quote(keptn_context, safe='')}/stage/{quote(selected.stage, safe='')}",

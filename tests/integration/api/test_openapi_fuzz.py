@@ -23,7 +23,8 @@ from .conftest import TOKEN
 
 # Operations whose valid-looking requests may still be refused for reasons no schema can state
 # (Keptn's rules): the event type's grammar, the shipyard inside the base64, an evaluation of an
-# unknown project (400 in Keptn), a subscription filter naming services without stages.
+# unknown project (400 in Keptn), a subscription filter naming services without stages, an SLO that
+# slogate slo lint refuses.
 SEMANTIC_400 = frozenset(
     {
         "POST /api/v1/event",
@@ -33,6 +34,7 @@ SEMANTIC_400 = frozenset(
         "POST /api/controlPlane/v1/uniform/registration",
         "POST /api/controlPlane/v1/uniform/registration/{integration_id}/subscription",
         "PUT /api/controlPlane/v1/uniform/registration/{integration_id}/subscription/{subscription_id}",
+        "POST /api/slogate/v1/replay",  # the SLO text must pass slogate slo lint
     }
 )
 EXAMPLES = 8  # per operation and mode; ~70 operations × 2 modes: about a minute on a loaded 2-core machine
