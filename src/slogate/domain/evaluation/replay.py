@@ -148,15 +148,11 @@ def decode_stored(data: Mapping[str, Any]) -> EvaluationFinished:
     if isinstance(evaluation, dict) and isinstance(raw, list):
         try:
             results = tuple(_indicator(item) for item in raw)
-        except (_IrregularError, PayloadError):
+        except PayloadError:  # an irregular result: the full decoder reads it (or names what is wrong)
             return decode_evaluation_finished(without_targets(data))
         head = decode_evaluation_finished({**data, "evaluation": {**evaluation, "indicatorResults": None}})
         return replace(head, evaluation=replace(head.evaluation, indicator_results=results))
     return decode_evaluation_finished(without_targets(data))
-
-
-class _IrregularError(Exception):
-    """An indicator result the quick path leaves to the full decoder."""
 
 
 def _indicator(item: object) -> IndicatorResult:
@@ -172,7 +168,7 @@ def _indicator(item: object) -> IndicatorResult:
         ):
             sli_value = None if value is None else decode_sli_value(value, "value")
             return IndicatorResult(float(score), status, name, key, sli_value, None, None)
-    raise _IrregularError
+    raise PayloadError("", "an indicator result the quick path leaves to the full decoder")
 
 
 def without_targets(data: Mapping[str, Any]) -> dict[str, Any]:
