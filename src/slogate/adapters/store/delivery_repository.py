@@ -1,0 +1,203 @@
+"""``SqlDeliveryLog``: the ``DeliveryLog`` port over the events table, a few grouped, indexed queries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Float,
+    Select,
+    String,
+    and_,
+    case,
+    distinct,
+    func,
+    literal,
+    or_,
+    select,
+)
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql import type_coerce
+
+from slogate.domain.protocol.event_types import PREFIX
+from slogate.domain.protocol.gate_events import EVALUATION_FINISHED, EVALUATION_INVALIDATED
+from slogate.ports.delivery_log import CountRow, DeliveryRow, LogCounts, SignalRow
+
+from .tables import EventRow
+
+DEPLOYMENT_FINISHED = f"{PREFIX}.deployment.finished"
+ROLLBACK_TRIGGERED = f"{PREFIX}.rollback.triggered"  # the rollback task
+_SEQUENCE_FINISHED = f"{PREFIX}.%.%.finished"  # sh.keptn.event.<stage>.<sequence>.finished
+_ROLLBACK_SEQUENCE = f"{PREFIX}.%.rollback.triggered"
+_REMEDIATION_SEQUENCE = f"{PREFIX}.%.remediation.triggered"
+_SCOPE = (EventRow.project, EventRow.stage, EventRow.service)
+
+
+class SqlDeliveryLog:
+    """Deliveries, their failures and the log's counts, read from the events table.
+
+    Example::
+
+        log = SqlDeliveryLog(open_database("sqlite:///data/slogate.db"))
+        log.deliveries("sockshop", "production", since=0.0, until=time.time())
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine  # Core connections: no ORM work on 100,000 rows
+        self._sqlite = engine.dialect.name == "sqlite"
+
+    def _epoch(self, column: Any) -> ColumnElement[float]:
+        """``column`` (a time) as seconds since the epoch, computed by the database (no parsing here)."""
+        if self._sqlite:  # UTC text: julianday() reads it, to the millisecond
+            return type_coerce(func.round((func.julianday(column) - 2440587.5) * 86400.0, 3), Float)
+        return type_coerce(func.extract("epoch", column), Float)
+
+    def deliveries(self, project: str, stage: str, since: float, until: float) -> list[DeliveryRow]:
+        """The stage's ``deployment.finished`` events in ``[since, until)`` (in no particular order): their
+        context's start, and
+        for a failed one the next passing evaluation of its service in another context."""
+        first = aliased(EventRow)
+        started = (
+            select(func.min(first.time))
+            .where(first.shkeptncontext == EventRow.shkeptncontext)
+            .scalar_subquery()
+        )
+        query = select(
+            EventRow.shkeptncontext,
+            EventRow.service,
+            self._epoch(EventRow.time),
+            EventRow.result,
+            self._epoch(started),
+            case((EventRow.result == "fail", self._next_pass(project, stage)), else_=None),
+        ).where(
+            EventRow.type == DEPLOYMENT_FINISHED,
+            EventRow.project == project,
+            EventRow.stage == stage,
+            EventRow.time >= _moment(since),
+            EventRow.time < _moment(until),
+        )
+        with self._engine.connect() as connection:
+            return list(map(DeliveryRow._make, connection.execute(query).fetchall()))
+
+    def failures(self, project: str, stage: str, since: float) -> list[SignalRow]:
+        """The stage's failed evaluations (not invalidated) and rollbacks from ``since`` on, each with
+        the next passing evaluation of its service in another context."""
+        scope = and_(EventRow.project == project, EventRow.stage == stage, EventRow.time >= _moment(since))
+        failed = and_(
+            EventRow.type == EVALUATION_FINISHED,
+            EventRow.result == "fail",
+            EventRow.triggeredid.not_in(_invalidated()),
+        )
+        evaluations = self._signal_query("evaluation", scope, failed, project, stage)
+        rolled_back = EventRow.type.in_((ROLLBACK_TRIGGERED, f"{PREFIX}.{stage}.rollback.triggered"))
+        rollbacks = self._signal_query("rollback", scope, rolled_back, project, stage)
+        with self._engine.connect() as connection:
+            rows = [*connection.execute(evaluations).fetchall(), *connection.execute(rollbacks).fetchall()]
+        return sorted(map(SignalRow._make, rows), key=_time)
+
+    def counts(self) -> LogCounts:
+        """Evaluations by result, latest scores, sequences by name and result, rollbacks, remediations."""
+        latest = (
+            select(func.max(EventRow.seq)).where(EventRow.type == EVALUATION_FINISHED).group_by(*_SCOPE)
+        ).scalar_subquery()
+        scores = select(*_SCOPE, EventRow.data["score"].as_float()).where(EventRow.seq.in_(latest))
+        with self._engine.connect() as session:
+            evaluations = _grouped(session, EventRow.type == EVALUATION_FINISHED, EventRow.result)
+            sequences = _grouped(
+                session, EventRow.type.like(_SEQUENCE_FINISHED), EventRow.type, EventRow.result
+            )
+            rollbacks = _grouped(session, _is_rollback(), count=func.count(distinct(EventRow.shkeptncontext)))
+            remediations = _grouped(session, EventRow.type.like(_REMEDIATION_SEQUENCE))
+            score_rows = session.execute(scores).all()
+        return LogCounts(
+            evaluations=evaluations,
+            scores=tuple(CountRow(tuple(row[:3]), float(row[3])) for row in score_rows if row[3] is not None),
+            sequences=tuple(_sequence_rows(sequences)),
+            rollbacks=rollbacks,
+            remediations=remediations,
+        )
+
+    def version(self) -> int:
+        """The last event's position (0 for an empty log)."""
+        with self._engine.connect() as session:
+            return int(session.execute(select(func.max(EventRow.seq))).scalar() or 0)
+
+    def _signal_query(
+        self, kind: str, scope: ColumnElement[bool], condition: ColumnElement[bool], project: str, stage: str
+    ) -> Select[str, str, str, float, float]:
+        return select(
+            literal(kind, String),
+            EventRow.shkeptncontext,
+            EventRow.service,
+            self._epoch(EventRow.time),
+            self._next_pass(project, stage),
+        ).where(scope, condition)
+
+    def _next_pass(self, project: str, stage: str) -> ColumnElement[float]:
+        """The time of the first passing, not invalidated evaluation of the outer row's service after
+        the outer row, in another context (a correlated subquery: one index seek per outer row)."""
+        passed = aliased(EventRow)
+        first = (
+            select(passed.time)
+            .where(
+                passed.type == EVALUATION_FINISHED,
+                passed.project == project,
+                passed.stage == stage,
+                passed.service == EventRow.service,
+                passed.time > EventRow.time,
+                passed.result == "pass",
+                passed.shkeptncontext != EventRow.shkeptncontext,
+                passed.triggeredid.not_in(_invalidated()),
+            )
+            .order_by(passed.time)
+            .limit(1)
+            .correlate(EventRow)
+            .scalar_subquery()
+        )
+        return self._epoch(first)
+
+
+def _invalidated() -> Select[str]:
+    return select(EventRow.triggeredid).where(
+        EventRow.type == EVALUATION_INVALIDATED, EventRow.triggeredid != ""
+    )
+
+
+def _time(row: SignalRow) -> float:
+    return row.time
+
+
+def _is_rollback() -> ColumnElement[bool]:
+    return or_(EventRow.type == ROLLBACK_TRIGGERED, EventRow.type.like(_ROLLBACK_SEQUENCE))
+
+
+def _grouped(
+    session: Any,
+    condition: ColumnElement[bool],
+    *extra: Any,
+    count: Any = None,
+) -> tuple[CountRow, ...]:
+    """Counts of the events matching ``condition`` by project, stage, service and ``extra`` columns."""
+    columns = (*_SCOPE, *extra)
+    query = select(*columns, count if count is not None else func.count()).where(condition).group_by(*columns)
+    return tuple(CountRow(tuple(row[:-1]), float(row[-1])) for row in session.execute(query).all())
+
+
+def _sequence_rows(rows: Sequence[CountRow]) -> list[CountRow]:
+    """Sequence-finished groups as (project, stage, service, sequence name, result); the lifecycle
+    events that look like sequences (``sh.keptn.event.project.create.finished``) are left out."""
+    kept: list[CountRow] = []
+    for row in rows:
+        project, stage, service, event_type, result = row.labels
+        parts = event_type.split(".")
+        if len(parts) == 6 and stage and parts[3] == stage:
+            kept.append(CountRow((project, stage, service, parts[4], result), row.value))
+    return kept
+
+
+def _moment(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC)
