@@ -17,6 +17,7 @@ from slogate.api import (
     events,
     logs,
     meta,
+    reports,
     resources,
     secrets,
     sequences,
@@ -42,6 +43,7 @@ DEFAULT_ROUTERS: tuple[APIRouter, ...] = (
     uniform.router,
     sequences.router,
     logs.router,
+    reports.router,
 )
 
 

@@ -101,6 +101,8 @@ class DoraReports:
         chosen = self._stage(project, stage)
         end = _time("until", until) if until else self._now().timestamp()
         start = parse_since(since, end)
+        if start < 0:
+            raise InputError(f"since ({since}) reaches before 1970-01-01")
         if start >= end:
             raise InputError(f"since ({since}) must be before until ({format_time(_utc(end))})")
         deliveries = self._log.deliveries(project, chosen, start, end)
@@ -134,7 +136,7 @@ def parse_since(text: str, until: float) -> float:
 def _time(name: str, text: str) -> float:
     try:
         return parse_time(text.strip()).timestamp()
-    except WindowError:
+    except (WindowError, ValueError, OverflowError):
         raise InputError(
             f"{name}: {text!r} is neither a span (e.g. 30d, 12h, 2w, 90m) nor an RFC 3339 time "
             "(e.g. 2026-01-31T00:00:00Z)"
