@@ -204,3 +204,16 @@ def spread(values: Sequence[float]) -> Spread:
         return Spread(0, None, None)
     ordered = sorted(values)
     return Spread(len(ordered), statistics.median(ordered), ordered[math.ceil(0.9 * len(ordered)) - 1])
+
+
+def human_duration(seconds: float | None) -> str:
+    """``seconds`` for people: ``45s``, ``12m``, ``3.5h``, ``2.1d``; ``-`` for None."""
+    if seconds is None:
+        return "-"
+    if seconds < 60:
+        return f"{seconds:.0f}s"
+    if seconds < 3_600:
+        return f"{seconds / 60:.0f}m"
+    if seconds < DAY:
+        return f"{seconds / 3_600:.1f}h"
+    return f"{seconds / DAY:.1f}d"
