@@ -7,18 +7,20 @@ from typing import NamedTuple, Protocol
 
 
 class DeliveryRow(NamedTuple):
-    """A ``deployment.finished`` event of a stage: when, its result, when its Keptn context began, and
-    (failed deployments only) when the service next passed an evaluation in another context.
-
-    Times are seconds since the Unix epoch (UTC). A tuple: a report reads 100,000 of them.
-    """
+    """A ``deployment.finished`` event of a stage with result ``fail``, and when its service next passed
+    an evaluation in another context (None: not since). Times are seconds since the Unix epoch (UTC)."""
 
     context: str
     service: str
     time: float
-    result: str
-    started: float
     restored: float | None
+
+
+class Deliveries(NamedTuple):
+    """A stage's deliveries in a window: every lead time (seconds), and the failed deployments."""
+
+    lead_times: list[float]
+    failed_deployments: list[DeliveryRow]
 
 
 class SignalRow(NamedTuple):
@@ -55,12 +57,12 @@ class LogCounts:
 class DeliveryLog(Protocol):
     """Answers the delivery questions over the event log with a few indexed queries."""
 
-    def deliveries(self, project: str, stage: str, since: float, until: float) -> list[DeliveryRow]:
-        """The stage's ``deployment.finished`` events with ``since <= time < until``, in any order."""
+    def deliveries(self, project: str, stage: str, since: float, until: float) -> Deliveries:
+        """The stage's deliveries (``deployment.finished`` events) with ``since <= time < until``."""
         ...
 
-    def failures(self, project: str, stage: str, since: float) -> list[SignalRow]:
-        """The stage's failed evaluations (not invalidated) and rollbacks from ``since`` on, oldest first."""
+    def failures(self, project: str, stage: str, since: float, until: float) -> list[SignalRow]:
+        """The failed evaluations (not invalidated) and rollbacks of those deliveries, oldest first."""
         ...
 
     def counts(self) -> LogCounts:

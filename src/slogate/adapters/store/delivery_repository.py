@@ -13,7 +13,6 @@ from sqlalchemy import (
     Select,
     String,
     and_,
-    case,
     distinct,
     func,
     literal,
@@ -25,7 +24,7 @@ from sqlalchemy.sql import type_coerce
 
 from slogate.domain.protocol.event_types import PREFIX
 from slogate.domain.protocol.gate_events import EVALUATION_FINISHED, EVALUATION_INVALIDATED
-from slogate.ports.delivery_log import CountRow, DeliveryRow, LogCounts, SignalRow
+from slogate.ports.delivery_log import CountRow, Deliveries, DeliveryRow, LogCounts, SignalRow
 
 from .tables import EventRow
 
@@ -56,37 +55,66 @@ class SqlDeliveryLog:
             return type_coerce(func.round((func.julianday(column) - 2440587.5) * 86400.0, 3), Float)
         return type_coerce(func.extract("epoch", column), Float)
 
-    def deliveries(self, project: str, stage: str, since: float, until: float) -> list[DeliveryRow]:
-        """The stage's ``deployment.finished`` events in ``[since, until)`` (in no particular order): their
-        context's start, and
-        for a failed one the next passing evaluation of its service in another context."""
+    def _seconds_between(self, start: Any, end: Any) -> ColumnElement[float]:
+        """Seconds from ``start`` to ``end`` (times), computed by the database."""
+        if self._sqlite:
+            return type_coerce(func.round((func.julianday(end) - func.julianday(start)) * 86400.0, 3), Float)
+        return type_coerce(func.extract("epoch", end - start), Float)
+
+    def deliveries(self, project: str, stage: str, since: float, until: float) -> Deliveries:
+        """The stage's ``deployment.finished`` events in ``[since, until)``: the lead time of each (from
+        its context's first event), and the failed ones with the next passing evaluation after them."""
         first = aliased(EventRow)
         started = (
             select(func.min(first.time))
             .where(first.shkeptncontext == EventRow.shkeptncontext)
             .scalar_subquery()
         )
-        query = select(
-            EventRow.shkeptncontext,
-            EventRow.service,
-            self._epoch(EventRow.time),
-            EventRow.result,
-            self._epoch(started),
-            case((EventRow.result == "fail", self._next_pass(project, stage)), else_=None),
-        ).where(
+        window = (
             EventRow.type == DEPLOYMENT_FINISHED,
             EventRow.project == project,
             EventRow.stage == stage,
             EventRow.time >= _moment(since),
             EventRow.time < _moment(until),
         )
+        leads = select(self._seconds_between(started, EventRow.time)).where(*window)
+        failed = select(
+            EventRow.shkeptncontext,
+            EventRow.service,
+            self._epoch(EventRow.time),
+            self._next_pass(project, stage),
+        ).where(*window, EventRow.result == "fail")
         with self._engine.connect() as connection:
-            return list(map(DeliveryRow._make, connection.execute(query).fetchall()))
+            lead_times = list(connection.execute(leads).scalars())
+            failed_rows = connection.execute(failed).fetchall()
+        return Deliveries(lead_times, list(map(DeliveryRow._make, failed_rows)))
 
-    def failures(self, project: str, stage: str, since: float) -> list[SignalRow]:
-        """The stage's failed evaluations (not invalidated) and rollbacks from ``since`` on, each with
-        the next passing evaluation of its service in another context."""
-        scope = and_(EventRow.project == project, EventRow.stage == stage, EventRow.time >= _moment(since))
+    def failures(self, project: str, stage: str, since: float, until: float) -> list[SignalRow]:
+        """The failed evaluations (not invalidated) and rollbacks of the stage's deliveries in ``[since,
+        until)`` (same context and service), each with the next passing evaluation after it."""
+        delivered = aliased(EventRow)
+        # coalesce() keeps the database off the type index: a few events of the context are cheaper
+        # to look at than all of the service's deployments (columns are never null: same result)
+        of_a_delivery = (
+            select(delivered.seq)
+            .where(
+                delivered.shkeptncontext == EventRow.shkeptncontext,
+                func.coalesce(delivered.type, "") == DEPLOYMENT_FINISHED,
+                func.coalesce(delivered.project, "") == project,
+                func.coalesce(delivered.stage, "") == stage,
+                func.coalesce(delivered.service, "") == EventRow.service,
+                delivered.time >= _moment(since),
+                delivered.time < _moment(until),
+            )
+            .correlate(EventRow)
+            .exists()
+        )
+        scope = and_(
+            EventRow.project == project,
+            EventRow.stage == stage,
+            EventRow.time >= _moment(since),
+            of_a_delivery,
+        )
         failed = and_(
             EventRow.type == EVALUATION_FINISHED,
             EventRow.result == "fail",

@@ -5,14 +5,14 @@ from __future__ import annotations
 import math
 import re
 import statistics
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from slogate.domain.evaluation.window import WindowError, format_time, parse_time
 from slogate.domain.sequencing.shipyard import Shipyard
 from slogate.errors import InputError, NotFoundError
-from slogate.ports.delivery_log import DeliveryLog, DeliveryRow, SignalRow
+from slogate.ports.delivery_log import Deliveries, DeliveryLog, SignalRow
 
 DAY = 86_400.0
 DEFAULT_SINCE = "30d"
@@ -106,7 +106,7 @@ class DoraReports:
         if start >= end:
             raise InputError(f"since ({since}) must be before until ({format_time(_utc(end))})")
         deliveries = self._log.deliveries(project, chosen, start, end)
-        failures = self._log.failures(project, chosen, start) if deliveries else []
+        failures = self._log.failures(project, chosen, start, end) if deliveries.lead_times else []
         return figures(project, chosen, start, end, deliveries, failures)
 
     def _stage(self, project: str, stage: str) -> str:
@@ -152,50 +152,34 @@ def figures(
     stage: str,
     since: float,
     until: float,
-    deliveries: Sequence[DeliveryRow],
+    deliveries: Deliveries,
     failures: Sequence[SignalRow],
 ) -> DoraReport:
-    """The report of ``deliveries`` (those in the window) judged by ``failures`` (from ``since`` on)."""
-    failed_evaluations = _earliest(signal for signal in failures if signal.kind == "evaluation")
-    rollbacks = _earliest(signal for signal in failures if signal.kind == "rollback")
-    failed = evaluation_failures = rolled_back = 0
-    restores: list[float] = []
-    for delivery in deliveries:
-        key = (delivery.context, delivery.service)
-        if delivery.result != "fail" and key not in failed_evaluations and key not in rollbacks:
-            continue  # the common case, kept cheap: 100,000 deliveries take well under a second
-        candidates = [signal for signal in (failed_evaluations.get(key), rollbacks.get(key)) if signal]
-        evaluation_failures += key in failed_evaluations
-        rolled_back += key in rollbacks
-        if delivery.result == "fail":
-            candidates.append((delivery.time, delivery.restored))
-        failed += 1
-        failed_at, restored = min(candidates, key=lambda candidate: candidate[0])
-        if restored is not None:
-            restores.append(restored - failed_at)
+    """The report of the window's ``deliveries`` and the ``failures`` of them."""
+    failed: dict[tuple[str, str], tuple[float, float | None]] = {}
+    reasons: dict[str, set[tuple[str, str]]] = {"evaluation": set(), "rollback": set()}
+    moments = [(row.context, row.service, row.time, row.restored) for row in deliveries.failed_deployments]
+    for signal in failures:
+        reasons[signal.kind].add((signal.context, signal.service))
+        moments.append((signal.context, signal.service, signal.time, signal.restored))
+    for context, service, moment, restored in moments:
+        key = (context, service)
+        if key not in failed or moment < failed[key][0]:
+            failed[key] = (moment, restored)  # a delivery failed at its first failure
+    restores = [restored - moment for moment, restored in failed.values() if restored is not None]
     return DoraReport(
         project=project,
         stage=stage,
         since=since,
         until=until,
-        deliveries=len(deliveries),
-        lead_time=spread([max(0.0, delivery.time - delivery.started) for delivery in deliveries]),
-        failed=failed,
-        failed_evaluations=evaluation_failures,
-        rolled_back=rolled_back,
+        deliveries=len(deliveries.lead_times),
+        lead_time=spread([max(0.0, lead) for lead in deliveries.lead_times]),
+        failed=len(failed),
+        failed_evaluations=len(reasons["evaluation"]),
+        rolled_back=len(reasons["rollback"]),
         time_to_restore=spread(restores),
-        unrestored=failed - len(restores),
+        unrestored=len(failed) - len(restores),
     )
-
-
-def _earliest(signals: Iterable[SignalRow]) -> dict[tuple[str, str], tuple[float, float | None]]:
-    """The earliest failure (its time and its restore) of each (context, service) among ``signals``."""
-    earliest: dict[tuple[str, str], tuple[float, float | None]] = {}
-    for signal in signals:
-        key = (signal.context, signal.service)
-        if key not in earliest or signal.time < earliest[key][0]:
-            earliest[key] = (signal.time, signal.restored)
-    return earliest
 
 
 def spread(values: Sequence[float]) -> Spread:
