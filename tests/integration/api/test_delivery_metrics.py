@@ -153,6 +153,17 @@ def test_metrics_follow_new_events_and_survive_a_restart(tmp_path: Path) -> None
         second.close()
 
 
+@pytest.mark.parametrize("score", ["abc", "95.5", {"nested": 1}, None, [1, 2], "1e999", "NaN"])
+def test_a_hostile_score_never_breaks_the_scrape(
+    context: ServerContext, client: TestClient, score: object
+) -> None:
+    context.store.add([event(EVALUATION_FINISHED, 1, "h1", "qa", service="odd", result="pass", score=score)])
+    found = samples(client)
+    labels = (("project", "shop"), ("service", "odd"), ("stage", "qa"))
+    assert found.get(("slogate_evaluation_score", labels)) == (95.5 if score == "95.5" else None)
+    assert found[("slogate_evaluations_total", tuple(sorted((*labels, ("result", "pass")))))] == 1
+
+
 def test_label_combinations_are_bounded() -> None:
     rows = [CountRow(("p", "s", f"svc-{n}", "pass"), float(n)) for n in range(10)]
     kept, folded = fold([*rows, CountRow(("p", "s", "x" * 500, "pass"), 100.0)], 4)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -132,7 +133,8 @@ class SqlDeliveryLog:
         latest = (
             select(func.max(EventRow.seq)).where(EventRow.type == EVALUATION_FINISHED).group_by(*_SCOPE)
         ).scalar_subquery()
-        scores = select(*_SCOPE, EventRow.data["score"].as_float()).where(EventRow.seq.in_(latest))
+        # as text: a posted event's score may be anything, and a cast in SQL would fail the scrape
+        scores = select(*_SCOPE, EventRow.data["score"].as_string()).where(EventRow.seq.in_(latest))
         with self._engine.connect() as session:
             evaluations = _grouped(session, EventRow.type == EVALUATION_FINISHED, EventRow.result)
             sequences = _grouped(
@@ -143,7 +145,11 @@ class SqlDeliveryLog:
             score_rows = session.execute(scores).all()
         return LogCounts(
             evaluations=evaluations,
-            scores=tuple(CountRow(tuple(row[:3]), float(row[3])) for row in score_rows if row[3] is not None),
+            scores=tuple(
+                CountRow(tuple(row[:3]), score)
+                for row in score_rows
+                if (score := _number(row[3])) is not None
+            ),
             sequences=tuple(_sequence_rows(sequences)),
             rollbacks=rollbacks,
             remediations=remediations,
@@ -225,6 +231,17 @@ def _sequence_rows(rows: Sequence[CountRow]) -> list[CountRow]:
         if len(parts) == 6 and stage and parts[3] == stage:
             kept.append(CountRow((project, stage, service, parts[4], result), row.value))
     return kept
+
+
+def _number(value: object) -> float | None:
+    """A finite number from a stored JSON value (a number, or text of one), else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _moment(epoch: float) -> datetime:
