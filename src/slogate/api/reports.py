@@ -21,7 +21,33 @@ _UNTIL = Query("", max_length=64, description="End of the window (excluded): an 
 _STAGE = Query("", max_length=256, description="The stage (default: the last stage of the shipyard)")
 
 
-@router.get("/project/{project}/dora", summary="DORA figures of a project's stage over a window")
+_EXAMPLE = {
+    "project": "fulltour",
+    "stage": "production",
+    "since": "2026-11-07T10:00:00.000Z",
+    "until": "2026-12-07T10:00:00.000Z",
+    "days": 30.0,
+    "deliveries": 8,
+    "deploymentFrequency": 0.27,
+    "leadTime": {"count": 8, "medianSeconds": 7200.0, "p90Seconds": 28800.0},
+    "changeFailureRate": 0.375,
+    "failedDeliveries": 3,
+    "failedEvaluations": 1,
+    "rolledBack": 1,
+    "timeToRestore": {"count": 2, "medianSeconds": 118800.0, "p90Seconds": 162000.0, "unrestored": 1},
+}
+
+
+@router.get(
+    "/project/{project}/dora",
+    summary="DORA figures of a project's stage over a window",
+    responses={
+        200: {
+            "description": "The figures (seconds; null without values)",
+            "content": {"application/json": {"example": _EXAMPLE}},
+        }
+    },
+)
 def dora_report(
     project: str,
     stage: str = _STAGE,
