@@ -20,6 +20,7 @@ from slogate.adapters.secret_box import SecretBox
 from slogate.adapters.session_files import DataDirSessionFiles
 from slogate.adapters.store.catalog_repository import SqlCatalogStore
 from slogate.adapters.store.database import open_database, upgrade
+from slogate.adapters.store.delivery_repository import SqlDeliveryLog
 from slogate.adapters.store.dispatch_repository import SqlDispatchStore
 from slogate.adapters.store.idempotency_repository import SqlIdempotencyStore
 from slogate.adapters.store.integration_repository import SqlIntegrationStore
@@ -49,6 +50,7 @@ from slogate.services.runtime.group_commit import GroupCommit
 from slogate.services.runtime.intake import EventIntake
 from slogate.services.runtime.metrics import ServerMetrics
 from slogate.services.usecases.catalog import CatalogService
+from slogate.services.usecases.dora import DoraReports
 from slogate.services.usecases.integration_logs import IntegrationLogService
 from slogate.services.usecases.integrations import IntegrationService
 from slogate.services.usecases.resource_checks import FileChecks, UploadChecks
@@ -93,6 +95,8 @@ def server_context(
     engine = open_database(settings.database())
     upgrade(engine)
     metrics = ServerMetrics()
+    delivery_log = SqlDeliveryLog(engine)
+    metrics.watch(delivery_log)
     registry = PluginRegistry(
         ExecutorEnvironment(settings.data_dir, _utc_now, webhook_allow_list),
         sli_providers={DEFAULT_SLI_PROVIDER: provider_factory} if provider_factory else None,
@@ -140,10 +144,7 @@ def server_context(
     subscribers: list[Subscriber] = [
         executors,
         ApprovalService(_utc_now),
-        Lighthouse(
-            store, resources, secrets, settings, load_document, _utc_now,
-            on_finished=metrics.evaluation_finished,
-        ),
+        Lighthouse(store, resources, secrets, settings, load_document, _utc_now),
         SLIService(resources, secrets, settings, registry, load_document, _utc_now, store),
     ]  # fmt: skip
     sequences = SequenceService(
@@ -179,6 +180,7 @@ def server_context(
         idempotency=SqlIdempotencyStore(engine),
         on_close=engine.dispose,
         logs=IntegrationLogService(SqlIntegrationLogStore(engine), _utc_now),
+        dora=DoraReports(delivery_log, catalog.shipyard, _utc_now),
     )
 
 

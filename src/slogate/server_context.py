@@ -14,6 +14,7 @@ from slogate.services.runtime.dispatcher import Dispatcher
 from slogate.services.runtime.intake import EventIntake
 from slogate.services.runtime.metrics import ServerMetrics
 from slogate.services.usecases.catalog import CatalogService
+from slogate.services.usecases.dora import DoraReports
 from slogate.services.usecases.integration_logs import IntegrationLogService
 from slogate.services.usecases.integrations import IntegrationService
 from slogate.services.usecases.resources import ResourceService
@@ -44,6 +45,7 @@ class ServerContext:
     idempotency: IdempotencyStore
     logs: IntegrationLogService
     on_close: Callable[[], None]
+    dora: DoraReports
 
     def close(self) -> None:
         """Release what the context holds open (the database's connections)."""

@@ -18,6 +18,7 @@ from slogate.api import (
     logs,
     meta,
     replay,
+    reports,
     resources,
     secrets,
     sequences,
@@ -44,6 +45,7 @@ DEFAULT_ROUTERS: tuple[APIRouter, ...] = (
     sequences.router,
     logs.router,
     replay.router,
+    reports.router,
 )
 
 

@@ -27,6 +27,7 @@ COMMANDS: dict[str, Entry] = {
     "add-resource": Entry(lambda: import_module("slogate.cli.resources").add_resource_command),
     "version": Entry(lambda: import_module("slogate.cli.version").version_command),
     "evaluations": Entry(lambda: import_module("slogate.cli.evaluations").app),
+    "report": Entry(lambda: import_module("slogate.cli.report").app),
     "slo": Entry(lambda: import_module("slogate.cli.slo").app),
     "server": Entry(lambda: import_module("slogate.cli.server").app),
 }

@@ -12,9 +12,10 @@ from fastapi.responses import HTMLResponse
 from slogate.domain.protocol.event_types import APPROVAL_TRIGGERED
 from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.domain.sequencing.engine_events import configured_image
-from slogate.errors import NotFoundError
+from slogate.errors import NotFoundError, SlogateError
 from slogate.ports import ProjectRecord, ServiceRecord
 from slogate.server_context import ServerContext
+from slogate.services.usecases.dora import human_duration
 from slogate.web.pages import context_of, render, session_of
 from slogate.web.project_scope import evaluation_badge, missing_project
 from slogate.web.session import Session
@@ -58,6 +59,7 @@ def environment_page(
         return missing_project(request, session, project)
     values["trigger"] = trigger or {}
     values["file_problems"] = file_problems(context_of(request), project)
+    values["dora"] = dora_card(context_of(request), project)
     return render(request, "environment.html", values, session, status_code=status_code)
 
 
@@ -74,6 +76,28 @@ def file_problems(context: ServerContext, project: str) -> list[dict[str, Any]]:
         }
         for level, uri, problems in context.resources.project_problems(project)
     ]
+
+
+def dora_card(context: ServerContext, project: str) -> dict[str, Any] | None:
+    """The DORA figures of the project's last stage over 30 days, for a card (None if unavailable)."""
+    try:
+        report = context.dora.report(project)
+    except SlogateError:  # e.g. a shipyard without stages: the page shows no card
+        return None
+    rate = report.change_failure_rate
+    return {
+        "stage": report.stage,
+        "days": report.days,
+        "deliveries": report.deliveries,
+        "frequency": report.deployment_frequency,
+        "lead_median": human_duration(report.lead_time.median),
+        "lead_p90": human_duration(report.lead_time.p90),
+        "failure_rate": "-" if rate is None else f"{rate:.0%}",
+        "failed": report.failed,
+        "rolled_back": report.rolled_back,
+        "restore_median": human_duration(report.time_to_restore.median),
+        "unrestored": report.unrestored,
+    }
 
 
 def environment_values(context: ServerContext, name: str) -> dict[str, Any]:

@@ -22,9 +22,12 @@ from slogate.errors import ConfigError
 
 EXPECTED_INDEXES = {
     "ux_events_id": (["id"], True),
-    "ix_events_type_scope_time": (["type", "project", "stage", "service", "time", "seq"], False),
+    "ix_events_type_scope_time": (
+        ["type", "project", "stage", "service", "time", "seq", "result", "shkeptncontext", "triggeredid"],
+        False,
+    ),
     "ix_events_triggeredid_type": (["triggeredid", "type"], False),
-    "ix_events_shkeptncontext": (["shkeptncontext"], False),
+    "ix_events_shkeptncontext_time": (["shkeptncontext", "time"], False),
     "ix_events_time_seq": (["time", "seq"], False),
     "ix_events_type_seq": (["type", "seq"], False),
 }

@@ -80,14 +80,28 @@ class EventRow(Base):
 
     __table_args__ = (
         Index("ux_events_id", "id", unique=True),
-        # latest events of one type for one project/stage/service, newest first (lighthouse's query)
-        Index("ix_events_type_scope_time", "type", "project", "stage", "service", "time", "seq"),
+        # latest events of one type for one project/stage/service, newest first (lighthouse's query);
+        # the last three columns make it covering for the delivery figures (delivery_repository)
+        Index(
+            "ix_events_type_scope_time",
+            *(
+                "type",
+                "project",
+                "stage",
+                "service",
+                "time",
+                "seq",
+                "result",
+                "shkeptncontext",
+                "triggeredid",
+            ),
+        ),
         # responses to a .triggered event, and the evaluation.invalidated anti-join
         Index("ix_events_triggeredid_type", "triggeredid", "type"),
         # what an in-process subscriber of exact types has not handled yet (the dispatcher)
         Index("ix_events_type_seq", "type", "seq"),
-        # everything of one Keptn context (a sequence run)
-        Index("ix_events_shkeptncontext", "shkeptncontext"),
+        # everything of one Keptn context (a sequence run); with the time, its start without the rows
+        Index("ix_events_shkeptncontext_time", "shkeptncontext", "time"),
         # unfiltered listings, newest first
         Index("ix_events_time_seq", "time", "seq"),
     )

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
+from slogate.ports.delivery_log import DeliveryLog
+from slogate.services.runtime.log_metrics import LogMetrics
+
 
 class ServerMetrics:
-    """Counters and histograms of requests, ingested events and evaluations."""
+    """Counters and histograms of requests and ingested events (this process), and the delivery
+    metrics of the event log (``watch``)."""
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
@@ -20,14 +24,11 @@ class ServerMetrics:
             registry=self.registry,
         )
         self.events = Counter("slogate_events", "Events accepted, by type", ("type",), registry=self.registry)
-        self.evaluations = Counter(
-            "slogate_evaluations", "Evaluations finished, by result", ("result",), registry=self.registry
-        )
 
     def event_accepted(self, type_: str) -> None:
         """Count an event accepted through the API or the Bridge."""
         self.events.labels(type_).inc()
 
-    def evaluation_finished(self, result: str) -> None:
-        """Count an evaluation finished by the lighthouse, by its result."""
-        self.evaluations.labels(result).inc()
+    def watch(self, log: DeliveryLog) -> None:
+        """Export the event log's evaluations, scores, sequences, rollbacks and remediations."""
+        self.registry.register(LogMetrics(log))
