@@ -77,7 +77,6 @@ class Lighthouse:
         settings: Settings,
         load_document: DocumentLoader,
         now: Callable[[], datetime],
-        on_finished: Callable[[str], None] = lambda result: None,
     ) -> None:
         self._store = store
         self._resources = resources
@@ -85,7 +84,6 @@ class Lighthouse:
         self._settings = settings
         self._load_document = load_document
         self._now = now
-        self._on_finished = on_finished
         self._judged_lately: dict[str, None] = {}  # insertion-ordered: the oldest is dropped first
 
     async def handle(self, event: KeptnEvent) -> Sequence[KeptnEvent]:
@@ -155,7 +153,6 @@ class Lighthouse:
         )
 
     def _finished_early(self, event: KeptnEvent, status: str, result: str, message: str) -> KeptnEvent:
-        self._on_finished(result)
         data = flow.evaluation_without_sli(event.data, status, result, message)
         if status == SUCCEEDED:  # no SLI provider: Keptn's evaluation.result is data.result (pass)
             data = {**data, "evaluation": {**data["evaluation"], "result": result}}
@@ -195,7 +192,6 @@ class Lighthouse:
         if slo_file is not None and slo_file.slo is not None:
             history = load_history(self._store, event.project, event.stage, event.service, slo_file.slo)
         result = self._judged(event, evaluate_gate(sli, slo_file, history), loaded)
-        self._on_finished(result.result)
         return [self._answer(event, EVALUATION_FINISHED, encode_evaluation_finished(result), triggered[0].id)]
 
     def _remember(self, triggered_id: str) -> None:
