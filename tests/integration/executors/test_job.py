@@ -184,7 +184,7 @@ def test_working_directory_and_output_limit(environment: ExecutorEnvironment, tm
         ({"command": ["make"], "retries": 3}, "unknown field `retries`; known fields: command, shell"),
         (
             {"command": ["make", "{colour}"]},
-            "unknown template name {colour}; known names: {image}, {keptnContext}",
+            "unknown template name {colour}; known names: {action.action}, {action.description}",
         ),
     ],
 )

@@ -23,7 +23,8 @@ from slogate.adapters.executors.processes import seconds
 from slogate.errors import InputError
 
 DEPLOYED, FAILED, RELEASED, ROLLED_BACK = "deployed", "failed", "released", "rolled back"
-SUCCESSFUL = frozenset({DEPLOYED, RELEASED, ROLLED_BACK})
+RESTARTED = "restarted"  # the same image started anew (the remediation action ``restart``)
+SUCCESSFUL = frozenset({DEPLOYED, RELEASED, ROLLED_BACK, RESTARTED})
 KEEP = 50
 KEPTN_SCRAPE_TIMEOUT = 3.0  # seconds, as configure-monitoring writes it
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from slogate.adapters.executors.action_fields import action_fields
 from slogate.domain.protocol.gate_events import KeptnEvent
 
 
@@ -24,7 +25,8 @@ def version_of(image: str) -> str:
 
 def task_fields(event: KeptnEvent) -> dict[str, str]:
     """``project``, ``stage``, ``service``, ``image``, ``version``, ``keptnContext``, ``triggeredId``,
-    ``task`` and each label as ``labels.<name>``: the names executors' templates may use."""
+    ``task``, the remediation's ``action.*`` and ``problem.*`` (see ``action_fields``) and each label
+    as ``labels.<name>``: the names executors' templates may use."""
     image = image_of(event)
     fields = {
         "project": event.project,
@@ -36,6 +38,7 @@ def task_fields(event: KeptnEvent) -> dict[str, str]:
         "triggeredId": event.id,
         "task": _task(event.type),
     }
+    fields |= action_fields(event)
     labels: Any = event.data.get("labels")
     if isinstance(labels, Mapping):
         fields.update({f"labels.{key}": str(value) for key, value in labels.items()})

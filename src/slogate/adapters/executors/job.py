@@ -18,7 +18,10 @@ Templates use the names of :func:`~slogate.adapters.executors.event_fields.task_
 a positional parameter (``"${1}"``, or ``${1}`` inside double quotes) and the values are passed as
 arguments, ``/bin/sh -c SCRIPT /bin/sh VALUE...``; a placeholder inside single quotes is refused.
 The command also gets KEPTN_PROJECT, KEPTN_STAGE,
-KEPTN_SERVICE, KEPTN_CONTEXT and KEPTN_IMAGE, but none of the server's ``SLOGATE_*`` settings.
+KEPTN_SERVICE, KEPTN_CONTEXT, KEPTN_IMAGE and a remediation's action and problem (``SLOGATE_ACTION``,
+``SLOGATE_ACTION_VALUE``, ``SLOGATE_PROBLEM_TITLE`` …, see ``action_fields``), but none of the
+server's ``SLOGATE_*`` settings. A value holding a NUL character, which no argument or environment
+can carry, ends the task errored.
 As Keptn's job-executor-service: exit 0 is a pass, anything else ``errored``/``fail``; a ``test``
 task reports ``test.start`` and ``test.end``. The job's process group ends with its command.
 """
@@ -37,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from slogate.adapters.executors import processes
+from slogate.adapters.executors.action_fields import action_environment
 from slogate.adapters.executors.event_fields import image_of, task_fields
 from slogate.domain.evaluation.window import format_time
 from slogate.domain.sequencing.executor_plan import EXECUTORS_URI
@@ -89,9 +93,20 @@ def prepare(request: TaskRequest) -> Job:
         "KEPTN_CONTEXT": event.shkeptncontext,
         "KEPTN_IMAGE": image_of(event),
     }
+    env |= action_environment(event)
+    _check_nul(argv, env, where)
     title = f"{SHELL} -c {shlex.quote(_shorten(argv[2]))}" if shell else argv[0]
     timeout = processes.seconds(config.get("timeout", "10m"), f"{where} `timeout`")
     return Job(tuple(argv), env, _working_dir(config.get("workingDir"), fields, where), timeout, title)
+
+
+def _check_nul(argv: list[str], env: Mapping[str, str], where: str) -> None:
+    """InputError when an argument or variable holds a NUL (the OS cannot pass one to a process)."""
+    if any("\0" in part for part in argv):
+        raise InputError(f"{where} `command`: a value put into it holds a NUL character; no argument can")
+    bad = sorted(name for name, value in env.items() if "\0" in name or "\0" in value)
+    if bad:
+        raise InputError(f"{where}: the environment variable {bad[0]} would hold a NUL character; none can")
 
 
 def _argv(config: Mapping[str, Any], fields: Mapping[str, str], where: str) -> list[str]:

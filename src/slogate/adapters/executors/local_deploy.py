@@ -10,6 +10,8 @@ A service's ``slogate/deployment.yaml`` (service, stage or project level) says h
 
 The same keys in the task's ``config`` (``slogate/executors.yaml``) are defaults the file overrides.
 Only Keptn's ``direct`` strategy is supported: stop the old process, start the new one on the same port.
+A remediation's ``action`` task is served for the actions in :data:`ACTIONS`: ``restart`` starts the
+stage's current artifact anew, ``rollback`` is the rollback task; any other action ends errored.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import yaml
 from slogate.adapters import yamlfile
 from slogate.adapters.executors import deploy_history as history
 from slogate.adapters.executors import processes
+from slogate.adapters.executors.action_fields import action_fields
 from slogate.adapters.executors.deploy_history import HistoryEntry, prometheus_scrape_config
 from slogate.adapters.executors.event_fields import image_of, task_fields, version_of
 from slogate.domain.evaluation.window import format_time
@@ -50,6 +53,7 @@ __all__ = ["LocalDeployExecutor", "create", "load_config", "prometheus_scrape_co
 DEPLOYMENT_FILE = "slogate/deployment.yaml"
 PID_FILE = "process.pid"  # the stage's process, for the server that starts after this one is killed
 FIELDS = ("command", "port", "ports", "health", "startTimeout", "env")
+ACTIONS = ("restart", "rollback")  # the remediation actions this executor carries out
 KNOWN_STRATEGIES = frozenset({"direct", "user_managed", "blue_green_service", "duplicate"})
 Key = tuple[str, str, str]
 
@@ -168,13 +172,18 @@ class LocalDeployExecutor:
 
     @staticmethod
     def rerun_safe(request: TaskRequest) -> bool:
-        """Deployment, release and rollback run again after a server crash: each brings the stage to
-        one state (its image running), whatever was done before."""
+        """Deployment, release, rollback and the restart and rollback actions run again after a server
+        crash: each brings the stage to one state (its image running), whatever was done before."""
         return True
 
     async def run(self, request: TaskRequest, context: TaskContext) -> TaskResult:
-        """Do ``deployment``, ``release`` or ``rollback`` for the event's service in its stage."""
-        tasks = {"deployment": self._deploy, "release": self._release, "rollback": self._rollback}
+        """Do ``deployment``, ``release``, ``rollback`` or an ``action`` for the service in its stage."""
+        tasks = {
+            "deployment": self._deploy,
+            "release": self._release,
+            "rollback": self._rollback,
+            "action": self._action,
+        }
         handler = tasks.get(request.task)
         if handler is None:
             return TaskResult.errored(
@@ -229,6 +238,27 @@ class LocalDeployExecutor:
             return restored
         message = f"Rolled back {key[2]} in {key[1]} from {replaced} to {target.image}"
         return TaskResult(data=restored, message=message)
+
+    async def _action(self, request: TaskRequest, context: TaskContext, key: Key) -> TaskResult:
+        verb = action_fields(request.event)["action.action"]
+        if verb == "rollback":
+            return await self._rollback(request, context, key)
+        if verb == "restart":
+            return await self._restart(request, context, key)
+        return TaskResult.errored(
+            f"the local executor cannot carry out the action {verb!r}: it knows the actions "
+            f"{', '.join(ACTIONS)}; give other actions to the job or webhook executor in {EXECUTORS_URI}"
+        )
+
+    async def _restart(self, request: TaskRequest, context: TaskContext, key: Key) -> TaskResult:
+        entries = await asyncio.to_thread(history.DeployHistory(self._directory(key)).entries)
+        image = self._current(key, entries)
+        if not image:
+            return TaskResult.errored(f"nothing to restart: {key[2]} in {key[1]} has no deployment")
+        restarted = await self._bring_up(request, context, key, image, history.RESTARTED)
+        if isinstance(restarted, TaskResult):
+            return restarted
+        return TaskResult(data=restarted, message=f"Restarted {image} of {key[2]} in {key[1]}")
 
     async def _bring_up(
         self,
