@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -9,11 +10,53 @@ import typer
 from rich.text import Text
 
 from slogate.cli import verbs
+from slogate.cli.alerting import TOKEN_FILE, AlertRules, rules_file
 from slogate.cli.client import connect
 from slogate.cli.files import read_text
 from slogate.cli.output import Output, OutputFormat, console, print_document, user_errors
 from slogate.cli.projects import project_path, stage_names
 from slogate.errors import DocumentError, InputError, NotFoundError
+
+
+@dataclass(frozen=True, slots=True)
+class Alerts:
+    """What ``configure monitoring prometheus`` did about alerting rules."""
+
+    rules: AlertRules
+    path: Path
+    written: bool
+    receiver: dict[str, Any]
+
+    def document(self) -> dict[str, Any]:
+        """The machine-readable account (``-o json``/``yaml``)."""
+        return {
+            "rulesFile": str(self.path) if self.written else None,
+            "groups": self.rules.groups,
+            "notes": self.rules.notes,
+            "alertmanager": self.receiver,
+        }
+
+    def report(self) -> str:
+        """The human account: the notes, the rules file, and the receiver to add."""
+        import yaml
+
+        lines = [f"Note: {note}" for note in self.rules.notes]
+        if not self.rules.groups:
+            lines.append(
+                "No alerting rules: no stage has both slo.yaml and remediation.yaml "
+                "with absolute pass criteria"
+            )
+        if self.written:
+            stages = ", ".join(group["name"] for group in self.rules.groups) or "none"
+            lines.append(
+                f"Wrote {self.rules.count} alerting rule(s) ({stages}) to {self.path}; "
+                "list it under rule_files in prometheus.yml and reload Prometheus"
+            )
+        if self.rules.groups:
+            lines.append(f"Add this receiver to alertmanager.yml (put slogate's API token in {TOKEN_FILE}):")
+            lines.append(yaml.safe_dump(self.receiver, sort_keys=False).rstrip())
+        return "\n".join(lines)
+
 
 MONITORING_SOURCE = "https://github.com/keptn/keptn/cli#configure-monitoring"
 PROMETHEUS = "prometheus"
@@ -54,6 +97,14 @@ def merged(existing: dict[str, Any], jobs: list[dict[str, Any]], path: Path) -> 
     names = {job["job_name"] for job in jobs}
     kept = [job for job in configured if not (isinstance(job, dict) and job.get("job_name") in names)]
     return {**existing, "scrape_configs": [*kept, *jobs]}
+
+
+def with_rule_file(existing: dict[str, Any], rules: Path, path: Path) -> dict[str, Any]:
+    """``existing`` with ``rules`` in its ``rule_files`` (once)."""
+    files = existing.get("rule_files") or []
+    if not isinstance(files, list):
+        raise InputError(f"{path}: rule_files is not a list; fix the file or choose another --file")
+    return existing if str(rules) in files else {**existing, "rule_files": [*files, str(rules)]}
 
 
 def _existing(path: Path) -> dict[str, Any]:
@@ -133,10 +184,12 @@ def send_monitoring_configure(provider: str, project: str, service: str | None) 
         return send_event(api, event)
 
 
-def _write_jobs(jobs: list[dict[str, Any]], file: Path) -> None:
+def _write_jobs(jobs: list[dict[str, Any]], file: Path, rules: Path | None) -> None:
     import yaml
 
     document = merged(_existing(file), jobs, file)
+    if rules is not None:
+        document = with_rule_file(document, rules, file)
     try:
         file.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
     except OSError as error:
@@ -192,10 +245,22 @@ def configure_monitoring(
             show_default=False,
         ),
     ] = None,
+    rules: Annotated[
+        Path | None,
+        typer.Option(
+            "--rules",
+            help="prometheus: write the alerting rules here "
+            "(default <data dir>/prometheus/rules/<project>-<service>.yml).",
+            show_default=False,
+        ),
+    ] = None,
     output: Output = OutputFormat.TABLE,
 ) -> None:
     """Choose the project's SLI provider (sends sh.keptn.event.monitoring.configure, as Keptn's CLI does);
-    for prometheus also write scrape jobs `<service>-<project>-<stage>` for the local executor's targets.
+    for prometheus also write scrape jobs `<service>-<project>-<stage>` for the local executor's targets,
+    and alerting rules for each stage that has both slo.yaml and remediation.yaml (one per absolute
+    pass criterion, inverted, `for: 10m`, as Keptn's prometheus-service), printing the Alertmanager
+    receiver that sends their alerts to slogate.
 
     Lighthouse asks the chosen provider for every later evaluation of the project. A name that is not
     built in is a remote SLI provider: an integration subscribed to sh.keptn.event.get-sli.triggered.
@@ -215,11 +280,15 @@ def configure_monitoring(
             )
         stages = _check_scope(project, service)
         jobs: list[dict[str, Any]] = []
+        alerts: Alerts | None = None
         if name == PROMETHEUS and service is not None:
             directory = (data_dir or load_settings().data_dir).expanduser().resolve()
             jobs = scrape_jobs(directory, project, stages, service)
+            alerts = _alerts(
+                project, service, stages, rules or rules_file(directory, project, service), rules
+            )
             if file is not None:
-                _write_jobs(jobs, file)
+                _write_jobs(jobs, file, alerts.path if alerts.written else None)
         keptn_context = send_monitoring_configure(name, project, service)
     if output != OutputFormat.TABLE:
         document: dict[str, Any] = {
@@ -231,14 +300,34 @@ def configure_monitoring(
         if name == PROMETHEUS:
             document["scrape_configs"] = jobs
             document["file"] = str(file) if file is not None else None
+        if alerts is not None:
+            document["alerting"] = alerts.document()
         print_document(document, output)
         return
     summary = _summary(name, project, keptn_context)
     if name == PROMETHEUS and file is None:  # standard output is the configuration
         typer.echo(yaml.safe_dump({"scrape_configs": jobs}, sort_keys=False), nl=False)
+        if alerts is not None:
+            typer.echo(alerts.report(), err=True)
         typer.echo(summary, err=True)
         return
     if name == PROMETHEUS:
         names = ", ".join(job["job_name"] for job in jobs)
         console().print(Text(f"Wrote the scrape jobs {names} to {file}; reload Prometheus to apply them"))
+    if alerts is not None:
+        console().print(Text(alerts.report()))
     console().print(Text(summary))
+
+
+def _alerts(project: str, service: str, stages: list[str], path: Path, given: Path | None) -> Alerts:
+    """The stages' alerting rules, written to ``path`` when there are some, when ``--rules`` names
+    it, or when an earlier run wrote it (so that stale rules go)."""
+    from slogate.cli import alerting
+
+    with connect() as api:
+        found = alerting.alert_rules(api, project, service, stages)
+        endpoint = api.endpoint
+    written = bool(found.groups) or given is not None or path.exists()
+    if written:
+        alerting.write_rules(path, found)
+    return Alerts(found, path, written, alerting.receiver(endpoint))
