@@ -258,9 +258,9 @@ def configure_monitoring(
 ) -> None:
     """Choose the project's SLI provider (sends sh.keptn.event.monitoring.configure, as Keptn's CLI does);
     for prometheus also write scrape jobs `<service>-<project>-<stage>` for the local executor's targets,
-    and alerting rules for each stage that has both slo.yaml and remediation.yaml (one per absolute
-    pass criterion, inverted, `for: 10m`, as Keptn's prometheus-service), printing the Alertmanager
-    receiver that sends their alerts to slogate.
+    and alerting rules for each stage that has both slo.yaml and remediation.yaml (one per SLI from its
+    absolute pass criteria, inverted, `for: 10m`, as Keptn's prometheus-service), printing the
+    Alertmanager receiver that sends their alerts to slogate.
 
     Lighthouse asks the chosen provider for every later evaluation of the project. A name that is not
     built in is a remote SLI provider: an integration subscribed to sh.keptn.event.get-sli.triggered.
