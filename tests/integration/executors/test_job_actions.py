@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from slogate.adapters.executors.action_fields import ENVIRONMENT, action_fields
-from slogate.ports.executors import ERRORED, SUCCEEDED, ExecutorEnvironment
+from slogate.adapters.executors.job import JobExecutor
+from slogate.ports.executors import ERRORED, SUCCEEDED, ExecutorEnvironment, TaskRequest
 
 from .conftest import event
 from .test_job import python, run_job
@@ -151,3 +152,71 @@ def test_a_nul_in_a_value_ends_the_task_errored_with_a_clear_message(
     result = run_job(environment, config, task="action", **action_data("a\0b"))
     assert result.status == ERRORED
     assert message in result.message
+
+
+def per_action_config(tmp_path: Path, **more: Any) -> dict[str, Any]:
+    """A job with one command per action, each appending its name and the value to ``log``."""
+    log = tmp_path / "log"
+    code = "import sys; open(sys.argv[1], 'a').write(sys.argv[2] + '=' + sys.argv[3] + '\\n')"
+    return {
+        "timeout": "30s",
+        "actions": {
+            "first-fix": {"command": [*python(code), str(log), "first", "{action.value}"]},
+            "second-fix": {"command": f'printf "second=%s\\n" {{action.value}} >> {log}', "shell": True},
+        },
+        **more,
+    }
+
+
+def test_actions_choose_the_command_of_each_action(environment: ExecutorEnvironment, tmp_path: Path) -> None:
+    config = per_action_config(tmp_path)
+    for verb, value in (("first-fix", "1"), ("second-fix", "$(touch pwned)"), ("first-fix", "3")):
+        data = action_data(value)
+        data["action"]["action"] = verb
+        result = run_job(environment, config, task="action", **data)
+        assert result.status == SUCCEEDED, result.message
+    assert (tmp_path / "log").read_text() == "first=1\nsecond=$(touch pwned)\nfirst=3\n"
+
+
+def test_an_action_without_an_entry_runs_the_command_for_other_actions_or_errors(
+    environment: ExecutorEnvironment, tmp_path: Path
+) -> None:
+    data = action_data("x")
+    data["action"]["action"] = "escalate"
+    refused = run_job(environment, per_action_config(tmp_path), task="action", **data)
+    assert refused.status == ERRORED
+    assert refused.message == (
+        "slogate/executors.yaml tasks.action.config `actions`: no entry for the action 'escalate' "
+        "(entries: first-fix, second-fix) and no `command` for other actions: add one of them"
+    )
+    fallback = per_action_config(tmp_path, command=python("print('other')"))
+    result = run_job(environment, fallback, task="action", **data)
+    assert (result.status, result.message.splitlines()[-1]) == (SUCCEEDED, "other")
+
+
+@pytest.mark.parametrize(
+    ("actions", "message"),
+    [
+        (["scale"], "`actions`: expected a mapping of action names to job settings"),
+        ({"scaling": "make scale"}, "`actions`: expected a mapping of action names to job settings"),
+        ({"scaling": {"actions": {}}}, "tasks.action.config.actions.scaling: `actions` cannot be nested"),
+        ({"scaling": {"comand": ["x"]}}, "config.actions.scaling: unknown field `comand`"),
+    ],
+)
+def test_unusable_actions_are_errored_naming_the_field(
+    environment: ExecutorEnvironment, actions: Any, message: str
+) -> None:
+    result = run_job(environment, {"actions": actions}, task="action", **action_data("1"))
+    assert result.status == ERRORED
+    assert message in result.message
+
+
+def test_rerun_safety_is_read_per_action() -> None:
+    config = {"actions": {"scaling": {"command": ["x"], "rerun": True}, "escalate": {"command": ["y"]}}}
+    assert JobExecutor.rerun_safe(TaskRequest(event("action", "", **action_data("1")), "action", config))
+    data = action_data("1")
+    data["action"]["action"] = "escalate"
+    assert not JobExecutor.rerun_safe(TaskRequest(event("action", "", **data), "action", config))
+    assert not JobExecutor.rerun_safe(
+        TaskRequest(event("action", "", **action_data("1")), "action", {"actions": 1})
+    )

@@ -12,6 +12,8 @@ Its settings are the task's ``config`` in ``slogate/executors.yaml``::
           workingDir: /srv/charts          # optional
           shell: false                     # true: command is one string run by /bin/sh -c
           rerun: false                     # true: safe to run again after a server crash
+          actions:                         # an ``action`` task: settings per remediation action,
+            scale: {command: ["./scale.sh", "{action.value}"]}   # merged over the ones above
 
 Templates use the names of :func:`~slogate.adapters.executors.event_fields.task_fields`. With
 ``shell: true`` no value is ever pasted into the command line: each placeholder becomes a reference to
@@ -40,14 +42,14 @@ from pathlib import Path
 from typing import Any
 
 from slogate.adapters.executors import processes
-from slogate.adapters.executors.action_fields import action_environment
+from slogate.adapters.executors.action_fields import action_environment, action_fields
 from slogate.adapters.executors.event_fields import image_of, task_fields
 from slogate.domain.evaluation.window import format_time
 from slogate.domain.sequencing.executor_plan import EXECUTORS_URI
 from slogate.errors import InputError
 from slogate.ports.executors import ExecutorEnvironment, TaskContext, TaskExecutor, TaskRequest, TaskResult
 
-FIELDS = ("command", "shell", "timeout", "env", "workingDir", "rerun")
+FIELDS = ("command", "shell", "timeout", "env", "workingDir", "rerun", "actions")
 OUTPUT_LIMIT = 64 * 1024
 SHELL = "/bin/sh"
 
@@ -71,9 +73,38 @@ class Outcome:
     output: str
 
 
+def job_config(request: TaskRequest) -> tuple[Mapping[str, Any], str]:
+    """The task's settings and where they are written: with ``actions``, the entry of the event's
+    remediation action merged over the other settings (those alone for an action without an entry,
+    when they have a ``command``); InputError when neither applies."""
+    config, where = request.config, f"{EXECUTORS_URI} tasks.{request.task}.config"
+    actions = config.get("actions")
+    if actions is None:
+        return config, where
+    if not isinstance(actions, Mapping) or not all(isinstance(entry, Mapping) for entry in actions.values()):
+        raise InputError(
+            f"{where} `actions`: expected a mapping of action names to job settings, "
+            'e.g. {scale: {command: ["./scale.sh", "{action.value}"]}}'
+        )
+    base = {key: value for key, value in config.items() if key != "actions"}
+    verb = action_fields(request.event)["action.action"]
+    entry = actions.get(verb)
+    if entry is None:
+        if "command" in base:
+            return base, where
+        known = ", ".join(sorted(str(name) for name in actions)) or "none"
+        raise InputError(
+            f"{where} `actions`: no entry for the action {verb!r} (entries: {known}) and no `command` "
+            "for other actions: add one of them"
+        )
+    if "actions" in entry:
+        raise InputError(f"{where}.actions.{verb}: `actions` cannot be nested")
+    return {**base, **entry}, f"{where}.actions.{verb}"
+
+
 def prepare(request: TaskRequest) -> Job:
     """The job of ``request``'s config, templated with its event's fields; InputError when unusable."""
-    config, where = request.config, f"{EXECUTORS_URI} tasks.{request.task}.config"
+    config, where = job_config(request)
     unknown = sorted(str(key) for key in config if key not in FIELDS)
     if unknown:
         raise InputError(f"{where}: unknown field `{unknown[0]}`; known fields: {', '.join(FIELDS)}")
@@ -247,7 +278,10 @@ class JobExecutor:
     def rerun_safe(request: TaskRequest) -> bool:
         """A job runs again after a server crash only when its config says so (``rerun: true``):
         slogate cannot know whether a command is safe to repeat."""
-        return request.config.get("rerun") is True
+        try:
+            return job_config(request)[0].get("rerun") is True
+        except InputError:
+            return False
 
     async def aclose(self) -> None:
         """Kill every running job's process group."""
