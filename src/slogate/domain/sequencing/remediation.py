@@ -219,9 +219,16 @@ class Answer:
     index: int = 0
 
 
-def next_action(file: RemediationFile | None, problem: object, progress: Progress, limits: Limits) -> Answer:
+def next_action(
+    file: RemediationFile | None,
+    problem: object,
+    progress: Progress,
+    limits: Limits,
+    refusal: str = UNPARSABLE,
+) -> Answer:
     """The answer to get-action for a remediation at ``progress``: loop k runs action k (the index is
-    kept per context, not taken from the payload as Keptn did); ``file`` None: Keptn could not parse it."""
+    kept per context, not taken from the payload as Keptn did); ``file`` None: the file is missing
+    or Keptn could not parse it, as ``refusal`` says."""
     if progress.closed:
         return Answer(_SUCCEEDED, _FAIL, CLOSED)
     if progress.loops >= limits.max_loops:
@@ -230,7 +237,7 @@ def next_action(file: RemediationFile | None, problem: object, progress: Progres
         elapsed, budget = _duration(progress.elapsed), _duration(limits.time_budget)
         return Answer(_SUCCEEDED, _FAIL, OUT_OF_TIME.format(elapsed=elapsed, budget=budget))
     if file is None:
-        return Answer(_ERRORED, _FAIL, UNPARSABLE)
+        return Answer(_ERRORED, _FAIL, refusal)
     keys = problem_keys(problem)
     choice = choose(file, keys)
     if choice is None:
