@@ -99,7 +99,7 @@ def world(tmp_path: Path) -> Iterator[Server]:
         assert response.status_code == 201, response.text
         response = client.post(f"{CONTROL_PLANE}/project/{PROJECT}/service", json={"serviceName": SERVICE})
         assert response.status_code == 200, response.text
-        upload(client, {"slo.yaml": SLO, "remediation.yaml": REMEDIATION})
+        assert not upload(client, {"slo.yaml": SLO, "remediation.yaml": REMEDIATION}).get("warnings")
         backend.values.update(SLOW)
         yield built
 
@@ -340,3 +340,37 @@ def test_a_get_action_delivered_again_is_not_answered_twice(world: Server) -> No
         "sh.keptn.event.get-action.finished",
     ]
     assert answers[1].data["message"].startswith("no more actions")  # both actions were chosen already
+
+
+def test_the_time_budget_bounds_a_remediation(world: Server) -> None:
+    """A get-action asked longer after the remediation's first trigger than the budget allows stops it."""
+    context, client, backend = world
+    keptn_context, _ = run(world, ActionProvider(backend))
+    (first, *_) = reversed(events(client, keptn_context, "sh.keptn.event.get-action.triggered"))
+    stored = context.store.get(first["id"])
+    assert stored is not None
+    assert isinstance(context.store, EventQueries)
+    later = datetime.now(UTC) + timedelta(hours=3)
+    limits = Limits(10, timedelta(hours=2))
+    service = RemediationService(context.store, context.resources, load_document, limits, lambda: later)
+    (_, finished) = asyncio.run(service.handle(dataclasses.replace(stored, id="late")))
+    assert (finished.data["status"], finished.data["result"]) == ("succeeded", "fail")
+    assert finished.data["message"].startswith("remediation stopped: it began 3h")
+    assert "action" not in finished.data
+
+
+def test_the_stage_file_serves_a_service_without_one(world: Server) -> None:
+    """No remediation.yaml in the service: the stage's is read."""
+    _, client, backend = world
+    base = f"/api/resource-service/v1/project/{PROJECT}/stage/production"
+    response = client.delete(f"{base}/service/{SERVICE}/resource/remediation.yaml")
+    assert response.status_code == 200, response.text
+    stage_file = REMEDIATION.replace("Scale up", "Scale out")
+    response = client.post(
+        f"{base}/resource",
+        json={"resources": [{"resourceURI": "remediation.yaml", "resourceContent": b64(stage_file)}]},
+    )
+    assert response.status_code == 201, response.text
+    provider = ActionProvider(backend)
+    run(world, provider)
+    assert [event.data["action"]["name"] for event in provider.seen] == ["Scale out", "Roll back"]

@@ -107,7 +107,8 @@ class _Reader:
         if isinstance(node, Mapping):
             return {str(key): value for key, value in node.items()}
         if node is not None:
-            self.problems.append(Problem(path, f"must be a mapping, not {kind_of(node)}"))
+            what = "must be a mapping" if path else "the file must be a mapping (apiVersion, kind, spec)"
+            self.problems.append(Problem(path, f"{what}, not {kind_of(node)}"))
         return {}
 
     def items(self, node: object, path: str) -> list[object]:

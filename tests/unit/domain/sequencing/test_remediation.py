@@ -101,7 +101,7 @@ def test_scalars_of_a_text_keeping_loader_become_json_values() -> None:
     [
         ({**FILE, "apiVersion": "spec.keptn.sh/0.2.0"}, "apiVersion: remediation.yaml file does not conform"),
         ({"kind": "Remediation"}, "apiVersion: remediation.yaml file does not conform"),
-        (["a list"], "must be a mapping, not a list"),
+        (["a list"], "the file must be a mapping (apiVersion, kind, spec), not a list"),
         ({**FILE, "spec": "text"}, "spec: must be a mapping, not a string"),
         ({**FILE, "spec": {"remediations": {"a": 1}}}, "spec.remediations: must be a list, not a mapping"),
         ({**FILE, "spec": {"remediations": ["x"]}}, "spec.remediations[0]: must be a mapping"),
