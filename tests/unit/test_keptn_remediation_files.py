@@ -65,6 +65,8 @@ def test_a_null_value_is_null_and_an_unknown_problem_takes_default() -> None:
 
 def test_the_format_before_0_1_4_is_refused_by_its_path() -> None:
     """Keptn 0.6's format (``remediations[].name/actions``) has no apiVersion: Keptn 1.x refuses it."""
-    problems = CHECKER.check("remediation", (FILES / "pre-0.1.4-feature-toggle.yaml").read_text(), "r")
+    text = (FILES / "pre-0.1.4-feature-toggle.yaml").read_text()
+    assert CHECKER.recognise(text, "feature-toggle.yaml") == "remediation"  # by its `remediations` key
+    problems = CHECKER.check("remediation", text, "r")
     assert [problem.path for problem in problems] == ["apiVersion"]
     assert "does not conform to remediation spec spec.keptn.sh/0.1.4 (found nothing)" in problems[0].message

@@ -57,7 +57,7 @@ def kind_of_document(document: object) -> str | None:
         (WEBHOOK, api_version.startswith("webhookconfig.keptn.sh") or kind == "WebhookConfig"),
         (SHIPYARD, kind == "Shipyard" or (api_version.startswith("spec.keptn.sh") and not kind)),
         (EXECUTORS, kind == "Executors" or api_version.startswith("slogate")),
-        (REMEDIATION, kind == "Remediation"),
+        (REMEDIATION, kind == "Remediation" or "remediations" in keys),  # also Keptn 0.6's format
         (OTHER, bool(kind or api_version)),
         (SLI, "indicators" in keys),
         (DYNATRACE_CONF, bool(keys & _DYNATRACE_CONF_KEYS)),

@@ -39,6 +39,7 @@ def test_kind_of_uri(uri: str, kind: str | None) -> None:
         ({"apiVersion": "slogate/v1", "tasks": {}}, "executors"),
         ({"apiVersion": "spec.keptn.sh/0.2.2"}, "shipyard"),
         ({"apiVersion": "spec.keptn.sh/0.1.4", "kind": "Remediation", "spec": {}}, "remediation"),
+        ({"remediations": [{"name": "Response time degradation", "actions": []}]}, "remediation"),
         ({"apiVersion": "v2", "actions": []}, "other"),  # the job-executor's config
         ({"tasks": {}}, None),
         ({"port": 80, "ports": {}}, None),  # a deployment file names its command
