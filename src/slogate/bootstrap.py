@@ -35,6 +35,7 @@ from slogate.adapters.yamlfile import load_document, load_plain
 from slogate.api.app import DEFAULT_ROUTERS, create_app
 from slogate.api.auth import FailureLimiter
 from slogate.domain.protocol.evaluation_flow import DEFAULT_SLI_PROVIDER
+from slogate.domain.sequencing.remediation import Limits
 from slogate.ports import EventStore, PendingEvent, ProviderOptions, SLIProvider, SLIProviderFactory
 from slogate.ports.executors import ExecutorEnvironment
 from slogate.server_context import ServerContext
@@ -44,6 +45,7 @@ from slogate.services.keptn.executor_coverage import ExecutorCoverage
 from slogate.services.keptn.executor_runner import ExecutorLookup, ExecutorRunner
 from slogate.services.keptn.get_sli_service import SLIService
 from slogate.services.keptn.lighthouse_service import Lighthouse
+from slogate.services.keptn.remediation_service import RemediationService
 from slogate.services.keptn.shipyard_controller import SequenceService
 from slogate.services.runtime.dispatcher import Dispatcher, Listener, Subscriber
 from slogate.services.runtime.group_commit import GroupCommit
@@ -88,7 +90,7 @@ def server_context(
     executor_lookup: ExecutorLookup | None = None,
 ) -> ServerContext:
     """Everything the API server needs, wired: stores, services, the dispatcher with the sequence
-    engine, the approval service, lighthouse, the SLI service and the built-in executors
+    engine, the approval, remediation and SLI services, lighthouse and the built-in executors
     (``provider_factory``, ``executor_lookup``: replacements of the default SLI provider and of
     the registered executors, for tests)."""
     webhook_allow_list = allow_list_setting(settings.webhook_allow_list)  # checked before any work
@@ -146,6 +148,7 @@ def server_context(
         ApprovalService(_utc_now),
         Lighthouse(store, resources, secrets, settings, load_document, _utc_now),
         SLIService(resources, secrets, settings, registry, load_document, _utc_now, store),
+        RemediationService(store, resources, load_document, _remediation_limits(settings), _utc_now),
     ]  # fmt: skip
     sequences = SequenceService(
         sequence_store,
@@ -211,6 +214,12 @@ def _forget_project(project: str, *, resources: ResourceService, sequences: SqlS
 def _complete(dispatch_store: SqlDispatchStore, name: str, last: PendingEvent) -> None:
     """Move listener ``name``'s cursor past ``last`` (nothing left pending)."""
     dispatch_store.complete(name, last, ())
+
+
+def _remediation_limits(settings: Settings) -> Limits:
+    """The bounds of one remediation: SLOGATE_REMEDIATION_MAX_LOOPS, SLOGATE_REMEDIATION_TIME_BUDGET."""
+    budget = timedelta(seconds=settings.remediation_time_budget)
+    return Limits(max_loops=settings.remediation_max_loops, time_budget=budget)
 
 
 def _utc_now() -> datetime:

@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     integration_ttl: float = Field(default=60.0, gt=0)
     task_timeout: float = Field(default=600.0, gt=0)
     started_task_timeout: float = Field(default=3600.0, gt=0)
+    remediation_max_loops: int = Field(default=10, ge=1)
+    remediation_time_budget: float = Field(default=7200.0, gt=0)
     endpoint: str = ""
     bridge_user: str = ""
     bridge_password: SecretStr = SecretStr("")

@@ -129,7 +129,35 @@ def test_empty_sli_is_a_warning(text: str) -> None:
         assert problem.severity == W
 
 
-def test_other_declared_kinds_are_not_guessed_from_the_name() -> None:
+def test_declared_kinds_are_not_guessed_from_the_name() -> None:
     """A Keptn remediation.yaml or a manifest declares its kind: not read as an SLO by its name."""
     remediation = "apiVersion: spec.keptn.sh/0.1.4\nkind: Remediation\nspec:\n  remediations: []\n"
-    assert CHECKER.recognise(remediation, "slo-remediation.yaml") is None
+    assert CHECKER.recognise(remediation, "slo-remediation.yaml") == "remediation"
+    manifest = "apiVersion: apps/v1\nkind: Deployment\nspec: {}\n"
+    assert CHECKER.recognise(manifest, "slo-deployment.yaml") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("apiVersion: spec.keptn.sh/0.1.4\nkind: Remediation\nspec: {remediations: []}\n", None),
+        (
+            "apiVersion: spec.keptn.sh/0.2.0\nkind: Remediation\n",
+            "apiVersion: remediation.yaml file does not conform to remediation spec spec.keptn.sh/0.1.4",
+        ),
+        (
+            "apiVersion: spec.keptn.sh/0.1.4\nspec: {remediations: [{actionsOnOpen: {name: x}}]}\n",
+            "spec.remediations[0].actionsOnOpen: must be a list, not a mapping",
+        ),
+        ("apiVersion: [\n", "line 2"),
+    ],
+)
+def test_remediation_files_are_checked_as_keptn_reads_them(text: str, problem: str | None) -> None:
+    """An upload's or lint's remediation.yaml: errors where Keptn's remediation-service refuses it."""
+    problems = CHECKER.check_uploads({"remediation.yaml": text.encode()})
+    if problem is None:
+        assert problems == ()
+        return
+    (report,) = problems
+    assert report.kind == "remediation"
+    assert problem in str(report.errors[0])

@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 
 UNKNOWN = (
     "not checked: not a kind slogate checks (slo.yaml, <provider>/sli.yaml, webhook/webhook.yaml, "
-    "shipyard.yaml, slogate/executors.yaml, slogate/deployment.yaml, dynatrace/dynatrace.conf.yaml); "
+    "shipyard.yaml, slogate/executors.yaml, slogate/deployment.yaml, dynatrace/dynatrace.conf.yaml, "
+    "remediation.yaml); "
     "if it is one, name it after its kind or pass --kind"
 )
 
@@ -40,8 +41,8 @@ def lint_command(
     output: Output = OutputFormat.TABLE,
 ) -> None:
     """Check Keptn files as Keptn would: slo.yaml, a provider's sli.yaml, webhook.yaml, shipyard.yaml,
-    dynatrace.conf.yaml, and slogate's executors.yaml and deployment.yaml; each kind is recognised
-    by content or file name.
+    dynatrace.conf.yaml, remediation.yaml, and slogate's executors.yaml and deployment.yaml; each kind
+    is recognised by content or file name.
 
     Errors are what fails when the file is used; warnings what Keptn accepts but silently ignores
     (--strict makes those errors too); a file of another kind is skipped with a warning. The queries

@@ -24,7 +24,15 @@ from tests.support.delivery import (
 )
 from tests.support.executors import ScriptedExecutor
 
-ALL_TASKS = ("deployment", "test", "release", "rollback", "get-action", "action")
+ALL_TASKS = ("deployment", "test", "release", "rollback", "action")  # get-action: the built-in service
+REMEDIATION_FILE = """\
+apiVersion: spec.keptn.sh/0.1.4
+kind: Remediation
+spec:
+  remediations:
+    - problemType: http_response_time_seconds_main_page_sum
+      actionsOnOpen: [{name: Scale up, action: scaling, value: "1"}]
+"""
 HEADER = (
     "apiVersion: spec.keptn.sh/0.2.2\nkind: Shipyard\nmetadata: {name: shipyard-delivery}\nspec:\n  stages:\n"
 )
@@ -134,6 +142,13 @@ def test_tutorial_e_remediates_a_problem_in_production(tmp_path: Path) -> None:
     with delivery_server(tmp_path / "data", executor=executor) as (context, client, _):
         create_project(client, TUTORIAL["E"])
         add_production_slo(client)
+        response = client.post(
+            "/api/resource-service/v1/project/fulltour/stage/production/service/helloservice/resource",
+            json={
+                "resources": [{"resourceURI": "remediation.yaml", "resourceContent": b64(REMEDIATION_FILE)}]
+            },
+        )
+        assert response.status_code == 201, response.text
         problem = {
             "type": "sh.keptn.event.production.remediation.triggered",
             "source": "cli",

@@ -108,7 +108,7 @@ def test_kind_by_file_name_and_by_option(run: Run, tmp_path: Path) -> None:
     unknown = tmp_path / "values.yaml"
     unknown.write_text("replicas: 2\n")
     code, report = lint(run, unknown)
-    assert code == 0  # Keptn has other files (helm charts, remediation.yaml): skipped, with a warning
+    assert code == 0  # Keptn has other files (helm charts): skipped, with a warning
     (problem,) = report["files"][0]["problems"]
     assert problem["severity"] == "warning"
     assert problem["message"].startswith("not checked: not a kind slogate checks")
@@ -119,7 +119,11 @@ def test_kind_by_file_name_and_by_option(run: Run, tmp_path: Path) -> None:
     remediation = tmp_path / "slo-remediation.yaml"
     remediation.write_text("apiVersion: spec.keptn.sh/0.1.4\nkind: Remediation\nspec: {remediations: []}\n")
     code, report = lint(run, remediation)
-    assert (code, report["files"][0]["kind"]) == (0, "")  # declares another kind: its name is not used
+    assert (code, report["files"][0]["kind"]) == (0, "remediation")  # by content, not by its name
+    remediation.write_text("apiVersion: spec.keptn.sh/0.1.3\nkind: Remediation\n")
+    code, report = lint(run, remediation)
+    assert (code, report["files"][0]["kind"]) == (1, "remediation")
+    assert report["files"][0]["problems"][0]["path"] == "apiVersion"
     code, report = lint(run, "--kind", "deployment", unknown)
     assert (code, report["files"][0]["kind"]) == (1, "deployment")
     result = run("lint", "--kind", "helm", unknown)

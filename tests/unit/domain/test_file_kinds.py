@@ -17,6 +17,7 @@ from slogate.domain.file_kinds import kind_of_document, kind_of_path, kind_of_ur
         ("slogate/executors.yaml", "executors"),
         ("slogate/deployment.yaml", "deployment"),
         ("dynatrace/dynatrace.conf.yaml", "dynatrace-conf"),
+        ("remediation.yaml", "remediation"),
         ("sli.yaml", None),
         ("a/b/sli.yaml", None),
         ("helm/carts/values.yaml", None),
@@ -37,7 +38,8 @@ def test_kind_of_uri(uri: str, kind: str | None) -> None:
         ({"kind": "Executors"}, "executors"),
         ({"apiVersion": "slogate/v1", "tasks": {}}, "executors"),
         ({"apiVersion": "spec.keptn.sh/0.2.2"}, "shipyard"),
-        ({"apiVersion": "spec.keptn.sh/0.1.4", "kind": "Remediation", "spec": {}}, "other"),
+        ({"apiVersion": "spec.keptn.sh/0.1.4", "kind": "Remediation", "spec": {}}, "remediation"),
+        ({"remediations": [{"name": "Response time degradation", "actions": []}]}, "remediation"),
         ({"apiVersion": "v2", "actions": []}, "other"),  # the job-executor's config
         ({"tasks": {}}, None),
         ({"port": 80, "ports": {}}, None),  # a deployment file names its command
@@ -70,6 +72,8 @@ def test_kind_of_document(document: object, kind: str | None) -> None:
         ("slogate/deployment.yaml", "deployment"),
         ("dynatrace/dynatrace.conf.yaml", "dynatrace-conf"),
         ("my-dynatrace-conf.yml", "dynatrace-conf"),
+        ("remediation.yaml", "remediation"),
+        ("onboarding-carts/remediation-prometheus.yml", "remediation"),
         ("values.yaml", None),
     ],
 )

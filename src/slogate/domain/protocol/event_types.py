@@ -32,6 +32,9 @@ GET_SLI_FINISHED = "sh.keptn.event.get-sli.finished"
 APPROVAL_TRIGGERED = "sh.keptn.event.approval.triggered"
 APPROVAL_STARTED = "sh.keptn.event.approval.started"
 APPROVAL_FINISHED = "sh.keptn.event.approval.finished"
+GET_ACTION_TRIGGERED = "sh.keptn.event.get-action.triggered"
+GET_ACTION_STARTED = "sh.keptn.event.get-action.started"
+GET_ACTION_FINISHED = "sh.keptn.event.get-action.finished"
 
 
 class Category(StrEnum):

@@ -1,5 +1,5 @@
-"""What is wrong with a Keptn file (slo.yaml, a provider's sli.yaml, webhook.yaml, slogate's executor and
-deployment files, a shipyard), found by the same parsers that use the file.
+"""What is wrong with a Keptn file (slo.yaml, a provider's sli.yaml, webhook.yaml, remediation.yaml, slogate's
+executor and deployment files, a shipyard), found by the same parsers that use the file.
 
 Each kind is recognised by its resource URI (uploads) or, for ``slogate lint``, by its content first
 and its file name second. Problems are reported as Keptn would meet them: an error where the file
@@ -7,7 +7,7 @@ fails when it is used, a warning where Keptn accepts it but silently ignores som
 makes slogate's extra checks (unknown keys and the like) errors too.
 
 The kinds whose parsers live in adapters (webhook, executors, deployment) come in as ``FileCheck``
-functions from the composition root; slo.yaml, sli.yaml and shipyards are checked here.
+functions from the composition root; slo.yaml, sli.yaml, remediation.yaml and shipyards are checked here.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from slogate.domain.document import is_null
 from slogate.domain.evaluation.lint import lint_coverage, lint_slo
 from slogate.domain.file_kinds import (
     OTHER,
+    REMEDIATION,
     SHIPYARD,
     SLI,
     SLO,
@@ -29,6 +30,7 @@ from slogate.domain.file_kinds import (
     kind_of_uri,
 )
 from slogate.domain.problems import Problem, Severity
+from slogate.domain.sequencing.remediation import parse_remediation
 from slogate.domain.sequencing.shipyard import ShipyardError, parse_shipyard, validate_shipyard
 from slogate.errors import DocumentError, InputError
 from slogate.services.usecases import offline_gate
@@ -77,6 +79,7 @@ class FileChecks:
             SLO: self._slo,
             SLI: self._sli,
             SHIPYARD: self._shipyard,
+            REMEDIATION: self._remediation,
             **checks,
         }
 
@@ -183,6 +186,14 @@ class FileChecks:
         except ShipyardError as error:
             return [Problem("", " ".join("; ".join([str(error), *error.problems]).split()))]
         return []
+
+    def _remediation(self, text: str, source: str, strict: bool) -> list[Problem]:
+        """What makes Keptn's remediation-service refuse the file (its get-action then errors)."""
+        try:
+            document = self._load(text, source)
+        except DocumentError as error:
+            return [Problem("", error.detail)]
+        return parse_remediation(document)[1]
 
 
 STRICT_HINT = "uploads are strict (SLOGATE_STRICT_UPLOADS); fix the file and upload it again"
