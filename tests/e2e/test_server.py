@@ -193,7 +193,15 @@ def test_ci_flow_gives_keptns_verdicts(prometheus: PrometheusServer, launch: Cal
         assert slow["data"]["message"] == KEY_SLI
         assert slow["data"]["evaluation"]["comparedEvents"] == [fast["id"]]
         metrics = api.get("/metrics").text
-        assert 'slogate_evaluations_total{result="fail"} 1.0' in metrics
+        fails = [
+            line
+            for line in metrics.splitlines()
+            if line.startswith("slogate_evaluations_total{")
+            and 'project="fulltour"' in line
+            and 'stage="qa"' in line
+            and 'result="fail"' in line
+        ]
+        assert [line.rsplit(" ", 1)[1] for line in fails] == ["1.0"], metrics
 
 
 def test_sigkill_during_an_evaluation_completes_after_restart(
