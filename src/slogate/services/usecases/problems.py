@@ -1,0 +1,141 @@
+"""Problems in: Alertmanager's alerts and Keptn's problem events open problems, start remediations and
+close them (aborting the context's remediation); the problems of a project are a projection of the events."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from slogate.domain.protocol import alertmanager as am
+from slogate.domain.protocol import problem_log
+from slogate.domain.protocol.event_types import PROBLEM
+from slogate.domain.protocol.gate_events import KeptnEvent
+from slogate.domain.protocol.problem_log import ProblemRecord
+from slogate.errors import InputError
+from slogate.ports import EventCriteria, EventQueries, FieldMatch
+from slogate.services.runtime.intake import EventIntake
+
+MAX_PROBLEM_EVENTS = 5000  # the newest problem events a listing reads
+STATES = ("open", "closed")
+
+Abort = Callable[[str, str], Awaitable[None]]
+
+
+@dataclass
+class AlertReport:
+    """What one Alertmanager notification did, alert by alert."""
+
+    opened: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    closed: list[str] = field(default_factory=list)
+    skipped: list[am.Skipped] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """Counts, the contexts of each outcome, and the skipped alerts with their reasons."""
+        return {
+            "opened": len(self.opened),
+            "updated": len(self.updated),
+            "closed": len(self.closed),
+            "skipped": len(self.skipped),
+            "keptnContexts": {"opened": self.opened, "updated": self.updated, "closed": self.closed},
+            "skippedAlerts": [
+                {"index": item.index, "fingerprint": item.fingerprint, "reason": item.reason}
+                for item in self.skipped
+            ],
+        }
+
+
+class ProblemService:
+    """Opens and closes problems; one at a time, so that repeated notifications start one remediation."""
+
+    def __init__(
+        self, intake: EventIntake, store: EventQueries, abort: Abort, now: Callable[[], datetime]
+    ) -> None:
+        self._intake = intake
+        self._store = store
+        self._abort = abort
+        self._now = now
+        self._lock = asyncio.Lock()
+
+    async def receive_alerts(self, body: Any) -> AlertReport:
+        """Handle an Alertmanager notification: every alert opens, updates or closes its problem, or is
+        skipped with the reason; ``AlertPayloadError`` when the body is not a webhook payload."""
+        report = AlertReport()
+        for index, item in enumerate(am.read_payload(body)):
+            if isinstance(item, am.Skipped):
+                report.skipped.append(item)
+                continue
+            async with self._lock:
+                await self._alert(index, item, report)
+        return report
+
+    async def _alert(self, index: int, alert: am.Alert, report: AlertReport) -> None:
+        context = alert.keptn_context
+        prior = await self._states(alert.project, context)
+        if alert.status == am.FIRING:
+            if prior:  # notified before (or closed already): the same problem, no second remediation
+                report.updated.append(context)
+                return
+            await self._intake.ingest(am.problem_event(alert, am.OPEN), self._now())
+            await self._intake.ingest(am.remediation_trigger(alert), self._now())
+            report.opened.append(context)
+        elif am.CLOSED in prior:
+            report.updated.append(context)
+        elif am.OPEN not in prior:
+            reason = "resolved, but slogate never saw it firing: there is no problem to close"
+            report.skipped.append(am.Skipped(index, alert.fingerprint, reason))
+        else:
+            await self._intake.ingest(am.problem_event(alert, am.CLOSED), self._now())
+            await self._abort(alert.project, context)
+            report.closed.append(context)
+
+    @staticmethod
+    def prepare(raw: Mapping[str, Any]) -> dict[str, Any]:
+        """A posted ``sh.keptn.events.problem`` made ready to store (see ``problem_log.prepared``);
+        other events unchanged."""
+        return problem_log.prepared(raw) if raw.get("type") == PROBLEM else dict(raw)
+
+    async def store(self, event: KeptnEvent) -> None:
+        """Store an accepted event; a routed problem event then starts (open) or stops (closed) the
+        remediation of its context, once per problem. Other events are only stored."""
+        where = problem_log.route(event.data) if event.type == PROBLEM else None
+        if where is None:
+            await self._intake.store(event)
+            return
+        async with self._lock:
+            prior = await self._states(where.project, event.shkeptncontext)
+            await self._intake.store(event)
+            state = problem_log.problem_state(event.data)
+            if state == am.OPEN and not prior:
+                await self._intake.ingest(problem_log.remediation_for(event, where), self._now())
+            elif state == am.CLOSED and am.CLOSED not in prior:
+                await self._abort(where.project, event.shkeptncontext)
+
+    def problems(self, project: str, state: str = "") -> list[ProblemRecord]:
+        """The project's problems, newest first; ``state`` ``open`` or ``closed`` filters them."""
+        if state and state not in STATES:
+            raise InputError(f"unknown problem state {state!r}: use 'open' or 'closed'")
+        events, _ = self._store.query(
+            EventCriteria(
+                fields=(FieldMatch(("type",), (PROBLEM,)),),
+                project_collection=project,
+                limit=MAX_PROBLEM_EVENTS,
+                count=False,
+            )
+        )
+        found = problem_log.problems_of(events)
+        return [record for record in found if not state or record.state == state]
+
+    async def _states(self, project: str, context: str) -> set[str]:
+        """The states of the problem events already stored in ``context``."""
+        criteria = EventCriteria(
+            fields=(FieldMatch(("shkeptncontext",), (context,)), FieldMatch(("type",), (PROBLEM,))),
+            project_collection=project,
+            limit=None,
+            count=False,
+        )
+        events, _ = await asyncio.to_thread(self._store.query, criteria)
+        return {problem_log.problem_state(event.data) for event in events} - {""}
