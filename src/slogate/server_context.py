@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 
 from slogate.domain.sequencing.engine_io import Command
+from slogate.errors import NotFoundError
 from slogate.ports import DocumentLoader, EventQueries, EventStore
 from slogate.ports.idempotency import IdempotencyStore
 from slogate.ports.tokens import ApiTokenStore
@@ -58,7 +59,16 @@ class ServerContext:
         store = self.store
         if not isinstance(store, EventQueries):
             raise TypeError("the configured event store cannot answer datastore queries")
-        return ProblemService(self.intake, store, self._abort, lambda: datetime.now(UTC))
+        return ProblemService(
+            self.intake, store, self._abort, lambda: datetime.now(UTC), self._unknown_service
+        )
+
+    def _unknown_service(self, project: str, stage: str, service: str) -> str:
+        try:
+            self.catalog.service(project, stage, service)
+        except NotFoundError as error:
+            return f"{error.message} (project {project}, stage {stage}, service {service})"
+        return ""
 
     async def _abort(self, project: str, keptn_context: str) -> None:
         await self.sequences.control(project, keptn_context, Command.ABORT)

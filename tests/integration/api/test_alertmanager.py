@@ -61,6 +61,8 @@ def server(tmp_path: Path) -> Any:
     executor = ScriptedExecutor(tasks=("get-action", "action", "test", "deployment"), script=hanging_action)
     with delivery_server(tmp_path / "data", executor=executor) as (context, client, _):
         create_project(client, TUTORIAL["E"])
+        other = client.post(f"{CONTROL_PLANE}/project/fulltour/service", json={"serviceName": "otherservice"})
+        assert other.status_code == 200, other.text
         yield context, client, executor
 
 
@@ -243,3 +245,20 @@ def test_an_unrouted_problem_event_is_stored_as_before(server: Any) -> None:
 def test_the_listing_refuses_an_unknown_state(server: Any) -> None:
     _, client, _ = server
     assert client.get(PROBLEMS, params={"state": "sleeping"}).status_code in (400, 422)
+
+
+@pytest.mark.parametrize(
+    ("labels", "missing"),
+    [({"project": "nowhere"}, "project"), ({"stage": "staging"}, "stage"), ({"service": "ghost"}, "service")],
+)
+def test_an_alert_for_an_unknown_project_stage_or_service_starts_nothing(
+    server: Any, labels: dict[str, str], missing: str
+) -> None:
+    context, client, _ = server
+    answer = post(client, notification(alert(**labels)))
+    settle(context)
+    assert answer["opened"] == 0
+    [skipped] = answer["skippedAlerts"]
+    assert missing in skipped["reason"]
+    assert "check the alert rule's labels" in skipped["reason"]
+    assert events(client, alert_context("f00d", STARTS), "") == []

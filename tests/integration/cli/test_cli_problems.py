@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -32,7 +33,21 @@ def notify(server: LiveServer, status: str, fingerprint: str, project: str = "pr
     assert response.status_code == 200, response.text
 
 
+def create_project(server: LiveServer, project: str) -> None:
+    shipyard = (
+        "apiVersion: spec.keptn.sh/0.2.2\nkind: Shipyard\nmetadata: {name: s}\nspec:\n  stages:\n"
+        "    - {name: production, sequences: [{name: remediation, tasks: [{name: get-action}]}]}\n"
+    )
+    headers = {"x-token": server.token}
+    base = f"{server.url}/api/controlPlane/v1/project"
+    body = {"name": project, "shipyard": base64.b64encode(shipyard.encode()).decode()}
+    assert httpx.post(base, json=body, headers=headers).status_code == 201
+    service = httpx.post(f"{base}/{project}/service", json={"serviceName": "helloservice"}, headers=headers)
+    assert service.status_code == 200, service.text
+
+
 def test_get_problems_lists_open_and_closed_problems(cli: Cli, live_server: LiveServer) -> None:
+    create_project(live_server, "problemcli")
     notify(live_server, "firing", "one")
     notify(live_server, "firing", "two")
     notify(live_server, "resolved", "one")

@@ -22,6 +22,7 @@ MAX_PROBLEM_EVENTS = 5000  # the newest problem events a listing reads
 STATES = ("open", "closed")
 
 Abort = Callable[[str, str], Awaitable[None]]
+ScopeCheck = Callable[[str, str, str], str]  # project, stage, service -> "" or why they do not exist
 
 
 @dataclass
@@ -52,9 +53,15 @@ class ProblemService:
     """Opens and closes problems; one at a time, so that repeated notifications start one remediation."""
 
     def __init__(
-        self, intake: EventIntake, store: EventQueries, abort: Abort, now: Callable[[], datetime]
+        self,
+        intake: EventIntake,
+        store: EventQueries,
+        abort: Abort,
+        now: Callable[[], datetime],
+        scope: ScopeCheck | None = None,
     ) -> None:
         self._intake = intake
+        self._scope = scope
         self._store = store
         self._abort = abort
         self._now = now
@@ -74,10 +81,16 @@ class ProblemService:
 
     async def _alert(self, index: int, alert: am.Alert, report: AlertReport) -> None:
         context = alert.keptn_context
+        where = (alert.project, alert.stage, alert.service)
         prior = await self._states(alert.project, context)
         if alert.status == am.FIRING:
             if prior:  # notified before (or closed already): the same problem, no second remediation
                 report.updated.append(context)
+                return
+            unknown = await asyncio.to_thread(self._scope, *where) if self._scope else ""
+            if unknown:
+                reason = f"{unknown}: check the alert rule's labels project, stage and service"
+                report.skipped.append(am.Skipped(index, alert.fingerprint, reason))
                 return
             await self._intake.ingest(am.problem_event(alert, am.OPEN), self._now())
             await self._intake.ingest(am.remediation_trigger(alert), self._now())
