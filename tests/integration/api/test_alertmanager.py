@@ -15,6 +15,7 @@ from slogate.domain.protocol.gate_events import KeptnEvent
 from tests.integration.api.test_sequence_control import TUTORIAL
 from tests.support.delivery import CONTROL_PLANE, TOKEN, create_project, delivery_server, events, settle
 from tests.support.executors import ScriptedExecutor, passing
+from tests.support.postgres import needs_postgres
 
 ALERTMANAGER = "/api/v1/alertmanager"
 PROBLEMS = "/api/slogate/v1/project/fulltour/problem"
@@ -56,14 +57,31 @@ def notification(*alerts: Any, status: str = "firing") -> dict[str, Any]:
     }
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Any:
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgresql", id="postgresql", marks=needs_postgres),
+    ]
+)
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    """The tutorial's shipyard E (with a remediation sequence) on SQLite or PostgreSQL; the action hangs."""
+    database_url, postgres, name = "", None, ""
+    if request.param == "postgresql":
+        postgres = request.getfixturevalue("postgres_server")
+        name = postgres.create_database("template0")
+        database_url = postgres.url(name)
     executor = ScriptedExecutor(tasks=("get-action", "action", "test", "deployment"), script=hanging_action)
-    with delivery_server(tmp_path / "data", executor=executor) as (context, client, _):
-        create_project(client, TUTORIAL["E"])
-        other = client.post(f"{CONTROL_PLANE}/project/fulltour/service", json={"serviceName": "otherservice"})
-        assert other.status_code == 200, other.text
-        yield context, client, executor
+    try:
+        with delivery_server(tmp_path / "data", database_url, executor=executor) as (context, client, _):
+            create_project(client, TUTORIAL["E"])
+            other = client.post(
+                f"{CONTROL_PLANE}/project/fulltour/service", json={"serviceName": "otherservice"}
+            )
+            assert other.status_code == 200, other.text
+            yield context, client, executor
+    finally:
+        if postgres is not None:
+            postgres.drop_database(name)
 
 
 def post(client: TestClient, body: Any, **headers: str) -> dict[str, Any]:
