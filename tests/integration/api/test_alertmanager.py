@@ -3,13 +3,17 @@ remediation per problem, and close them (aborting the remediation); the problems
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from slogate.api.context import ServerContext
+from slogate.domain.protocol import alertmanager as am
 from slogate.domain.protocol.alertmanager import alert_context
 from slogate.domain.protocol.gate_events import KeptnEvent
 from tests.integration.api.test_sequence_control import TUTORIAL
@@ -280,3 +284,54 @@ def test_an_alert_for_an_unknown_project_stage_or_service_starts_nothing(
     assert missing in skipped["reason"]
     assert "check the alert rule's labels" in skipped["reason"]
     assert events(client, alert_context("f00d", STARTS), "") == []
+
+
+def store_directly(context: ServerContext, raw: dict[str, Any]) -> None:
+    asyncio.run(context.intake.ingest(raw, datetime.now(UTC)))
+
+
+def routed_alert(status: str = "firing") -> am.Alert:
+    [routed] = am.read_payload(notification(alert(status)))
+    assert isinstance(routed, am.Alert)
+    return routed
+
+
+def test_a_crash_between_problem_and_remediation_is_repaired_by_the_next_notification(server: Any) -> None:
+    context, client, _ = server
+    store_directly(context, am.problem_event(routed_alert(), am.OPEN))  # then the server died
+    answer = post(client, notification(alert()))
+    settle(context)
+    keptn_context = alert_context("f00d", STARTS)
+    assert answer["opened"] == 1
+    assert len(events(client, keptn_context, REMEDIATION)) == 1
+    assert len(events(client, keptn_context, PROBLEM)) == 1
+    assert sequence_state(client, keptn_context) == "started"
+
+
+def test_a_crash_between_close_and_abort_is_repaired_by_the_next_notification(server: Any) -> None:
+    context, client, _ = server
+    post(client, notification(alert()))
+    settle(context)
+    keptn_context = alert_context("f00d", STARTS)
+    store_directly(context, am.problem_event(routed_alert("resolved"), am.CLOSED))  # then the server died
+    settle(context)
+    assert sequence_state(client, keptn_context) == "started"
+    answer = post(client, notification(alert("resolved"), status="resolved"))
+    settle(context)
+    assert answer["updated"] == 1
+    assert sequence_state(client, keptn_context) == "aborted"
+
+
+def test_concurrent_notifications_of_one_alert_start_one_remediation(server: Any) -> None:
+    context, client, _ = server
+
+    async def notify_five_times() -> list[dict[str, Any]]:
+        body = notification(alert())
+        reports = await asyncio.gather(*(context.problems.receive_alerts(body) for _ in range(5)))
+        return [report.to_json() for report in reports]
+
+    answers = asyncio.run(notify_five_times())
+    settle(context)
+    assert sorted(answer["opened"] for answer in answers) == [0, 0, 0, 0, 1]
+    assert len(events(client, alert_context("f00d", STARTS), REMEDIATION)) == 1
+    assert len(client.get(PROBLEMS).json()["problems"]) == 1

@@ -20,6 +20,7 @@ from slogate.services.runtime.intake import EventIntake
 
 MAX_PROBLEM_EVENTS = 5000  # the newest problem events a listing reads
 STATES = ("open", "closed")
+TRIGGERED = "TRIGGERED"  # what ``_seen`` reports for a context whose remediation was triggered
 
 Abort = Callable[[str, str], Awaitable[None]]
 ScopeCheck = Callable[[str, str, str], str]  # project, stage, service -> "" or why they do not exist
@@ -81,29 +82,30 @@ class ProblemService:
 
     async def _alert(self, index: int, alert: am.Alert, report: AlertReport) -> None:
         context = alert.keptn_context
-        where = (alert.project, alert.stage, alert.service)
-        prior = await self._states(alert.project, context)
+        seen = await self._seen(alert.project, context, alert.stage)
         if alert.status == am.FIRING:
-            if prior:  # notified before (or closed already): the same problem, no second remediation
+            if am.CLOSED in seen or TRIGGERED in seen:  # notified before: no second remediation
                 report.updated.append(context)
                 return
-            unknown = await asyncio.to_thread(self._scope, *where) if self._scope else ""
-            if unknown:
-                reason = f"{unknown}: check the alert rule's labels project, stage and service"
-                report.skipped.append(am.Skipped(index, alert.fingerprint, reason))
-                return
-            await self._intake.ingest(am.problem_event(alert, am.OPEN), self._now())
+            if am.OPEN not in seen:  # (else a crash came between the problem and its remediation)
+                unknown = await asyncio.to_thread(self._scope, *_where(alert)) if self._scope else ""
+                if unknown:
+                    reason = f"{unknown}: check the alert rule's labels project, stage and service"
+                    report.skipped.append(am.Skipped(index, alert.fingerprint, reason))
+                    return
+                await self._intake.ingest(am.problem_event(alert, am.OPEN), self._now())
             await self._intake.ingest(am.remediation_trigger(alert), self._now())
             report.opened.append(context)
-        elif am.CLOSED in prior:
-            report.updated.append(context)
-        elif am.OPEN not in prior:
+        elif am.OPEN not in seen:
             reason = "resolved, but slogate never saw it firing: there is no problem to close"
             report.skipped.append(am.Skipped(index, alert.fingerprint, reason))
         else:
-            await self._intake.ingest(am.problem_event(alert, am.CLOSED), self._now())
-            await self._abort(alert.project, context)
-            report.closed.append(context)
+            if am.CLOSED in seen:
+                report.updated.append(context)
+            else:
+                await self._intake.ingest(am.problem_event(alert, am.CLOSED), self._now())
+                report.closed.append(context)
+            await self._abort(alert.project, context)  # again when notified again: it costs nothing
 
     @staticmethod
     def prepare(raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -119,12 +121,12 @@ class ProblemService:
             await self._intake.store(event)
             return
         async with self._lock:
-            prior = await self._states(where.project, event.shkeptncontext)
+            seen = await self._seen(where.project, event.shkeptncontext, where.stage)
             await self._intake.store(event)
             state = problem_log.problem_state(event.data)
-            if state == am.OPEN and not prior:
+            if state == am.OPEN and am.CLOSED not in seen and TRIGGERED not in seen:
                 await self._intake.ingest(problem_log.remediation_for(event, where), self._now())
-            elif state == am.CLOSED and am.CLOSED not in prior:
+            elif state == am.CLOSED:
                 await self._abort(where.project, event.shkeptncontext)
 
     def problems(self, project: str, state: str = "") -> list[ProblemRecord]:
@@ -142,13 +144,22 @@ class ProblemService:
         found = problem_log.problems_of(events)
         return [record for record in found if not state or record.state == state]
 
-    async def _states(self, project: str, context: str) -> set[str]:
-        """The states of the problem events already stored in ``context``."""
+    async def _seen(self, project: str, context: str, stage: str) -> set[str]:
+        """The states of the problem events already stored in ``context``, and ``TRIGGERED`` when its
+        remediation was triggered already."""
+        trigger = f"sh.keptn.event.{stage}.remediation.triggered"
         criteria = EventCriteria(
-            fields=(FieldMatch(("shkeptncontext",), (context,)), FieldMatch(("type",), (PROBLEM,))),
+            fields=(FieldMatch(("shkeptncontext",), (context,)), FieldMatch(("type",), (PROBLEM, trigger))),
             project_collection=project,
             limit=None,
             count=False,
         )
         events, _ = await asyncio.to_thread(self._store.query, criteria)
-        return {problem_log.problem_state(event.data) for event in events} - {""}
+        states = {
+            TRIGGERED if event.type == trigger else problem_log.problem_state(event.data) for event in events
+        }
+        return states - {""}
+
+
+def _where(alert: am.Alert) -> tuple[str, str, str]:
+    return alert.project, alert.stage, alert.service
