@@ -121,6 +121,8 @@ def test_a_firing_alert_starts_one_remediation_however_often_it_is_notified(serv
         ("open", "f00d", keptn_context, "prometheus")
     ]
     assert sequence_state(client, keptn_context) == "started"
+    states = client.get(f"{CONTROL_PLANE}/sequence/fulltour", params={"keptnContext": keptn_context}).json()
+    assert states["states"][0]["problemTitle"] == "response_time_p95"
 
 
 def test_a_resolved_alert_closes_the_problem_and_aborts_its_remediation(server: Any) -> None:
