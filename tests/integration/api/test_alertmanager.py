@@ -337,3 +337,14 @@ def test_concurrent_notifications_of_one_alert_start_one_remediation(server: Any
     assert sorted(answer["opened"] for answer in answers) == [0, 0, 0, 0, 1]
     assert len(events(client, alert_context("f00d", STARTS), REMEDIATION)) == 1
     assert len(client.get(PROBLEMS).json()["problems"]) == 1
+
+
+def test_a_group_beyond_the_body_limit_is_413(tmp_path: Path) -> None:
+    with delivery_server(tmp_path / "data", max_resource_size_kb=64) as (context, client, _):
+        create_project(client, TUTORIAL["E"])
+        body = notification(*(alert(fingerprint=f"x{index}", padding="p" * 1000) for index in range(100)))
+        response = client.post(ALERTMANAGER, json=body)
+        assert response.status_code == 413
+        assert response.json()["message"] == "request body exceeds the limit of 64 KB"
+        settle(context)
+        assert client.get(PROBLEMS).json()["problems"] == []
