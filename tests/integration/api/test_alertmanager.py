@@ -348,3 +348,18 @@ def test_a_group_beyond_the_body_limit_is_413(tmp_path: Path) -> None:
         assert response.json()["message"] == "request body exceeds the limit of 64 KB"
         settle(context)
         assert client.get(PROBLEMS).json()["problems"] == []
+
+
+def test_a_closing_problem_event_with_only_its_pid_closes_the_problem_it_names(server: Any) -> None:
+    context, client, _ = server
+    opened = client.post("/api/v1/event", json=keptn_problem("OPEN")).json()["keptnContext"]
+    settle(context)
+    bare = {"type": PROBLEM, "source": "dynatrace", "data": {"State": "RESOLVED", "PID": "-123456789"}}
+    closed = client.post("/api/v1/event", json=bare).json()["keptnContext"]
+    settle(context)
+    assert closed == opened
+    assert sequence_state(client, opened) == "aborted"
+    [problem] = client.get(PROBLEMS).json()["problems"]
+    assert problem["state"] == "closed"
+    stray = {"type": PROBLEM, "source": "dynatrace", "data": {"State": "CLOSED", "PID": "unknown"}}
+    assert client.post("/api/v1/event", json=stray).status_code == 200  # stored, closes nothing

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -116,7 +116,12 @@ class ProblemService:
     async def store(self, event: KeptnEvent) -> None:
         """Store an accepted event; a routed problem event then starts (open) or stops (closed) the
         remediation of its context, once per problem. Other events are only stored."""
-        where = problem_log.route(event.data) if event.type == PROBLEM else None
+        if event.type != PROBLEM:
+            await self._intake.store(event)
+            return
+        where = problem_log.route(event.data)
+        if where is None and problem_log.problem_state(event.data) == am.CLOSED:
+            event, where = await self._routed_like_its_opening(event)
         if where is None:
             await self._intake.store(event)
             return
@@ -128,6 +133,28 @@ class ProblemService:
                 await self._intake.ingest(problem_log.remediation_for(event, where), self._now())
             elif state == am.CLOSED:
                 await self._abort(where.project, event.shkeptncontext)
+
+    async def _routed_like_its_opening(
+        self, event: KeptnEvent
+    ) -> tuple[KeptnEvent, problem_log.Route | None]:
+        """A closing event without routing fields takes them from the problem it closes (the routed
+        ``OPEN`` event of its context), so that it lands in the project of its remediation."""
+        criteria = EventCriteria(
+            fields=(
+                FieldMatch(("shkeptncontext",), (event.shkeptncontext,)),
+                FieldMatch(("type",), (PROBLEM,)),
+            ),
+            context_collection=event.shkeptncontext,
+            limit=None,
+            count=False,
+        )
+        found, _ = await asyncio.to_thread(self._store.query, criteria)
+        for opening in found:
+            where = problem_log.route(opening.data)
+            if where is not None and problem_log.problem_state(opening.data) == am.OPEN:
+                routing = {"project": where.project, "stage": where.stage, "service": where.service}
+                return replace(event, data={**event.data, **routing}), where
+        return event, None
 
     def problems(self, project: str, state: str = "") -> list[ProblemRecord]:
         """The project's problems, newest first; ``state`` ``open`` or ``closed`` filters them."""
