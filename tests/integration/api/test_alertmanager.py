@@ -16,7 +16,6 @@ from slogate.api.context import ServerContext
 from slogate.domain.protocol import alertmanager as am
 from slogate.domain.protocol.alertmanager import alert_context
 from slogate.domain.protocol.gate_events import KeptnEvent
-from tests.integration.api.test_sequence_control import TUTORIAL
 from tests.support.delivery import CONTROL_PLANE, TOKEN, create_project, delivery_server, events, settle
 from tests.support.executors import ScriptedExecutor, passing
 from tests.support.postgres import needs_postgres
@@ -28,8 +27,25 @@ PROBLEM = "sh.keptn.events.problem"
 STARTS = "2026-12-07T02:00:00.000Z"
 
 
+# The remediation sequence runs one action that starts and never finishes, so that the remediation stays
+# running until a closed problem aborts it (how get-action chooses actions is not tested here).
+SHIPYARD = """apiVersion: spec.keptn.sh/0.2.2
+kind: Shipyard
+metadata: {name: problems}
+spec:
+  stages:
+    - {name: qa, sequences: [{name: delivery, tasks: [{name: deployment}]}]}
+    - name: production
+      sequences:
+        - name: remediation
+          triggeredOn:
+            - {event: production.remediation.finished, selector: {match: {evaluation.result: fail}}}
+          tasks: [{name: action}, {name: evaluation}]
+"""
+
+
 def hanging_action(event: KeptnEvent) -> Mapping[str, Any] | None:
-    """get-action answers; the action starts and never finishes (the remediation stays running)."""
+    """The action starts and never finishes (the remediation stays running)."""
     return None if event.type == "sh.keptn.event.action.triggered" else passing(event)
 
 
@@ -74,10 +90,10 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
         postgres = request.getfixturevalue("postgres_server")
         name = postgres.create_database("template0")
         database_url = postgres.url(name)
-    executor = ScriptedExecutor(tasks=("get-action", "action", "test", "deployment"), script=hanging_action)
+    executor = ScriptedExecutor(tasks=("action", "deployment"), script=hanging_action)
     try:
         with delivery_server(tmp_path / "data", database_url, executor=executor) as (context, client, _):
-            create_project(client, TUTORIAL["E"])
+            create_project(client, SHIPYARD)
             other = client.post(
                 f"{CONTROL_PLANE}/project/fulltour/service", json={"serviceName": "otherservice"}
             )
@@ -115,7 +131,7 @@ def test_a_firing_alert_starts_one_remediation_however_often_it_is_notified(serv
     assert data["problem"]["State"] == "OPEN"
     assert data["deployment"] == {"deploymentNames": ["primary"]}
     assert data["labels"] == {"Problem URL": "http://127.0.0.1:9090/graph?g0.expr=x"}
-    assert [event.type for event in executor.seen].count("sh.keptn.event.get-action.triggered") == 1
+    assert [event.type for event in executor.seen] == ["sh.keptn.event.action.triggered"]
     listed = client.get(PROBLEMS).json()["problems"]
     assert [(p["state"], p["sourceId"], p["keptnContext"], p["source"]) for p in listed] == [
         ("open", "f00d", keptn_context, "prometheus")
@@ -341,7 +357,7 @@ def test_concurrent_notifications_of_one_alert_start_one_remediation(server: Any
 
 def test_a_group_beyond_the_body_limit_is_413(tmp_path: Path) -> None:
     with delivery_server(tmp_path / "data", max_resource_size_kb=64) as (context, client, _):
-        create_project(client, TUTORIAL["E"])
+        create_project(client, SHIPYARD)
         body = notification(*(alert(fingerprint=f"x{index}", padding="p" * 1000) for index in range(100)))
         response = client.post(ALERTMANAGER, json=body)
         assert response.status_code == 413
