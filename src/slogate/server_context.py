@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cached_property
 
-from slogate.ports import DocumentLoader, EventStore
+from slogate.domain.sequencing.engine_io import Command
+from slogate.errors import NotFoundError
+from slogate.ports import DocumentLoader, EventQueries, EventStore
 from slogate.ports.idempotency import IdempotencyStore
 from slogate.ports.tokens import ApiTokenStore
 from slogate.services.keptn.executor_runner import ExecutorRunner
@@ -17,6 +21,7 @@ from slogate.services.usecases.catalog import CatalogService
 from slogate.services.usecases.dora import DoraReports
 from slogate.services.usecases.integration_logs import IntegrationLogService
 from slogate.services.usecases.integrations import IntegrationService
+from slogate.services.usecases.problems import ProblemService
 from slogate.services.usecases.resources import ResourceService
 from slogate.services.usecases.secrets import SecretService
 from slogate.services.usecases.sequence_queries import SequenceQueries
@@ -46,6 +51,27 @@ class ServerContext:
     logs: IntegrationLogService
     on_close: Callable[[], None]
     dora: DoraReports
+
+    @cached_property
+    def problems(self) -> ProblemService:
+        """Problems in (Alertmanager, Keptn problem events): built on first use from the intake, the
+        store and the sequence engine's abort."""
+        store = self.store
+        if not isinstance(store, EventQueries):
+            raise TypeError("the configured event store cannot answer datastore queries")
+        return ProblemService(
+            self.intake, store, self._abort, lambda: datetime.now(UTC), self._unknown_service
+        )
+
+    def _unknown_service(self, project: str, stage: str, service: str) -> str:
+        try:
+            self.catalog.service(project, stage, service)
+        except NotFoundError as error:
+            return f"{error.message} (project {project}, stage {stage}, service {service})"
+        return ""
+
+    async def _abort(self, project: str, keptn_context: str) -> None:
+        await self.sequences.control(project, keptn_context, Command.ABORT)
 
     def close(self) -> None:
         """Release what the context holds open (the database's connections)."""

@@ -17,6 +17,7 @@ from slogate.api import (
     events,
     logs,
     meta,
+    problems,
     replay,
     reports,
     resources,
@@ -46,6 +47,7 @@ DEFAULT_ROUTERS: tuple[APIRouter, ...] = (
     logs.router,
     replay.router,
     reports.router,
+    problems.router,
 )
 
 

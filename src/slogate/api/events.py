@@ -80,12 +80,13 @@ async def accept_posted(
     event of a repeated ``Idempotency-Key``. Serves this route and the lean path of ``event_path``, so
     that both behave alike."""
     key = key_of(headers)
-    raw = parse_body(body)
+    raw = context.problems.prepare(parse_body(body))  # a problem event: routed, its context derived
     now = datetime.now(UTC)
+    event = events.accepted(raw, now)
     if key is None:
-        event = await context.intake.ingest(raw, now)
+        await context.problems.store(event)  # a problem event starts or stops a remediation
         return Answer(event.shkeptncontext, event.id)
-    return await accept_keyed(context, key, raw, events.accepted(raw, now), now, context.intake.store)
+    return await accept_keyed(context, key, raw, event, now, context.problems.store)
 
 
 def parse_body(body: bytes) -> dict[str, Any]:

@@ -34,7 +34,16 @@ COMMANDS: dict[str, Entry] = {
 # The Keptn CLI's verbs (create, get …): importing these modules adds their nouns, in this order.
 VERB_MODULES = tuple(
     f"slogate.cli.{name}"
-    for name in ("events", "monitoring", "projects", "resources", "secret", "sequences", "trigger")
+    for name in (
+        "events",
+        "monitoring",
+        "problems",
+        "projects",
+        "resources",
+        "secret",
+        "sequences",
+        "trigger",
+    )
 )
 VERBS = ("create", "update", "delete", "get", "trigger", "send", "pause", "resume", "abort", "configure")
 

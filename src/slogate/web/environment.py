@@ -22,6 +22,7 @@ from slogate.web.session import Session
 
 router = APIRouter(prefix="/bridge", include_in_schema=False)
 APPROVALS_SHOWN = 100
+PROBLEMS_SHOWN = 20
 BUILT_IN_SEQUENCES = ("delivery", "evaluation")
 
 
@@ -60,6 +61,7 @@ def environment_page(
     values["trigger"] = trigger or {}
     values["file_problems"] = file_problems(context_of(request), project)
     values["dora"] = dora_card(context_of(request), project)
+    values["incidents"] = problems_card(context_of(request), project)
     return render(request, "environment.html", values, session, status_code=status_code)
 
 
@@ -76,6 +78,11 @@ def file_problems(context: ServerContext, project: str) -> list[dict[str, Any]]:
         }
         for level, uri, problems in context.resources.project_problems(project)
     ]
+
+
+def problems_card(context: ServerContext, project: str) -> list[dict[str, Any]]:
+    """The project's newest problems (open and closed), for a card; none: no card."""
+    return [record.to_json() for record in context.problems.problems(project)[:PROBLEMS_SHOWN]]
 
 
 def dora_card(context: ServerContext, project: str) -> dict[str, Any] | None:
