@@ -28,7 +28,7 @@ test: check
 
 # The quick loop: every test but those needing a real Prometheus, PostgreSQL, browser or process tree.
 test-fast: install
-	$(BIN)/pytest -q -m "not slow" -x
+	$(BIN)/pytest -q -m "not slow" -x -n 2
 
 bench: install
 	$(BIN)/python benchmarks/bench_evaluation.py
