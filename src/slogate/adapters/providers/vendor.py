@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import ClassVar, Self
 
+from slogate.adapters.providers.promql import substitutions
 from slogate.adapters.providers.vendor_http import (
     CallError,
     CredentialsRefusedError,
@@ -64,23 +65,10 @@ def epoch_millis(moment: datetime) -> int:
 
 
 def keptn_placeholders(request: SLIRequest) -> dict[str, str]:
-    """Keptn's placeholders every provider knows: SLO filters (``$key`` and ``$KEY``, quotes
-    stripped), ``$PROJECT $STAGE $SERVICE $DEPLOYMENT`` and ``$LABEL.<key>``."""
-    values: dict[str, str] = {}
-    for key, value in request.filters:
-        stripped = value.replace("'", "").replace('"', "")
-        values["$" + key] = values["$" + key.upper()] = stripped
-    deployment = dict(request.labels).get("deployment") or request.deployment or "primary"
-    values.update(
-        {
-            "$PROJECT": request.project,
-            "$STAGE": request.stage,
-            "$SERVICE": request.service,
-            "$DEPLOYMENT": deployment,
-        }
-    )
-    values.update({"$LABEL." + key: value for key, value in request.labels})
-    return values
+    """Keptn's placeholders every provider knows, as the Prometheus provider builds them: SLO filters
+    (``$key`` and ``$KEY``, quotes stripped), ``$PROJECT $STAGE $SERVICE $DEPLOYMENT`` and ``$LABEL.<key>``
+    (``$DURATION_SECONDS`` is Prometheus's own)."""
+    return {one.placeholder: one.value for one in substitutions(request) if not one.verbatim}
 
 
 def substitute(template: str, values: Mapping[str, str], verbatim: frozenset[str] = frozenset()) -> str:

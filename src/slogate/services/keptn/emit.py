@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +26,22 @@ def answer(
         triggeredid=triggeredid,
         gitcommitid=to.gitcommitid,
     )
+
+
+COMMIT_WAIT_SECONDS = 30.0
+
+
+async def stored_in_time(get: Callable[[str], KeptnEvent | None], event_id: str) -> bool:
+    """Wait (up to 30 s) until the event ``event_id`` a service answered with is stored: the dispatcher
+    commits it with its cursor, so work started in the background runs only once its start is on record."""
+    delay, waited = 0.005, 0.0
+    while waited < COMMIT_WAIT_SECONDS:
+        if await asyncio.to_thread(get, event_id) is not None:
+            return True
+        await asyncio.sleep(delay)
+        waited += delay
+        delay = min(delay * 2, 0.2)
+    return False
 
 
 def failure(event: KeptnEvent, service: str, error: Exception, time: datetime) -> KeptnEvent:

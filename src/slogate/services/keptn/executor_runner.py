@@ -32,11 +32,10 @@ from slogate.errors import NotFoundError, SlogateError
 from slogate.ports import EventCriteria, EventQueries, EventStore, FieldMatch, ResourceReader, SecretReader
 from slogate.ports.executors import TaskExecutor, TaskRequest, TaskResult
 from slogate.services.keptn import task_recovery as recovery
-from slogate.services.keptn.emit import answer
+from slogate.services.keptn.emit import answer, stored_in_time
 
 SOURCE = recovery.SOURCE
 STOPPED = "the server stopped while executor '{executor}' ran the task; trigger the sequence again"
-COMMIT_WAIT_SECONDS = 30.0
 NO_PLAN = ExecutorPlan()
 PLANS_KEPT = 1000  # (project, stage, service, revision) plans remembered; more start the memory anew
 QUERY_CHUNK = 200  # trigger ids per query when looking for interrupted tasks
@@ -286,7 +285,7 @@ class ExecutorRunner:
         self, executor: TaskExecutor, request: TaskRequest, context: TaskResources, started_id: str
     ) -> None:
         event = request.event
-        if started_id and not await self._committed(started_id):
+        if started_id and not await stored_in_time(self._store.get, started_id):
             return  # the dispatcher could not commit the trigger's handling: it redelivers it
         try:
             result = await executor.run(request, context)
@@ -299,18 +298,6 @@ class ExecutorRunner:
             count = 1
         if count:
             await asyncio.to_thread(self._store.add, [self._finished(event, result) for _ in range(count)])
-
-    async def _committed(self, event_id: str) -> bool:
-        """Wait until the ``.started`` returned by ``handle`` is stored (the dispatcher commits it with
-        its cursor): a task runs only once its start is on record, and never twice."""
-        delay, waited = 0.005, 0.0
-        while waited < COMMIT_WAIT_SECONDS:
-            if await asyncio.to_thread(self._store.get, event_id) is not None:
-                return True
-            await asyncio.sleep(delay)
-            waited += delay
-            delay = min(delay * 2, 0.2)
-        return False
 
     def _started(self, event: KeptnEvent) -> KeptnEvent:
         return self._answer(event, "started", {})

@@ -22,7 +22,7 @@ from slogate.domain.protocol.event_types import GET_SLI_FINISHED, GET_SLI_STARTE
 from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.errors import ConfigError, SlogateError
 from slogate.ports import DocumentLoader, EventStore, ResourceReader, SecretReader, SLIProvider, SLIProviders
-from slogate.services.keptn.emit import answer
+from slogate.services.keptn.emit import answer, stored_in_time
 from slogate.services.keptn.provider_pool import ProviderPool
 from slogate.services.usecases.monitoring import VENDORS, credentials_secret, provider_options, secret_keys
 from slogate.services.usecases.offline_gate import load_indicators
@@ -30,7 +30,6 @@ from slogate.settings import Settings
 
 DYNATRACE_CONF = "dynatrace/dynatrace.conf.yaml"
 STOPPED = "the server stopped while waiting for {provider} data to settle; trigger the evaluation again"
-COMMIT_WAIT_SECONDS = 30.0
 logger = logging.getLogger(__name__)
 
 
@@ -117,20 +116,10 @@ class SLIService:
     ) -> None:
         store = self._store
         assert store is not None  # only scheduled with a store
-        if not await self._committed(store, started_id):
+        if not await stored_in_time(store.get, started_id):
             return  # the dispatcher could not commit the trigger's handling: it redelivers it
         finished = await self._finished(event, name, provider, asked)
         await asyncio.to_thread(store.add, [finished])
-
-    async def _committed(self, store: EventStore, event_id: str) -> bool:
-        delay, waited = 0.005, 0.0
-        while waited < COMMIT_WAIT_SECONDS:
-            if await asyncio.to_thread(store.get, event_id) is not None:
-                return True
-            await asyncio.sleep(delay)
-            waited += delay
-            delay = min(delay * 2, 0.2)
-        return False
 
     async def _finished(
         self, event: KeptnEvent, name: str, provider: SLIProvider, asked: SLIRequest
