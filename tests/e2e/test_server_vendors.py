@@ -1,11 +1,13 @@
 """The server with a vendor provider, as a platform team sets it up: the vendor's ``sli.yaml`` and an
 SLO uploaded, Keptn's secret for the vendor, ``slogate configure monitoring <vendor>``, then
 evaluations through the API: pass, a regression that fails, a build compared with the first; a
-wrong key ends the evaluation errored, naming the vendor."""
+wrong key ends the evaluation errored, naming the vendor; a server killed while it waits for the
+vendor's data to settle finishes the evaluation after its restart."""
 
 from __future__ import annotations
 
 import base64
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,7 +25,7 @@ from tests.e2e.test_server import (
     onboard,
     wait_for_verdict,
 )
-from tests.support.vendor_fakes import SLO, Vendor
+from tests.support.vendor_fakes import SLO, VENDORS, Vendor
 
 pytestmark = pytest.mark.slow
 SCOPES = {"dynatrace": "dynatrace-service", "datadog": "datadog-service", "sumologic": "sumologic-service"}
@@ -99,3 +101,31 @@ def test_a_refused_key_errors_the_evaluation_naming_the_vendor(
     assert (verdict["data"]["status"], verdict["data"]["result"]) == ("errored", "fail"), verdict["data"]
     assert "refused the credentials: HTTP 40" in verdict["data"]["message"]
     assert "wrong-key-123" not in verdict["data"]["message"]
+
+
+def test_a_server_killed_while_data_settles_finishes_the_evaluation_after_restart(
+    launch: Callable[[str], Server],  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The window has just ended, so the SLI service waits for Datadog's data to settle; SIGKILL then
+    (the .started is stored, no .finished): the restarted server measures again and the verdict comes."""
+    monkeypatch.setenv("SLOGATE_DATADOG_SETTLE", "8")
+    datadog = next(vendor for vendor in VENDORS if vendor.name == "datadog")
+    with datadog.start() as fake:
+        datadog.put(fake, 80.0)
+        server = launch(NO_PROMETHEUS)
+        with server.client() as api:
+            set_up(api, server, datadog, datadog.secret(fake), tmp_path)
+            context = evaluate(api, time.time())
+            wait_for_verdict(api, context, timeout=30, kind="sh.keptn.event.get-sli.started")
+        server.kill()
+        with launch(NO_PROMETHEUS).client() as api:
+            verdict = wait_for_verdict(api, context, timeout=60)
+            answers = api.get(
+                "/api/mongodb-datastore/event",
+                params={"keptnContext": context, "type": "sh.keptn.event.get-sli.finished"},
+            ).json()["events"]
+    assert verdict["data"]["result"] == "pass", verdict["data"]
+    assert _value(verdict)["value"] == 80.0
+    assert len(answers) == 1  # measured once more, answered once

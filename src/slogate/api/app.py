@@ -55,7 +55,7 @@ DEFAULT_ROUTERS: tuple[APIRouter, ...] = (
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Run the in-process services (the sequence engine and its timer, lighthouse, …) while serving."""
     context: ServerContext = app.state.context
-    await context.executors.recover()  # tasks running when the server was killed: re-run or ended
+    await context.dispatcher.recover()  # work running when the server was killed: re-run or ended
     tasks = [asyncio.create_task(context.dispatcher.run()), asyncio.create_task(context.sequences.run())]
     try:
         yield

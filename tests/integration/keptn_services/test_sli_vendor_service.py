@@ -82,6 +82,14 @@ class Store:
     def get(self, event_id: str) -> KeptnEvent | None:
         return self.events.get(event_id)
 
+    def find(self, *, type: str, shkeptncontext: str | None = None, limit: int = 20) -> list[KeptnEvent]:
+        found = [
+            event
+            for event in self.events.values()
+            if event.type == type and shkeptncontext in (None, event.shkeptncontext)
+        ]
+        return sorted(found, key=lambda event: event.time, reverse=True)[:limit]
+
 
 SLI_FILE = ("", "", "dynatrace/sli.yaml")
 QUERIES = "indicators:\n  rt: metricSelector=builtin:service.response.time\n"
@@ -255,3 +263,42 @@ def test_an_old_window_is_answered_inline_even_with_a_store() -> None:
     sli, _ = _service({SLI_FILE: QUERIES}, secrets, Store())
     answered = asyncio.run(sli.handle(_event()))
     assert [event.type.rsplit(".", 1)[-1] for event in answered] == ["started", "finished"]
+
+
+def test_a_measurement_cut_by_a_crash_is_taken_up_again_at_start() -> None:
+    """The server died while the SLI service waited for settling data (.started stored, no .finished):
+    the next server's recover() measures it again, once; a remote provider's open request is left alone."""
+    secrets = {"dynatrace": {"DT_TENANT": "http://127.0.0.1:9", "DT_API_TOKEN": TOKEN}}
+    store = Store()
+    dead, made = _service({SLI_FILE: QUERIES}, secrets, store)
+    remote = KeptnEvent(
+        "r1",
+        "sh.keptn.event.get-sli.started",
+        "neoload-service",
+        datetime.now(UTC),
+        "ctx",
+        {},
+        triggeredid="cut",
+    )
+
+    async def crash() -> None:
+        await dead.handle(_event("warm"))
+        made[0].wait = 60.0
+        trigger = _event("cut")
+        store.add([trigger, remote, *await dead.handle(trigger)])  # the .started is committed, then the kill
+
+    asyncio.run(crash())
+    restarted, _ = _service({SLI_FILE: QUERIES}, secrets, store)
+
+    async def start() -> tuple[list[str], list[str]]:
+        first = await restarted.recover()
+        await restarted.idle()
+        again = await restarted.recover()
+        await restarted.aclose()
+        return first, again
+
+    first, again = asyncio.run(start())
+    assert first == ["cut"]
+    assert again == []
+    answers = [event for event in store.events.values() if event.type.endswith("get-sli.finished")]
+    assert [(event.triggeredid, event.data["result"]) for event in answers] == [("cut", "pass")]

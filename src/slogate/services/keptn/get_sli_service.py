@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from slogate.domain.document import as_scalar
@@ -30,6 +30,8 @@ from slogate.settings import Settings
 
 DYNATRACE_CONF = "dynatrace/dynatrace.conf.yaml"
 STOPPED = "the server stopped while waiting for {provider} data to settle; trigger the evaluation again"
+RECOVERY_WINDOW = timedelta(days=1)  # older unanswered measurements are left to the task timeouts
+RECOVERY_LOOKBACK = 200  # the newest get-sli.started events looked at when the server starts
 logger = logging.getLogger(__name__)
 
 
@@ -85,11 +87,56 @@ class SLIService:
             return [began, self._errored(event, provider, error.message)]
         settle_wait = getattr(chosen, "settle_wait", None)
         if self._store is not None and settle_wait is not None and settle_wait(asked) > 0:
-            job = asyncio.create_task(self._in_background(event, provider, chosen, asked, began.id))
-            self._waiting[job] = event
-            job.add_done_callback(self._waiting.pop)
+            self._later(event, provider, chosen, asked, began.id)
             return [began]
         return [began, await self._finished(event, provider, chosen, asked)]
+
+    async def recover(self) -> list[str]:
+        """At start-up: measure again, in the background, each get-sli a built-in provider had started
+        but not answered when the server died (it was waiting for settling data); the trigger ids."""
+        store = self._store
+        if store is None:
+            return []
+        try:
+            interrupted = await asyncio.to_thread(self._interrupted, store)
+            for trigger in interrupted:
+                await self._resume(trigger, store)
+        except Exception:  # e.g. the database is away: serve anyway, the started-task timeout applies
+            logger.exception("recovering the SLI measurements of the stopped server failed")
+            return []
+        return [trigger.id for trigger in interrupted]
+
+    def _interrupted(self, store: EventStore) -> list[KeptnEvent]:
+        since = self._now() - RECOVERY_WINDOW
+        triggers = []
+        for started in store.find(type=GET_SLI_STARTED, limit=RECOVERY_LOOKBACK):
+            name = started.source.removesuffix("-service")
+            if started.time < since or name == started.source or not self._providers.has_sli_provider(name):
+                continue
+            answers = store.find(type=GET_SLI_FINISHED, shkeptncontext=started.shkeptncontext, limit=100)
+            trigger = store.get(started.triggeredid)
+            if trigger is not None and all(answer.triggeredid != trigger.id for answer in answers):
+                triggers.append(trigger)
+        return triggers
+
+    async def _resume(self, trigger: KeptnEvent, store: EventStore) -> None:
+        request = trigger.data.get("get-sli")
+        name = request.get("sliProvider") if isinstance(request, Mapping) else None
+        if not isinstance(request, Mapping) or not isinstance(name, str):
+            return
+        try:
+            chosen, asked = await self._prepare(trigger, name, request)
+        except SlogateError as error:
+            await asyncio.to_thread(store.add, [self._errored(trigger, name, error.message)])
+            return
+        self._later(trigger, name, chosen, asked, "")
+
+    def _later(
+        self, event: KeptnEvent, name: str, provider: SLIProvider, asked: SLIRequest, started_id: str
+    ) -> None:
+        job = asyncio.create_task(self._in_background(event, name, provider, asked, started_id))
+        self._waiting[job] = event
+        job.add_done_callback(self._waiting.pop)
 
     async def idle(self) -> None:
         """Wait until no measurement runs in the background."""
@@ -116,7 +163,7 @@ class SLIService:
     ) -> None:
         store = self._store
         assert store is not None  # only scheduled with a store
-        if not await stored_in_time(store.get, started_id):
+        if started_id and not await stored_in_time(store.get, started_id):
             return  # the dispatcher could not commit the trigger's handling: it redelivers it
         finished = await self._finished(event, name, provider, asked)
         await asyncio.to_thread(store.add, [finished])

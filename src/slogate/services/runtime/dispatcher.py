@@ -114,6 +114,16 @@ class Dispatcher:
             self._loop = None
             await self._close_subscribers()
 
+    async def recover(self) -> list[str]:
+        """At start-up, before events flow: let each subscriber that ran work in the background
+        (executors, settling SLI measurements) pick up what the stopped server left; the trigger ids."""
+        recovered: list[str] = []
+        for subscriber in self._subscribers:
+            recover = getattr(subscriber, "recover", None)
+            if recover is not None:
+                recovered += await recover()
+        return recovered
+
     async def _close_subscribers(self) -> None:
         """Let subscribers that run work in the background (the executors) stop it."""
         for subscriber in self._subscribers:
