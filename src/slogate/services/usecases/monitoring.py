@@ -104,8 +104,7 @@ def vendor_options(
     url = values.get(keys.url[pick], "").strip()
     if secret and provider == "sumologic" and not url:
         url = next((values[key].strip() for key in SUMO_ENDPOINT_KEYS if values.get(key, "").strip()), "")
-    wanted = [keys.url[pick]] if keys.url_required else []
-    missing = [name for name in wanted if not url]
+    missing = [keys.url[pick]] if keys.url_required and not url else []
     credentials = tuple((names[0], values.get(names[pick], "").strip()) for names in keys.required)
     missing += [
         names[pick] for (_, value), names in zip(credentials, keys.required, strict=True) if not value
