@@ -87,7 +87,7 @@ class DatadogProvider(VendorProvider):
         self.scalar_served = True
         headers = {**key_headers(options), "Accept": "application/json"}
         url = base_url(options.url)
-        return VendorCalls(self.vendor, options, url, headers, sleep=self._sleep, clock=self._clock)
+        return self.vendor_calls(options, url, headers)
 
     async def probe(self) -> None:
         """Datadog's key check (``GET /api/v2/validate_keys``, both keys): refused keys fail at once."""

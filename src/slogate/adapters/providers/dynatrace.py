@@ -102,7 +102,7 @@ class DynatraceProvider(VendorProvider):
         waits go through the provider's ``sleep``, so tests can watch them)."""
         base_url = normalise_tenant(options.url)
         headers = {"Authorization": f"Api-Token {_token(options)}", "Accept": "application/json"}
-        return VendorCalls(self.vendor, options, base_url, headers, sleep=self._sleep)
+        return self.vendor_calls(options, base_url, headers)
 
     async def probe(self) -> None:
         """A one-minute request-count query: enough to learn whether the token is refused."""

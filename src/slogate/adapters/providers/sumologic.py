@@ -102,7 +102,7 @@ class SumoLogicProvider(VendorProvider):
         auth = (options.credential("ACCESS_ID"), options.credential("ACCESS_KEY"))
         headers = {"Accept": "application/json", "User-Agent": "slogate-sumologic"}
         limited = dataclasses.replace(options, concurrency=min(options.concurrency, MAX_CONCURRENT))
-        return VendorCalls(self.vendor, limited, base, headers, auth=auth, sleep=self._sleep)
+        return self.vendor_calls(limited, base, headers, auth=auth)
 
     async def probe(self) -> None:
         """A one-minute query of ``metric=up``: enough to learn whether the access key is refused."""

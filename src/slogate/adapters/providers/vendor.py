@@ -130,6 +130,20 @@ class VendorProvider:
         """The vendor's calls for ``options`` (checked; ``ConfigError`` naming the bad field)."""
         raise NotImplementedError
 
+    def vendor_calls(
+        self,
+        options: ProviderOptions,
+        base_url: str,
+        headers: Mapping[str, str],
+        *,
+        auth: tuple[str, str] | None = None,
+    ) -> VendorCalls:
+        """``VendorCalls`` for ``connect``: retry waits and the retry time go through the provider's
+        ``sleep`` and ``clock``, so tests that inject them see every wait."""
+        return VendorCalls(
+            self.vendor, options, base_url, headers, auth=auth, sleep=self._sleep, clock=self._clock
+        )
+
     async def measure(self, query: str, request: SLIRequest) -> tuple[float, str]:
         """The one value of ``query`` (placeholders resolved) and the request actually sent, as shown
         to users; ``SLIError``/``CallError`` when there is no single usable value."""
