@@ -209,11 +209,11 @@ class VendorProvider:
         await self.aclose()
 
     async def _settle(self, request: SLIRequest) -> str:
-        wait = self.settle_wait(request)
-        allowed = self.settle_seconds(request) + MAX_AHEAD_SECONDS
+        settle, wait = self.settle_seconds(request), self.settle_wait(request)
+        allowed = settle + MAX_AHEAD_SECONDS
         if wait > allowed:
             return (
-                f"the window ends {wait - self.settle_seconds(request):.0f} s from now: {self.vendor} data "
+                f"the window ends {wait - settle:.0f} s from now: {self.vendor} data "
                 f"would settle after {wait:.0f} s, more than the {allowed:.0f} s slogate waits"
             )
         if wait > 0:
