@@ -119,13 +119,14 @@ class SumoLogicProvider(VendorProvider):
         ``$DURATION`` (the window as ``<seconds>s``; ``$DURATIONs`` too, written for versions that
         gave bare seconds)."""
         values = keptn_placeholders(request)
+        duration = f"{window_seconds(request)}s"
         values.update(
             {
                 "$project": request.project,
                 "$stage": request.stage,
                 "$service": request.service,
-                "$DURATION": f"{window_seconds(request)}s",
-                BARE_DURATION: f"{window_seconds(request)}s",
+                "$DURATION": duration,
+                BARE_DURATION: duration,
             }
         )
         return values
