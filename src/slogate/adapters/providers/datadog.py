@@ -26,7 +26,7 @@ from slogate.adapters.providers.datadog_query import (
     unresolved,
 )
 from slogate.adapters.providers.vendor import SLIError, VendorProvider, epoch_millis, keptn_placeholders
-from slogate.adapters.providers.vendor_http import VendorCalls, check_base_url
+from slogate.adapters.providers.vendor_http import VendorCalls, check_base_url, json_or_none
 from slogate.domain.evaluation.sli import SLIRequest
 from slogate.errors import ConfigError
 from slogate.ports import ProviderOptions
@@ -87,7 +87,7 @@ class DatadogProvider(VendorProvider):
         self.scalar_served = True
         headers = {**key_headers(options), "Accept": "application/json"}
         url = base_url(options.url)
-        return VendorCalls(self.vendor, options, url, headers, sleep=self._sleep, clock=self._clock)
+        return self.vendor_calls(options, url, headers)
 
     async def probe(self) -> None:
         """Datadog's key check (``GET /api/v2/validate_keys``, both keys): refused keys fail at once."""
@@ -154,7 +154,7 @@ def points_params(query: str, request: SLIRequest) -> dict[str, str]:
 
 def vendor_error(response: httpx.Response) -> str:
     """``Datadog answered HTTP <status>: <the errors of its body>``."""
-    body = _json_or_none(response)
+    body = json_or_none(response)
     errors = body.get("errors") if isinstance(body, dict) else None
     if isinstance(errors, list) and errors:
         text = "; ".join(str(error) for error in errors)
@@ -230,17 +230,10 @@ def _number(value: object, null_message: str) -> float:
 def _payload(response: httpx.Response) -> dict[str, Any]:
     if response.status_code // 100 != 2:
         raise SLIError(vendor_error(response))
-    body = _json_or_none(response)
+    body = json_or_none(response)
     if not isinstance(body, dict):
         raise SLIError(f"Datadog answered HTTP {response.status_code} without a JSON object")
     return body
-
-
-def _json_or_none(response: httpx.Response) -> object:
-    try:
-        return response.json()
-    except ValueError:
-        return None
 
 
 def _partial_errors(body: dict[str, Any]) -> str:

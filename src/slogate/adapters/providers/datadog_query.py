@@ -26,7 +26,7 @@ SPACE_AGGREGATORS = {
     "count": "sum",
 }  # count: distributions
 PERCENTILE = re.compile(r"p(?:[1-9][0-9]?(?:\.[0-9]+)?|100)")  # a distribution's p50:, p99.9:
-ROLLUP_AGGREGATORS = {"avg": "avg", "sum": "sum", "min": "min", "max": "max", "count": "sum"}
+ROLLUP_AGGREGATORS = SPACE_AGGREGATORS  # .rollup(<method>) maps to the same scalar aggregators
 FIXED_PLACEHOLDERS = (
     "$PROJECT",
     "$STAGE",
@@ -81,10 +81,12 @@ def datadog_placeholders(request: SLIRequest, base: dict[str, str]) -> dict[str,
 
 def unresolved(query: str) -> list[str]:
     """Problems of the placeholders still in ``query`` after substitution."""
-    problems: list[str] = []
-    for name in dict.fromkeys(match.group(0) for match in PLACEHOLDER.finditer(query)):
-        problems.append(_unknown_placeholder(name, resolved=True))
-    return problems
+    return [_unknown_placeholder(name, resolved=True) for name in _placeholders(query)]
+
+
+def _placeholders(query: str) -> list[str]:
+    """The ``$…`` placeholders of ``query``, each once, in order."""
+    return list(dict.fromkeys(PLACEHOLDER.findall(query)))
 
 
 def _unknown_placeholder(name: str, *, resolved: bool) -> str:
@@ -106,7 +108,7 @@ def check_query(query: str) -> list[str]:
     """The problems ``slogate lint`` reports for one ``datadog/sli.yaml`` query; empty when it is fine.
     Placeholders of SLO filters are not known here, so any other ``$name`` counts as one."""
     problems: list[str] = []
-    for name in dict.fromkeys(match.group(0) for match in PLACEHOLDER.finditer(query)):
+    for name in _placeholders(query):
         if name.startswith("$ENV.") or name in ("$LABEL.", "$DURATION_SECONDS"):
             problems.append(_unknown_placeholder(name, resolved=False))
     if problems:

@@ -14,7 +14,6 @@ Example::
 from __future__ import annotations
 
 import dataclasses
-import json
 import urllib.parse
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -44,7 +43,7 @@ from slogate.adapters.providers.dynatrace_results import (
     usql_value,
 )
 from slogate.adapters.providers.vendor import SLIError, VendorProvider, epoch_millis
-from slogate.adapters.providers.vendor_http import VendorCalls, check_base_url
+from slogate.adapters.providers.vendor_http import VendorCalls, check_base_url, json_or_none
 from slogate.domain.evaluation.sli import SLIRequest
 from slogate.domain.protocol.gate_events import SLIValue
 from slogate.errors import ConfigError
@@ -102,7 +101,7 @@ class DynatraceProvider(VendorProvider):
         waits go through the provider's ``sleep``, so tests can watch them)."""
         base_url = normalise_tenant(options.url)
         headers = {"Authorization": f"Api-Token {_token(options)}", "Accept": "application/json"}
-        return VendorCalls(self.vendor, options, base_url, headers, sleep=self._sleep)
+        return self.vendor_calls(options, base_url, headers)
 
     async def probe(self) -> None:
         """A one-minute request-count query: enough to learn whether the token is refused."""
@@ -155,10 +154,7 @@ class DynatraceProvider(VendorProvider):
     async def _get(self, path: str, params: dict[str, str]) -> tuple[Any, str]:
         shown = _shown(path, params)
         response = await self.calls.send("GET", path, params=params)
-        try:
-            document = response.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            document = None
+        document = json_or_none(response)
         if response.status_code >= 400:
             raise SLIError(f"{api_error(response.status_code, document, response.text)} (request: {shown})")
         if document is None:
@@ -197,10 +193,7 @@ class DynatraceProvider(VendorProvider):
             raise SLIError(f"{several} although resolution is already Inf")
         path = "/api/v2/metrics/" + urllib.parse.quote(query.selector, safe="")
         response = await self.calls.send("GET", path)
-        try:
-            definition = response.json() if response.status_code < 400 else None
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            definition = None
+        definition = json_or_none(response) if response.status_code < 400 else None
         if not isinstance(definition, dict) and not query.resolution:
             return dataclasses.replace(query, resolution="Inf")  # Keptn failed here; Inf usually works
         if not isinstance(definition, dict):

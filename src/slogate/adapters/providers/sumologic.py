@@ -59,19 +59,23 @@ WRONG_REGION = (
 
 def request_body(parsed: SumoQuery, request: SLIRequest) -> dict[str, Any]:
     """The JSON body of ``POST /v1/metricsQueries`` for one query over ``request``'s window."""
+    row = {
+        "rowId": "A",
+        "query": parsed.query,
+        "quantization": parsed.quantization_ms,
+        "rollup": parsed.rollup,
+    }
+    return _body(row, epoch_millis(request.start), epoch_millis(request.end))
+
+
+def _body(row: dict[str, Any], start_millis: int, end_millis: int) -> dict[str, Any]:
+    """A ``POST /v1/metricsQueries`` body: the one query ``row`` between two Unix milliseconds."""
     return {
-        "queries": [
-            {
-                "rowId": "A",
-                "query": parsed.query,
-                "quantization": parsed.quantization_ms,
-                "rollup": parsed.rollup,
-            }
-        ],
+        "queries": [row],
         "timeRange": {
             "type": "BeginBoundedTimeRange",
-            "from": _boundary(epoch_millis(request.start), "from"),
-            "to": _boundary(epoch_millis(request.end), "to"),
+            "from": _boundary(start_millis, "from"),
+            "to": _boundary(end_millis, "to"),
         },
     }
 
@@ -102,31 +106,27 @@ class SumoLogicProvider(VendorProvider):
         auth = (options.credential("ACCESS_ID"), options.credential("ACCESS_KEY"))
         headers = {"Accept": "application/json", "User-Agent": "slogate-sumologic"}
         limited = dataclasses.replace(options, concurrency=min(options.concurrency, MAX_CONCURRENT))
-        return VendorCalls(self.vendor, limited, base, headers, auth=auth, sleep=self._sleep)
+        return self.vendor_calls(limited, base, headers, auth=auth)
 
     async def probe(self) -> None:
         """A one-minute query of ``metric=up``: enough to learn whether the access key is refused."""
         now = epoch_millis(self._now())
         row = {"rowId": "A", "query": "metric=up", "quantization": 60000, "rollup": "Avg"}
-        window = {
-            "type": "BeginBoundedTimeRange",
-            "from": _boundary(now - 60000, "from"),
-            "to": _boundary(now, "to"),
-        }
-        await self.calls.send("POST", self._path, json={"queries": [row], "timeRange": window})
+        await self.calls.send("POST", self._path, json=_body(row, now - 60000, now))
 
     def placeholders(self, request: SLIRequest) -> dict[str, str]:
         """Keptn's shared placeholders plus sumologic-service's ``$project $stage $service`` and
         ``$DURATION`` (the window as ``<seconds>s``; ``$DURATIONs`` too, written for versions that
         gave bare seconds)."""
         values = keptn_placeholders(request)
+        duration = f"{window_seconds(request)}s"
         values.update(
             {
                 "$project": request.project,
                 "$stage": request.stage,
                 "$service": request.service,
-                "$DURATION": f"{window_seconds(request)}s",
-                BARE_DURATION: f"{window_seconds(request)}s",
+                "$DURATION": duration,
+                BARE_DURATION: duration,
             }
         )
         return values

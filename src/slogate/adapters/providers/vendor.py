@@ -118,6 +118,20 @@ class VendorProvider:
         """The vendor's calls for ``options`` (checked; ``ConfigError`` naming the bad field)."""
         raise NotImplementedError
 
+    def vendor_calls(
+        self,
+        options: ProviderOptions,
+        base_url: str,
+        headers: Mapping[str, str],
+        *,
+        auth: tuple[str, str] | None = None,
+    ) -> VendorCalls:
+        """``VendorCalls`` for ``connect``: retry waits and the retry time go through the provider's
+        ``sleep`` and ``clock``, so tests that inject them see every wait."""
+        return VendorCalls(
+            self.vendor, options, base_url, headers, auth=auth, sleep=self._sleep, clock=self._clock
+        )
+
     async def measure(self, query: str, request: SLIRequest) -> tuple[float, str]:
         """The one value of ``query`` (placeholders resolved) and the request actually sent, as shown
         to users; ``SLIError``/``CallError`` when there is no single usable value."""
@@ -183,11 +197,11 @@ class VendorProvider:
         await self.aclose()
 
     async def _settle(self, request: SLIRequest) -> str:
-        wait = self.settle_wait(request)
-        allowed = self.settle_seconds(request) + MAX_AHEAD_SECONDS
+        settle, wait = self.settle_seconds(request), self.settle_wait(request)
+        allowed = settle + MAX_AHEAD_SECONDS
         if wait > allowed:
             return (
-                f"the window ends {wait - self.settle_seconds(request):.0f} s from now: {self.vendor} data "
+                f"the window ends {wait - settle:.0f} s from now: {self.vendor} data "
                 f"would settle after {wait:.0f} s, more than the {allowed:.0f} s slogate waits"
             )
         if wait > 0:

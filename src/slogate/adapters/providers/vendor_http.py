@@ -94,6 +94,14 @@ def retry_delay(response: httpx.Response, attempt: int, wall_clock: float) -> fl
     return max(0.0, reset - wall_clock if reset > _EPOCH_FLOOR else reset)
 
 
+def json_or_none(response: httpx.Response) -> object:
+    """The JSON of ``response``'s body, None when it is not JSON."""
+    try:
+        return response.json()
+    except ValueError:  # JSONDecodeError and UnicodeDecodeError included
+        return None
+
+
 def _number(text: str) -> float | None:
     try:
         value = float(text.strip())
