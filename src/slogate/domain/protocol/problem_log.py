@@ -113,7 +113,7 @@ def prepared(raw: Mapping[str, Any]) -> dict[str, Any]:
         event["data"] = {**data, "project": where.project, "stage": where.stage, "service": where.service}
     ident = source_id(data)
     if not raw.get("shkeptncontext") and ident:
-        source = raw.get("source") if isinstance(raw.get("source"), str) else ""
+        source = _text(raw, "source")
         event["shkeptncontext"] = str(uuid.uuid5(CONTEXT_NAMESPACE, f"problem|{source}|{ident}"))
     return event
 
