@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
-from slogate.cli import verbs
+from slogate.cli import alerting, verbs
 from slogate.cli.alerting import TOKEN_FILE, AlertRules, rules_file
 from slogate.cli.client import connect
 from slogate.cli.files import read_text
@@ -322,8 +322,6 @@ def configure_monitoring(
 def _alerts(project: str, service: str, stages: list[str], path: Path, given: Path | None) -> Alerts:
     """The stages' alerting rules, written to ``path`` when there are some, when ``--rules`` names
     it, or when an earlier run wrote it (so that stale rules go)."""
-    from slogate.cli import alerting
-
     with connect() as api:
         found = alerting.alert_rules(api, project, service, stages)
         endpoint = api.endpoint

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from slogate.domain.evaluation.scoring import parse_threshold
 from slogate.domain.evaluation.slo import SEVERAL_RESULTS, SLO
-from slogate.domain.evaluation.window import WindowError, parse_time
+from slogate.domain.evaluation.window import WindowError, duration_text, parse_time
 from slogate.domain.gonumbers import format_go_float
 from slogate.domain.protocol.gate_events import ERRORED, FAIL, INFO, PASS, WARNING, IndicatorResult, Target
 from slogate.services.usecases.offline_gate import GateReport
@@ -169,19 +169,11 @@ def _window(start: str, end: str) -> str:
         began, ended = parse_time(start), parse_time(end)
     except WindowError:
         return f"{start} – {end}"
-    return f"{_moment(began)} – {_moment(ended)} ({_duration(ended - began)})"
+    return f"{_moment(began)} – {_moment(ended)} ({duration_text(ended - began, ' ')})"
 
 
 def _moment(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def _duration(delta: timedelta) -> str:
-    seconds = int(delta.total_seconds())
-    minutes, seconds = divmod(seconds, 60)
-    hours, minutes = divmod(minutes, 60)
-    parts = [f"{hours}h" if hours else "", f"{minutes}m" if minutes else "", f"{seconds}s" if seconds else ""]
-    return " ".join(p for p in parts if p) or "0s"
 
 
 def _comparison(slo: SLO | None, count: int) -> str:

@@ -1,5 +1,5 @@
-"""The local executor carrying out a remediation's ``action`` task: ``restart`` and ``rollback`` on a
-real tiny service, and any other action refused with the known ones named."""
+"""The local executor carrying out a remediation's ``action`` task: ``restart`` on a real tiny service,
+and any other action refused with the known ones named (the ``rollback`` action: test_local_deploy)."""
 
 from __future__ import annotations
 
@@ -7,43 +7,14 @@ import asyncio
 import os
 import signal
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from slogate.adapters.executors.local_deploy import LocalDeployExecutor
-from slogate.ports.executors import ERRORED, PASS, SUCCEEDED, ExecutorEnvironment, TaskRequest
+from slogate.ports.executors import ERRORED, PASS, SUCCEEDED, ExecutorEnvironment
 
-from .conftest import IMAGE, Context, alive, event, gone, pids_in
-from .test_local_deploy import Setup, history, request, run
-
-
-def action(verb: str, value: Any = "") -> TaskRequest:
-    """An ``action.triggered`` of a remediation as the sequence sends it (no image, a problem)."""
-    data: dict[str, Any] = {
-        "action": {"name": f"do {verb}", "action": verb, "description": "", "value": value},
-        "problem": {"ProblemTitle": "response_time_p95", "State": "OPEN"},
-        "deployment": {"deploymentNames": ["primary"]},
-    }
-    return TaskRequest(event("action", "", **data), "action")
-
-
-def test_the_rollback_action_restores_the_previous_version(
-    environment: ExecutorEnvironment, service_script: Path, tmp_path: Path
-) -> None:
-    setup = Setup(service_script, tmp_path)
-
-    async def scenario(executor: LocalDeployExecutor) -> None:
-        await executor.run(request("deployment", "v1"), setup.context)
-        await executor.run(request("deployment", "v2"), setup.context)
-        result = await executor.run(action("rollback"), setup.context)
-        old, new = IMAGE.format(version="v1"), IMAGE.format(version="v2")
-        assert (result.status, result.result) == (SUCCEEDED, PASS), result.message
-        assert result.message == f"Rolled back hello in qa from {new} to {old}"
-        assert (await asyncio.to_thread(setup.answer))["version"] == "v1"
-
-    run(environment, scenario)
-    assert [entry["outcome"] for entry in history(environment)] == ["deployed", "deployed", "rolled back"]
+from .conftest import IMAGE, Context, alive, gone, pids_in
+from .local_service import Setup, action, history, request, run
 
 
 def test_restart_starts_the_running_version_anew(

@@ -6,11 +6,9 @@ import asyncio
 import json
 import socket
 import threading
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import yaml
 
@@ -27,60 +25,7 @@ from slogate.ports.executors import ERRORED, FAIL, PASS, SUCCEEDED, WARNING, Exe
 from tests.support.yaml_bombs import billion_laughs
 
 from .conftest import IMAGE, Context, alive, event, free_port, gone, pids_in
-
-Scenario = Callable[[LocalDeployExecutor], Awaitable[None]]
-
-
-def deployment_yaml(script: Path, port: int, pid_log: Path, **extra: Any) -> str:
-    """The service's slogate/deployment.yaml starting ``script`` (extra keys and env entries merged in)."""
-    env = {"PID_LOG": str(pid_log), "GREETING": "hello {stage}", **extra.pop("env", {})}
-    document = {
-        "command": ["{python}", str(script), "--port", "{port}", "--version", "{version}"],
-        "port": port,
-        "health": "/health",
-        "startTimeout": "10s",
-        "env": env,
-        **extra,
-    }
-    return yaml.safe_dump(document)
-
-
-class Setup:
-    """One test's service: its port, pid log and task context."""
-
-    def __init__(self, script: Path, tmp_path: Path, **extra: Any) -> None:
-        self.port = free_port()
-        self.pid_log = tmp_path / "pids.txt"
-        self.context = Context(
-            {"slogate/deployment.yaml": deployment_yaml(script, self.port, self.pid_log, **extra)}
-        )
-
-    def answer(self) -> dict[str, Any]:
-        """What the running service answers on ``/``."""
-        response = httpx.get(f"http://127.0.0.1:{self.port}/", timeout=2, trust_env=False)
-        return dict(response.json())
-
-
-def run(environment: ExecutorEnvironment, scenario: Scenario, stop_grace: float = 2.0) -> None:
-    """Run ``scenario`` with a fresh executor, closing it in any case."""
-
-    async def main() -> None:
-        executor = LocalDeployExecutor(environment, stop_grace=stop_grace, poll_interval=0.05)
-        try:
-            await scenario(executor)
-        finally:
-            await executor.aclose()
-
-    asyncio.run(main())
-
-
-def request(task: str, version: str = "v1", **data: Any) -> TaskRequest:
-    return TaskRequest(event(task, version, **data), task)
-
-
-def history(environment: ExecutorEnvironment, stage: str = "qa") -> list[dict[str, str]]:
-    path = environment.data_dir / "deployments" / "demo" / stage / "hello" / "history.json"
-    return list(json.loads(path.read_text()))
+from .local_service import Setup, action, deployment_yaml, history, request, run
 
 
 def test_deploy_starts_the_service_and_reports_keptns_deployment_block(
@@ -234,15 +179,18 @@ def test_a_missing_command_and_a_busy_port_are_errored(environment: ExecutorEnvi
         run(environment, scenario)
 
 
+@pytest.mark.parametrize(
+    "rollback", [request("rollback", "v2"), action("rollback")], ids=["rollback task", "rollback action"]
+)
 def test_rollback_restores_the_previous_version(
-    environment: ExecutorEnvironment, service_script: Path, tmp_path: Path
+    environment: ExecutorEnvironment, service_script: Path, tmp_path: Path, rollback: TaskRequest
 ) -> None:
     setup = Setup(service_script, tmp_path)
 
     async def scenario(executor: LocalDeployExecutor) -> None:
         await executor.run(request("deployment", "v1"), setup.context)
         await executor.run(request("deployment", "v2"), setup.context)
-        result = await executor.run(request("rollback", "v2"), setup.context)
+        result = await executor.run(rollback, setup.context)
         old, new = IMAGE.format(version="v1"), IMAGE.format(version="v2")
         assert (result.status, result.result) == (SUCCEEDED, PASS), result.message
         assert result.message == f"Rolled back hello in qa from {new} to {old}"
@@ -250,7 +198,9 @@ def test_rollback_restores_the_previous_version(
         assert (await asyncio.to_thread(setup.answer))["version"] == "v1"
 
     run(environment, scenario)
-    last = history(environment)[-1]
+    entries = history(environment)
+    assert [entry["outcome"] for entry in entries] == ["deployed", "deployed", "rolled back"]
+    last = entries[-1]
     assert (last["outcome"], last["version"], last["rolledBackFrom"]) == (
         "rolled back",
         "v1",

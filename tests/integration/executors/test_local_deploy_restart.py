@@ -11,7 +11,7 @@ from slogate.adapters.executors.local_deploy import PID_FILE, LocalDeployExecuto
 from slogate.ports.executors import SUCCEEDED, ExecutorEnvironment
 
 from .conftest import alive, gone
-from .test_local_deploy import Setup, request
+from .local_service import Setup, request
 
 
 def test_a_deployment_after_a_killed_server_stops_the_process_that_server_started(

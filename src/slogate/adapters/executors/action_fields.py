@@ -38,9 +38,14 @@ def action_fields(event: KeptnEvent) -> dict[str, str]:
     return {name: text(_get(blocks[block], key)) for name, block, key, _ in FIELDS}
 
 
-def action_environment(event: KeptnEvent) -> dict[str, str]:
-    """The same values as environment variables (``SLOGATE_ACTION`` …) for a job's command."""
-    values = action_fields(event)
+def action_verb(event: KeptnEvent) -> str:
+    """The remediation action's ``action`` (what an executor carries out: ``restart``, ``scale`` …)."""
+    return text(_get(_block(event.data.get("action")), "action"))
+
+
+def action_environment(values: Mapping[str, str]) -> dict[str, str]:
+    """The values of ``action_fields`` (or of ``task_fields``, which hold them) as environment
+    variables (``SLOGATE_ACTION`` …) for a job's command."""
     return {variable: values[name] for name, _, _, variable in FIELDS}
 
 

@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from slogate.adapters.executors import processes
-from slogate.adapters.executors.action_fields import action_environment, action_fields
+from slogate.adapters.executors.action_fields import action_environment, action_verb
 from slogate.adapters.executors.event_fields import image_of, task_fields
 from slogate.domain.evaluation.window import format_time
 from slogate.domain.sequencing.executor_plan import EXECUTORS_URI
@@ -87,7 +87,7 @@ def job_config(request: TaskRequest) -> tuple[Mapping[str, Any], str]:
             'e.g. {scale: {command: ["./scale.sh", "{action.value}"]}}'
         )
     base = {key: value for key, value in config.items() if key != "actions"}
-    verb = action_fields(request.event)["action.action"]
+    verb = action_verb(request.event)
     entry = actions.get(verb)
     if entry is None:
         if "command" in base:
@@ -124,7 +124,7 @@ def prepare(request: TaskRequest) -> Job:
         "KEPTN_CONTEXT": event.shkeptncontext,
         "KEPTN_IMAGE": image_of(event),
     }
-    env |= action_environment(event)
+    env |= action_environment(fields)
     _check_nul(argv, env, where)
     title = f"{SHELL} -c {shlex.quote(_shorten(argv[2]))}" if shell else argv[0]
     timeout = processes.seconds(config.get("timeout", "10m"), f"{where} `timeout`")

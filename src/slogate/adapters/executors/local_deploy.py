@@ -29,7 +29,7 @@ import yaml
 from slogate.adapters import yamlfile
 from slogate.adapters.executors import deploy_history as history
 from slogate.adapters.executors import processes
-from slogate.adapters.executors.action_fields import action_fields
+from slogate.adapters.executors.action_fields import action_verb
 from slogate.adapters.executors.deploy_history import HistoryEntry, prometheus_scrape_config
 from slogate.adapters.executors.event_fields import image_of, task_fields, version_of
 from slogate.domain.evaluation.window import format_time
@@ -240,7 +240,7 @@ class LocalDeployExecutor:
         return TaskResult(data=restored, message=message)
 
     async def _action(self, request: TaskRequest, context: TaskContext, key: Key) -> TaskResult:
-        verb = action_fields(request.event)["action.action"]
+        verb = action_verb(request.event)
         if verb == "rollback":
             return await self._rollback(request, context, key)
         if verb == "restart":

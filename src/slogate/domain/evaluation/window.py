@@ -106,6 +106,15 @@ def format_time(moment: datetime) -> str:
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
+def duration_text(span: timedelta, separator: str = "") -> str:
+    """``span`` in whole seconds as ``1h2m3s`` (the parts joined by ``separator``; ``0s`` for nothing)."""
+    seconds = int(span.total_seconds())
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    parts = [f"{amount}{unit}" for amount, unit in ((hours, "h"), (minutes, "m"), (seconds, "s")) if amount]
+    return separator.join(parts) or "0s"
+
+
 def resolve_window(
     now: datetime,
     timeframe: str | None = None,

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from slogate.domain.protocol.event_types import PROBLEM
+from slogate.domain.protocol.event_types import PROBLEM, sequence_type
 from slogate.domain.protocol.gate_json import json_kind
 from slogate.domain.sequencing.entity_names import is_directory_name, is_entity_name
 from slogate.errors import InputError
@@ -172,7 +172,7 @@ def remediation_trigger(alert: Alert) -> dict[str, Any]:
     """The CloudEvent that starts the remediation of a firing ``alert`` (posted to the event intake)."""
     deployment = alert.labels.get("deployment", "")
     return {
-        "type": f"sh.keptn.event.{alert.stage}.remediation.triggered",
+        "type": sequence_type(alert.stage, "remediation", "triggered"),
         "source": SOURCE,
         "shkeptncontext": alert.keptn_context,
         "data": {

@@ -10,11 +10,11 @@ from datetime import datetime
 from typing import Any
 
 from slogate.domain.protocol.alertmanager import CLOSED, CONTEXT_NAMESPACE, OPEN
-from slogate.domain.protocol.event_types import PROBLEM
+from slogate.domain.protocol.event_types import PROBLEM, sequence_type
 from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.domain.sequencing.entity_names import is_directory_name, is_entity_name
 
-_CLOSING = frozenset({"CLOSED", "RESOLVED"})  # dynatrace-service's RESOLVED became CLOSED
+CLOSING_STATES = frozenset({"CLOSED", "RESOLVED"})  # dynatrace-service's RESOLVED became CLOSED
 _TAG_KEYS = {"keptn_project": "project", "keptn_stage": "stage", "keptn_service": "service"}
 
 
@@ -68,7 +68,7 @@ def problem_state(data: Mapping[str, Any]) -> str:
     if not isinstance(state, str):
         return ""
     upper = state.upper()
-    return CLOSED if upper in _CLOSING else OPEN if upper == OPEN else ""
+    return CLOSED if upper in CLOSING_STATES else OPEN if upper == OPEN else ""
 
 
 def route(data: Mapping[str, Any]) -> Route | None:
@@ -113,7 +113,7 @@ def prepared(raw: Mapping[str, Any]) -> dict[str, Any]:
         event["data"] = {**data, "project": where.project, "stage": where.stage, "service": where.service}
     ident = source_id(data)
     if not raw.get("shkeptncontext") and ident:
-        source = raw.get("source") if isinstance(raw.get("source"), str) else ""
+        source = _text(raw, "source")
         event["shkeptncontext"] = str(uuid.uuid5(CONTEXT_NAMESPACE, f"problem|{source}|{ident}"))
     return event
 
@@ -122,7 +122,7 @@ def remediation_for(event: KeptnEvent, where: Route) -> dict[str, Any]:
     """The ``<stage>.remediation.triggered`` an open problem starts (dynatrace-service's: the whole
     problem as ``problem``, its URL as the label ``Problem URL``), in the problem's context."""
     return {
-        "type": f"sh.keptn.event.{where.stage}.remediation.triggered",
+        "type": sequence_type(where.stage, "remediation", "triggered"),
         "source": event.source,
         "shkeptncontext": event.shkeptncontext,
         "data": {

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from slogate.domain.document import as_scalar, kind_of
+from slogate.domain.evaluation.window import duration_text
 from slogate.domain.problems import Problem, child
 
 API_VERSION = "spec.keptn.sh/0.1.4"
@@ -235,7 +236,7 @@ def next_action(
     if progress.loops >= limits.max_loops:
         return Answer(_SUCCEEDED, _FAIL, MAX_LOOPS.format(loops=progress.loops))
     if progress.elapsed > limits.time_budget:
-        elapsed, budget = _duration(progress.elapsed), _duration(limits.time_budget)
+        elapsed, budget = duration_text(progress.elapsed), duration_text(limits.time_budget)
         return Answer(_SUCCEEDED, _FAIL, OUT_OF_TIME.format(elapsed=elapsed, budget=budget))
     if file is None:
         return Answer(_ERRORED, _FAIL, refusal)
@@ -249,12 +250,3 @@ def next_action(
     action = choice.actions[index]
     message = f"action {index + 1} of {len(choice.actions)} for {choice.what}: {action.name}"
     return Answer(_SUCCEEDED, "pass", message, action, index + 1)
-
-
-def _duration(span: timedelta) -> str:
-    """``span`` as ``1h2m3s`` (whole seconds; ``0s`` for nothing)."""
-    seconds = int(span.total_seconds())
-    hours, rest = divmod(seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    parts = [f"{hours}h" if hours else "", f"{minutes}m" if minutes else "", f"{seconds}s" if seconds else ""]
-    return "".join(parts) or "0s"

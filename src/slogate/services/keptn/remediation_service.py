@@ -16,6 +16,7 @@ from slogate.domain.protocol.event_types import (
     sequence_type,
 )
 from slogate.domain.protocol.gate_events import SUCCEEDED, KeptnEvent
+from slogate.domain.protocol.problem_log import CLOSING_STATES
 from slogate.domain.sequencing.remediation import (
     NO_FILE,
     REMEDIATION_URI,
@@ -32,7 +33,6 @@ from slogate.ports import DocumentLoader, EventCriteria, EventQueries, FieldMatc
 from slogate.services.keptn.emit import answer
 
 REMEDIATION_SERVICE = "remediation-service"
-CLOSED_STATES = frozenset({"CLOSED", "RESOLVED"})
 
 
 class RemediationService:
@@ -138,7 +138,7 @@ def _closes(event: KeptnEvent, stage: str) -> bool:
     if event.type != PROBLEM or (event.stage and event.stage != stage):
         return False
     state = next((value for key, value in event.data.items() if str(key).lower() == "state"), "")
-    return isinstance(state, str) and state.upper() in CLOSED_STATES
+    return isinstance(state, str) and state.upper() in CLOSING_STATES
 
 
 def _finished(common: Mapping[str, Any], chosen: Answer) -> dict[str, Any]:

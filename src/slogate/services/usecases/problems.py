@@ -11,7 +11,7 @@ from typing import Any
 
 from slogate.domain.protocol import alertmanager as am
 from slogate.domain.protocol import problem_log
-from slogate.domain.protocol.event_types import PROBLEM
+from slogate.domain.protocol.event_types import PROBLEM, sequence_type
 from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.domain.protocol.problem_log import ProblemRecord
 from slogate.errors import InputError
@@ -174,7 +174,7 @@ class ProblemService:
     async def _seen(self, project: str, context: str, stage: str) -> set[str]:
         """The states of the problem events already stored in ``context``, and ``TRIGGERED`` when its
         remediation was triggered already."""
-        trigger = f"sh.keptn.event.{stage}.remediation.triggered"
+        trigger = sequence_type(stage, "remediation", "triggered")
         criteria = EventCriteria(
             fields=(FieldMatch(("shkeptncontext",), (context,)), FieldMatch(("type",), (PROBLEM, trigger))),
             project_collection=project,
