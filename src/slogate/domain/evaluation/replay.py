@@ -96,22 +96,12 @@ def _replay_one(
         # as a baseline it is what lighthouse's history decoding makes of it (often: a slot, no values)
         raw = {"id": build.id, "time": build.time, "invalidated": build.invalidated, "data": dict(build.data)}
         return outcome, decode_history([raw])[0]
-    entry = StoredEvaluation(
-        id=build.id,
-        time=build.time,
-        invalidated=build.invalidated,
-        project=stored.project,
-        stage=stored.stage,
-        service=stored.service,
-        result=stored.result,
-        indicator_values=tuple(item.value for item in stored.evaluation.indicator_results or ()),
-    )
+    entry = _history_entry(build, stored)
     sli = sli_results_of(stored)
     if sli is None:
         note = f"no SLI values were stored with this evaluation ({stored.message or stored.status})"
         return _not_replayed(build, stored.labels, stored.result, stored.evaluation.score, note), entry
     new = evaluate_gate(sli, slo_file, _candidates(slo_file, earlier))
-    new_values = tuple(item.value for item in new.evaluation.indicator_results or ())
     outcome = ReplayedBuild(
         id=build.id,
         time=build.time,
@@ -126,17 +116,21 @@ def _replay_one(
         compared=new.evaluation.compared_events,
         note="" if new.status == SUCCEEDED else new.message,
     )
-    replayed_entry = StoredEvaluation(
+    return outcome, _history_entry(build, new)
+
+
+def _history_entry(build: StoredBuild, event: EvaluationFinished) -> StoredEvaluation:
+    """``build`` as a history entry with the result and values of ``event`` (stored or replayed)."""
+    return StoredEvaluation(
         id=build.id,
         time=build.time,
         invalidated=build.invalidated,
-        project=new.project,
-        stage=new.stage,
-        service=new.service,
-        result=new.result,
-        indicator_values=new_values,
+        project=event.project,
+        stage=event.stage,
+        service=event.service,
+        result=event.result,
+        indicator_values=tuple(item.value for item in event.evaluation.indicator_results or ()),
     )
-    return outcome, replayed_entry
 
 
 def decode_stored(data: Mapping[str, Any]) -> EvaluationFinished:
