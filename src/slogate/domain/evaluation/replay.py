@@ -12,7 +12,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from slogate.domain.evaluation.gate import SLOFile, evaluate_gate
+from slogate.domain.evaluation.gate import (
+    ABORTED_MESSAGE,
+    ERRORED_PREFIX,
+    SLI_FAILED_PREFIX,
+    SLOFile,
+    evaluate_gate,
+)
 from slogate.domain.evaluation.objectives import NO_VALUE_MESSAGE
 from slogate.domain.evaluation.replay_flips import FlippedObjective, flipped_objectives, stored_metrics
 from slogate.domain.protocol.gate_events import (
@@ -35,9 +41,6 @@ from slogate.domain.protocol.gate_json import (
     decode_sli_value,
 )
 
-ABORTED_MESSAGE = "evaluation performed by lighthouse was aborted"
-ERRORED_PREFIX = "evaluation performed by lighthouse received an unexpected error: "
-SLI_FAILED_PREFIX = "lighthouse failed because SLI failed with message "
 _TARGETS = ("passTargets", "warningTargets")
 
 
