@@ -20,7 +20,7 @@ from slogate.domain.evaluation.gate import (
     evaluate_gate,
 )
 from slogate.domain.evaluation.objectives import NO_VALUE_MESSAGE
-from slogate.domain.evaluation.replay_flips import FlippedObjective, flipped_objectives, stored_metrics
+from slogate.domain.evaluation.replay_flips import FlippedObjective, flipped_objectives
 from slogate.domain.protocol.gate_events import (
     ABORTED,
     ERRORED,
@@ -230,7 +230,8 @@ def _never_collected(slo_file: SLOFile | None, stored: EvaluationFinished) -> tu
     """The new SLO's SLIs for which this build kept no value from the provider."""
     if slo_file is None or slo_file.slo is None:
         return ()
-    have = stored_metrics(stored, _collected)
+    results = stored.evaluation.indicator_results or ()
+    have = {item.value.metric for item in results if item.value is not None and _collected(item.value)}
     names = dict.fromkeys(objective.sli for objective in slo_file.slo.objectives if objective.sli not in have)
     return tuple(names)
 
