@@ -10,6 +10,17 @@ from slogate.domain.protocol.gate_events import EVALUATION_FINISHED, EVALUATION_
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 HOUR = 3600.0
+# the project "shop" of the history: a dev stage, then production (the last stage, the default of the report)
+SHIPYARD = """apiVersion: spec.keptn.sh/0.2.2
+kind: Shipyard
+metadata: {name: shop}
+spec:
+  stages:
+    - name: dev
+      sequences: [{name: delivery, tasks: [{name: deployment}]}]
+    - name: production
+      sequences: [{name: delivery, tasks: [{name: deployment}, {name: evaluation}]}]
+"""
 _ids = itertools.count()
 
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 def replay_table(report: ReplayReport) -> Table:
     """Newest first: build, time, old → new result, old → new score, the objectives that flipped."""
-    from slogate.services.usecases.replay import build_label, flip_text
+    from slogate.services.usecases.replay import build_label, build_notes
 
     request = report.request
     title = f"What if {request.slo.source} had judged {request.project}/{request.stage}/{request.service}"
@@ -27,12 +27,8 @@ def replay_table(report: ReplayReport) -> Table:
         name = Text(build_label(build))
         if build.invalidated:
             name.append(" (ignored)", style="dim")
-        flips = [flip_text(flip) for flip in build.flipped]
-        if build.no_value_stored:
-            flips.append("no value stored: " + ", ".join(build.no_value_stored))
-        if build.note:
-            flips.append(build.note)
-        table.add_row(name, Text(build.time), _results(build), _scores(build), Text("\n".join(flips)))
+        notes = "\n".join(build_notes(build))
+        table.add_row(name, Text(build.time), _results(build), _scores(build), Text(notes))
     return table
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any
+from urllib.parse import quote
 
 import typer
 
@@ -47,17 +48,11 @@ def dora_command(
 
     params = {"since": since, **({"stage": stage} if stage else {}), **({"until": until} if until else {})}
     with user_errors(), connect() as api:
-        report = api.get(f"/api/slogate/v1/project/{_segment(project)}/dora", params)
+        report = api.get(f"/api/slogate/v1/project/{quote(project, safe='')}/dora", params)
     if output == OutputFormat.TABLE:
         console().print(dora_table(report))
     else:
         print_document(report, output)
-
-
-def _segment(text: str) -> str:
-    from urllib.parse import quote
-
-    return quote(text, safe="")
 
 
 def dora_table(report: dict[str, Any]) -> Table:

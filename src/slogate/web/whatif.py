@@ -37,11 +37,6 @@ def _columns(report: replay.ReplayReport) -> list[dict[str, Any]]:
     """One column per build, oldest on the left as in the heatmap."""
     columns = []
     for build in reversed(report.builds):
-        notes = [replay.flip_text(flip) for flip in build.flipped]
-        if build.no_value_stored:
-            notes.append("no value stored: " + ", ".join(build.no_value_stored))
-        if build.note:
-            notes.append(build.note)
         columns.append(
             {
                 "id": build.id,
@@ -53,7 +48,7 @@ def _columns(report: replay.ReplayReport) -> list[dict[str, Any]]:
                 "old_score": f"{build.old_score:.2f}",
                 "new_result": build.new_result or "not replayed",
                 "new_score": "—" if build.new_score is None else f"{build.new_score:.2f}",
-                "notes": notes,
+                "notes": replay.build_notes(build),
             }
         )
     return columns

@@ -17,20 +17,10 @@ from slogate.ports.delivery_log import CountRow
 from slogate.server_context import ServerContext
 from slogate.services.runtime.log_metrics import OTHER, fold
 from slogate.settings import Settings
-from tests.support.dora_history import HOUR, event, history
+from tests.support.dora_history import HOUR, SHIPYARD, event, history
 
 from .conftest import TOKEN
 
-SHIPYARD = """apiVersion: spec.keptn.sh/0.2.2
-kind: Shipyard
-metadata: {name: shop}
-spec:
-  stages:
-    - name: dev
-      sequences: [{name: delivery, tasks: [{name: deployment}]}]
-    - name: production
-      sequences: [{name: delivery, tasks: [{name: deployment}, {name: evaluation}]}]
-"""
 DORA = "/api/slogate/v1/project/shop/dora"
 WINDOW = {"since": "2026-03-01T00:00:00Z", "until": "2026-03-11T00:00:00Z"}
 

@@ -15,19 +15,9 @@ from slogate import bootstrap
 from slogate.domain.protocol.gate_events import EVALUATION_FINISHED
 from slogate.server_context import ServerContext
 from slogate.settings import Settings
-from tests.support.dora_history import T0, delivery, event
+from tests.support.dora_history import SHIPYARD, T0, delivery, event
 
 TOKEN = "bridge-token-0123456789abcdefghijklmnopqrstuvw"
-SHIPYARD = """apiVersion: spec.keptn.sh/0.2.2
-kind: Shipyard
-metadata: {name: shop}
-spec:
-  stages:
-    - name: dev
-      sequences: [{name: delivery, tasks: [{name: deployment}]}]
-    - name: production
-      sequences: [{name: delivery, tasks: [{name: deployment}, {name: evaluation}]}]
-"""
 
 
 @pytest.fixture

@@ -23,14 +23,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import type_coerce
 
-from slogate.domain.protocol.event_types import PREFIX
+from slogate.domain.protocol.event_types import DEPLOYMENT_FINISHED, PREFIX, ROLLBACK_TRIGGERED
 from slogate.domain.protocol.gate_events import EVALUATION_FINISHED, EVALUATION_INVALIDATED
 from slogate.ports.delivery_log import CountRow, Deliveries, DeliveryRow, LogCounts, SignalRow
 
 from .tables import EventRow
 
-DEPLOYMENT_FINISHED = f"{PREFIX}.deployment.finished"
-ROLLBACK_TRIGGERED = f"{PREFIX}.rollback.triggered"  # the rollback task
 _SEQUENCE_FINISHED = f"{PREFIX}.%.%.finished"  # sh.keptn.event.<stage>.<sequence>.finished
 _ROLLBACK_SEQUENCE = f"{PREFIX}.%.rollback.triggered"
 _REMEDIATION_SEQUENCE = f"{PREFIX}.%.remediation.triggered"

@@ -40,6 +40,9 @@ from slogate.domain.protocol.gate_events import (
 )
 
 NO_OBJECTIVES_MESSAGE = "lighthouse failed because no SLO objective was provided"
+ABORTED_MESSAGE = "evaluation performed by lighthouse was aborted"
+ERRORED_PREFIX = "evaluation performed by lighthouse received an unexpected error: "
+SLI_FAILED_PREFIX = "lighthouse failed because SLI failed with message "
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,10 +63,9 @@ def evaluate_gate(
 ) -> EvaluationFinished:
     """Evaluate ``sli`` against ``slo_file`` (None: no SLO configured) and ``history`` (newest first)."""
     if sli.status == ABORTED:
-        return _errored(sli, "evaluation performed by lighthouse was aborted", PASS)
+        return _errored(sli, ABORTED_MESSAGE, PASS)
     if sli.status == ERRORED:
-        message = f"evaluation performed by lighthouse received an unexpected error: {sli.message}"
-        return _errored(sli, message, PASS)
+        return _errored(sli, ERRORED_PREFIX + sli.message, PASS)
     if slo_file is None:
         message = (
             "no evaluation performed by lighthouse because no SLO file configured for project " + sli.project
@@ -106,7 +108,7 @@ def _evaluate(
     if not slo.objectives:
         result, message = FAIL, NO_OBJECTIVES_MESSAGE
     elif sli.result == FAIL:
-        result, message = FAIL, f"lighthouse failed because SLI failed with message {sli.message}"
+        result, message = FAIL, SLI_FAILED_PREFIX + sli.message
     else:
         result, message = overall(slo.on_insufficient, outcomes, result, message)
     details = EvaluationDetails(

@@ -12,9 +12,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from slogate.domain.evaluation.gate import SLOFile, evaluate_gate
+from slogate.domain.evaluation.gate import (
+    ABORTED_MESSAGE,
+    ERRORED_PREFIX,
+    SLI_FAILED_PREFIX,
+    SLOFile,
+    evaluate_gate,
+)
 from slogate.domain.evaluation.objectives import NO_VALUE_MESSAGE
-from slogate.domain.evaluation.replay_flips import FlippedObjective, flipped_objectives, stored_metrics
+from slogate.domain.evaluation.replay_flips import FlippedObjective, flipped_objectives
 from slogate.domain.protocol.gate_events import (
     ABORTED,
     ERRORED,
@@ -35,9 +41,6 @@ from slogate.domain.protocol.gate_json import (
     decode_sli_value,
 )
 
-ABORTED_MESSAGE = "evaluation performed by lighthouse was aborted"
-ERRORED_PREFIX = "evaluation performed by lighthouse received an unexpected error: "
-SLI_FAILED_PREFIX = "lighthouse failed because SLI failed with message "
 _TARGETS = ("passTargets", "warningTargets")
 
 
@@ -96,22 +99,12 @@ def _replay_one(
         # as a baseline it is what lighthouse's history decoding makes of it (often: a slot, no values)
         raw = {"id": build.id, "time": build.time, "invalidated": build.invalidated, "data": dict(build.data)}
         return outcome, decode_history([raw])[0]
-    entry = StoredEvaluation(
-        id=build.id,
-        time=build.time,
-        invalidated=build.invalidated,
-        project=stored.project,
-        stage=stored.stage,
-        service=stored.service,
-        result=stored.result,
-        indicator_values=tuple(item.value for item in stored.evaluation.indicator_results or ()),
-    )
+    entry = _history_entry(build, stored)
     sli = sli_results_of(stored)
     if sli is None:
         note = f"no SLI values were stored with this evaluation ({stored.message or stored.status})"
         return _not_replayed(build, stored.labels, stored.result, stored.evaluation.score, note), entry
     new = evaluate_gate(sli, slo_file, _candidates(slo_file, earlier))
-    new_values = tuple(item.value for item in new.evaluation.indicator_results or ())
     outcome = ReplayedBuild(
         id=build.id,
         time=build.time,
@@ -126,17 +119,21 @@ def _replay_one(
         compared=new.evaluation.compared_events,
         note="" if new.status == SUCCEEDED else new.message,
     )
-    replayed_entry = StoredEvaluation(
+    return outcome, _history_entry(build, new)
+
+
+def _history_entry(build: StoredBuild, event: EvaluationFinished) -> StoredEvaluation:
+    """``build`` as a history entry with the result and values of ``event`` (stored or replayed)."""
+    return StoredEvaluation(
         id=build.id,
         time=build.time,
         invalidated=build.invalidated,
-        project=new.project,
-        stage=new.stage,
-        service=new.service,
-        result=new.result,
-        indicator_values=new_values,
+        project=event.project,
+        stage=event.stage,
+        service=event.service,
+        result=event.result,
+        indicator_values=tuple(item.value for item in event.evaluation.indicator_results or ()),
     )
-    return outcome, replayed_entry
 
 
 def decode_stored(data: Mapping[str, Any]) -> EvaluationFinished:
@@ -233,7 +230,8 @@ def _never_collected(slo_file: SLOFile | None, stored: EvaluationFinished) -> tu
     """The new SLO's SLIs for which this build kept no value from the provider."""
     if slo_file is None or slo_file.slo is None:
         return ()
-    have = stored_metrics(stored, _collected)
+    results = stored.evaluation.indicator_results or ()
+    have = {item.value.metric for item in results if item.value is not None and _collected(item.value)}
     names = dict.fromkeys(objective.sli for objective in slo_file.slo.objectives if objective.sli not in have)
     return tuple(names)
 

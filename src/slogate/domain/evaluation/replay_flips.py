@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from slogate.domain.evaluation.objectives import NO_VALUE_MESSAGE
@@ -14,7 +13,6 @@ from slogate.domain.protocol.gate_events import (
     WARNING,
     EvaluationFinished,
     IndicatorResult,
-    SLIValue,
     Target,
 )
 
@@ -46,12 +44,6 @@ class FlippedObjective:
     value: float | None
     criteria: tuple[DecidingCriterion, ...]
     note: str = ""
-
-
-def stored_metrics(stored: EvaluationFinished, keep: Callable[[SLIValue | None], bool]) -> frozenset[str]:
-    """The SLI names of the stored values ``keep`` accepts."""
-    results = stored.evaluation.indicator_results or ()
-    return frozenset(item.value.metric for item in results if item.value is not None and keep(item.value))
 
 
 def flipped_objectives(

@@ -35,6 +35,9 @@ APPROVAL_FINISHED = "sh.keptn.event.approval.finished"
 GET_ACTION_TRIGGERED = "sh.keptn.event.get-action.triggered"
 GET_ACTION_STARTED = "sh.keptn.event.get-action.started"
 GET_ACTION_FINISHED = "sh.keptn.event.get-action.finished"
+# tasks the delivery figures and the catalog read
+DEPLOYMENT_FINISHED = "sh.keptn.event.deployment.finished"
+ROLLBACK_TRIGGERED = "sh.keptn.event.rollback.triggered"  # the rollback task
 
 
 class Category(StrEnum):

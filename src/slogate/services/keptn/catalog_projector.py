@@ -10,11 +10,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 
+from slogate.domain.protocol.event_types import DEPLOYMENT_FINISHED
 from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.domain.sequencing.engine_events import configured_image
 from slogate.ports import EventStore, PendingEvent
 
-DEPLOYMENT_FINISHED = "sh.keptn.event.deployment.finished"
 Notes = Sequence[tuple[KeptnEvent, str | None]]
 
 

@@ -50,9 +50,14 @@ class ReplayReport:
         return sum(1 for build in self.builds if build.changed)
 
     @property
+    def not_replayed(self) -> int:
+        """How many reported builds could not be replayed."""
+        return sum(1 for build in self.builds if build.new_result is None)
+
+    @property
     def summary(self) -> str:
         """``N of M builds would change verdict`` (with those that could not be replayed)."""
-        skipped = sum(1 for build in self.builds if build.new_result is None)
+        skipped = self.not_replayed
         line = f"{self.changed} of {len(self.builds)} builds would change verdict"
         return line + (f" ({skipped} could not be replayed)" if skipped else "")
 
@@ -129,7 +134,7 @@ def report_document(report: ReplayReport) -> dict[str, Any]:
         "summary": {
             "builds": len(report.builds),
             "changed": report.changed,
-            "notReplayed": sum(1 for build in report.builds if build.new_result is None),
+            "notReplayed": report.not_replayed,
             "replayedInAll": report.replayed,
             "text": report.summary,
         },
@@ -183,6 +188,17 @@ def build_label(build: ReplayedBuild) -> str:
     if build.labels:
         return ",".join(f"{key}={value}" for key, value in build.labels)
     return build.id[:8]
+
+
+def build_notes(build: ReplayedBuild) -> list[str]:
+    """What a table shows of a build besides its verdicts: its flipped objectives, the SLIs it kept
+    no value of, and why it was not replayed."""
+    notes = [flip_text(flip) for flip in build.flipped]
+    if build.no_value_stored:
+        notes.append("no value stored: " + ", ".join(build.no_value_stored))
+    if build.note:
+        notes.append(build.note)
+    return notes
 
 
 def flip_text(flip: FlippedObjective) -> str:
