@@ -15,9 +15,7 @@ def vendor_options_from_environment(provider: str, settings: Settings) -> Provid
     from slogate.services.usecases.monitoring import environment_names, vendor_options
     from slogate.settings import environment_values
 
-    options = vendor_options(
-        provider, environment_values(environment_names(provider)), settings, secret=False
-    )
+    options = vendor_options(provider, environment_values(environment_names(provider)), settings)
     if provider == "dynatrace":
         _warn_token_shape(options.credential("DT_API_TOKEN"))
     return options

@@ -302,3 +302,11 @@ def test_a_measurement_cut_by_a_crash_is_taken_up_again_at_start() -> None:
     assert again == []
     answers = [event for event in store.events.values() if event.type.endswith("get-sli.finished")]
     assert [(event.triggeredid, event.data["result"]) for event in answers] == [("cut", "pass")]
+
+
+def test_incomplete_credentials_name_the_secret_dt_creds_chose() -> None:
+    """The message names the secret that was read (here dtCreds' dt-shop), not the default one."""
+    files = {SLI_FILE: QUERIES, ("", "", "dynatrace/dynatrace.conf.yaml"): "dtCreds: dt-$PROJECT\n"}
+    sli, _ = _service(files, {"dt-shop": {"DT_TENANT": "http://127.0.0.1:9"}})
+    finished = _finished(asyncio.run(sli.handle(_event())))
+    assert "set DT_API_TOKEN in the secret 'dt-shop'" in finished["message"]

@@ -66,3 +66,11 @@ def test_the_card_shows_the_last_30_days_of_the_last_stage(served: tuple[ServerC
     assert "Lead time 2.0h median · p90 4.0h" in text
     assert "Change failure rate 33% 1 failed · 0 rolled back" in text
     assert "Time to restore 17.0h median · 0 not restored" in text
+
+
+def test_one_delivery_is_one_delivery(served: tuple[ServerContext, TestClient]) -> None:
+    context, web = served
+    now = (datetime.now(UTC) - T0).total_seconds() / 3600
+    context.store.add(delivery("d1", now - 5, now - 4, evaluation=(now - 3, "pass")))
+    assert "1 delivery" in card(web)
+    assert "1 deliveries" not in card(web)

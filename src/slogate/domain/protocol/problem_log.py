@@ -63,8 +63,9 @@ def _stamp(moment: datetime) -> str:
 
 
 def problem_state(data: Mapping[str, Any]) -> str:
-    """``OPEN`` or ``CLOSED`` (``RESOLVED`` counts as closed; case ignored); "" for anything else."""
-    state = data.get("State")
+    """``OPEN`` or ``CLOSED`` (``RESOLVED`` counts as closed); the key (``State``, ``state`` …) and the
+    value in any case, as Go's JSON decoding reads them; "" for anything else."""
+    state = next((value for key, value in data.items() if str(key).lower() == "state"), None)
     if not isinstance(state, str):
         return ""
     upper = state.upper()

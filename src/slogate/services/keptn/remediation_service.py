@@ -7,6 +7,8 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from slogate.domain.protocol import problem_log
+from slogate.domain.protocol.alertmanager import CLOSED
 from slogate.domain.protocol.evaluation_flow import scope
 from slogate.domain.protocol.event_types import (
     GET_ACTION_FINISHED,
@@ -16,7 +18,6 @@ from slogate.domain.protocol.event_types import (
     sequence_type,
 )
 from slogate.domain.protocol.gate_events import SUCCEEDED, KeptnEvent
-from slogate.domain.protocol.problem_log import CLOSING_STATES
 from slogate.domain.sequencing.remediation import (
     NO_FILE,
     REMEDIATION_URI,
@@ -137,8 +138,7 @@ def _closes(event: KeptnEvent, stage: str) -> bool:
     ``stage`` (or for no stage in particular)."""
     if event.type != PROBLEM or (event.stage and event.stage != stage):
         return False
-    state = next((value for key, value in event.data.items() if str(key).lower() == "state"), "")
-    return isinstance(state, str) and state.upper() in CLOSING_STATES
+    return problem_log.problem_state(event.data) == CLOSED
 
 
 def _finished(common: Mapping[str, Any], chosen: Answer) -> dict[str, Any]:

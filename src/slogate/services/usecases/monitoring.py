@@ -75,8 +75,9 @@ def provider_options(
     """The options of ``provider`` for ``project``: from its credentials secret (Keptn's key names); for
     Prometheus else the settings (SLOGATE_PROMETHEUS_*); None when nothing is configured."""
     if provider in VENDORS:
-        values = secrets.secret(credentials_secret(provider, project, conf_secret), "") or {}
-        return vendor_options(provider, values, settings, secret=True) if values else None
+        name = credentials_secret(provider, project, conf_secret)
+        values = secrets.secret(name, "") or {}
+        return vendor_options(provider, values, settings, secret=name) if values else None
     prefix = provider.upper().replace("-", "_")
     scope = f"keptn-{provider}-service"
     values = secrets.secret(credentials_secret(provider, project), scope) or {}
@@ -95,10 +96,10 @@ def provider_options(
 
 
 def vendor_options(
-    provider: str, values: Mapping[str, str], settings: Settings, *, secret: bool
+    provider: str, values: Mapping[str, str], settings: Settings, *, secret: str = ""
 ) -> ProviderOptions:
-    """Options for a vendor from a secret's keys (``secret``) or the environment's variables;
-    ``ConfigError`` naming every missing key or variable."""
+    """Options for a vendor from the keys of the secret named ``secret``, or (without one) from the
+    environment's variables; ``ConfigError`` naming every missing key or variable and where."""
     keys = VENDORS[provider]
     pick = 0 if secret else 1
     url = values.get(keys.url[pick], "").strip()
@@ -110,7 +111,7 @@ def vendor_options(
         names[pick] for (_, value), names in zip(credentials, keys.required, strict=True) if not value
     ]
     if missing:
-        where = f"the secret '{keys.secret_name}'" if secret else "the environment"
+        where = f"the secret '{secret}'" if secret else "the environment"
         raise ConfigError(f"{provider} credentials incomplete: set {', '.join(missing)} in {where}")
     return ProviderOptions(
         url=url,

@@ -211,3 +211,10 @@ def test_problems_are_one_per_context_newest_first() -> None:
     assert shown["closedAt"] == "2026-12-07T02:05:00.000Z"
     assert found[0].to_json()["closedAt"] is None
     assert shown["project"] == "fulltour"
+
+
+@pytest.mark.parametrize("key", ["state", "STATE", "sTaTe"])
+def test_problem_state_reads_the_key_in_any_case(key: str) -> None:
+    """As Go's JSON decoding (and the get-action answerer) read it: ``state`` closes a problem too."""
+    assert pl.problem_state({key: "closed"}) == "CLOSED"
+    assert pl.problem_state({key: "open"}) == "OPEN"
