@@ -11,10 +11,12 @@ from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 
+from slogate.adapters.access_file import AccessFile
 from slogate.adapters.api_token import ApiTokens
 from slogate.adapters.executors.destination import allow_list_setting
 from slogate.adapters.file_checks import CHECKS as FILE_CHECKS
 from slogate.adapters.file_checks import query_checks
+from slogate.adapters.oidc_provider import HttpOpenIdProvider, OidcConfig
 from slogate.adapters.plugins import PluginRegistry
 from slogate.adapters.secret_box import SecretBox
 from slogate.adapters.session_files import DataDirSessionFiles
@@ -36,6 +38,7 @@ from slogate.api.app import DEFAULT_ROUTERS, create_app
 from slogate.api.auth import FailureLimiter
 from slogate.domain.protocol.evaluation_flow import DEFAULT_SLI_PROVIDER
 from slogate.domain.sequencing.remediation import Limits
+from slogate.errors import ConfigError
 from slogate.ports import EventStore, PendingEvent, ProviderOptions, SLIProvider, SLIProviderFactory
 from slogate.ports.executors import ExecutorEnvironment
 from slogate.server_context import ServerContext
@@ -198,11 +201,50 @@ def server_app(context: ServerContext) -> FastAPI:
     """The whole server: Keptn's API under /api and the Bridge under /bridge."""
     app = api_app(context)
     settings = context.settings
-    keys = SessionKeys(DataDirSessionFiles(settings.data_dir), partial(login.credentials, context))
+    idle = int(settings.bridge_idle_minutes * 60)
+    files = DataDirSessionFiles(settings.data_dir)
+    keys = SessionKeys(files, partial(login.credentials, context), idle_seconds=idle)
     # failed Bridge logins have a limiter of their own, apart from the API's
     logins = FailureLimiter(settings.auth_failures_per_second, settings.auth_failure_burst)
-    install_bridge(app, keys, logins)
+    access = AccessFile(settings.access_file)
+    access.check()
+    install_bridge(app, keys, logins, oidc_provider(settings), access.grants_for_subjects)
     return app
+
+
+def oidc_provider(settings: Settings) -> HttpOpenIdProvider | None:
+    """The Bridge's OpenID provider from SLOGATE_OIDC_*, None while SLOGATE_OIDC_ISSUER is empty;
+    ConfigError for an incomplete configuration."""
+    issuer = settings.oidc_issuer.strip()
+    if not issuer:
+        return None
+    if not issuer.startswith(("https://", "http://")):
+        raise ConfigError(f"SLOGATE_OIDC_ISSUER: {issuer!r} is not an http(s) URL")
+    if not settings.oidc_client_id:
+        raise ConfigError(
+            "SLOGATE_OIDC_CLIENT_ID is needed with SLOGATE_OIDC_ISSUER: the client registered at the provider"
+        )
+    secret = settings.oidc_client_secret.get_secret_value()
+    if settings.oidc_client_secret_file is not None:
+        try:
+            secret = settings.oidc_client_secret_file.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as error:
+            raise ConfigError(
+                f"SLOGATE_OIDC_CLIENT_SECRET_FILE: cannot read {settings.oidc_client_secret_file}: {error}"
+            ) from None
+    if "openid" not in settings.oidc_scopes.split():
+        raise ConfigError(f"SLOGATE_OIDC_SCOPES: {settings.oidc_scopes!r} lacks 'openid'")
+    config = OidcConfig(
+        issuer=issuer,
+        client_id=settings.oidc_client_id,
+        client_secret=secret,
+        scopes=settings.oidc_scopes,
+        groups_claim=settings.oidc_groups_claim,
+        username_claim=settings.oidc_username_claim,
+        display_name=settings.oidc_name,
+        timeout=settings.query_timeout,
+    )
+    return HttpOpenIdProvider(config)
 
 
 def _forget_project(project: str, *, resources: ResourceService, sequences: SqlSequenceStore) -> None:

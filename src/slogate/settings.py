@@ -61,6 +61,17 @@ class Settings(BaseSettings):
     bridge_password: SecretStr = SecretStr("")
     config_dir: Path = Field(default_factory=default_config_dir)
     webhook_allow_list: str = ""
+    # the Bridge's OpenID Connect login (issue 20): off while oidc_issuer is empty
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: SecretStr = SecretStr("")
+    oidc_client_secret_file: Path | None = None
+    oidc_scopes: str = "openid profile email groups"
+    oidc_groups_claim: str = "groups"
+    oidc_username_claim: str = ""
+    oidc_name: str = ""
+    access_file: Path | None = None
+    bridge_idle_minutes: float = Field(default=60.0, gt=0)
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
+from slogate.web.access import principal_of, visible_projects
 from slogate.web.pages import context_of, render, session_of
 from slogate.web.session import Session
 from slogate.web.status import sequence_status
@@ -20,12 +21,14 @@ def dashboard(request: Request, session: Annotated[Session, Depends(session_of)]
     """Projects, their stages and how their latest sequence went."""
     context = context_of(request)
     page = context.catalog.projects(limit=PROJECTS_SHOWN, offset=0)
+    shown = visible_projects(request, session, (project.name for project in page.projects))
     projects: list[dict[str, Any]] = []
-    for project in page.projects:
+    for project in (project for project in page.projects if project.name in shown):
         states, _ = context.sequence_queries.states(project.name, limit=1, offset=0)
         latest = None
         if states:
             state = states[0]
             latest = {"name": state.name, "service": state.service, "status": sequence_status(state)}
         projects.append({"name": project.name, "stages": [s.name for s in project.stages], "latest": latest})
-    return render(request, "dashboard.html", {"projects": projects}, session)
+    no_access = bool(session.user) and not projects and not principal_of(request, session).sees_everything
+    return render(request, "dashboard.html", {"projects": projects, "no_access": no_access}, session)

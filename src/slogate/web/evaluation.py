@@ -10,6 +10,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from slogate.domain.access import Action
 from slogate.domain.evaluation.slo import SLO
 from slogate.domain.protocol.event_types import GET_SLI_FINISHED
 from slogate.domain.protocol.gate_events import EVALUATION_FINISHED, KeptnEvent
@@ -19,6 +20,7 @@ from slogate.ports import DocumentLoader, EventStore
 from slogate.services.usecases import evaluation_history as history
 from slogate.services.usecases.quality_gate import invalidate
 from slogate.web import breakdown
+from slogate.web.access import audit, principal_of, require
 from slogate.web.chart import build_chart
 from slogate.web.heatmap import Evaluated, build_heatmap, column_labels, evaluation_href
 from slogate.web.pages import checked_session, context_of, render, session_of
@@ -212,6 +214,10 @@ def invalidate_evaluation(
         return _not_found(
             request, session, f"evaluation {event_id} does not belong to context {keptn_context}"
         )
+    event = stored.event
+    require(request, session, Action.EVALUATION_INVALIDATE, event.project, event.stage, target=event_id)
     if not stored.invalidated:
         invalidate(store, event_id, lambda: datetime.now(UTC), reason)
+        where = {"project": event.project, "stage": event.stage, "service": event.service, "target": event_id}
+        audit(request, principal_of(request, session), Action.EVALUATION_INVALIDATE.value, "allowed", **where)
     return RedirectResponse(evaluation_href(stored.event), status_code=303)

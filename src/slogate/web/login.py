@@ -5,16 +5,24 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from slogate.api.auth import FailureLimiter
-from slogate.api.clients import client_of, scheme_of
+from slogate.api.clients import client_of
 from slogate.api.context import ServerContext
-from slogate.web.pages import context_of, keys_of, render, session_of
-from slogate.web.session import COOKIE, SESSION_SECONDS, Session
+from slogate.web.pages import (
+    absolute_url,
+    context_of,
+    keys_of,
+    provider_of,
+    render,
+    session_of,
+    set_session_cookie,
+)
+from slogate.web.session import COOKIE, Session
 
 router = APIRouter(prefix="/bridge", include_in_schema=False)
 TOO_MANY = "Too many failed attempts: wait a moment and try again."
@@ -29,18 +37,28 @@ def credentials(context: ServerContext) -> str:
     return f"{context.tokens.fingerprint()}.{account_hash}"
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only paths of the Bridge itself (never another site) are followed after the login."""
     if target and target.startswith("/bridge") and not target.startswith("//"):
         return target
     return "/bridge/"
 
 
+def login_values(request: Request, next: str) -> dict[str, Any]:
+    """What the login page shows: the password fields when a Bridge user is set, the OpenID button
+    when a provider is configured."""
+    provider = provider_of(request)
+    return {
+        "next": safe_next(next),
+        "users": bool(context_of(request).settings.bridge_user),
+        "oidc": provider.display_name if provider is not None else "",
+    }
+
+
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, next: str = "/bridge/") -> HTMLResponse:
     """The login form."""
-    settings = context_of(request).settings
-    return render(request, "login.html", {"next": _safe_next(next), "users": bool(settings.bridge_user)})
+    return render(request, "login.html", login_values(request, next))
 
 
 @router.post("/login", response_model=None)
@@ -60,7 +78,7 @@ def log_in(
     limiter: FailureLimiter = request.app.state.login_limiter
     proxies = context.settings.proxy_networks()
     keys = [f"client:{client_of(request.scope, proxies)}"]
-    values = {"next": _safe_next(next), "users": bool(context.settings.bridge_user)}
+    values = login_values(request, next)
     now = time.monotonic()
     if not _token_ok(request, token):
         if user:
@@ -73,16 +91,8 @@ def log_in(
                 limiter.failed(key, now)
             values["error"] = "That did not work: check the API token (or user and password)."
             return render(request, "login.html", values, status_code=401)
-    response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(
-        COOKIE,
-        keys_of(request).issue(),
-        max_age=SESSION_SECONDS,
-        httponly=True,
-        samesite="strict",
-        secure=scheme_of(request.scope, proxies) == "https",
-        path="/bridge",
-    )
+    response = RedirectResponse(safe_next(next), status_code=303)
+    set_session_cookie(request, response, keys_of(request).issue())
     return response
 
 
@@ -106,10 +116,17 @@ def log_out(
     session: Annotated[Session, Depends(session_of)],
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    """End the session for good (the form must carry the session's CSRF token)."""
+    """End the session for good (the form must carry the session's CSRF token); an OpenID user is sent
+    on to the provider's end-session endpoint when it has one (RP-initiated logout)."""
     if not keys_of(request).csrf_valid(session, csrf):
         return Response("invalid CSRF token: reload the page", status_code=403)
     keys_of(request).revoke(session)
-    response = RedirectResponse("/bridge/login", status_code=303)
+    provider = provider_of(request)
+    ending = None
+    if session.user and provider is not None:
+        ending = provider.logout_url(post_logout_redirect_uri=absolute_url(request, "/bridge/login"))
+    response: Response = RedirectResponse("/bridge/login", status_code=303)
+    if ending:  # a page moving on, not a redirect: the CSP's form-action would stop one to the provider
+        response = render(request, "moving_on.html", {"title": "Logging out", "target": ending})
     response.delete_cookie(COOKIE, path="/bridge")
     return response

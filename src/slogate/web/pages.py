@@ -12,9 +12,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from slogate import __version__
+from slogate.api.clients import scheme_of
 from slogate.errors import SlogateError
+from slogate.ports.oidc import OpenIdProvider
 from slogate.server_context import ServerContext
-from slogate.web.session import COOKIE, Session, SessionKeys
+from slogate.web.session import COOKIE, SESSION_SECONDS, Session, SessionKeys
 
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -43,12 +45,42 @@ def keys_of(request: Request) -> SessionKeys:
     return keys
 
 
+def provider_of(request: Request) -> OpenIdProvider | None:
+    """The Bridge's OpenID provider (SLOGATE_OIDC_ISSUER), else None."""
+    provider: OpenIdProvider | None = getattr(request.app.state, "oidc_provider", None)
+    return provider
+
+
+def absolute_url(request: Request, path: str) -> str:
+    """``path`` of this server as the browser reaches it (the scheme of a trusted proxy, the Host)."""
+    scheme = scheme_of(request.scope, context_of(request).settings.proxy_networks())
+    host = request.headers.get("host") or f"{request.url.hostname}:{request.url.port}"
+    return f"{scheme}://{host}{path}"
+
+
 def session_of(request: Request) -> Session:
-    """FastAPI dependency: the logged-in session, else ``LoginRequiredError``."""
-    session = keys_of(request).verify(request.cookies.get(COOKIE))
+    """FastAPI dependency: the logged-in session, else ``LoginRequiredError``; its idle clock moves on
+    with the page rendered (see :func:`render`)."""
+    keys = keys_of(request)
+    session = keys.verify(request.cookies.get(COOKIE))
     if session is None:
         raise LoginRequiredError(request)
+    request.state.renewed_session = keys.renewed(session)
+    request.state.session = session
     return session
+
+
+def set_session_cookie(request: Request, response: Response, cookie: str) -> None:
+    """Send the session cookie: HttpOnly, SameSite=Strict, Secure over HTTPS, for the Bridge only."""
+    response.set_cookie(
+        COOKIE,
+        cookie,
+        max_age=SESSION_SECONDS,
+        httponly=True,
+        samesite="strict",
+        secure=scheme_of(request.scope, context_of(request).settings.proxy_networks()) == "https",
+        path="/bridge",
+    )
 
 
 async def checked_session(request: Request, session: Session = Depends(session_of)) -> Session:  # noqa: B008
@@ -85,6 +117,10 @@ def render(
     document = dict(values)
     if session is not None:
         document["csrf"] = keys_of(request).csrf_token(session)
+        document.setdefault("user", session.user)
     response = templates.TemplateResponse(request, template, document, status_code=status_code)
     response.headers["Cache-Control"] = "no-store"
+    renewed = getattr(request.state, "renewed_session", None)
+    if session is not None and renewed:
+        set_session_cookie(request, response, renewed)
     return response

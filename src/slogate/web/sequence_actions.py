@@ -11,12 +11,14 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
+from slogate.domain.access import Action
 from slogate.domain.protocol.client_events import approval_answer
 from slogate.domain.protocol.event_types import APPROVAL_TRIGGERED
 from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.domain.sequencing.engine_io import Command
 from slogate.errors import InputError, NotFoundError
 from slogate.server_context import ServerContext
+from slogate.web.access import audit, principal_of, require, require_visible
 from slogate.web.pages import checked_session, context_of
 from slogate.web.session import Session
 
@@ -40,13 +42,26 @@ async def decide_approval(
     result = DECISIONS.get(decision)
     if result is None:
         raise HTTPException(400, f"decision must be approve or decline, got '{decision}'")
+    require_visible(request, session, project)
     context = context_of(request)
     triggered = await asyncio.to_thread(open_approval, context, project, keptn_context, triggered_id)
+    where = {"stage": triggered.stage, "service": triggered.service, "target": keptn_context}
+    require(request, session, Action.APPROVAL_DECIDE, project, **where)
     raw = approval_finished(triggered, result)
     try:
         await context.intake.ingest(raw, datetime.now(UTC))
     except InputError as error:
         raise HTTPException(400, f"the approval could not be sent: {error}") from None
+    principal = principal_of(request, session)
+    audit(
+        request,
+        principal,
+        Action.APPROVAL_DECIDE.value,
+        "allowed",
+        project=project,
+        **where,
+        details={"decision": decision},
+    )
     return _back(project, keptn_context, triggered.stage)
 
 
@@ -63,7 +78,19 @@ async def control_sequence(
     command = COMMANDS.get(state)
     if command is None:
         raise HTTPException(400, f"state must be pause, resume or abort, got '{state}'")
+    require(request, session, Action.SEQUENCE_CONTROL, project, stage, target=keptn_context)
     await context_of(request).sequences.control(project, keptn_context, command, stage)
+    principal = principal_of(request, session)
+    audit(
+        request,
+        principal,
+        Action.SEQUENCE_CONTROL.value,
+        "allowed",
+        project=project,
+        stage=stage,
+        target=keptn_context,
+        details={"state": state},
+    )
     return _back(project, keptn_context, stage)
 
 

@@ -10,10 +10,12 @@ import anyio.from_thread
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from slogate.domain.access import Action
 from slogate.domain.protocol.client_events import sequence_trigger
 from slogate.errors import InputError, NotFoundError
 from slogate.server_context import ServerContext
 from slogate.services.usecases.catalog_requests import EvaluationRequest
+from slogate.web.access import require
 from slogate.web.environment import environment_page
 from slogate.web.pages import checked_session, context_of
 from slogate.web.project_scope import missing_project, parse_labels
@@ -35,6 +37,7 @@ def trigger_delivery(
     labels: FormText = "",
 ) -> Response:
     """Store ``sh.keptn.event.<stage>.delivery.triggered`` for the image; to the new sequence's view."""
+    require(request, session, Action.SEQUENCE_TRIGGER, project, stage, service=service)
     values = {"service": service, "stage": stage, "image": image.strip(), "labels": labels}
     problems = (
         [] if values["image"] else ["image is missing: give the artifact to deliver, e.g. repo/name:1.2.3"]
@@ -54,6 +57,7 @@ def trigger_custom(
     labels: FormText = "",
 ) -> Response:
     """Store ``sh.keptn.event.<stage>.<sequence>.triggered``; to the new sequence's view."""
+    require(request, session, Action.SEQUENCE_TRIGGER, project, stage, service=service)
     values = {"service": service, "stage": stage, "sequence": sequence, "labels": labels}
     problems = [] if sequence else ["sequence is missing: choose one of the stage's shipyard sequences"]
     return _start_sequence(request, session, project, "custom", sequence, values, problems, {})
@@ -73,6 +77,7 @@ def trigger_evaluation(
     labels: FormText = "",
 ) -> Response:
     """Trigger an evaluation as ``POST …/evaluation`` does; to the new sequence's view."""
+    require(request, session, Action.SEQUENCE_TRIGGER, project, stage, service=service)
     values = {
         "service": service, "stage": stage, "mode": mode, "timeframe": timeframe,
         "start": start, "end": end, "labels": labels,
