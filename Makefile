@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install check test test-fast bench demo clean
+.PHONY: install check test test-fast bench demo clean oidc-provider
 
 install: $(STAMP)
 
@@ -21,8 +21,21 @@ check: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# The OpenID provider of the Bridge's OIDC tests: npm's oidc-provider (locked in tests/support/oidc),
+# run by Debian's nodejs; installed into build/ (git-ignored).
+OIDC_DIR := build/oidc-provider
+OIDC_STAMP := $(OIDC_DIR)/node_modules/.package-lock.json
+
+oidc-provider: $(OIDC_STAMP)
+
+$(OIDC_STAMP): tests/support/oidc/package.json tests/support/oidc/package-lock.json
+	mkdir -p $(OIDC_DIR)
+	cp tests/support/oidc/package.json tests/support/oidc/package-lock.json $(OIDC_DIR)/
+	cd $(OIDC_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $(OIDC_STAMP)
+
 # Everything CI runs: the checks, every test, and 100 % line coverage of the pure domain.
-test: check
+test: check oidc-provider
 	$(BIN)/pytest --cov=slogate --cov-report=term
 	$(BIN)/coverage report --include='*/slogate/domain/*' --fail-under=100 --skip-covered
 
