@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -13,11 +12,11 @@ from fastapi.responses import HTMLResponse
 from slogate.api.clients import client_of
 from slogate.domain.access import Action, Grant, Principal, Role, decide, visible
 from slogate.errors import NotFoundError, SlogateError
+from slogate.web.audit_shim import audit_log_of
 from slogate.web.pages import context_of, keys_of, render, templates
 from slogate.web.session import COOKIE, Session
 
 GrantSource = Callable[[list[str]], tuple[Grant, ...]]
-LOG = logging.getLogger("slogate.audit")
 ADMIN_GRANTS = (Grant(Role.ADMIN),)
 
 
@@ -100,24 +99,10 @@ def require(
 
 
 def audit(request: Request, actor: Principal, action: str, outcome: str, **fields: Any) -> None:
-    """Record a Bridge action in the audit log: ``context.audit.record`` once the server has one (issue
-    20's store), else the ``slogate.audit`` log (the shim the merge replaces)."""
-    context = context_of(request)
-    source_ip = client_of(request.scope, context.settings.proxy_networks())
-    log = getattr(context, "audit", None)
-    if log is not None and hasattr(log, "record"):
-        log.record(actor, action, outcome, source_ip=source_ip, **fields)
-        return
-    LOG.info(
-        "audit %s %s %s by %s %s from %s %s",
-        action,
-        outcome,
-        fields.get("project", ""),
-        actor.kind,
-        actor.name,
-        source_ip,
-        fields,
-    )
+    """Record a Bridge action in the audit log (``context.audit`` once the server has one, else the
+    in-memory shim of web/audit_shim.py), with the client's address."""
+    source_ip = client_of(request.scope, context_of(request).settings.proxy_networks())
+    audit_log_of(request).record(actor, action, outcome, source_ip=source_ip, **fields)
 
 
 def hidden_page(error: HiddenProjectError) -> HTMLResponse:
@@ -144,6 +129,9 @@ def guard_project(request: Request) -> None:
     if session is None or not session.user:
         return
     if project is not None:
+        if request.method != "GET" and not can(request, session, Action.PROJECT_READ, project):
+            principal = principal_of(request, session)
+            audit(request, principal, "project.read", "denied", project=project, target=request.url.path)
         require_visible(request, session, project)
         return
     events = context_of(request).store.find(shkeptncontext=keptn_context, limit=1)

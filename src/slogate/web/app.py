@@ -9,7 +9,17 @@ from fastapi.staticfiles import StaticFiles
 from slogate.api.auth import FailureLimiter
 from slogate.domain.access import Grant
 from slogate.ports.oidc import OpenIdProvider
-from slogate.web import dashboard, environment, evaluation, login, oidc, sequence_actions, sequences, triggers
+from slogate.web import (
+    audit_page,
+    dashboard,
+    environment,
+    evaluation,
+    login,
+    oidc,
+    sequence_actions,
+    sequences,
+    triggers,
+)
 from slogate.web.access import (
     GrantSource,
     HiddenProjectError,
@@ -18,6 +28,7 @@ from slogate.web.access import (
     hidden_page,
     refused_page,
 )
+from slogate.web.audit_shim import MemoryAuditLog
 from slogate.web.pages import HERE, LoginRequiredError, login_redirect
 from slogate.web.session import SessionKeys
 from slogate.web.whatif import router as whatif_router
@@ -25,6 +36,7 @@ from slogate.web.whatif import router as whatif_router
 ROUTERS = (
     login.router,
     oidc.router,
+    audit_page.router,
     dashboard.router,
     environment.router,
     sequences.router,
@@ -53,6 +65,7 @@ def install_bridge(
     app.state.login_limiter = login_limiter
     app.state.oidc_provider = oidc_provider
     app.state.bridge_grants = grants
+    app.state.bridge_audit = MemoryAuditLog()  # until the server's context has an audit log
     app.mount("/bridge/static", StaticFiles(directory=HERE / "static"), name="bridge-static")
     for router in ROUTERS:  # a project's pages answer 404 to a user who may not see it
         app.include_router(router, dependencies=[Depends(guard_project)])

@@ -18,7 +18,7 @@ from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.domain.sequencing.engine_io import Command
 from slogate.errors import InputError, NotFoundError
 from slogate.server_context import ServerContext
-from slogate.web.access import audit, principal_of, require, require_visible
+from slogate.web.access import require, require_visible
 from slogate.web.pages import checked_session, context_of
 from slogate.web.session import Session
 
@@ -52,16 +52,6 @@ async def decide_approval(
         await context.intake.ingest(raw, datetime.now(UTC))
     except InputError as error:
         raise HTTPException(400, f"the approval could not be sent: {error}") from None
-    principal = principal_of(request, session)
-    audit(
-        request,
-        principal,
-        Action.APPROVAL_DECIDE.value,
-        "allowed",
-        project=project,
-        **where,
-        details={"decision": decision},
-    )
     return _back(project, keptn_context, triggered.stage)
 
 
@@ -80,17 +70,6 @@ async def control_sequence(
         raise HTTPException(400, f"state must be pause, resume or abort, got '{state}'")
     require(request, session, Action.SEQUENCE_CONTROL, project, stage, target=keptn_context)
     await context_of(request).sequences.control(project, keptn_context, command, stage)
-    principal = principal_of(request, session)
-    audit(
-        request,
-        principal,
-        Action.SEQUENCE_CONTROL.value,
-        "allowed",
-        project=project,
-        stage=stage,
-        target=keptn_context,
-        details={"state": state},
-    )
     return _back(project, keptn_context, stage)
 
 

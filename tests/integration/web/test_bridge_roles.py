@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from slogate import bootstrap
@@ -48,8 +49,9 @@ ACCESS = """
 groups:
   team-shop: [{project: fulltour, role: operator, stages: [production]}]
   readers: [{project: fulltour, role: viewer}]
+  compliance: [{role: auditor}]
 """
-USERS = {"olivia": ("team-shop",), "victor": ("readers",), "nobody": ("strangers",)}
+USERS = {"olivia": ("team-shop",), "victor": ("readers",), "nobody": ("strangers",), "alice": ("compliance",)}
 
 
 @dataclass
@@ -79,15 +81,15 @@ class FakeProvider:
 @dataclass
 class World:
     context: ServerContext
+    app: FastAPI
     api: TestClient
     clients: list[TestClient]
     provider: FakeProvider
     delivery: str
 
     def browser(self) -> TestClient:
-        app = bootstrap.server_app(self.context)
-        app.state.oidc_provider = self.provider
-        client = TestClient(app)
+        """A browser of the one server (its own cookies)."""
+        client = TestClient(self.app)
         self.clients.append(client)
         return client
 
@@ -121,7 +123,9 @@ def world(tmp_path: Path) -> Iterator[World]:
     delivery = trigger_delivery(api, "v0.1.1")
     secret_delivery = trigger_delivery(api, "v0.1.1", project="secret")
     settle(context)
-    world = World(context, api, [api], FakeProvider(), delivery)
+    app = bootstrap.server_app(context)
+    app.state.oidc_provider = FakeProvider()
+    world = World(context, app, api, [api], app.state.oidc_provider, delivery)
     world.secret_delivery = secret_delivery  # type: ignore[attr-defined]
     try:
         yield world
@@ -324,3 +328,42 @@ def test_logout_ends_the_session_and_goes_on_to_the_provider(world: World) -> No
     olivia.cookies.clear()
     olivia.cookies.set(COOKIE, cookie, path="/bridge")
     assert olivia.get("/bridge/", follow_redirects=False).status_code == 303
+
+
+def test_the_audit_page_shows_refusals_and_logins_to_admins_and_auditors_only(world: World) -> None:
+    victor = world.log_in("victor")
+    view = victor.get(f"/bridge/project/fulltour/sequence/{world.delivery}")
+    triggered_id = _triggered_id(world, "fulltour", world.delivery)
+    form = {"csrf": _csrf(view.text), "triggered_id": triggered_id, "decision": "approve"}
+    assert (
+        victor.post(f"/bridge/project/fulltour/sequence/{world.delivery}/approval", data=form).status_code
+        == 403
+    )
+    secret = f"/bridge/project/secret/sequence/{world.secret_delivery}/approval"  # type: ignore[attr-defined]
+    assert victor.post(secret, data=form).status_code == 404
+    refused = victor.get("/bridge/audit")
+    assert refused.status_code == 403
+    assert "admin or auditor role" in refused.text
+    assert "Audit log" not in victor.get("/bridge/").text
+
+    alice = world.log_in("alice")
+    dashboard = alice.get("/bridge/")
+    assert 'href="/bridge/audit"' in dashboard.text
+    assert 'data-project="fulltour"' in dashboard.text
+    assert 'data-project="secret"' in dashboard.text
+    assert ">Approve</button>" not in alice.get(f"/bridge/project/fulltour/sequence/{world.delivery}").text
+    page = alice.get("/bridge/audit", params={"outcome": "denied", "actor": "victor"})
+    assert page.status_code == 200
+    rows = re.findall(r'<tr data-testid="audit-row".*?</tr>', page.text, re.S)
+    assert len(rows) == 2, rows
+    assert "approval.decide" in rows[1]
+    assert "fulltour" in rows[1]
+    assert "production" in rows[1]
+    assert "project.read" in rows[0]
+    assert "secret" in rows[0]
+    logins = alice.get("/bridge/audit", params={"action": "login"}).text
+    assert logins.count('data-testid="audit-row"') == 2  # victor's and alice's
+
+    admin = world.browser()
+    admin.post("/bridge/login", data={"token": TOKEN})
+    assert admin.get("/bridge/audit").status_code == 200
