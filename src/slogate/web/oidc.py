@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from slogate.api.clients import scheme_of
 from slogate.domain.access import Principal
 from slogate.ports.oidc import OidcLoginError
-from slogate.web.access import audit
+from slogate.web.access import audit, grants_of
 from slogate.web.login import login_values, safe_next
 from slogate.web.pages import absolute_url, context_of, keys_of, provider_of, render, set_session_cookie
 
@@ -28,6 +28,7 @@ FLOW_COOKIE = "slogate_oidc"
 FLOW_SECONDS = 600
 FLOW_PATH = "/bridge/oidc"
 PURPOSE = "oidc-flow"
+COOKIE_LIMIT = 3800  # bytes of a session cookie; browsers drop cookies past 4096
 
 
 def redirect_uri(request: Request) -> str:
@@ -103,15 +104,16 @@ def callback(request: Request) -> Response:
     except OidcLoginError as error:
         audit(request, Principal("unknown", "user"), "login", "denied", details={"reason": error.message})
         return failure(request, error.message, 401)
-    audit(
-        request,
-        Principal(identity.name, "user"),
-        "login",
-        "allowed",
-        details={"groups": list(identity.groups)},
-    )
+    cookie = keys_of(request).issue(user=identity.name, groups=identity.groups)
+    if len(cookie) > COOKIE_LIMIT:  # many groups: keep those that hold a role
+        groups = tuple(group for group in identity.groups if grants_of(request, [f"group:{group}"]))
+        cookie = keys_of(request).issue(user=identity.name, groups=groups)
+        if len(cookie) > COOKIE_LIMIT:
+            return failure(request, f"{identity.name} has too many groups with a role for a session", 400)
+    user = Principal(identity.name, "user")
+    audit(request, user, "login", "allowed", details={"groups": list(identity.groups)})
     response = render(request, "moving_on.html", {"title": "Logged in", "target": flow["next"]})
-    set_session_cookie(request, response, keys_of(request).issue(user=identity.name, groups=identity.groups))
+    set_session_cookie(request, response, cookie)
     response.delete_cookie(FLOW_COOKIE, path=FLOW_PATH)
     return response
 

@@ -8,6 +8,7 @@ import base64
 import html
 import json
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,7 +52,13 @@ groups:
   readers: [{project: fulltour, role: viewer}]
   compliance: [{role: auditor}]
 """
-USERS = {"olivia": ("team-shop",), "victor": ("readers",), "nobody": ("strangers",), "alice": ("compliance",)}
+USERS = {
+    "olivia": ("team-shop",),
+    "victor": ("readers",),
+    "nobody": ("strangers",),
+    "alice": ("compliance",),
+    "busy": (*(f"mailing-list-{number:04d}" for number in range(400)), "readers"),
+}
 
 
 @dataclass
@@ -367,3 +374,25 @@ def test_the_audit_page_shows_refusals_and_logins_to_admins_and_auditors_only(wo
     admin = world.browser()
     admin.post("/bridge/login", data={"token": TOKEN})
     assert admin.get("/bridge/audit").status_code == 200
+
+
+def test_a_user_in_hundreds_of_groups_keeps_those_with_a_role(world: World) -> None:
+    busy = world.log_in("busy")
+    assert len(busy.cookies[COOKIE]) < 4000
+    assert 'data-project="fulltour"' in busy.get("/bridge/").text
+
+
+def test_an_idle_session_ends_and_a_page_view_renews_it(world: World) -> None:
+    clock = [time.time()]
+    world.app.state.bridge_keys._now = lambda: clock[0]
+    victor = world.log_in("victor")
+    clock[0] += 45 * 60
+    page = victor.get("/bridge/")
+    assert page.status_code == 200
+    assert COOKIE in page.headers["set-cookie"]  # seen now: the idle clock starts again
+    clock[0] += 45 * 60  # 90 minutes after the login, 45 after the last view
+    assert victor.get("/bridge/project/fulltour").status_code == 200
+    clock[0] += 61 * 60
+    idle = victor.get("/bridge/", follow_redirects=False)
+    assert idle.status_code == 303
+    assert idle.headers["location"].startswith("/bridge/login")
