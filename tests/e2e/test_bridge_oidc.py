@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import pytest
 
 from tests.e2e.test_bridge_sequences import create_project, deliver, wait_for, wait_for_approval
+from tests.support.browser import log_in as token_login
 from tests.support.browser import needs_chromium
 from tests.support.live_server import LiveServer
 from tests.support.oidc_provider import Client, OpenIdProvider, needs_oidc_provider
@@ -154,6 +155,14 @@ def test_the_viewer_cannot_approve_and_the_operator_can(browsers: Callable[[], A
     operator.wait_for_url(f"{url}/bridge/login**")  # and back
     operator.goto(f"{url}/bridge/")
     operator.wait_for_url(f"{url}/bridge/login**")
+
+    admin = browsers().new_page()  # the API token's login: admin, reads the audit log
+    token_login(admin, stack.server)
+    admin.goto(f"{url}/bridge/audit?actor=victor&outcome=denied")
+    refusal = admin.get_by_test_id("audit-row")
+    assert refusal.count() == 1
+    assert "approval.decide" in refusal.inner_text()
+    assert "production" in refusal.inner_text()
 
 
 def test_a_tampered_nonce_or_state_is_a_login_error_without_a_session(
