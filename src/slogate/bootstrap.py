@@ -242,7 +242,6 @@ def oidc_provider(settings: Settings) -> HttpOpenIdProvider | None:
         groups_claim=settings.oidc_groups_claim,
         username_claim=settings.oidc_username_claim,
         display_name=settings.oidc_name,
-        timeout=settings.query_timeout,
     )
     return HttpOpenIdProvider(config)
 
