@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -52,6 +52,7 @@ USERS = {
     "victor": ("readers",),
     "nobody": ("strangers",),
     "alice": ("compliance",),
+    "<img src=x onerror=alert(1)>": ("readers",),
     "busy": (*(f"mailing-list-{number:04d}" for number in range(400)), "readers"),
 }
 
@@ -100,7 +101,7 @@ class World:
         start = client.get("/bridge/oidc/login?next=/bridge/", follow_redirects=False)
         assert start.status_code == 303
         state = parse_qs(urlsplit(start.headers["location"]).query)["state"][0]
-        done = client.get(f"/bridge/oidc/callback?code={user}&state={state}")
+        done = client.get(f"/bridge/oidc/callback?code={quote(user)}&state={state}")
         assert done.status_code == 200, done.text
         assert 'http-equiv="refresh"' in done.text
         assert COOKIE in client.cookies

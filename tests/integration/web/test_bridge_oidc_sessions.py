@@ -142,3 +142,11 @@ def test_an_idle_session_ends_and_a_page_view_renews_it(world: World) -> None:
     idle = victor.get("/bridge/", follow_redirects=False)
     assert idle.status_code == 303
     assert idle.headers["location"].startswith("/bridge/login")
+
+
+def test_a_hostile_user_name_is_shown_escaped(world: World) -> None:
+    eve = world.log_in("<img src=x onerror=alert(1)>")
+    page = eve.get("/bridge/")
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page.text
+    assert "<img src=x" not in page.text
+    assert 'data-project="fulltour"' in page.text
