@@ -8,6 +8,7 @@ from fastapi.staticfiles import StaticFiles
 
 from slogate.api.auth import FailureLimiter
 from slogate.web import dashboard, environment, evaluation, login, sequence_actions, sequences, triggers
+from slogate.web.compare import router as compare_router
 from slogate.web.pages import HERE, LoginRequiredError, login_redirect
 from slogate.web.session import SessionKeys
 from slogate.web.whatif import router as whatif_router
@@ -21,6 +22,7 @@ ROUTERS = (
     triggers.router,
     evaluation.router,
     whatif_router,
+    compare_router,
 )
 
 
