@@ -6,7 +6,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from slogate.web.heatmap import Evaluated, colour_of, number, result_of, score_text, sli_order
+from slogate.web.heatmap import (
+    Evaluated,
+    colour_of,
+    evaluation_href,
+    number,
+    result_of,
+    score_text,
+    sli_order,
+)
 
 WIDTH = 1000  # the viewBox's width at least; the SVG fills the page's width
 LEFT, RIGHT = 84, 24
@@ -31,6 +39,7 @@ class Bar:
     colour: str
     title: str
     width: float = 6.0
+    href: str = ""  # the evaluation's board: a click selects it, as in Keptn's chart
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +93,8 @@ def build_chart(newest_first: Sequence[Evaluated], labels: Sequence[str]) -> Cha
         height = max(0.0, min(score, 100.0)) / 100 * SCORE_HEIGHT
         title = f"{labels[index]}: score {score_text(score)} ({result_of(item)})"
         bar = min(BAR_MAX, max(4.0, step * 0.4))
-        bars.append(Bar(xs[index], bottom - height, height, colour_of(result_of(item)), title, bar))
+        colour, href = colour_of(result_of(item)), evaluation_href(item.event)
+        bars.append(Bar(xs[index], bottom - height, height, colour, title, bar, href))
     grid = tuple((bottom - SCORE_HEIGHT * level / 100, str(level)) for level in (0, 25, 50, 75, 100))
     lines = _sli_panels(evaluations, labels, xs, bottom)
     labels_y = (lines[-1].bottom if lines else bottom) + 8

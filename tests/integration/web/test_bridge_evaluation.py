@@ -191,7 +191,15 @@ def test_the_sli_table_sorts_by_a_column_and_the_link_keeps_the_state(board: Boa
     reverse = re.search(r'data-sort="name"><a href="([^"]+)"', by_name)
     assert reverse is not None
     assert reverse.group(1).endswith("?view=chart&amp;all=true&amp;sort=name&amp;order=desc")
+    bars = re.findall(r'<a href="(/bridge/evaluation/[^"]+)"><rect', by_name)
+    assert bars  # a bar selects its evaluation, and the chart, all SLIs and the order stay
+    assert all(href.endswith("?view=chart&amp;all=true&amp;sort=name") for href in bars)
     descending = board.web.get(base, params={"sort": "name", "order": "desc"}).text
+    columns = re.findall(
+        r'<th scope="col" class="col[^"]*" data-event-id="[^"]+">\s*<a href="([^"]+)"', descending
+    )
+    assert columns
+    assert all(href.endswith("?sort=name&amp;order=desc") for href in columns)
     assert names(descending) == ["Request Throughput", "HTTP Response Time", "Go Routines"]
     by_result = names(board.web.get(base, params={"sort": "result"}).text)
     assert by_result[0] == "HTTP Response Time"  # the failed one first
