@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.test_bridge_evaluation import _create_project, _deliver
+from tests.e2e.test_bridge_security import RECORD_VIOLATIONS
 from tests.support.browser import needs_chromium
 from tests.support.delivery import FAST, SLOW
 from tests.support.live_server import LiveServer
@@ -70,3 +71,21 @@ def test_ticking_one_column_says_to_tick_two(page: Any, bridge: LiveServer, cont
     page.get_by_label("compare 1.0.2").check()
     page.get_by_role("button", name="Compare the two ticked evaluations side by side").click()
     assert "tick two columns" in page.get_by_role("alert").inner_text()
+
+
+def test_the_chart_and_the_comparison_run_under_the_content_security_policy(
+    page: Any, bridge: LiveServer, contexts: list[str]
+) -> None:
+    page.add_init_script(RECORD_VIOLATIONS)
+    page.goto(f"{bridge.url}/bridge/evaluation/{contexts[-1]}/qa?view=chart")
+    page.get_by_label("Request Throughput").uncheck()  # the toggles' inline style is allowed
+    assert not page.locator('svg.chart g[data-sli="Request Throughput"]').is_visible()
+    violations: list[str] = page.evaluate("window.__violations")
+    page.goto(f"{bridge.url}/bridge/evaluation/{contexts[-1]}/qa")
+    page.get_by_label("compare 1.0.0").check()
+    page.get_by_label("compare 1.0.2").check()
+    page.get_by_role("button", name="Compare the two ticked evaluations side by side").click()
+    page.wait_for_url("**/bridge/compare?e=*")
+    page.wait_for_load_state("networkidle")
+    violations += page.evaluate("window.__violations")
+    assert violations == []
