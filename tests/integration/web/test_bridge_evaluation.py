@@ -191,7 +191,7 @@ def test_the_sli_table_sorts_by_a_column_and_the_link_keeps_the_state(board: Boa
     reverse = re.search(r'data-sort="name"><a href="([^"]+)"', by_name)
     assert reverse is not None
     assert reverse.group(1).endswith("?view=chart&amp;all=true&amp;sort=name&amp;order=desc")
-    bars = re.findall(r'<a href="(/bridge/evaluation/[^"]+)"><rect', by_name)
+    bars = re.findall(r'<a href="(/bridge/evaluation/[^"]+)" aria-label="[^"]+"><rect', by_name)
     assert bars  # a bar selects its evaluation, and the chart, all SLIs and the order stay
     assert all(href.endswith("?view=chart&amp;all=true&amp;sort=name") for href in bars)
     descending = board.web.get(base, params={"sort": "name", "order": "desc"}).text
