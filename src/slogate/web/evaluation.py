@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -109,6 +109,14 @@ def _context_evaluations(store: EventStore, keptn_context: str) -> list[dict[str
     ]
 
 
+def baseline_href(item: Evaluated) -> str:
+    """The comparison of an evaluation with its newest baseline, or "" when it compared with none."""
+    compared = item.finished.evaluation.compared_events if item.finished is not None else ()
+    if not compared:
+        return ""
+    return f"/bridge/compare?{urlencode([('e', compared[0]), ('e', item.event.id)])}"  # the newest first
+
+
 def page_values(
     store: EventStore,
     load_document: DocumentLoader,
@@ -131,6 +139,7 @@ def page_values(
         "state": state,
         "sort_headers": {header["key"]: header for header in state.headers(href)},
         "whatif_href": whatif_href(selected),
+        "baseline_href": baseline_href(item),
         "project_href": f"/bridge/project/{quote(selected.project, safe='')}",
         "sequence_href": f"/bridge/project/{quote(selected.project, safe='')}/sequence/"
         f"{quote(keptn_context, safe='')}/stage/{quote(selected.stage, safe='')}",

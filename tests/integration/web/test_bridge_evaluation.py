@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from html import unescape
 
 import pytest
 from fastapi.testclient import TestClient
@@ -224,6 +225,11 @@ def test_two_ticked_columns_open_the_comparison_and_bad_picks_say_what_to_do(boa
     assert "0.004" in row
     assert "0.41" in row
     assert "pass &lt;=0.2: met → violated" in row
+    baseline = re.search(r'href="([^"]+)" data-testid="baseline-link"', html)
+    assert baseline is not None  # 1.0.1 was compared with 1.0.0: one click to both side by side
+    assert unescape(baseline.group(1)) == f"/bridge/compare?e={ids[0]}&e={ids[1]}"
+    first = board.web.get(f"/bridge/evaluation/{board.passed}/qa").text
+    assert 'data-testid="baseline-link"' not in first  # compared with nothing
     one = board.web.get("/bridge/compare", params={"e": ids[0]})
     assert one.status_code == 400
     assert "tick two columns" in one.text
