@@ -1,5 +1,5 @@
-"""Time the Bridge's server-side rendering: the environment and evaluation views with 10,000 stored
-evaluations of one service.
+"""Time the Bridge's server-side rendering: the environment, evaluation (heatmap and chart) and compare
+views with 10,000 stored evaluations of one service.
 
 A server context on SQLite in a temporary data dir; one real evaluation is made by the built-in
 lighthouse (with an in-process SLI provider answering the tutorial's three SLIs), then its
@@ -138,6 +138,18 @@ async def _drain(context: Any) -> None:
         await context.executors.idle()
 
 
+def compare_views(context: Any, newest: str) -> dict[str, str]:
+    """The chart with the SLI table sorted, and the newest evaluation compared with one 100 older."""
+    finished = "sh.keptn.event.evaluation.finished"
+    (latest,) = context.store.find(type=finished, shkeptncontext=newest, limit=1)
+    (older,) = context.store.find(type=finished, project=PROJECT, stage=STAGE, limit=1, offset=100)
+    board = f"/bridge/evaluation/{newest}/{STAGE}"
+    return {
+        "eval chart": f"{board}?view=chart&sort=name&order=desc",
+        "compare": f"/bridge/compare?e={older.id}&e={latest.id}",
+    }
+
+
 def timed(client: TestClient, path: str, runs: int) -> list[float]:
     """Milliseconds of ``runs`` GETs of ``path`` (after one warm-up), each checked to be a 200."""
     assert client.get(path).status_code == 200
@@ -169,6 +181,7 @@ def main() -> None:
         views = {
             "environment": f"/bridge/project/{PROJECT}",
             "evaluation": f"/bridge/evaluation/{newest}/{STAGE}",
+            **compare_views(context, newest),
         }
         results = {name: timed(client, path, args.runs) for name, path in views.items()}
         client.close()

@@ -106,3 +106,34 @@ def test_an_invalidated_evaluation_is_marked_and_left_out_of_the_next_comparison
     assert "Not compared with any previous evaluation." in page.get_by_test_id("score-header").inner_text()
     assert page.locator("thead th.invalidated").count() == 1
     page.screenshot(path=str(SHOTS / "evaluation-invalidated.png"), full_page=True)
+
+
+def test_the_chart_is_full_width_with_series_toggles_and_the_table_sorts(
+    page: Any, bridge: LiveServer
+) -> None:
+    with bridge.client() as client:
+        latest = client.get(f"{CONTROL_PLANE}/sequence/{PROJECT}").json()["states"][0]["shkeptncontext"]
+    page.goto(f"{bridge.url}/bridge/evaluation/{latest}/qa")
+    name = page.locator('tr[data-row="HTTP Response Time"] th')
+    assert name.inner_text() == "HTTP Response Time"  # the full name, not "HTTP Response …"
+    assert name.evaluate("el => el.scrollWidth <= el.clientWidth")
+    rows = page.locator("table.heatmap tbody tr").evaluate_all("rows => rows.map(r => r.dataset.row)")
+    assert rows == ["Score", "HTTP Response Time", "Request Throughput", "Go Routines"]  # the SLO's order
+    page.get_by_role("link", name="Chart").click()
+    page.wait_for_url("**view=chart*")
+    chart = page.locator("svg.chart")
+    assert chart.bounding_box()["width"] > 1000  # the page's width at 1280 px, not a 220 px strip
+    panel = page.locator('svg.chart g[data-sli="HTTP Response Time"]')
+    assert panel.is_visible()
+    page.get_by_label("HTTP Response Time").uncheck()
+    assert not panel.is_visible()
+    assert page.locator('svg.chart g[data-sli="Go Routines"]').is_visible()
+    page.screenshot(path=str(SHOTS / "evaluation-chart-toggled.png"), full_page=True)
+    page.get_by_label("HTTP Response Time").check()
+    page.locator("th[data-sort=name] a").click()
+    page.wait_for_url("**sort=name*")
+    assert "view=chart" in page.url  # the chart stays: the whole state is in the address
+    names = page.locator("table.sli-table tbody tr").evaluate_all("rows => rows.map(r => r.dataset.sli)")
+    assert names == ["Go Routines", "HTTP Response Time", "Request Throughput"]
+    assert page.locator("th[data-sort=name]").get_attribute("aria-sort") == "ascending"
+    page.screenshot(path=str(SHOTS / "evaluation-chart.png"), full_page=True)

@@ -191,7 +191,7 @@ def test_a_delivery_triggered_from_the_dialog_runs_in_its_sequence_view(
     dialog.get_by_role("button", name="Trigger delivery").click()
     page.wait_for_url("**/bridge/project/dialog/sequence/*")
     page.locator(
-        "[data-stage=qa] [data-task=evaluation] [data-testid=task-status]", has_text="pass"
+        "[data-stage=qa] [data-task=evaluation] > .task-head [data-testid=task-status]", has_text="pass"
     ).wait_for()
     page.locator("details.event", has_text="triggered by bridge").first.locator("summary").click()
     assert '"buildId": "303"' in page.locator("details.event[open] pre").first.inner_text()

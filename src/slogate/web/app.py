@@ -29,6 +29,7 @@ from slogate.web.access import (
     refused_page,
 )
 from slogate.web.audit_shim import MemoryAuditLog
+from slogate.web.compare import router as compare_router
 from slogate.web.pages import HERE, LoginRequiredError, login_redirect
 from slogate.web.session import SessionKeys
 from slogate.web.whatif import router as whatif_router
@@ -44,6 +45,7 @@ ROUTERS = (
     triggers.router,
     evaluation.router,
     whatif_router,
+    compare_router,
 )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,7 +12,7 @@ from slogate.domain.evaluation.window import WindowError, duration_text, parse_t
 from slogate.domain.gonumbers import format_go_float
 from slogate.domain.protocol.gate_events import ERRORED, FAIL, INFO, PASS, WARNING, IndicatorResult, Target
 from slogate.services.usecases.offline_gate import GateReport
-from slogate.web.heatmap import criterion_text, max_points, number, sli_name
+from slogate.web.heatmap import criterion_text, max_points, number, score_text, sli_name
 
 RESULT_WORDS = {PASS: "passed", WARNING: "warning", FAIL: "failed"}
 INCLUDED = {"pass": "passed", "pass_or_warn": "passed or warned"}
@@ -48,6 +48,8 @@ class SLIRow:
     query: str = ""  # the request the SLI provider sent for it, when its answer said
     data_word: str = ""  # "insufficient data" or "no data" when a data-sufficiency rule decided the result
     data_reason: str = ""
+    position: int = 0  # the objective's place in the SLO
+    raw_value: float | None = None  # for sorting by value; None without one
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +77,8 @@ def _criteria(targets: tuple[Target, ...] | None, compared: bool) -> tuple[Crite
 
 def _change(result: IndicatorResult, compared: bool) -> tuple[str, str]:
     value = result.value
-    if value is None or not value.success or not compared:
-        return "", ""
+    if value is None or not value.success or not compared or result.status == INFO:
+        return "", ""  # an informational SLI is compared with nothing
     baseline = value.compared_value
     if baseline == 0:
         return number(baseline), "n/a"
@@ -89,13 +91,13 @@ def _points(result: IndicatorResult, weight: int, maximum: float) -> tuple[str, 
             return "-", "no score: its data-sufficiency rule counts it as informational", -1.0
         return "-", "no score since the SLI is of type info", -1.0
     if not maximum:
-        return number(result.score), "", result.score
+        return score_text(result.score), "", result.score
     points = result.score / maximum * 100
     note = {
         FAIL: "score set to 0 because result is failed",
         WARNING: "score halved because result is warning",
     }
-    shown = f"{format_go_float(round(points, 2))}/{format_go_float(round(weight / maximum * 100, 2))}"
+    shown = f"{score_text(points)}/{score_text(weight / maximum * 100)}"
     return shown, note.get(result.status, ""), points
 
 
@@ -135,9 +137,28 @@ def sli_rows(report: GateReport, queries: Mapping[str, str] | None = None) -> li
                 query=(queries or {}).get(value.metric, "") if value is not None else "",
                 data_word=result.data_sufficiency.partition(": ")[0],
                 data_reason=result.data_sufficiency.partition(": ")[2],
+                position=index,
+                raw_value=value.value if value is not None and value.success else None,
             )
         )
     return sorted(rows, key=lambda row: row.sort_points)
+
+
+SEVERITY = {FAIL: 0, WARNING: 1, PASS: 2}
+SORTS: dict[str, Callable[[SLIRow], tuple[float | str, ...]]] = {
+    "score": lambda row: (row.sort_points, row.position),
+    "name": lambda row: (row.name.casefold(), row.position),
+    "slo": lambda row: (row.position,),
+    "value": lambda row: (row.raw_value is None, row.raw_value or 0.0, row.position),
+    "weight": lambda row: (int(row.weight), row.position),
+    "result": lambda row: (SEVERITY.get(row.status, 3), row.position),
+}
+
+
+def sort_rows(rows: Sequence[SLIRow], sort: str, descending: bool) -> list[SLIRow]:
+    """The table sorted by a column of :data:`SORTS` (an unknown one: by score, lowest first)."""
+    key = SORTS.get(sort, SORTS["score"])
+    return sorted(rows, key=key, reverse=descending)
 
 
 def _threshold_state(score: float, slo: SLO | None) -> tuple[str, str, str]:
@@ -195,7 +216,7 @@ def score_header(report: GateReport) -> ScoreHeader:
     status, note, shown = _threshold_state(details.score, report.slo)
     count = len(details.compared_events)
     return ScoreHeader(
-        score=format_go_float(round(details.score, 2)),
+        score=score_text(details.score),
         score_status=status,
         threshold_note=note,
         thresholds=shown,

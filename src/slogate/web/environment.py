@@ -122,7 +122,7 @@ def environment_values(context: ServerContext, name: str) -> dict[str, Any]:
                 "name": stage.name,
                 "services": services,
                 "failed": sum(1 for s in services if s["badge"] and s["badge"]["css"] in ("fail", "errored")),
-                "approvals": sum(1 for s in services if s["approvals"]),
+                "approvals": sum(len(s["approvals"]) for s in services),  # one per chip shown
             }
         )
     return {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -21,6 +21,7 @@ from slogate.services.usecases import evaluation_history as history
 from slogate.services.usecases.quality_gate import invalidate
 from slogate.web import breakdown
 from slogate.web.access import audit, principal_of, require
+from slogate.web.board_state import BoardState
 from slogate.web.chart import build_chart
 from slogate.web.heatmap import Evaluated, build_heatmap, column_labels, evaluation_href
 from slogate.web.pages import checked_session, context_of, render, session_of
@@ -110,36 +111,48 @@ def _context_evaluations(store: EventStore, keptn_context: str) -> list[dict[str
     ]
 
 
+def baseline_href(item: Evaluated) -> str:
+    """The comparison of an evaluation with its newest baseline, or "" when it compared with none."""
+    compared = item.finished.evaluation.compared_events if item.finished is not None else ()
+    if not compared:
+        return ""
+    return f"/bridge/compare?{urlencode([('e', compared[0]), ('e', item.event.id)])}"  # the newest first
+
+
 def page_values(
     store: EventStore,
     load_document: DocumentLoader,
     keptn_context: str,
     selected: KeptnEvent,
-    show_all: bool,
-    view: str,
+    state: BoardState,
 ) -> dict[str, Any]:
     """Everything the evaluation page shows."""
     evaluations = history_of(store, selected, load_document)
     item = next(e for e in evaluations if e.event.id == selected.id)
     report, problem = _report(item, load_document)
     labels = column_labels(list(reversed(evaluations)))
-    heatmap = build_heatmap(evaluations, selected.id, show_all)
+    heatmap = build_heatmap(evaluations, selected.id, state.show_all)
+    href = evaluation_href(selected)
+    rows = breakdown.sli_rows(report, _queries(store, selected)) if report is not None else []
     return {
         "context": keptn_context,
         "event": selected,
-        "href": evaluation_href(selected),
+        "href": href,
+        "state": state,
+        "sort_headers": {header["key"]: header for header in state.headers(href)},
         "whatif_href": whatif_href(selected),
+        "baseline_href": baseline_href(item),
         "project_href": f"/bridge/project/{quote(selected.project, safe='')}",
         "sequence_href": f"/bridge/project/{quote(selected.project, safe='')}/sequence/"
         f"{quote(keptn_context, safe='')}/stage/{quote(selected.stage, safe='')}",
         "labels": dict(selected.data.get("labels") or {}),
         "invalidated": item.invalidated,
         "heatmap": heatmap,
-        "chart": build_chart(evaluations, labels) if view == "chart" else None,
-        "view": view,
-        "show_all": show_all,
+        "chart": build_chart(evaluations, labels) if state.view == "chart" else None,
+        "view": state.view,
+        "show_all": state.show_all,
         "header": breakdown.score_header(report) if report is not None else None,
-        "rows": breakdown.sli_rows(report, _queries(store, selected)) if report is not None else [],
+        "rows": breakdown.sort_rows(rows, state.sort, state.descending),
         "problem": problem,
         "message": str(selected.data.get("message", "")),
         "result": str(selected.data.get("result", "")),
@@ -153,7 +166,7 @@ def _not_found(request: Request, session: Session, message: str) -> HTMLResponse
 
 
 def _board(
-    request: Request, session: Session, keptn_context: str, stage_or_id: str | None, show_all: bool, view: str
+    request: Request, session: Session, keptn_context: str, stage_or_id: str | None, state: BoardState
 ) -> HTMLResponse:
     context = context_of(request)
     store = context.store
@@ -161,11 +174,10 @@ def _board(
         selected = find_selected(store, keptn_context, stage_or_id)
     except NotFoundError as error:
         return _not_found(request, session, error.message)
-    view = view if view in ("heatmap", "chart") else "heatmap"
     return render(
         request,
         "evaluation.html",
-        page_values(store, context.documents, keptn_context, selected, show_all, view),
+        page_values(store, context.documents, keptn_context, selected, state),
         session,
     )
 
@@ -177,9 +189,11 @@ def evaluation_board(
     session: Annotated[Session, Depends(session_of)],
     all: bool = False,
     view: str = "heatmap",
+    sort: str = "score",
+    order: str = "asc",
 ) -> HTMLResponse:
     """The latest evaluation of a context, with its service's history."""
-    return _board(request, session, keptn_context, None, all, view)
+    return _board(request, session, keptn_context, None, BoardState.of(view, all, sort, order))
 
 
 @router.get("/evaluation/{keptn_context}/{stage_or_id}", response_class=HTMLResponse)
@@ -190,9 +204,13 @@ def evaluation_board_of(
     session: Annotated[Session, Depends(session_of)],
     all: bool = False,
     view: str = "heatmap",
+    sort: str = "score",
+    order: str = "asc",
 ) -> HTMLResponse:
-    """One stage's (or one event id's) evaluation of a context, with its service's history."""
-    return _board(request, session, keptn_context, stage_or_id, all, view)
+    """One stage's (or one event id's) evaluation of a context, with its service's history; the
+    query keeps the page's state (``view``, ``all``, ``sort``, ``order``) so that it can be linked."""
+    state = BoardState.of(view, all, sort, order)
+    return _board(request, session, keptn_context, stage_or_id, state)
 
 
 @router.post("/evaluation/{keptn_context}/{event_id}/invalidate", response_model=None)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
 from slogate.domain.evaluation.criteria import CriterionError, parse_criterion
 from slogate.domain.evaluation.slo import SLO
+from slogate.domain.gonumbers import format_go_float
 from slogate.domain.protocol.gate_events import (
     FAIL,
     INFO,
@@ -49,6 +50,11 @@ class Column:
     selected: bool
     compared: bool
 
+    @property
+    def score_shown(self) -> str:
+        """The score as every page writes it."""
+        return score_text(self.score)
+
 
 @dataclass(frozen=True, slots=True)
 class Cell:
@@ -70,7 +76,7 @@ class Row:
 
 @dataclass(frozen=True, slots=True)
 class Heatmap:
-    """Columns oldest first, rows Score first then SLIs alphabetically; ``hidden`` rows were cut."""
+    """Columns oldest first, rows Score first then SLIs in the SLO's order; ``hidden`` rows were cut."""
 
     columns: tuple[Column, ...]
     rows: tuple[Row, ...]
@@ -88,8 +94,13 @@ def colour_of(status: str) -> str:
 
 
 def number(value: float) -> str:
-    """A compact number (six significant digits)."""
+    """An SLI value, compared value or target: six significant digits (``0.00412346``, ``1.5e+06``)."""
     return f"{value:.6g}"
+
+
+def score_text(score: float) -> str:
+    """A score (or an SLI's points) as every page shows it: at most two decimals (``33.33``, ``100``)."""
+    return format_go_float(round(score, 2))
 
 
 def column_labels(evaluations: Sequence[Evaluated]) -> list[str]:
@@ -121,6 +132,24 @@ def named_results(finished: EvaluationFinished | None) -> dict[str, IndicatorRes
             name, count = f"{sli_name(result)} ({count})", count + 1
         named[name] = result
     return named
+
+
+def sli_names(named: Sequence[Mapping[str, IndicatorResult]]) -> list[str]:
+    """Row names in the SLO's order: the newest evaluation's objectives first (``named`` runs oldest
+    first), then the names only older evaluations had."""
+    return list(dict.fromkeys(name for results in reversed(named) for name in results))
+
+
+def sli_order(evaluations: Sequence[Evaluated]) -> list[tuple[str, int, IndicatorResult]]:
+    """Each SLI result of ``evaluations`` (oldest first) as (row name, evaluation index, result), by
+    row in the SLO's order, then oldest first."""
+    named = [named_results(item.finished) for item in evaluations]
+    return [
+        (name, index, results[name])
+        for name in sli_names(named)
+        for index, results in enumerate(named)
+        if name in results
+    ]
 
 
 def max_points(slo: SLO | None) -> float:
@@ -165,11 +194,11 @@ def sli_tooltip(name: str, result: IndicatorResult, slo: SLO | None, compared: b
     else:
         shown = f"Value: {number(value.value)}"
     lines = [name, shown]
-    if value is not None and value.success and compared:
+    if value is not None and value.success and compared and result.status != INFO:
         lines.append(f"Compared value: {number(value.compared_value)}")
     maximum = max_points(slo)
     if result.status != INFO and maximum:
-        lines.append(f"Score: {number(result.score / maximum * 100)}")
+        lines.append(f"Score: {score_text(result.score / maximum * 100)}")
     lines.append(f"Key SLI: {'true' if result.key_sli else 'false'}")
     lines.append(f"Pass criteria: {criteria_lines(result.pass_targets, compared)}")
     lines.append(f"Warning criteria: {criteria_lines(result.warning_targets, compared)}")
@@ -185,7 +214,7 @@ def score_tooltip(item: Evaluated) -> str:
     results = finished.evaluation.indicator_results or ()
     counts = {word: sum(1 for r in results if r.status == word) for word in (PASS, WARNING, FAIL)}
     lines = [
-        f"Score: {number(finished.evaluation.score)}",
+        f"Score: {score_text(finished.evaluation.score)}",
         f"Result: {finished.result}" + (" (ignored for comparison)" if item.invalidated else ""),
         f"Total passed SLIs: {counts[PASS]}",
         f"Total warning SLIs: {counts[WARNING]}",
@@ -231,7 +260,7 @@ def build_heatmap(newest_first: Sequence[Evaluated], selected_id: str, show_all:
         score_row=True,
     )
     named = [named_results(e.finished) for e in evaluations]
-    names = sorted({name for results in named for name in results}, key=lambda n: (n.casefold(), n))
+    names = sli_names(named)
     rows = [score_row]
     for name in names:
         cells: list[Cell | None] = []

@@ -12,14 +12,14 @@ from fastapi.responses import HTMLResponse
 
 from slogate.api.context import ServerContext
 from slogate.domain.protocol.event_types import APPROVAL_TRIGGERED, parse_event_type
-from slogate.domain.sequencing.state_view import SequenceState
+from slogate.domain.sequencing.state_view import SequenceState, StageState
 from slogate.errors import NotFoundError
 from slogate.services.usecases.sequence_queries import CONTEXT_EVENTS
 from slogate.web.environment import approval_values
 from slogate.web.pages import context_of, render, session_of
 from slogate.web.project_scope import missing_project
 from slogate.web.session import Session
-from slogate.web.status import sequence_status, stage_status
+from slogate.web.status import run_status, sequence_status, stage_status
 from slogate.web.timeline import stage_timeline
 
 router = APIRouter(prefix="/bridge", include_in_schema=False)
@@ -98,15 +98,14 @@ def list_values(context: ServerContext, project: str, filters: Mapping[str, str]
 def sequence_row(project: str, state: SequenceState) -> dict[str, Any]:
     """One listed sequence: name, service, time, status and its stages as chips."""
     href = f"/bridge/project/{quote(project, safe='')}/sequence/{quote(state.keptn_context, safe='')}"
-    stages = [
-        {
-            "name": stage.name,
-            "status": stage_status(stage),
-            "score": None if stage.latest_evaluation is None else int(stage.latest_evaluation.score),
-            "href": f"{href}?stage={quote(stage.name, safe='')}",
-        }
-        for stage in state.stages
-    ]
+    stages: list[dict[str, Any]] = []
+    chained: dict[str, list[dict[str, Any]]] = {}  # a rollback: a row of its own under its delivery
+    seen: set[str] = set()
+    for stage in state.stages:
+        own = not stage.sequence or stage.sequence == state.name
+        chip = _chip(href, stage, first=stage.name not in seen)
+        seen.add(stage.name)
+        (stages if own else chained.setdefault(stage.sequence, [])).append(chip)
     return {
         "name": state.name,
         "service": state.service,
@@ -116,7 +115,20 @@ def sequence_row(project: str, state: SequenceState) -> dict[str, Any]:
         "state": state.state,
         "running": state.state not in FINAL_STATES,
         "stages": stages,
+        "chained": [{"name": name, "stages": chips} for name, chips in chained.items()],
         "href": href,
+    }
+
+
+def _chip(href: str, stage: StageState, *, first: bool) -> dict[str, Any]:
+    """A stage's chip; a later run in the same stage (a rollback) shows its own ending and no score:
+    the stage's evaluation belongs to the run before it."""
+    evaluation = stage.latest_evaluation if first else None
+    return {
+        "name": stage.name,
+        "status": stage_status(stage) if first else run_status(stage),
+        "score": None if evaluation is None else int(evaluation.score),
+        "href": f"{href}?stage={quote(stage.name, safe='')}",
     }
 
 
@@ -162,7 +174,8 @@ def view_values(
     overall = state.state if state else "triggered"
     timeline = stage_timeline(events, state.stages if state else ())
     for entry in timeline:
-        entry["status"] = stage_status(entry["state"]) if entry["state"] else "started"
+        status = stage_status if entry["first"] else run_status
+        entry["status"] = status(entry["state"]) if entry["state"] else "started"
     first = events[0] if events else None
     approvals = context.catalog.open_triggered(APPROVAL_TRIGGERED, project=project, limit=100, offset=0)
     return {
@@ -177,7 +190,7 @@ def view_values(
         "paused": overall == "paused",
         "stage": stage,
         "stages": [entry for entry in timeline if not stage or entry["name"] == stage],
-        "stage_names": [entry["name"] for entry in timeline],
+        "stage_names": list(dict.fromkeys(entry["name"] for entry in timeline)),  # a rollback: no new tab
         "approvals": [
             {**approval_values(project, event), "stage": event.stage, "service": event.service}
             for event in approvals.events

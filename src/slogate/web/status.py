@@ -22,6 +22,14 @@ def stage_status(stage: StageState) -> str:
     return "warning" if evaluation is not None and evaluation.result == "warning" else "pass"
 
 
+def run_status(stage: StageState) -> str:
+    """The word for a stage's later run (a chained rollback): from its own ending alone, not from the
+    failed delivery before it in the same stage."""
+    if stage.state not in ("succeeded", "finished", "failed"):
+        return stage_status(stage)
+    return stage.result if stage.result in ("fail", "warning") else "pass"
+
+
 def sequence_status(state: SequenceState) -> str:
     """The same word for a whole context: running, paused, timed out, or its worst stage's."""
     overall = state.state

@@ -24,6 +24,7 @@ class Task:
     name: str
     triggered_id: str
     events: list[KeptnEvent] = field(default_factory=list)
+    children: list[Task] = field(default_factory=list)  # the get-sli of an evaluation
 
     def finished(self) -> KeptnEvent | None:
         """The task's ``.finished`` event, if it ended."""
@@ -52,6 +53,7 @@ class Task:
             "time": self.events[0].time.strftime(TIME_FORMAT),
             "badge": evaluation_badge(evaluation),
             "events": [event_values(event) for event in self.events],
+            "children": [child.values() for child in self.children],
         }
 
 
@@ -67,45 +69,103 @@ def event_values(event: KeptnEvent) -> dict[str, str]:
     }
 
 
+@dataclass
+class Run:
+    """One sequence's run in one stage: the delivery in production, then its chained rollback…"""
+
+    stage: str
+    sequence: str
+    state: StageState | None = None
+    tasks: list[Task] = field(default_factory=list)
+    sequence_events: list[KeptnEvent] = field(default_factory=list)
+
+    def add(self, task: Task) -> None:
+        """Add a task in order; a ``get-sli`` goes inside the run's evaluation, as Keptn's Bridge draws it."""
+        evaluation = next((t for t in reversed(self.tasks) if t.name == "evaluation"), None)
+        if task.name == "get-sli" and evaluation is not None:
+            evaluation.children.append(task)
+        else:
+            self.tasks.append(task)
+
+
+class Runs:
+    """The runs of a context in the state's order; a stage's n-th sequence trigger opens its n-th run."""
+
+    def __init__(self, stage_states: Sequence[StageState]) -> None:
+        self.order: list[Run] = []
+        self._by_stage: dict[str, list[Run]] = {}
+        self._opened: dict[str, int] = {}
+        self._current: dict[str, Run] = {}
+        for stage in stage_states:
+            self._new(stage.name, stage.sequence, stage)
+
+    def open(self, stage: str, sequence: str) -> Run:
+        """The run a stage's sequence ``.triggered`` starts."""
+        index = self._opened.get(stage, 0)
+        self._opened[stage] = index + 1
+        runs = self._by_stage.get(stage, [])
+        run = runs[index] if index < len(runs) else self._new(stage, sequence)
+        self._current[stage] = run
+        return run
+
+    def current(self, stage: str, sequence: str = "") -> Run:
+        """The stage's run now going on (its first, or a new one, before any sequence trigger)."""
+        run = self._current.get(stage)
+        if run is None:
+            runs = self._by_stage.get(stage)
+            run = self._current[stage] = runs[0] if runs else self._new(stage, sequence)
+        return run
+
+    def _new(self, stage: str, sequence: str, state: StageState | None = None) -> Run:
+        run = Run(stage, sequence, state)
+        self.order.append(run)
+        self._by_stage.setdefault(stage, []).append(run)
+        return run
+
+
 def stage_timeline(events: Sequence[KeptnEvent], stage_states: Sequence[StageState]) -> list[dict[str, Any]]:
-    """Per stage (the state's order, then any other stage with events): its state (None when the
-    stage has no execution), image and tasks, oldest first.
+    """Per sequence run of a stage (the state's order, then any other stage with events): its state
+    (None when the stage has no execution), image and tasks, oldest first. A chained sequence (the
+    rollback of a failed delivery) is a run of its own, never a copy of the stage.
 
     ``events`` are the context's events oldest first; ``stage_states`` the stages of its state view.
     """
-    order = [stage.name for stage in stage_states]
+    runs = Runs(stage_states)
     tasks: dict[str, Task] = {}
-    by_stage: dict[str, list[Task]] = {}
-    sequence_events: dict[str, list[KeptnEvent]] = {}
     for event in events:
         parsed = parse_event_type(event.type)
         if parsed.category is Category.SEQUENCE:
-            sequence_events.setdefault(parsed.stage, []).append(event)
-            _note(order, parsed.stage)
+            opening = parsed.kind == "triggered"
+            run = runs.open(parsed.stage, parsed.sequence) if opening else runs.current(parsed.stage)
+            run.sequence_events.append(event)
             continue
-        if parsed.category is not Category.TASK:
+        if parsed.category is not Category.TASK or not event.stage:
             continue
         key = event.id if parsed.kind == "triggered" else event.triggeredid
         task = tasks.get(key)
         if task is None:
             task = tasks[key] = Task(parsed.task, key)
-            by_stage.setdefault(event.stage, []).append(task)
-            _note(order, event.stage)
+            runs.current(event.stage).add(task)
         task.events.append(event)
-    states = {stage.name: stage for stage in stage_states}
-    return [
-        {
-            "name": name,
-            "state": states.get(name),
-            "image": states[name].image if name in states else "",
-            "tasks": [task.values() for task in by_stage.get(name, [])],
-            "sequence_events": [event_values(e) for e in sequence_events.get(name, [])],
-        }
-        for name in order
-        if name
-    ]
+    root = runs.order[0].sequence if runs.order else ""
+    seen: set[str] = set()
+    entries = []
+    for run in runs.order:
+        first = run.stage not in seen
+        seen.add(run.stage)
+        entries.append(_entry(run, chained=bool(run.sequence) and run.sequence != root, first=first))
+    return entries
 
 
-def _note(order: list[str], stage: str) -> None:
-    if stage not in order:
-        order.append(stage)
+def _entry(run: Run, *, chained: bool, first: bool) -> dict[str, Any]:
+    return {
+        "name": run.stage,
+        "sequence": run.sequence,
+        "chained": chained,
+        "first": first,
+        "state": run.state,
+        # the stage's image is what its first run deployed; a rollback after it restored another one
+        "image": run.state.image if run.state is not None and first else "",
+        "tasks": [task.values() for task in run.tasks],
+        "sequence_events": [event_values(e) for e in run.sequence_events],
+    }

@@ -13,7 +13,7 @@ from slogate.errors import InputError, NotFoundError
 from slogate.services.usecases import evaluation_history as history
 from slogate.services.usecases import offline_gate as gate
 from slogate.services.usecases import replay
-from slogate.web.heatmap import evaluation_href
+from slogate.web.heatmap import evaluation_href, score_text
 from slogate.web.pages import checked_session, context_of, render, session_of
 from slogate.web.session import Session
 
@@ -45,9 +45,9 @@ def _columns(report: replay.ReplayReport) -> list[dict[str, Any]]:
                 "invalidated": build.invalidated,
                 "changed": build.changed,
                 "old_result": build.old_result,
-                "old_score": f"{build.old_score:.2f}",
+                "old_score": score_text(build.old_score),
                 "new_result": build.new_result or "not replayed",
-                "new_score": "—" if build.new_score is None else f"{build.new_score:.2f}",
+                "new_score": "—" if build.new_score is None else score_text(build.new_score),
                 "notes": replay.build_notes(build),
             }
         )

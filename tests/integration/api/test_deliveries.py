@@ -97,6 +97,51 @@ def test_a_production_failure_starts_the_rollback(server: Server) -> None:
     assert only(client, delivery, "sh.keptn.event.production.rollback.finished")["result"] == "pass"
 
 
+def test_after_a_rollback_the_catalog_shows_the_restored_image(server: Server) -> None:
+    """Keptn's rollback.finished carries common fields only: the image restored is the stage's last
+    good deployment from another delivery, not the one the failed delivery deployed."""
+    context, client, _ = server
+    trigger_delivery(client, "v0.1.1")
+    settle(context)
+    delivery = trigger_delivery(client, "v0.1.3")
+    settle(context)
+    assert only(client, delivery, "sh.keptn.event.rollback.finished")["result"] == "pass"
+    assert deployed_image(client, "production").endswith(":v0.1.1")
+    assert deployed_image(client, "qa").endswith(":v0.1.3")
+
+
+def test_a_rollback_that_reports_its_image_is_taken_at_its_word(tmp_path: Path) -> None:
+    def reporting(event: KeptnEvent) -> dict[str, object]:
+        data = fails_in_production_for_v013(event)
+        if event.type.endswith(".rollback.triggered"):
+            data["deployment"] = {"image": "registry.example/restored:v0.0.9"}
+        return data
+
+    with delivery_server(tmp_path / "data", executor=ScriptedExecutor(script=reporting)) as built:
+        context, client, _ = built
+        create_project(client)
+        trigger_delivery(client, "v0.1.3")  # nothing earlier to find: only the report can say
+        settle(context)
+        assert deployed_image(client, "production") == "registry.example/restored:v0.0.9"
+
+
+def test_a_failed_rollback_changes_no_deployed_image(tmp_path: Path) -> None:
+    def failing(event: KeptnEvent) -> dict[str, object]:
+        data = fails_in_production_for_v013(event)
+        if event.type.endswith(".rollback.triggered"):
+            data |= {"status": "errored", "result": "fail", "deployment": {"image": "x:never"}}
+        return data
+
+    with delivery_server(tmp_path / "data", executor=ScriptedExecutor(script=failing)) as built:
+        context, client, _ = built
+        create_project(client)
+        trigger_delivery(client, "v0.1.1")
+        settle(context)
+        trigger_delivery(client, "v0.1.3")
+        settle(context)
+        assert deployed_image(client, "production").endswith(":v0.1.3")
+
+
 def test_the_sequence_views_follow_the_delivery(server: Server) -> None:
     context, client, _ = server
     delivery = trigger_delivery(client, "v0.1.1")

@@ -45,6 +45,7 @@ def test_deploy_starts_the_service_and_reports_keptns_deployment_block(
                 "deploymentURIsLocal": [url],
                 "deploymentURIsPublic": [url],
                 "gitCommit": "abc123",
+                "image": IMAGE.format(version="v1"),
             }
         }
         answer = await asyncio.to_thread(setup.answer)
@@ -195,6 +196,7 @@ def test_rollback_restores_the_previous_version(
         assert (result.status, result.result) == (SUCCEEDED, PASS), result.message
         assert result.message == f"Rolled back hello in qa from {new} to {old}"
         assert result.data["deployment"]["deploymentURIsLocal"] == [f"http://127.0.0.1:{setup.port}"]
+        assert result.data["deployment"]["image"] == old  # what runs now, for the catalog
         assert (await asyncio.to_thread(setup.answer))["version"] == "v1"
 
     run(environment, scenario)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from html import unescape
 
 import pytest
 from fastapi.testclient import TestClient
@@ -81,7 +82,7 @@ def test_the_failed_evaluation_shows_its_history_heatmap_and_sli_table(board: Bo
     assert _cells(html, "HTTP Response Time") == ["pass", "fail"]
     assert _cells(html, "Go Routines") == ["pass", "pass"]
     rows = re.findall(r'<tr class="[^"]*" data-row="([^"]+)"', html)
-    assert rows == ["Score", "Go Routines", "HTTP Response Time", "Request Throughput"]
+    assert rows == ["Score", "HTTP Response Time", "Request Throughput", "Go Routines"]  # the SLO order
     columns = re.findall(r'<th scope="col" class="col([^"]*)" data-event-id', html)
     assert columns == [" compared", " selected"]  # build 1 was the baseline of build 2
     assert "1.0.0" in html
@@ -177,3 +178,62 @@ def test_an_errored_evaluation_shows_its_message(board: Board) -> None:
     assert page.status_code == 200
     assert "errored: no SLO file found: add slo.yaml to the service" in page.text
     assert 'data-testid="sli-table"' not in page.text
+
+
+def test_the_sli_table_sorts_by_a_column_and_the_link_keeps_the_state(board: Board) -> None:
+    base = f"/bridge/evaluation/{board.failed}/qa"
+
+    def names(html: str) -> list[str]:
+        return re.findall(r'<tr data-sli="([^"]+)"', html)
+
+    by_name = board.web.get(base, params={"sort": "name", "view": "chart", "all": "true"}).text
+    assert names(by_name) == ["Go Routines", "HTTP Response Time", "Request Throughput"]
+    assert 'aria-sort="ascending" data-sort="name"' in by_name
+    reverse = re.search(r'data-sort="name"><a href="([^"]+)"', by_name)
+    assert reverse is not None
+    assert reverse.group(1).endswith("?view=chart&amp;all=true&amp;sort=name&amp;order=desc")
+    bars = re.findall(r'<a href="(/bridge/evaluation/[^"]+)" aria-label="[^"]+"><rect', by_name)
+    assert bars  # a bar selects its evaluation, and the chart, all SLIs and the order stay
+    assert all(href.endswith("?view=chart&amp;all=true&amp;sort=name") for href in bars)
+    descending = board.web.get(base, params={"sort": "name", "order": "desc"}).text
+    columns = re.findall(
+        r'<th scope="col" class="col[^"]*" data-event-id="[^"]+">\s*<a href="([^"]+)"', descending
+    )
+    assert columns
+    assert all(href.endswith("?sort=name&amp;order=desc") for href in columns)
+    assert names(descending) == ["Request Throughput", "HTTP Response Time", "Go Routines"]
+    by_result = names(board.web.get(base, params={"sort": "result"}).text)
+    assert by_result[0] == "HTTP Response Time"  # the failed one first
+    odd = board.web.get(base, params={"sort": "<script>", "order": "sideways", "view": "pie"})
+    assert odd.status_code == 200  # unknown values fall back to the defaults
+    assert 'aria-sort="ascending" data-sort="score"' in odd.text
+
+
+def test_two_ticked_columns_open_the_comparison_and_bad_picks_say_what_to_do(board: Board) -> None:
+    html = board.web.get(f"/bridge/evaluation/{board.failed}/qa").text
+    assert 'action="/bridge/compare"' in html
+    picks = re.findall(r'name="e" value="([^"]+)"', html)
+    ids = [board.finished_id(board.passed), board.finished_id(board.failed)]  # 1.0.0, then 1.0.1
+    assert set(ids) <= set(picks)  # each heatmap column can be ticked
+    page = board.web.get("/bridge/compare", params=[("e", ids[1]), ("e", ids[0])])  # any order
+    assert page.status_code == 200, page.text
+    text = page.text
+    assert text.index('data-testid="side-a">1.0.0<') < text.index('data-testid="side-b">1.0.1<')  # older left
+    row = text[text.index('<tr data-sli="HTTP Response Time"') :]
+    row = row[: row.index("</tr>")]
+    assert 'class="changed"' in row
+    assert "0.004" in row
+    assert "0.41" in row
+    assert "pass &lt;=0.2: met → violated" in row
+    baseline = re.search(r'href="([^"]+)" data-testid="baseline-link"', html)
+    assert baseline is not None  # 1.0.1 was compared with 1.0.0: one click to both side by side
+    assert unescape(baseline.group(1)) == f"/bridge/compare?e={ids[0]}&e={ids[1]}"
+    first = board.web.get(f"/bridge/evaluation/{board.passed}/qa").text
+    assert 'data-testid="baseline-link"' not in first  # compared with nothing
+    one = board.web.get("/bridge/compare", params={"e": ids[0]})
+    assert one.status_code == 400
+    assert "tick two columns" in one.text
+    assert "<html" in one.text  # a page, not the API's JSON
+    unknown = board.web.get("/bridge/compare", params=[("e", ids[0]), ("e", "no-such-id")])
+    assert unknown.status_code == 404
+    assert "No evaluation has the event id &#39;no-such-id&#39;" in unknown.text

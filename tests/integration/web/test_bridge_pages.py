@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from slogate import bootstrap
+from slogate.domain.protocol.event_types import APPROVAL_TRIGGERED
+from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.server_context import ServerContext
 from slogate.settings import Settings
 from tests.support.delivery import TOKEN, Backend, create_project, settle, trigger_delivery
@@ -311,3 +314,25 @@ def test_the_environment_shows_problems_of_uploaded_files(bridge: Bridge) -> Non
     body["resources"][0]["resourceContent"] = base64.b64encode(clean.encode()).decode()
     bridge.api.post("/api/resource-service/v1/project/fulltour/stage/qa/resource", json=body)
     assert 'data-testid="file-problems"' not in bridge.web.get("/bridge/project/fulltour").text
+
+
+def test_the_pending_approvals_counter_counts_every_approval_chip(bridge: Bridge) -> None:
+    """Two approvals of one service (two contexts) are 2 pending approvals, not 1; one is singular."""
+    create_project(bridge.api, MANUAL)
+    for number in (1, 2):
+        data = {"project": "fulltour", "stage": "production", "service": "helloservice"}
+        waiting = KeptnEvent(
+            f"approval-{number}",
+            APPROVAL_TRIGGERED,
+            "test",
+            datetime.now(UTC),
+            f"ctx-{number}",
+            data,
+        )
+        bridge.context.store.add([waiting])  # as two contexts waiting for a person would
+        settle(bridge.context)
+        stages = bridge.web.get("/bridge/project/fulltour/stages").text
+        production = stages[stages.index('data-stage="production"') :]
+        assert production.count('data-testid="approval"') == number
+        word = "approval" if number == 1 else "approvals"
+        assert f">{number} pending {word}<" in production

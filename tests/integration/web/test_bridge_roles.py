@@ -133,3 +133,22 @@ def test_the_token_login_stays_admin(world: World) -> None:
     assert 'data-project="secret"' in page.text
     view = admin.get(f"/bridge/project/secret/sequence/{world.secret_delivery}")  # type: ignore[attr-defined]
     assert ">Approve</button>" in view.text
+
+
+def _evaluation_ids(world: World, project: str) -> list[str]:
+    answer = world.api.get(
+        "/api/mongodb-datastore/event",
+        params={"project": project, "type": "sh.keptn.event.evaluation.finished"},
+    )
+    return [str(event["id"]) for event in answer.json()["events"]]
+
+
+def test_the_compare_page_does_not_show_another_projects_evaluation(world: World) -> None:
+    mine, theirs = _evaluation_ids(world, "fulltour"), _evaluation_ids(world, "secret")
+    assert mine
+    assert theirs
+    olivia = world.log_in("olivia")
+    hidden = olivia.get("/bridge/compare", params={"e": [mine[0], theirs[0]]})
+    assert hidden.status_code == 404
+    assert "Project not found" in hidden.text
+    assert theirs[0] not in hidden.text

@@ -78,6 +78,9 @@ def test_replaying_a_tighter_slo_shows_old_and_new_side_by_side(site: Site) -> N
     assert _row(html, "old") == ["pass", "fail", "pass", "pass", "pass"]
     assert _row(html, "new") == ["pass", "fail", "fail", "pass", "fail"]
     assert "HTTP Response Time: pass → fail (0.15 violates pass &lt;=0.1, warning &lt;=0.1)" in html
+    scores = re.findall(r'<span class="score">([^<]+)</span>', html)
+    assert "100" in scores  # scores as every page writes them: "100", "66.67", never "100.00"
+    assert not [score for score in scores if score.endswith(".00") or len(score.partition(".")[2]) > 2]
     textarea = re.search(r'data-testid="whatif-slo">(.*?)</textarea>', html, re.DOTALL)
     assert textarea is not None
     assert unescape(textarea.group(1)) == TIGHTER_SLO

@@ -8,7 +8,7 @@ from typing import Any
 from slogate.domain.protocol.gate_events import EVALUATION_FINISHED, KeptnEvent
 from slogate.domain.protocol.gate_json import decode_evaluation_finished
 from slogate.web.chart import build_chart
-from slogate.web.heatmap import ROW_LIMIT, Evaluated, build_heatmap, column_labels
+from slogate.web.heatmap import ROW_LIMIT, Evaluated, build_heatmap, column_labels, score_text
 
 T0 = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
@@ -69,10 +69,11 @@ def test_columns_run_oldest_first_with_build_ids_or_times_and_repeated_labels_nu
     assert next(c.href for c in heatmap.columns) == "/bridge/evaluation/ctx1/e1"
 
 
-def test_rows_are_score_then_slis_alphabetically_with_empty_cells_where_absent() -> None:
+def test_rows_are_score_then_slis_in_the_slos_order_with_empty_cells_where_absent() -> None:
+    """The newest evaluation's objectives in their order (not alphabetically), then older-only ones."""
     heatmap = build_heatmap(_history(), selected_id="e3")
-    assert [r.name for r in heatmap.rows] == ["Score", "Errors", "Info", "Latency"]
-    errors = heatmap.rows[1]
+    assert [r.name for r in heatmap.rows] == ["Score", "Latency", "Info", "Errors"]
+    errors = heatmap.rows[3]
     assert errors.cells[1] is None
     assert errors.cells[2] is None
     assert heatmap.rows[0].score_row
@@ -80,7 +81,7 @@ def test_rows_are_score_then_slis_alphabetically_with_empty_cells_where_absent()
 
 def test_cells_are_coloured_by_status() -> None:
     heatmap = build_heatmap(_history(), selected_id="e3")
-    score, _, info, latency = heatmap.rows
+    score, latency, info, _ = heatmap.rows
     assert [c.colour for c in score.cells if c] == ["#7dc540", "#e6be00", "#dc172a"]
     assert [c.colour for c in latency.cells if c] == ["#7dc540", "#e6be00", "#dc172a"]
     assert info.cells[2] is not None
@@ -99,7 +100,7 @@ def test_the_selected_column_and_those_it_was_compared_with_are_marked() -> None
 
 
 def test_tooltips_give_value_compared_value_and_violated_targets() -> None:
-    latency = build_heatmap(_history(), selected_id="e3").rows[3]
+    latency = build_heatmap(_history(), selected_id="e3").rows[1]
     tooltip = latency.cells[2].tooltip if latency.cells[2] else ""
     assert "Value: 2" in tooltip
     assert "Compared value: 1" in tooltip
@@ -121,4 +122,53 @@ def test_the_chart_draws_a_bar_per_evaluation_coloured_by_result() -> None:
     chart = build_chart(history, column_labels(list(reversed(history))))
     assert [b.colour for b in chart.bars] == ["#7dc540", "#e6be00", "#dc172a"]
     assert chart.bars[0].height > chart.bars[1].height == 0.0
-    assert [line.name for line in chart.lines] == ["Errors", "Info", "Latency"]
+    assert [line.name for line in chart.lines] == ["Latency", "Info", "Errors"]  # the SLO's order
+
+
+def test_the_chart_fills_the_width_and_gives_each_sli_its_own_axis_with_real_values() -> None:
+    history = _history()
+    chart = build_chart(history, column_labels(list(reversed(history))))
+    assert chart.width >= 1000  # drawn at the page's width, never a 220 px strip
+    latency, info, errors = chart.lines
+    assert (latency.low, latency.high) == ("1", "2")  # its own axis, in its own unit
+    assert latency.top >= chart.plot_bottom  # below the score panel, not over the 0-100 axis
+    assert info.top >= latency.bottom
+    assert errors.top >= info.bottom
+    ys = [y for _, y, _ in latency.points]
+    assert (ys[0], ys[-1]) == (latency.bottom, latency.top)  # smallest at the bottom, largest on top
+    assert [title for _, _, title in latency.points][-1] == "Latency at b1 (1): 2"
+    assert [y for _, y, _ in info.points] == [(info.top + info.bottom) / 2]  # one value: mid-panel
+    assert (info.title, info.low, info.high) == ("Info (5 throughout)", "", "")
+    wide = build_chart([_evaluated(i, "pass", []) for i in range(60)], [str(i) for i in range(60)])
+    assert wide.width >= 60 * 22  # a long history widens the chart instead of squeezing it
+    assert wide.lines == ()
+
+
+def test_an_sli_without_any_value_gets_an_empty_panel() -> None:
+    failed = _result("Latency", "fail", 0.0)
+    failed["value"]["success"] = False
+    chart = build_chart([_evaluated(1, "fail", [failed])], ["b1"])
+    (line,) = chart.lines
+    assert (line.points, line.title) == ((), "Latency (no value)")
+
+
+def test_scores_read_with_two_decimals_everywhere_and_info_slis_compare_with_nothing() -> None:
+    item = _evaluated(1, "fail", [_result("Latency", "fail", 2.0), _result("Info", "info", 5.0)], ("e0",))
+    finished = item.finished
+    assert finished is not None
+    data = dict(item.event.data)
+    data["evaluation"] = {**data["evaluation"], "score": 100 / 3}
+    odd = Evaluated(item.event, decode_evaluation_finished(data), None, invalidated=False)
+    heatmap = build_heatmap([odd], "e1")
+    score = heatmap.rows[0].cells[0]
+    assert score is not None
+    assert "Score: 33.33\n" in score.tooltip
+    assert heatmap.columns[0].score_shown == "33.33"
+    assert score_text(100.0) == "100"
+    assert score_text(66.666666) == "66.67"
+    info = heatmap.rows[2].cells[0]
+    assert info is not None
+    assert "Compared value" not in info.tooltip
+    latency = heatmap.rows[1].cells[0]
+    assert latency is not None
+    assert "Compared value: 1" in latency.tooltip

@@ -294,7 +294,8 @@ class LocalDeployExecutor:
         await asyncio.to_thread(log.append, self._entry(event, image, outcome, replaced))
         url = f"http://127.0.0.1:{config.port}"
         block = {"deploymentstrategy": "direct", "deploymentNames": ["direct"], "deploymentURIsLocal": [url]}
-        return {"deployment": block | {"deploymentURIsPublic": [url], "gitCommit": event.gitcommitid}}
+        block |= {"deploymentURIsPublic": [url], "gitCommit": event.gitcommitid}
+        return {"deployment": block | {"image": image}}  # what now runs: the catalog's deployedImage
 
     async def _replace(
         self, key: Key, image: str, argv: list[str], env: Mapping[str, str], config: DeploymentConfig

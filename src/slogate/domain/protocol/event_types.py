@@ -38,6 +38,8 @@ GET_ACTION_FINISHED = "sh.keptn.event.get-action.finished"
 # tasks the delivery figures and the catalog read
 DEPLOYMENT_FINISHED = "sh.keptn.event.deployment.finished"
 ROLLBACK_TRIGGERED = "sh.keptn.event.rollback.triggered"  # the rollback task
+ROLLBACK_FINISHED = "sh.keptn.event.rollback.finished"
+ACTION_FINISHED = "sh.keptn.event.action.finished"  # a remediation action (``rollback``, ``restart``)
 
 
 class Category(StrEnum):

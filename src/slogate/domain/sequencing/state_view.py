@@ -51,6 +51,7 @@ class StageState:
     latest_event: EventReference | None = None
     latest_failed_event: EventReference | None = None
     result: str = ""
+    sequence: str = ""  # the name of the stage's sequence (a chained ``rollback``…); not in the API
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +128,7 @@ def _stage(execution: Execution, events: Sequence[KeptnEvent]) -> StageState:
         latest_event=None if latest is None else _reference(latest),
         latest_failed_event=None if failed is None else _reference(failed),
         result=execution.scope.result if execution.state.done else "",
+        sequence=execution.sequence_name,
     )
 
 

@@ -3,19 +3,43 @@
 Keptn's controller updated them on every event it saw (keptn-v1-spec §5.3). Here a dispatcher
 consumer does it in batches, off the sequences' critical path: the catalog is informational, and
 noting an event again after a crash changes nothing.
+
+``deployedImage`` is what the last successful deployment *or rollback* left running: an executor
+that reports ``deployment.image`` in its ``.finished`` event (the local executor does, for
+``deployment``, ``rollback`` and the ``rollback``/``restart`` actions) is taken at its word; a
+``rollback.finished`` without it (Keptn's rollback events carry common fields only) restores the
+image of the stage's newest successful deployment from another delivery.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
-from slogate.domain.protocol.event_types import DEPLOYMENT_FINISHED
+from slogate.domain.protocol.event_types import (
+    ACTION_FINISHED,
+    DEPLOYMENT_FINISHED,
+    ROLLBACK_FINISHED,
+)
 from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.domain.sequencing.engine_events import configured_image
 from slogate.ports import EventStore, PendingEvent
 
 Notes = Sequence[tuple[KeptnEvent, str | None]]
+LOOK_BACK = 50  # deployments of the stage searched for the image a rollback restored
+
+
+def reported_image(data: Mapping[str, Any]) -> str:
+    """``deployment.image`` of a ``.finished`` event's data: the image its executor left running, or ""."""
+    block = data.get("deployment")
+    image = block.get("image") if isinstance(block, Mapping) else None
+    return image if isinstance(image, str) else ""
+
+
+def succeeded(data: Mapping[str, Any]) -> bool:
+    """Whether a ``.finished`` event says its task ran and passed (``status`` absent counts as ran)."""
+    return data.get("status", "succeeded") == "succeeded" and data.get("result") != "fail"
 
 
 class CatalogProjector:
@@ -53,9 +77,36 @@ class CatalogProjector:
         self._complete(self.name, batch[-1])
 
     def _deployed_image(self, event: KeptnEvent) -> str | None:
-        """For a ``deployment.finished``: the image its sequence deploys (from the trigger's payload)."""
-        if event.type != DEPLOYMENT_FINISHED or not event.triggeredid:
+        """The image ``event`` leaves running in its stage, or None when it changes nothing."""
+        if event.type == DEPLOYMENT_FINISHED:
+            return reported_image(event.data) or self._configured(event) or None
+        if event.type not in (ROLLBACK_FINISHED, ACTION_FINISHED) or not succeeded(event.data):
             return None
-        trigger = self._events.get(event.triggeredid)
-        image = configured_image(trigger.data) if trigger is not None else ""
-        return image or None
+        reported = reported_image(event.data)
+        if reported or event.type == ACTION_FINISHED:  # an action that reports nothing: unknown
+            return reported or None
+        return self._image_before(event) or None
+
+    def _configured(self, finished: KeptnEvent) -> str:
+        """The image the sequence deploys, from the payload of the trigger ``finished`` answers."""
+        trigger = self._events.get(finished.triggeredid) if finished.triggeredid else None
+        return configured_image(trigger.data) if trigger is not None else ""
+
+    def _image_before(self, rollback: KeptnEvent) -> str:
+        """For a rollback that does not say what it restored: the newest successfully deployed image of
+        its stage from another delivery that is not the image rolled back."""
+        rolled_back = self._configured(rollback)
+        deployments = self._events.find(
+            type=DEPLOYMENT_FINISHED,
+            project=rollback.project,
+            stage=rollback.stage,
+            service=rollback.service,
+            limit=LOOK_BACK,
+        )
+        for deployment in deployments:
+            if deployment.shkeptncontext == rollback.shkeptncontext or not succeeded(deployment.data):
+                continue
+            image = reported_image(deployment.data) or self._configured(deployment)
+            if image and image != rolled_back:
+                return image
+        return ""

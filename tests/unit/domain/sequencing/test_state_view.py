@@ -160,7 +160,12 @@ def test_the_view_is_typed_and_times_stay_times() -> None:
     assert qa.latest_evaluation == StageEvaluation("warning", 80)
     release = world.open_task("release")
     assert qa == StageState(
-        "qa", "triggered", "hello:v0.1.1", qa.latest_evaluation, EventReference(release.type, release.id, T0)
+        "qa",
+        "triggered",
+        "hello:v0.1.1",
+        qa.latest_evaluation,
+        EventReference(release.type, release.id, T0),
+        sequence="delivery",
     )
     assert view(world)["stages"][0]["latestEvaluation"] == {"result": "warning", "score": 80}
 
