@@ -1,4 +1,5 @@
-"""Access control: scoped API tokens (hashes only), role bindings of users and groups, the audit log.
+"""Access control: scoped API tokens (hashes only), role bindings of users and groups, the audit log,
+and the project of a secret.
 
 Revision ID: 0013
 Revises: 0012
@@ -19,7 +20,8 @@ _JSON = sa.JSON().with_variant(JSONB(), "postgresql")
 
 
 def upgrade() -> None:
-    """Create ``access_tokens``, ``role_bindings`` and ``audit_log``."""
+    """Create ``access_tokens``, ``role_bindings`` and ``audit_log``; give secrets a project."""
+    op.add_column("secrets", sa.Column("project", sa.String(), server_default="", nullable=False))
     op.create_table(
         "access_tokens",
         sa.Column("id", sa.String(), nullable=False),
@@ -64,7 +66,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Drop the three tables."""
+    """Drop the three tables and the secrets' project."""
+    op.drop_column("secrets", "project")
     op.drop_table("audit_log")
     op.drop_table("role_bindings")
     op.drop_index("ux_access_tokens_name", table_name="access_tokens")
