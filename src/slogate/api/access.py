@@ -127,6 +127,7 @@ def list_tokens(request: Request, context: ServerContext = _context) -> dict[str
 @router.delete("/tokens/{name}", summary="Revoke an API token (at once, on every replica)")
 def revoke_token(name: str, request: Request, context: ServerContext = _context) -> dict[str, Any]:
     """200 with the revoked token's record; 404 when no token has that name."""
+    _require_manager(request, Action.TOKEN_MANAGE)  # a stranger learns no token's name
     record = context.access.token_named(name)
     _may_manage(request, Action.TOKEN_MANAGE, record.grants)
     context.access.revoke(name)

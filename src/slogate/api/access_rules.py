@@ -4,6 +4,7 @@ open to the global admin only (closed by default)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import Enum
 
@@ -137,6 +138,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", f"{_SLOGATE}/whoami"): ANY,
 }
 
+_CONVERTER = re.compile(r"\{(\w+):\w+\}")
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -145,7 +147,7 @@ def route_template(request: Request) -> str:
     route = request.scope.get("route")
     template = getattr(route, "path", None)
     if isinstance(template, str):
-        return template
+        return _CONVERTER.sub(r"{\1}", template)  # {resourceURI:path} → {resourceURI}, as OpenAPI names it
     for candidate in request.app.router.routes:
         match, _ = candidate.matches(request.scope)
         if match is Match.FULL:
