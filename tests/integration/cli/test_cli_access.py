@@ -15,7 +15,8 @@ from tests.integration.cli.cli_helpers import TERMINAL_ENV, assert_one_line_erro
 from tests.integration.cli.conftest import Cli
 from tests.support.live_server import LiveServer
 
-SHIPYARD = "apiVersion: spec.keptn.sh/0.2.2\nkind: Shipyard\nmetadata: {name: s}\nspec:\n  stages:\n    - {name: dev}\n"
+SHIPYARD = "apiVersion: spec.keptn.sh/0.2.2\nkind: Shipyard\nmetadata: {name: s}\n"
+SHIPYARD += "spec:\n  stages:\n    - {name: dev}\n"
 
 
 def _project(server: LiveServer, name: str) -> None:
