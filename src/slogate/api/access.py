@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -16,6 +16,9 @@ from slogate.ports.access import AuditEntry, Binding, TokenRecord
 from slogate.services.usecases.access import grant_of, parse_expiry
 
 BASE = "/api/slogate/v1"
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+SUBJECT_PATTERN = r"^(user|group):\S.{0,254}$"
+RoleName = Literal["viewer", "operator", "maintainer", "owner", "integration", "admin", "auditor"]
 router = APIRouter(prefix=BASE, tags=["access"])
 _context = Depends(server_context)
 
@@ -24,9 +27,9 @@ class TokenIn(BaseModel):
     """The body of ``POST /tokens``: a name, one role (on a project, or global), stages, an expiry."""
 
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(max_length=100)
-    role: str = Field(max_length=40)
-    project: str = Field("", max_length=200)
+    name: str = Field(pattern=NAME_PATTERN)
+    role: RoleName
+    project: str = Field("", max_length=200, description="none: a global role (admin, auditor)")
     stages: list[str] = Field(default_factory=list, max_length=50)
     expires: str = Field("", max_length=40, description="30d, 12h, 90m, 2w, a date, or never (default)")
 
@@ -35,8 +38,8 @@ class BindingIn(BaseModel):
     """The body of ``POST /roles``: a subject (``user:<name>``, ``group:<name>``) and the role it gets."""
 
     model_config = ConfigDict(extra="forbid")
-    subject: str = Field(max_length=300)
-    role: str = Field(max_length=40)
+    subject: str = Field(pattern=SUBJECT_PATTERN)
+    role: RoleName
     project: str = Field("", max_length=200)
     stages: list[str] = Field(default_factory=list, max_length=50)
 

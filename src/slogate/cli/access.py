@@ -14,6 +14,7 @@ from rich.text import Text
 from slogate.cli.client import connect
 from slogate.cli.help import App
 from slogate.cli.output import Output, OutputFormat, console, print_document, user_errors
+from slogate.errors import InputError
 
 BASE = "/api/slogate/v1"
 
@@ -79,7 +80,7 @@ def create_token(
     ] = "never",
     output: Output = OutputFormat.TABLE,
 ) -> None:
-    """Create a token and print it once (only its hash is kept: store it now).
+    """Create a token and print it once on standard output (only its hash is kept: store it now).
 
     Example: slogate token create --name ci-sockshop --project sockshop --role operator --expires 30d
     """
@@ -89,7 +90,8 @@ def create_token(
     if output != OutputFormat.TABLE:
         print_document(answer, output)
         return
-    console().print(Text(f"Token {name} created ({_grants(answer.get('grants'))}); it is shown only once:"))
+    note = f"Token {name} created ({_grants(answer.get('grants'))}); it is shown only once, store it now:"
+    typer.echo(note, err=True)  # standard output holds the token alone: TOKEN=$(slogate token create …)
     typer.echo(str(answer.get("token", "")))
 
 
@@ -133,6 +135,11 @@ def revoke_token(
 Subject = Annotated[str, typer.Argument(help="user:NAME or group:NAME.", show_default=False)]
 
 
+def _check_subject(subject: str) -> None:
+    if not subject.startswith(("user:", "group:")) or len(subject.partition(":")[2].strip()) == 0:
+        raise InputError(f"subject {subject!r} is not valid: write user:<name> or group:<name>")
+
+
 @role_app.command("grant")
 def grant_role(subject: Subject, role: Role, project: Project = "", stage: Stages = None) -> None:
     """Give a user or group a role (again: replaces its stages).
@@ -141,6 +148,7 @@ def grant_role(subject: Subject, role: Role, project: Project = "", stage: Stage
     """
     body = {"subject": subject, "role": role, "project": project, "stages": stage or []}
     with user_errors(), connect() as api:
+        _check_subject(subject)
         answer = api.post(f"{BASE}/roles", body) or {}
     console().print(Text(f"{subject} has role {_grants([answer])}"))
 

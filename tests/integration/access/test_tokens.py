@@ -152,10 +152,10 @@ def test_who_may_manage_tokens(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("body", "fragment"),
     [
-        ({"name": "x", "role": "king", "project": "alpha"}, "unknown role 'king'"),
+        ({"name": "x", "role": "king", "project": "alpha"}, "role: Input should be 'viewer', 'operator'"),
         ({"name": "x", "role": "admin", "project": "alpha"}, "on a project"),
         ({"name": "x", "role": "viewer"}, "without --project"),
-        ({"name": "bad name!", "role": "viewer", "project": "alpha"}, "token name"),
+        ({"name": "bad name!", "role": "viewer", "project": "alpha"}, "name: String should match pattern"),
         ({"name": "x", "role": "viewer", "project": "alpha", "expires": "yesterday"}, "--expires"),
         ({"name": "x", "role": "viewer", "project": "alpha", "expires": "2001-01-01"}, "in the past"),
         ({"name": "x", "role": "auditor", "stages": ["dev"]}, "--stage needs --project"),
