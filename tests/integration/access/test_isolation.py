@@ -168,3 +168,22 @@ def test_a_webhook_of_beta_cannot_read_alphas_secret(two: tuple[World, TestClien
     assert task.secret("alpha-secret") is None
     assert task.secret("beta-secret") == {"k": "beta"}
     assert task.secret("global") == {"k": "g"}
+
+
+def test_registrations_of_other_projects_are_not_listed(two: tuple[World, TestClient, TestClient]) -> None:
+    world_, alpha, beta = two
+    registration = {
+        "name": "alpha-executor",
+        "metadata": {"hostname": "h", "integrationversion": "1", "distributorversion": "1"},
+        "subscriptions": [
+            {"event": "sh.keptn.event.deployment.triggered", "filter": {"projects": ["alpha"]}}
+        ],
+    }
+    assert world_.admin.post(f"{CP}/uniform/registration", json=registration).status_code == 201
+    everywhere = {**registration, "name": "any-project-executor", "subscriptions": [{"event": "sh.keptn.>"}]}
+    assert world_.admin.post(f"{CP}/uniform/registration", json=everywhere).status_code == 201
+    names = {item["name"] for item in alpha.get(f"{CP}/uniform/registration").json()}
+    assert {"alpha-executor", "any-project-executor"} <= names
+    assert {item["name"] for item in beta.get(f"{CP}/uniform/registration").json()} == {
+        "any-project-executor"
+    }
