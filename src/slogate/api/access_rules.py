@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from enum import Enum
 
 from fastapi import Depends, Request
-from starlette.routing import Match
 
 from slogate.api.auth import audit, authenticate, require
 from slogate.api.context import ServerContext, server_context
@@ -148,11 +147,7 @@ def route_template(request: Request) -> str:
     template = getattr(route, "path", None)
     if isinstance(template, str):
         return _CONVERTER.sub(r"{\1}", template)  # {resourceURI:path} → {resourceURI}, as OpenAPI names it
-    for candidate in request.app.router.routes:
-        match, _ = candidate.matches(request.scope)
-        if match is Match.FULL:
-            return str(getattr(candidate, "path", request.url.path))
-    return request.url.path
+    return request.url.path  # no route: no rule matches, the admin-only default applies
 
 
 async def authorize(request: Request, context: ServerContext = Depends(server_context)) -> None:  # noqa: B008
@@ -172,7 +167,9 @@ async def authorize(request: Request, context: ServerContext = Depends(server_co
     elif rule.scope is Scope.SOME_PROJECT and rule.action is not None:
         _require_some_project(request, rule.action)
     if request.method in WRITE_METHODS and rule.scope is not Scope.HANDLER and rule.action is not None:
-        audit(request, rule.action.value, project=project, stage=stage, target=f"{request.method} {template}")
+        service = str(request.path_params.get("service", ""))
+        target = f"{request.method} {template}"
+        audit(request, rule.action.value, project=project, stage=stage, service=service, target=target)
 
 
 def _require_some_project(request: Request, action: Action) -> None:

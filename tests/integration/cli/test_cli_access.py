@@ -180,3 +180,13 @@ def test_audit_shows_changes_and_refusals(cli: Cli, live_server: LiveServer) -> 
         cli("audit", "--action", "token.create", "--since", "2020-01-01T00:00:00Z", "-o", "json").stdout
     )
     assert "cli-gamma-viewer" in [e["target"] for e in created]
+
+
+def test_a_project_secret_from_the_cli(cli: Cli, live_server: LiveServer) -> None:
+    _project(live_server, "cli-alpha")
+    made = cli("create", "secret", "cli-alpha-creds", "--from-literal", "k=v", "--project", "cli-alpha")
+    assert made.exit_code == 0, made.output
+    shown = json.loads(cli("get", "secret", "cli-alpha-creds", "-o", "json").stdout)
+    assert shown == [
+        {"name": "cli-alpha-creds", "scope": "keptn-default", "keys": ["k"], "project": "cli-alpha"}
+    ]
