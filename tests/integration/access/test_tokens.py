@@ -18,18 +18,38 @@ from slogate.server_context import ServerContext
 from slogate.services.usecases.access import AccessService
 from tests.integration.access.access_world import ADMIN_TOKEN, CP, World, make_token, settings_for, world
 from tests.support.engines import dispose_engine, engine_of
+from tests.support.postgres import needs_postgres
 
 
-@pytest.fixture
-def replicas(tmp_path: Path) -> Iterator[tuple[World, TestClient, ServerContext]]:
-    """The world (replica A) and a client of a second server context (replica B) on the same database."""
-    with world(tmp_path / "data") as world_:
-        other = bootstrap.server_context(settings_for(tmp_path / "data"))
-        try:
-            yield world_, TestClient(bootstrap.api_app(other)), other
-        finally:
-            dispose_engine(other)
-            other.close()
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgresql", id="postgresql", marks=needs_postgres),
+    ]
+)
+def replicas(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[tuple[World, TestClient, ServerContext]]:
+    """The world (replica A) and a client of a second server context (replica B, its own data dir and
+    connections) on the same database: a SQLite file, or a PostgreSQL database."""
+    database_url, server, name = "", None, ""
+    if request.param == "postgresql":
+        server = request.getfixturevalue("postgres_server")
+        name = server.create_database("template0")
+        database_url = server.url(name)
+    else:
+        database_url = f"sqlite:///{tmp_path / 'shared.db'}"
+    try:
+        with world(tmp_path / "a", database_url) as world_:
+            other = bootstrap.server_context(settings_for(tmp_path / "b", database_url))
+            try:
+                yield world_, TestClient(bootstrap.api_app(other)), other
+            finally:
+                dispose_engine(other)
+                other.close()
+    finally:
+        if server is not None:
+            server.drop_database(name)
 
 
 def _engine(context: ServerContext) -> Engine:

@@ -190,3 +190,15 @@ def test_a_project_secret_from_the_cli(cli: Cli, live_server: LiveServer) -> Non
     assert shown == [
         {"name": "cli-alpha-creds", "scope": "keptn-default", "keys": ["k"], "project": "cli-alpha"}
     ]
+
+
+def test_debug_output_never_shows_a_new_token(cli: Cli, live_server: LiveServer) -> None:
+    _project(live_server, "cli-alpha")
+    made = cli(
+        "--debug", "token", "create", "--name", "cli-debug", "--project", "cli-alpha", "--role", "viewer"
+    )
+    assert made.exit_code == 0, made.output
+    token = made.stdout.strip()
+    assert token.startswith("slg_")
+    assert "slg_***" in made.stderr
+    assert token not in made.stderr
