@@ -239,3 +239,33 @@ def test_an_integration_token_runs_a_remote_executor_and_nothing_else(tmp_path: 
             },
         }
         assert executor.post("/api/v1/event", json=approval).status_code == 403
+
+
+def test_users_get_the_grants_bound_to_them_and_their_groups(tmp_path: Path) -> None:
+    """What the Bridge's OIDC login asks: bindings by user and by group, managed through the API."""
+    with world(tmp_path / "data") as world_:
+        for body in (
+            {"subject": "group:team-a", "role": "operator", "project": "alpha", "stages": ["dev"]},
+            {"subject": "user:alice", "role": "viewer", "project": "beta"},
+            {"subject": "group:team-b", "role": "owner", "project": "beta"},
+        ):
+            assert world_.admin.post("/api/slogate/v1/roles", json=body).status_code == 201
+        alice = world_.context.access.principal_for_user("alice", ["team-a"])
+        assert {(g.role.value, g.project, tuple(g.stages)) for g in alice.grants} == {
+            ("operator", "alpha", ("dev",)),
+            ("viewer", "beta", ()),
+        }
+        assert world_.context.access.principal_for_user("mallory", ["team-c"]).grants == ()
+        # an owner of alpha manages alpha's bindings only
+        owner = world_.as_role("owner")
+        assert (
+            owner.post(
+                "/api/slogate/v1/roles", json={"subject": "user:bob", "role": "viewer", "project": "beta"}
+            ).status_code
+            == 403
+        )
+        listed = owner.get("/api/slogate/v1/roles").json()["bindings"]
+        assert [b["subject"] for b in listed] == ["group:team-a"]
+        revoke = {"subject": "group:team-a", "role": "operator", "project": "alpha"}
+        assert owner.delete("/api/slogate/v1/roles", params=revoke).status_code == 200
+        assert world_.context.access.grants_for_subjects(["group:team-a"]) == ()

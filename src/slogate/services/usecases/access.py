@@ -170,6 +170,12 @@ class AccessService:
         """The grants bound to any of ``subjects`` (``user:<name>``, ``group:<name>``)."""
         return tuple(binding.grant for binding in self._store.bindings(subjects))
 
+    def principal_for_user(self, name: str, groups: Iterable[str] = ()) -> Principal:
+        """A logged-in user (the Bridge's OIDC login): the grants bound to ``user:<name>`` and to
+        ``group:<group>`` of each of its groups; no binding, no grant (nothing visible)."""
+        subjects = [f"user:{name}", *(f"group:{group}" for group in groups)]
+        return Principal(name, "user", self.grants_for_subjects(subjects))
+
     def bind(self, subject: str, grant: Grant, created_by: str) -> Binding:
         """Give ``subject`` the role of ``grant`` (replacing its stages when it had that role)."""
         binding = Binding(check_subject(subject), grant, self._now(), created_by)
