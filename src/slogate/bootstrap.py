@@ -20,6 +20,7 @@ from slogate.adapters.oidc_provider import HttpOpenIdProvider, OidcConfig
 from slogate.adapters.plugins import PluginRegistry
 from slogate.adapters.secret_box import SecretBox
 from slogate.adapters.session_files import DataDirSessionFiles
+from slogate.adapters.store.access_repository import SqlAccessStore, SqlAuditStore
 from slogate.adapters.store.catalog_repository import SqlCatalogStore
 from slogate.adapters.store.database import open_database, upgrade
 from slogate.adapters.store.delivery_repository import SqlDeliveryLog
@@ -54,6 +55,8 @@ from slogate.services.runtime.dispatcher import Dispatcher, Listener, Subscriber
 from slogate.services.runtime.group_commit import GroupCommit
 from slogate.services.runtime.intake import EventIntake
 from slogate.services.runtime.metrics import ServerMetrics
+from slogate.services.usecases.access import AccessService
+from slogate.services.usecases.audit import AuditLog
 from slogate.services.usecases.catalog import CatalogService
 from slogate.services.usecases.dora import DoraReports
 from slogate.services.usecases.integration_logs import IntegrationLogService
@@ -168,12 +171,13 @@ def server_context(
     for listener in listeners_in_order:
         dispatch_store.start_at_end(listener.name)
         dispatcher.subscribe(listener)
+    tokens = ApiTokens(settings.data_dir, settings.api_token.get_secret_value())
     return ServerContext(
         settings=settings,
         store=store,
         documents=load_document,
         intake=EventIntake(GroupCommit(store), metrics.event_accepted),
-        tokens=ApiTokens(settings.data_dir, settings.api_token.get_secret_value()),
+        tokens=tokens,
         metrics=metrics,
         catalog=catalog,
         resources=resources,
@@ -187,6 +191,8 @@ def server_context(
         on_close=engine.dispose,
         logs=IntegrationLogService(SqlIntegrationLogStore(engine), _utc_now),
         dora=DoraReports(delivery_log, catalog.shipyard, _utc_now),
+        access=AccessService(SqlAccessStore(engine), tokens, _utc_now),
+        audit=AuditLog(SqlAuditStore(engine), _utc_now),
     )
 
 

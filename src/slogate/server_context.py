@@ -17,6 +17,8 @@ from slogate.services.keptn.shipyard_controller import SequenceService
 from slogate.services.runtime.dispatcher import Dispatcher
 from slogate.services.runtime.intake import EventIntake
 from slogate.services.runtime.metrics import ServerMetrics
+from slogate.services.usecases.access import AccessService
+from slogate.services.usecases.audit import AuditLog
 from slogate.services.usecases.catalog import CatalogService
 from slogate.services.usecases.dora import DoraReports
 from slogate.services.usecases.integration_logs import IntegrationLogService
@@ -51,6 +53,8 @@ class ServerContext:
     logs: IntegrationLogService
     on_close: Callable[[], None]
     dora: DoraReports
+    access: AccessService
+    audit: AuditLog
 
     @cached_property
     def problems(self) -> ProblemService:

@@ -11,6 +11,8 @@ from fastapi import APIRouter, Depends, FastAPI
 
 from slogate import __version__
 from slogate.api import (
+    access,
+    access_rules,
     auth,
     control_plane,
     datastore,
@@ -48,6 +50,7 @@ DEFAULT_ROUTERS: tuple[APIRouter, ...] = (
     replay.router,
     reports.router,
     problems.router,
+    access.router,
 )
 
 
@@ -71,7 +74,8 @@ def create_app(
     context: ServerContext, routers: Sequence[APIRouter] = DEFAULT_ROUTERS, *, limiter: auth.FailureLimiter
 ) -> FastAPI:
     """The app for ``context`` (built by ``slogate.bootstrap.api_app``); every router but /health
-    requires the API token; ``limiter`` slows down clients that keep presenting a wrong one."""
+    requires a token and the role its route's rule names (``access_rules``); ``limiter`` slows down
+    clients that keep presenting a wrong one."""
     settings = context.settings
     app = FastAPI(
         title="slogate",
@@ -89,7 +93,7 @@ def create_app(
     install_openapi(app)
     app.include_router(meta.public)
     for router in routers:
-        app.include_router(router, dependencies=[Depends(auth.require_token)])
+        app.include_router(router, dependencies=[Depends(access_rules.authorize)])
     app.add_middleware(JsonBodies)  # Keptn reads API bodies as JSON whatever their Content-Type
     install_event_path(app, routers)  # the metrics and the body limit added next wrap it
     app.add_middleware(RequestMetrics)

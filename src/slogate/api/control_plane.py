@@ -6,11 +6,13 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict
 
+from slogate.api.auth import audit, principal_of, require
 from slogate.api.context import ServerContext, server_context
 from slogate.api.errors import ApiError
+from slogate.domain.access import Action, visible
 from slogate.domain.protocol.ingestion import to_cloudevent
 from slogate.ports import ProjectRecord, ServiceRecord, StageRecord
 from slogate.services.usecases.catalog import CatalogService
@@ -186,6 +188,7 @@ def project_json(project: ProjectRecord) -> dict[str, Any]:
 
 @router.get("/project", summary="List projects")
 def list_projects(
+    request: Request,
     catalog: CatalogService = _catalog,
     page_size: int = _page_size,
     next_page: str | None = _next_page_key,
@@ -193,6 +196,13 @@ def list_projects(
 ) -> dict[str, Any]:
     """Projects sorted by name, paged; ``disableUpstreamSync`` is accepted and has no effect."""
     offset = offset_of(next_page)
+    principal = principal_of(request)
+    if not principal.sees_everything:  # only the projects the caller may read, paged after filtering
+        every = catalog.projects(limit=catalog.projects(limit=0, offset=0).total, offset=0).projects
+        readable = set(visible(principal, [p.name for p in every]))
+        shown = [p for p in every if p.name in readable]
+        window = [project_json(p) for p in shown[offset : offset + page_size]]
+        return paged("projects", window, offset, page_size, len(shown))
     page = catalog.projects(limit=page_size, offset=offset)
     return paged("projects", [project_json(p) for p in page.projects], offset, page_size, page.total)
 
@@ -211,8 +221,10 @@ def create_project(body: ProjectIn, catalog: CatalogService = _catalog) -> Respo
 
 
 @router.put("/project", status_code=201, summary="Update a project")
-def update_project(body: ProjectIn, catalog: CatalogService = _catalog) -> Response:
+def update_project(body: ProjectIn, request: Request, catalog: CatalogService = _catalog) -> Response:
     """201 with an empty body; a new shipyard must keep the stages (their order may change)."""
+    require(request, Action.CONFIG_WRITE, body.name or "")
+    audit(request, Action.CONFIG_WRITE.value, project=body.name or "", target="PUT project")
     catalog.update_project(body.name, body.shipyard, body.credentials())
     return Response(status_code=201)
 
@@ -299,6 +311,7 @@ def trigger_evaluation(
 
 @router.get("/event/triggered/{eventType}", summary="Open .triggered events of a type")
 def open_triggered_events(
+    request: Request,
     eventType: str,  # noqa: N803 (the path parameter's name in Keptn's API)
     catalog: CatalogService = _catalog,
     project: str | None = None,
@@ -308,8 +321,11 @@ def open_triggered_events(
     page_size: int = _page_size,
     next_page: str | None = _next_page_key,
 ) -> dict[str, Any]:
-    """Due ``.triggered`` events no ``.finished`` answers yet, oldest first: what executors poll."""
+    """Due ``.triggered`` events no ``.finished`` answers yet, oldest first: what executors poll; only
+    those of projects the caller may read (403 when the query names another project)."""
     offset = offset_of(next_page)
+    if project:
+        require(request, Action.PROJECT_READ, project)
     page = catalog.open_triggered(
         eventType,
         project=project,
@@ -319,5 +335,7 @@ def open_triggered_events(
         limit=page_size,
         offset=offset,
     )
-    events = [to_cloudevent(event) for event in page.events]
-    return paged("events", events, offset, page_size, page.total)
+    found = page.events
+    readable = set(visible(principal_of(request), {event.project for event in found}))
+    events = [to_cloudevent(event) for event in found if event.project in readable]
+    return paged("events", events, offset, page_size, page.total - (len(found) - len(events)))

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 
+from slogate.api.auth import principal_of, require
 from slogate.api.context import ServerContext, server_context
 from slogate.api.errors import ApiError
+from slogate.domain.access import Action, visible
+from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.domain.protocol.ingestion import to_cloudevent
 from slogate.ports import EventQueries
 from slogate.services.usecases import event_log as events
@@ -37,6 +40,7 @@ def datastore_health() -> dict[str, str]:
 
 @router.get(f"{PREFIX}/event", summary="Events, newest first, paged (Keptn's datastore)")
 def get_events(
+    request: Request,
     store: EventQueries = Depends(_queries),  # noqa: B008
     keptn_context: str | None = Query(None, alias="keptnContext"),
     type: str | None = Query(None),
@@ -51,7 +55,11 @@ def get_events(
     page_size: str | None = Query(None, alias="pageSize", description="1–100, default 20"),
     next_page_key: str | None = Query(None, alias="nextPageKey"),
 ) -> dict[str, Any]:
-    """``{events, nextPageKey, pageSize, totalCount}``; ``nextPageKey`` only when a page follows."""
+    """``{events, nextPageKey, pageSize, totalCount}``; ``nextPageKey`` only when a page follows. Every
+    page holds one project's events (Keptn's per-project collections): none when the caller may not read
+    that project (403 when the query names it)."""
+    if project:
+        require(request, Action.PROJECT_READ, project)
     page = events.find_events(
         store,
         keptn_context=keptn_context or None,
@@ -67,6 +75,8 @@ def get_events(
         page_size=events.parse_int("pageSize", page_size),
         next_page_key=next_page_key or None,
     )
+    if not _readable(request, page.events):
+        return {"events": [], "pageSize": page.page_size, "totalCount": 0}
     body: dict[str, Any] = {"events": [to_cloudevent(event) for event in page.events]}
     if page.next_page_key is not None:
         body["nextPageKey"] = page.next_page_key
@@ -77,6 +87,7 @@ def get_events(
 
 @router.get(f"{PREFIX}/event/type/{{event_type}}", summary="Events of one type matching a filter")
 def get_events_by_type(
+    request: Request,
     event_type: str,
     store: EventQueries = Depends(_queries),  # noqa: B008
     filter: str | None = Query(
@@ -86,7 +97,7 @@ def get_events_by_type(
     from_time: str | None = Query(None, alias="fromTime"),
     limit: str | None = Query(None, description="1–100, default 20"),
 ) -> dict[str, Any]:
-    """``{events}``, newest first."""
+    """``{events}``, newest first; only the events of projects the caller may read."""
     found = events.events_by_type(
         store,
         event_type,
@@ -95,4 +106,11 @@ def get_events_by_type(
         from_time=events.parse_time("fromTime", from_time),
         limit=events.parse_int("limit", limit),
     )
-    return {"events": [to_cloudevent(event) for event in found]}
+    allowed = set(visible(principal_of(request), {event.project for event in found}))
+    return {"events": [to_cloudevent(event) for event in found if event.project in allowed]}
+
+
+def _readable(request: Request, found: list[KeptnEvent]) -> bool:
+    """Whether the caller may read every project of ``found`` (one project, or none, per page)."""
+    projects = {event.project for event in found}
+    return len(visible(principal_of(request), projects)) == len(projects)

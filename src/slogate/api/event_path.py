@@ -4,6 +4,7 @@ dependency solving and thread hop, with the same checks, answers and metrics as 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
@@ -13,7 +14,7 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from slogate.api import events
-from slogate.api.auth import check_token
+from slogate.api.auth import authenticate
 from slogate.api.context import ServerContext
 from slogate.api.errors import ApiError, error_response, status_of
 from slogate.api.limits import EVENT_PATH
@@ -25,7 +26,8 @@ class EventIngestion:
 
     It sits inside ``BodyLimit`` and ``RequestMetrics``, which see the request as before (it names
     the FastAPI route in the scope, so the metrics label it by the route's template), and runs what
-    the route runs: the token check of ``auth.require_token``, then ``events.accept_posted``.
+    the route runs: the token check of ``access_rules.authorize``, then ``events.accept_posted``
+    (which checks the caller's role for the event's type, project and stage).
     The route stays registered for the OpenAPI document (and serves the path where this is absent).
     """
 
@@ -41,8 +43,10 @@ class EventIngestion:
         request = Request(scope, receive)
         context: ServerContext = request.app.state.context
         try:
-            check_token(request, context)
-            answer = await events.accept_posted(request.app, context, await request.body(), request.headers)
+            authenticate(request, context)
+            body = await request.body()
+            check = partial(events.check_event, request)
+            answer = await events.accept_posted(request.app, context, body, request.headers, check)
         except ApiError as error:
             response = error_response(error.status, error.message)
         except SlogateError as error:

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from starlette.applications import Starlette
 
+from slogate.api.auth import audit, require
 from slogate.api.context import ServerContext, server_context
 from slogate.api.errors import ApiError
 from slogate.api.idempotency import HEADER, KEY_LIFETIME, Answer, accept_keyed, key_of
 from slogate.api.limits import EVENT_PATH
+from slogate.domain.access import Action, event_action
 from slogate.errors import InputError
 from slogate.services.usecases import event_log as events
 
@@ -67,26 +70,51 @@ async def post_event(
 ) -> dict[str, str]:
     """Keptn's ``POST /v1/event``: 200 ``{"keptnContext": …}`` once the event is stored; 400 with
     Keptn's message when it breaks the ingestion rules (nothing is stored then)."""
-    answer = await accept_posted(request.app, context, await request.body(), request.headers)
+    answer = await accept_posted(
+        request.app, context, await request.body(), request.headers, partial(check_event, request)
+    )
     response.headers.update(answer.headers())
     return answer.body()
 
 
 async def accept_posted(
-    app: Starlette, context: ServerContext, body: bytes, headers: Mapping[str, str]
+    app: Starlette,
+    context: ServerContext,
+    body: bytes,
+    headers: Mapping[str, str],
+    check: Callable[[dict[str, Any]], None],
 ) -> Answer:
     """Ingest the posted ``body`` through the context's ``EventIntake`` (stored by group commit and
-    counted, as the Bridge's events are); answer once the event is committed, or at once with the first
-    event of a repeated ``Idempotency-Key``. Serves this route and the lean path of ``event_path``, so
-    that both behave alike."""
+    counted, as the Bridge's events are) once ``check`` lets the caller send it; answer once the
+    event is committed, or at once with the first event of a repeated ``Idempotency-Key``. Serves
+    this route and the lean path of ``event_path``, so that both behave alike."""
     key = key_of(headers)
     raw = context.problems.prepare(parse_body(body))  # a problem event: routed, its context derived
+    check(raw)  # the caller may send this type of event to its project and stage (403 otherwise)
     now = datetime.now(UTC)
     event = events.accepted(raw, now)
     if key is None:
         await context.problems.store(event)  # a problem event starts or stops a remediation
         return Answer(event.shkeptncontext, event.id)
     return await accept_keyed(context, key, raw, event, now, context.problems.store)
+
+
+def check_event(request: Request, raw: dict[str, Any]) -> None:
+    """403 unless the caller may send an event of this type to its project and stage (``event_action``);
+    what changes something (a trigger, an approval, an invalidation) is audited, task answers are not."""
+    data = raw.get("data")
+    fields = data if isinstance(data, dict) else {}
+    project, stage = _text(fields.get("project")), _text(fields.get("stage"))
+    event_type = _text(raw.get("type"))
+    action = event_action(event_type)
+    require(request, action, project, stage)
+    if action is not Action.TASK_ANSWER:
+        service = _text(fields.get("service"))
+        audit(request, action.value, project=project, stage=stage, service=service, target=event_type)
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def parse_body(body: bytes) -> dict[str, Any]:

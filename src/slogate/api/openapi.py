@@ -29,6 +29,7 @@ ERROR_SCHEMA: dict[str, Any] = {
 REASONS = {
     400: "Bad request: a parameter or the body is invalid (the message names it)",
     401: "Missing or invalid API token (send it in the x-token header)",
+    403: "Forbidden: the token's role does not allow this here (the message names the role needed)",
     404: "Not found: the project, stage, service, resource or item does not exist",
     409: "Conflict: it exists already, or was changed concurrently",
     413: "Request body too large",
@@ -126,7 +127,7 @@ def status_codes(method: str, path: str, operation: dict[str, Any]) -> set[int]:
     """The error statuses ``method path`` can answer."""
     if path in PUBLIC_PATHS:
         return set()
-    codes = {401, 429, 500}
+    codes = {401, 403, 429, 500}
     if operation.get("parameters") or "requestBody" in operation:
         codes.add(400)
     if "requestBody" in operation:

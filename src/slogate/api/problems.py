@@ -6,8 +6,11 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from slogate.api.auth import audit, require
 from slogate.api.context import ServerContext, server_context
 from slogate.api.events import parse_body
+from slogate.domain.access import Action
+from slogate.domain.protocol import alertmanager as am
 
 ALERTMANAGER_PATH = "/api/v1/alertmanager"
 BASE = "/api/slogate/v1"  # slogate's own namespace
@@ -78,7 +81,15 @@ async def alertmanager(
     alert opens a problem and starts ``<stage>.remediation.triggered`` (once per alert, however often it
     is notified); a resolved one closes the problem and aborts its remediation. Alerts that cannot be
     routed are listed with the reason; 400 only when the body is not a webhook payload."""
-    report = await context.problems.receive_alerts(parse_body(await request.body()))
+    body = parse_body(await request.body())
+    projects = set()
+    for alert in am.read_payload(body):  # every routed alert's project and stage: 403 before any work
+        if not isinstance(alert, am.Skipped):
+            require(request, Action.SEQUENCE_TRIGGER, alert.project, alert.stage)
+            projects.add(alert.project)
+    report = await context.problems.receive_alerts(body)
+    project = next(iter(projects)) if len(projects) == 1 else ""
+    audit(request, Action.SEQUENCE_TRIGGER.value, project, target="alertmanager", details=report.to_json())
     return report.to_json()
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from slogate.api.auth import require
 from slogate.api.context import ServerContext, server_context
+from slogate.domain.access import Action
 from slogate.services.usecases import offline_gate as gate
 from slogate.services.usecases import replay
 
@@ -97,10 +99,15 @@ class ReplayOut(BaseModel):
 @router.post(
     f"{BASE}/replay", summary="What if: replay stored evaluations under a new SLO", response_model=ReplayOut
 )
-def replay_history(body: ReplayIn, context: ServerContext = Depends(server_context)) -> dict[str, Any]:  # noqa: B008
+def replay_history(
+    body: ReplayIn,
+    request: Request,
+    context: ServerContext = Depends(server_context),  # noqa: B008
+) -> dict[str, Any]:
     """Re-evaluates the SLI values stored with the service's last ``last`` evaluations under ``slo``:
     per build the stored and the new result and score and the objectives that flipped. Nothing is
     queried or stored. 400 lists every error ``slogate slo lint`` finds in the SLO (unless lenient)."""
+    require(request, Action.PROJECT_READ, body.project, body.stage)
     loaded = gate.load_slo(body.slo, "slo", context.documents)
-    request = replay.ReplayRequest(body.project, body.stage, body.service, loaded, body.last, body.lenient)
-    return replay.report_document(replay.replay_history(context.store, request))
+    wanted = replay.ReplayRequest(body.project, body.stage, body.service, loaded, body.last, body.lenient)
+    return replay.report_document(replay.replay_history(context.store, wanted))

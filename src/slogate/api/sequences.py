@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict
 
+from slogate.api.auth import audit, require
 from slogate.api.context import ServerContext, server_context
 from slogate.api.control_plane import BASE, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, offset_of, paged
 from slogate.api.errors import ApiError
+from slogate.domain.access import Action
 from slogate.domain.evaluation.window import WindowError, parse_time
 from slogate.domain.protocol.sequence_json import execution_to_public_json, state_to_json
 from slogate.domain.sequencing.engine_io import Command
@@ -42,9 +44,19 @@ async def control_sequence(
     project: str,
     keptnContext: str,  # noqa: N803 (Keptn's parameter name)
     body: ControlIn,
+    request: Request,
     context: ServerContext = Depends(server_context),  # noqa: B008
 ) -> dict[str, Any]:
     """200 ``{}`` (also for an unknown context, as in Keptn); the change is applied when this returns."""
+    require(request, Action.SEQUENCE_CONTROL, project, body.stage)
+    audit(
+        request,
+        Action.SEQUENCE_CONTROL.value,
+        project,
+        body.stage,
+        target=keptnContext,
+        details={"state": body.state},
+    )
     await context.sequences.control(project, keptnContext, Command(body.state), body.stage)
     return {}
 
@@ -79,6 +91,7 @@ def sequence_states(
 
 @router.get("/sequence-execution", summary="Sequence executions (one per sequence run and stage)")
 def sequence_executions(
+    request: Request,
     queries: SequenceQueries = _sequence_queries,
     project: str = "",
     stage: str = "",
@@ -92,6 +105,7 @@ def sequence_executions(
     """Keptn's ``{sequenceExecutions, totalCount, pageSize, nextPageKey}``, newest first."""
     if not project:
         raise ApiError(400, "project must be set")
+    require(request, Action.PROJECT_READ, project)
     offset = offset_of(next_page)
     executions, total = queries.executions(
         project,

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict
 
+from slogate.api.auth import principal_of
 from slogate.api.context import ServerContext, server_context
+from slogate.domain.access import visible
 from slogate.domain.protocol.ingestion import format_rfc3339
 from slogate.domain.protocol.subscriptions import Subscription
 from slogate.ports import IntegrationMetadata, IntegrationRecord
@@ -151,6 +153,7 @@ def integration_json(integration: IntegrationRecord) -> dict[str, Any]:
 
 @router.get("", summary="List registered integrations")
 def list_integrations(
+    request: Request,
     service: IntegrationService = _service,
     integration_id: str | None = Query(None, alias="id"),
     name: str | None = None,
@@ -161,7 +164,17 @@ def list_integrations(
     """The live registrations, sorted by name; ``project``/``stage``/``service`` select those with a
     subscription whose filter list contains the value or is empty."""
     found = service.integrations(integration_id, name, project, stage, service_name)
-    return [integration_json(integration) for integration in found]
+    return [integration_json(integration) for integration in found if _shown_to(request, integration)]
+
+
+def _shown_to(request: Request, integration: IntegrationRecord) -> bool:
+    """Admins and auditors see every registration; others those whose subscriptions name only projects
+    they may read (or none: an integration for every project)."""
+    principal = principal_of(request)
+    if principal.sees_everything:
+        return True
+    named = {project for s in integration.subscriptions for project in s.filter.projects}
+    return len(visible(principal, named)) == len(named)
 
 
 @router.post(

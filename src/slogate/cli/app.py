@@ -30,6 +30,9 @@ COMMANDS: dict[str, Entry] = {
     "report": Entry(lambda: import_module("slogate.cli.report").app),
     "slo": Entry(lambda: import_module("slogate.cli.slo").app),
     "server": Entry(lambda: import_module("slogate.cli.server").app),
+    "token": Entry(lambda: import_module("slogate.cli.access").token_app),
+    "role": Entry(lambda: import_module("slogate.cli.access").role_app),
+    "audit": Entry(lambda: import_module("slogate.cli.access").audit_command),
 }
 # The Keptn CLI's verbs (create, get …): importing these modules adds their nouns, in this order.
 VERB_MODULES = tuple(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,7 @@ if TYPE_CHECKING:  # httpx and the settings load when a command talks to a serve
     from slogate.settings import Settings
 
 TIMEOUT_SECONDS = 30.0
+_SCOPED_TOKEN = re.compile(r"slg_[A-Za-z0-9_-]+")
 _ERRORS: dict[int, type[SlogateError]] = {400: InputError, 404: NotFoundError, 409: ConflictError}
 
 
@@ -127,7 +129,8 @@ class ApiClient:
     def _show_response(self, response: httpx.Response) -> None:
         if self._debug:
             print(f"< {response.status_code} {response.reason_phrase}", file=sys.stderr)
-            print(f"< {response.text[:4000]}", file=sys.stderr)
+            shown = _SCOPED_TOKEN.sub("slg_***", response.text[:4000])  # a new token: never in the debug log
+            print(f"< {shown}", file=sys.stderr)
 
 
 def _error(response: httpx.Response, endpoint: str) -> SlogateError:

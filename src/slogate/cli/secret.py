@@ -28,6 +28,16 @@ Scope = Annotated[
     typer.Option("--scope", "-s", help=f"The secret's scope (default {DEFAULT_SCOPE}).", show_default=False),
 ]
 
+SecretProject = Annotated[
+    str | None,
+    typer.Option(
+        "--project",
+        "-p",
+        help="The project whose executors and providers alone may read it (default: a global secret).",
+        show_default=False,
+    ),
+]
+
 
 def parse_literals(literals: list[str]) -> dict[str, str]:
     """``["user=admin", "token=…"]`` as a mapping; a pair without '=' or key is an ``InputError``."""
@@ -50,13 +60,17 @@ def _keys(answer: Any) -> str:
 
 
 @verbs.create.command("secret")
-def create_secret(name: Name, from_literal: Literals, scope: Scope = None) -> None:
+def create_secret(
+    name: Name, from_literal: Literals, scope: Scope = None, project: SecretProject = None
+) -> None:
     """Create a secret from key=value pairs; executors and webhooks read it by name.
 
     Example: slogate create secret webhook-token --from-literal token=abc123 --scope keptn-webhook-service
     """
     with user_errors():
         body = {"name": name, "scope": scope or DEFAULT_SCOPE, "data": parse_literals(from_literal)}
+        if project:
+            body["project"] = project
         with connect() as api:
             answer = api.post(SECRETS, body)
     console().print(Text(f"Secret {name} created (scope {body['scope']}, keys {_keys(answer)})"))

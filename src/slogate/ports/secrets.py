@@ -14,16 +14,17 @@ class SecretInfo:
     name: str
     scope: str
     keys: tuple[str, ...]
+    project: str = ""  # the project whose executors and providers alone read it ("": global, admins')
 
 
 class SecretStore(Protocol):
     """Named secrets (a map of string values) kept encrypted at rest; names are unique across scopes."""
 
-    def create(self, name: str, scope: str, data: Mapping[str, str]) -> None:
+    def create(self, name: str, scope: str, data: Mapping[str, str], project: str = "") -> None:
         """Store a new secret; ``ConflictError`` when ``name`` exists."""
         ...
 
-    def update(self, name: str, scope: str, data: Mapping[str, str]) -> None:
+    def update(self, name: str, scope: str, data: Mapping[str, str], project: str | None = None) -> None:
         """Replace the scope and data of ``name``; ``NotFoundError`` when it does not exist."""
         ...
 

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from slogate.api.clients import client_of
 from slogate.domain.access import Action, Grant, Principal, Role, decide, visible
 from slogate.errors import NotFoundError, SlogateError
-from slogate.web.audit_shim import audit_log_of
+from slogate.services.usecases.audit import ALLOWED
 from slogate.web.pages import context_of, keys_of, render, templates
 from slogate.web.session import COOKIE, Session
 
@@ -45,14 +45,10 @@ def subjects_of(session: Session) -> list[str]:
 
 
 def grants_of(request: Request, subjects: list[str]) -> tuple[Grant, ...]:
-    """The grants of ``subjects``: from the access file (SLOGATE_ACCESS_FILE), and from the stored role
-    bindings once the server's context has them (``context.access``, issue 20's API side)."""
+    """The grants of ``subjects``: from the access file (SLOGATE_ACCESS_FILE) and the stored role
+    bindings (``slogate role grant``)."""
     source: GrantSource = request.app.state.bridge_grants
-    grants = source(subjects)
-    stored = getattr(context_of(request), "access", None)
-    if stored is not None and hasattr(stored, "grants_for_subjects"):
-        grants += tuple(stored.grants_for_subjects(subjects))
-    return grants
+    return source(subjects) + tuple(context_of(request).access.grants_for_subjects(subjects))
 
 
 def principal_of(request: Request, session: Session) -> Principal:
@@ -99,10 +95,24 @@ def require(
 
 
 def audit(request: Request, actor: Principal, action: str, outcome: str, **fields: Any) -> None:
-    """Record a Bridge action in the audit log (``context.audit`` once the server has one, else the
-    in-memory shim of web/audit_shim.py), with the client's address."""
-    source_ip = client_of(request.scope, context_of(request).settings.proxy_networks())
-    audit_log_of(request).record(actor, action, outcome, source_ip=source_ip, **fields)
+    """Record a Bridge action in the server's audit log, with the client's address."""
+    context = context_of(request)
+    source_ip = client_of(request.scope, context.settings.proxy_networks())
+    context.audit.record(actor, action, outcome, source_ip=source_ip, **fields)
+
+
+def record(
+    request: Request,
+    session: Session,
+    action: str,
+    project: str,
+    stage: str = "",
+    target: str = "",
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Record what the session's user was allowed to do (an approval, a trigger, a sequence control)."""
+    where = {"project": project, "stage": stage, "target": target, "details": details}
+    audit(request, principal_of(request, session), action, ALLOWED, **where)
 
 
 def hidden_page(error: HiddenProjectError) -> HTMLResponse:

@@ -28,7 +28,6 @@ from slogate.web.access import (
     hidden_page,
     refused_page,
 )
-from slogate.web.audit_shim import MemoryAuditLog
 from slogate.web.compare import router as compare_router
 from slogate.web.pages import HERE, LoginRequiredError, login_redirect
 from slogate.web.session import SessionKeys
@@ -67,7 +66,6 @@ def install_bridge(
     app.state.login_limiter = login_limiter
     app.state.oidc_provider = oidc_provider
     app.state.bridge_grants = grants
-    app.state.bridge_audit = MemoryAuditLog()  # until the server's context has an audit log
     app.mount("/bridge/static", StaticFiles(directory=HERE / "static"), name="bridge-static")
     for router in ROUTERS:  # a project's pages answer 404 to a user who may not see it
         app.include_router(router, dependencies=[Depends(guard_project)])

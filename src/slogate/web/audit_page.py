@@ -9,8 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from slogate.domain.access import Action
 from slogate.web.access import RefusedError, can, principal_of
-from slogate.web.audit_shim import audit_log_of
-from slogate.web.pages import render, session_of
+from slogate.web.pages import context_of, render, session_of
 from slogate.web.session import Session
 
 router = APIRouter(prefix="/bridge", include_in_schema=False)
@@ -25,7 +24,7 @@ def audit_page(request: Request, session: Annotated[Session, Depends(session_of)
         reason = f"user {principal_of(request, session).name!r} may not audit.read: it needs the global"
         raise RefusedError(request, session, f"{reason} admin or auditor role")
     filters = {name: str(request.query_params.get(name, "")).strip()[:200] for name in FILTERS}
-    entries = audit_log_of(request).query(
+    entries = context_of(request).audit.query(
         project=filters["project"],
         actor=filters["actor"],
         action=filters["action"],

@@ -18,7 +18,7 @@ from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.domain.sequencing.engine_io import Command
 from slogate.errors import InputError, NotFoundError
 from slogate.server_context import ServerContext
-from slogate.web.access import require, require_visible
+from slogate.web.access import record, require, require_visible
 from slogate.web.pages import checked_session, context_of
 from slogate.web.session import Session
 
@@ -52,6 +52,8 @@ async def decide_approval(
         await context.intake.ingest(raw, datetime.now(UTC))
     except InputError as error:
         raise HTTPException(400, f"the approval could not be sent: {error}") from None
+    details = {"decision": decision, "triggeredid": triggered.id}
+    record(request, session, "approval.decide", project, triggered.stage, keptn_context, details)
     return _back(project, keptn_context, triggered.stage)
 
 
@@ -70,6 +72,7 @@ async def control_sequence(
         raise HTTPException(400, f"state must be pause, resume or abort, got '{state}'")
     require(request, session, Action.SEQUENCE_CONTROL, project, stage, target=keptn_context)
     await context_of(request).sequences.control(project, keptn_context, command, stage)
+    record(request, session, "sequence.control", project, stage, keptn_context, {"state": state})
     return _back(project, keptn_context, stage)
 
 

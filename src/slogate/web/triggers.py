@@ -15,7 +15,7 @@ from slogate.domain.protocol.client_events import sequence_trigger
 from slogate.errors import InputError, NotFoundError
 from slogate.server_context import ServerContext
 from slogate.services.usecases.catalog_requests import EvaluationRequest
-from slogate.web.access import require
+from slogate.web.access import record, require
 from slogate.web.environment import environment_page
 from slogate.web.pages import checked_session, context_of
 from slogate.web.project_scope import missing_project, parse_labels
@@ -96,6 +96,7 @@ def trigger_evaluation(
         return missing_project(request, session, project)
     except (InputError, ValueError) as error:
         return _form_errors(request, session, project, "evaluation", values, [explain(error, project)])
+    record(request, session, "sequence.trigger", project, stage, f"{stage}.evaluation")
     return _to_sequence(project, keptn_context)
 
 
@@ -128,6 +129,7 @@ def _start_sequence(
         event = anyio.from_thread.run(context.intake.ingest, raw, datetime.now(UTC))
     except InputError as error:
         return _form_errors(request, session, project, kind, values, [str(error)])
+    record(request, session, "sequence.trigger", project, values["stage"], raw["type"])
     return _to_sequence(project, event.shkeptncontext)
 
 

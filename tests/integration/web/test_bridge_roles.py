@@ -62,6 +62,10 @@ def test_an_operator_sees_only_the_mapped_project_and_approves_in_production(wor
     )
     assert answer.status_code == 303, answer.text
     assert approvals_finished(world, "fulltour") == 1
+    recorded = world.context.audit.query(action="approval.decide")
+    assert [(entry.actor, entry.actor_kind, entry.outcome) for entry in recorded] == [
+        ("olivia", "user", "allowed")
+    ]
 
 
 def test_a_stage_narrowed_operator_may_not_trigger_in_another_stage(world: World) -> None:

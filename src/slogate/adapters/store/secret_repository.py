@@ -36,11 +36,12 @@ class SqlSecretStore:
         self._box = box
         self._now = now
 
-    def create(self, name: str, scope: str, data: Mapping[str, str]) -> None:
-        """Store a new secret; ``ConflictError`` when ``name`` exists (in any scope)."""
+    def create(self, name: str, scope: str, data: Mapping[str, str], project: str = "") -> None:
+        """Store a new secret (of ``project``; "": global); ``ConflictError`` when ``name`` exists."""
         now = self._now()
+        sealed = self._seal(data)
         row = SecretRow(
-            name=name, scope=scope, keys=sorted(data), data=self._seal(data), created=now, updated=now
+            name=name, scope=scope, keys=sorted(data), data=sealed, created=now, updated=now, project=project
         )
         try:
             with self._sessions.begin() as session:
@@ -50,14 +51,17 @@ class SqlSecretStore:
                 raise  # not a duplicate name: a defect, keep the database's own error
             raise ConflictError(f"secret '{name}' already exists") from None
 
-    def update(self, name: str, scope: str, data: Mapping[str, str]) -> None:
-        """Replace the scope and data of ``name``; ``NotFoundError`` when it does not exist."""
+    def update(self, name: str, scope: str, data: Mapping[str, str], project: str | None = None) -> None:
+        """Replace the scope and data (and the project, when given) of ``name``; ``NotFoundError``
+        when it does not exist."""
         sealed = self._seal(data)
         with self._sessions.begin() as session:
             row = session.get(SecretRow, name, with_for_update=True)
             if row is None:
                 raise NotFoundError(f"secret '{name}' not found")
             row.scope = scope
+            if project is not None:
+                row.project = project
             row.keys = sorted(data)
             row.data = sealed
             row.updated = self._now()
@@ -74,17 +78,21 @@ class SqlSecretStore:
         """Every secret's name, scope and keys, sorted by name."""
         with self._sessions() as session:
             rows = session.execute(
-                select(SecretRow.name, SecretRow.scope, SecretRow.keys).order_by(SecretRow.name)
+                select(SecretRow.name, SecretRow.scope, SecretRow.keys, SecretRow.project).order_by(
+                    SecretRow.name
+                )
             )
-            return [SecretInfo(name, scope, tuple(keys)) for name, scope, keys in rows]
+            return [SecretInfo(name, scope, tuple(keys), project) for name, scope, keys, project in rows]
 
     def info(self, name: str) -> SecretInfo | None:
         """One secret's name, scope and keys, or None."""
         with self._sessions() as session:
             row = session.execute(
-                select(SecretRow.name, SecretRow.scope, SecretRow.keys).where(SecretRow.name == name)
+                select(SecretRow.name, SecretRow.scope, SecretRow.keys, SecretRow.project).where(
+                    SecretRow.name == name
+                )
             ).one_or_none()
-            return None if row is None else SecretInfo(row.name, row.scope, tuple(row.keys))
+            return None if row is None else SecretInfo(row.name, row.scope, tuple(row.keys), row.project)
 
     def values(self, name: str) -> dict[str, str] | None:
         """The decrypted data of ``name``, or None; ``ConfigError`` when it cannot be decrypted."""

@@ -22,5 +22,6 @@ class SecretRow(Base):
     data: Mapped[str] = mapped_column(Text)
     created: Mapped[datetime] = mapped_column(UTCDateTime)
     updated: Mapped[datetime] = mapped_column(UTCDateTime)
+    project: Mapped[str] = mapped_column(String, server_default="")  # "": a global secret
 
     __table_args__ = (PrimaryKeyConstraint("name", name="pk_secrets"),)

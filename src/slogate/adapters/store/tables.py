@@ -107,6 +107,7 @@ class EventRow(Base):
     )
 
 
+from . import access_tables as _access_tables  # noqa: E402, F401  (registers its tables on Base)
 from . import catalog_tables as _catalog_tables  # noqa: E402, F401  (registers its tables on Base)
 from . import dispatch_tables as _dispatch_tables  # noqa: E402, F401  (registers its tables on Base)
 from . import idempotency_tables as _idempotency_tables  # noqa: E402, F401  (registers its tables on Base)

@@ -33,6 +33,7 @@ from slogate.ports import EventCriteria, EventQueries, EventStore, FieldMatch, R
 from slogate.ports.executors import TaskExecutor, TaskRequest, TaskResult
 from slogate.services.keptn import task_recovery as recovery
 from slogate.services.keptn.emit import answer, stored_in_time
+from slogate.services.usecases.secrets import confined
 
 SOURCE = recovery.SOURCE
 STOPPED = "the server stopped while executor '{executor}' ran the task; trigger the sequence again"
@@ -51,7 +52,7 @@ class TaskResources:
 
     def __init__(self, resources: ResourceReader, secrets: SecretReader, event: KeptnEvent) -> None:
         self._resources = resources
-        self._secrets = secrets
+        self._secrets = confined(secrets, event.project)  # the event's project's secrets and global ones
         self._event = event
 
     def resource(self, uri: str) -> str | None:

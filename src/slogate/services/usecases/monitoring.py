@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from slogate.domain.protocol.evaluation_flow import DEFAULT_SLI_PROVIDER
 from slogate.errors import ConfigError
 from slogate.ports import ProviderOptions, SecretReader
+from slogate.services.usecases.secrets import confined
 from slogate.settings import Settings
 
 
@@ -73,7 +74,9 @@ def provider_options(
     provider: str, project: str, secrets: SecretReader, settings: Settings, conf_secret: str = ""
 ) -> ProviderOptions | None:
     """The options of ``provider`` for ``project``: from its credentials secret (Keptn's key names); for
-    Prometheus else the settings (SLOGATE_PROMETHEUS_*); None when nothing is configured."""
+    Prometheus else the settings (SLOGATE_PROMETHEUS_*); None when nothing is configured. Another
+    project's secrets are not read."""
+    secrets = confined(secrets, project)
     if provider in VENDORS:
         name = credentials_secret(provider, project, conf_secret)
         values = secrets.secret(name, "") or {}

@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 
 from slogate.errors import ConflictError, InputError, NotFoundError
-from slogate.ports import SecretInfo, SecretStore
+from slogate.ports import SecretInfo, SecretReader, SecretStore
 
 DEFAULT_SCOPE = "keptn-default"
 # Keptn's scopes.yaml; each scope was a Kubernetes Role for the integrations that read its secrets.
@@ -74,24 +74,37 @@ class SecretService:
         """The scopes a secret can have, sorted."""
         return self._scopes
 
-    def create(self, name: str, scope: str | None, data: Mapping[str, str]) -> SecretInfo:
-        """Store a new secret (scope default ``keptn-default``); ``ConflictError`` when the name exists."""
+    def create(self, name: str, scope: str | None, data: Mapping[str, str], project: str = "") -> SecretInfo:
+        """Store a new secret (scope default ``keptn-default``) of ``project`` ("": global); ``ConflictError``
+        when the name exists."""
         chosen = self._checked(name, scope or DEFAULT_SCOPE, data)
         try:
-            self._store.create(name, chosen, data)
+            self._store.create(name, chosen, data, project)
         except ConflictError as error:
             raise ConflictError(f"Unable to create secret: {error.message}") from None
-        return SecretInfo(name, chosen, tuple(sorted(data)))
+        return SecretInfo(name, chosen, tuple(sorted(data)), project)
 
-    def update(self, name: str, scope: str | None, data: Mapping[str, str]) -> SecretInfo:
-        """Replace the data (and the scope, when given) of a secret; ``NotFoundError`` when it is missing."""
+    def update(
+        self, name: str, scope: str | None, data: Mapping[str, str], project: str | None = None
+    ) -> SecretInfo:
+        """Replace the data (and the scope and project, when given) of a secret; ``NotFoundError`` when
+        it is missing."""
         current = self._store.info(name)
         chosen = self._checked(name, scope or (current.scope if current else DEFAULT_SCOPE), data)
         try:
-            self._store.update(name, chosen, data)
+            self._store.update(name, chosen, data, project)
         except NotFoundError as error:
             raise NotFoundError(f"Unable to update secret: {error.message}") from None
-        return SecretInfo(name, chosen, tuple(sorted(data)))
+        owner = project if project is not None else (current.project if current else "")
+        return SecretInfo(name, chosen, tuple(sorted(data)), owner)
+
+    def info(self, name: str) -> SecretInfo | None:
+        """A secret's name, scope, keys and project (never its values), or None."""
+        return self._store.info(name)
+
+    def for_project(self, project: str) -> ProjectSecrets:
+        """The secrets ``project``'s executors and providers may read: global ones and its own."""
+        return ProjectSecrets(self, project)
 
     def delete(self, name: str, scope: str) -> None:
         """Delete the secret ``name`` of ``scope``; ``NotFoundError`` when there is none."""
@@ -118,6 +131,11 @@ class SecretService:
             return None
         return self._store.values(name)
 
+    def owner(self, name: str) -> str | None:
+        """The project of secret ``name`` ("": global), or None when there is no such secret."""
+        info = self._store.info(name)
+        return None if info is None else info.project
+
     def _checked(self, name: str, scope: str, data: Mapping[str, str]) -> str:
         check_name(name)
         self._check_scope(scope)
@@ -127,3 +145,24 @@ class SecretService:
     def _check_scope(self, scope: str) -> None:
         if scope not in self._scopes:
             raise InputError(f"scope '{scope}' is not available; use one of: {', '.join(self._scopes)}")
+
+
+class ProjectSecrets:
+    """``SecretReader`` of one project: global secrets and that project's own; another project's
+    secrets do not exist for it (access.md §3.6: only a project's executors and providers read them)."""
+
+    def __init__(self, service: SecretService, project: str) -> None:
+        self._service = service
+        self.project = project
+
+    def secret(self, name: str, scope: str) -> dict[str, str] | None:
+        """The key/value map of secret ``name`` in ``scope`` ("": any), or None."""
+        owner = self._service.owner(name)
+        if owner is None or owner not in ("", self.project):
+            return None
+        return self._service.secret(name, scope or None)
+
+
+def confined(secrets: SecretReader, project: str) -> SecretReader:
+    """``secrets`` as ``project`` may read them (readers without projects, test fakes, pass through)."""
+    return secrets.for_project(project) if isinstance(secrets, SecretService) else secrets
