@@ -17,9 +17,10 @@ DEBIAN_BINARY = "/usr/bin/prometheus-alertmanager"
 
 
 def find_alertmanager(explicit: str | None = None) -> str | None:
-    """The alertmanager binary: ``explicit``, else one on PATH, else Debian's; None when there is none."""
-    found = [shutil.which(name) for name in BINARIES]
-    for candidate in (explicit, *found, DEBIAN_BINARY):
+    """The alertmanager binary: ``explicit`` (only it, when given), else one on PATH, else Debian's; None
+    when there is none."""
+    found = [explicit] if explicit else [*(shutil.which(name) for name in BINARIES), DEBIAN_BINARY]
+    for candidate in found:
         if candidate and os.access(candidate, os.X_OK) and Path(candidate).is_file():
             return candidate
     return None
