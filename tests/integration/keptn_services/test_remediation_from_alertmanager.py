@@ -86,7 +86,7 @@ def test_a_resolution_after_the_first_loop_runs_no_second_action(world: Server, 
     context, client, backend = world
     log = tmp_path / "actions.log"
     job_actions(client, log)
-    backend.values = HelpedAfter(log, helps=99)  # never helps
+    backend.values = HelpedAfter(log, helps=99)  # type: ignore[assignment] # never helps
     notify(client, "firing")
     notify(client, "resolved")  # before the engine took up the trigger
     settle(context)
