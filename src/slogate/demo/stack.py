@@ -40,8 +40,10 @@ def free_port() -> int:
 
 
 def find_prometheus(explicit: str | None = None) -> str:
-    """The prometheus binary: ``explicit``, else the one on PATH, else Debian's; ``ConfigError`` if none."""
-    for candidate in (explicit, shutil.which("prometheus"), "/usr/bin/prometheus"):
+    """The prometheus binary: ``explicit`` (only it, when given), else the one on PATH, else Debian's;
+    ``ConfigError`` if none."""
+    candidates = [explicit] if explicit else [shutil.which("prometheus"), "/usr/bin/prometheus"]
+    for candidate in candidates:
         if candidate and os.access(candidate, os.X_OK) and Path(candidate).is_file():
             return candidate
     if explicit:

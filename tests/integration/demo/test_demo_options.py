@@ -70,3 +70,12 @@ def test_a_missing_alertmanager_named_with_the_option_is_a_one_line_error(tmp_pa
     assert "apt-get install -y --no-install-recommends prometheus-alertmanager" in result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "w").exists()
+
+
+def test_a_prometheus_named_with_the_option_is_the_only_one_looked_at(tmp_path: Path) -> None:
+    """``--prometheus PATH`` that is no executable is an error, not a silent fall back to the one on PATH."""
+    from slogate.demo.stack import find_prometheus
+    from slogate.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"--prometheus .*none is not an executable file"):
+        find_prometheus(str(tmp_path / "none"))
