@@ -131,6 +131,21 @@ class HelloApp:
                 self.end_headers()
                 self.wfile.write(body)
 
+            def do_POST(self) -> None:
+                """``POST /delay`` with a number of seconds as the body: what :meth:`set_delay` does, for
+                a process that cannot call it (a job executor's command "fixing" the service)."""
+                length = int(self.headers.get("Content-Length") or 0)
+                text = self.rfile.read(length).decode("utf-8", errors="replace")
+                try:
+                    seconds = float(text) if self.path == "/delay" else None
+                except ValueError:
+                    seconds = None
+                if seconds is not None:
+                    app.set_delay(seconds)
+                self.send_response(204 if seconds is not None else 400)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
             def log_message(self, format: str, *args: object) -> None:
                 """Keep test output quiet."""
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -21,6 +22,37 @@ REMEDIATION_URI = "remediation.yaml"
 SLI_URI = "prometheus/sli.yaml"
 RECEIVER = "slogate"
 TOKEN_FILE = "/etc/alertmanager/slogate-token"
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """How long a rule's query window is, and how long a violation lasts before the alert fires."""
+
+    window: timedelta = timedelta(seconds=180)
+    hold: str = "10m"
+
+
+def timing(window: str | None, hold: str | None) -> Timing:
+    """``--alert-window`` and ``--alert-for`` read (Keptn's 180s and 10m when not given)."""
+    from slogate.adapters.providers.alert_rules import FOR, WINDOW, prometheus_duration
+
+    found = Timing(WINDOW, FOR)
+    for option, text in (("--alert-window", window), ("--alert-for", hold)):
+        if text is None:
+            continue
+        try:
+            length = prometheus_duration(text)
+        except ValueError as error:
+            raise InputError(f"{option}: {error}, e.g. {option} 30s") from None
+        if option == "--alert-window":
+            if length < timedelta(seconds=1):
+                raise InputError(
+                    f"--alert-window: {text!r} is shorter than a second; e.g. --alert-window 30s"
+                )
+            found = Timing(length, found.hold)
+        else:
+            found = Timing(found.window, text)
+    return found
 
 
 @dataclass(slots=True)
@@ -53,7 +85,9 @@ def read_resource(api: ApiClient, project: str, stage: str, service: str, uri: s
         raise InputError(f"{uri} ({_level(stage, service)}) is not UTF-8 text; fix the file") from None
 
 
-def alert_rules(api: ApiClient, project: str, service: str, stages: list[str]) -> AlertRules:
+def alert_rules(
+    api: ApiClient, project: str, service: str, stages: list[str], timed: Timing | None = None
+) -> AlertRules:
     """The rules of each stage where ``service`` has both ``slo.yaml`` and ``remediation.yaml``."""
     found = AlertRules()
     for stage in stages:
@@ -68,7 +102,7 @@ def alert_rules(api: ApiClient, project: str, service: str, stages: list[str]) -
             found.notes.append(f"stage {stage}: no {missing} for {service}: no alerting rules")
             continue
         try:
-            rules = _stage_rules(api, project, stage, service, slo_text)
+            rules = _stage_rules(api, project, stage, service, slo_text, timed or Timing())
         except InputError as error:
             found.notes.append(f"stage {stage}: {error.message}: no alerting rules")
             continue
@@ -78,7 +112,7 @@ def alert_rules(api: ApiClient, project: str, service: str, stages: list[str]) -
     return found
 
 
-def _stage_rules(api: ApiClient, project: str, stage: str, service: str, slo_text: str) -> Any:
+def _stage_rules(api: ApiClient, project: str, stage: str, service: str, slo_text: str, timed: Timing) -> Any:
     from slogate.adapters.providers.alert_rules import stage_rules
     from slogate.adapters.yamlfile import load_document
     from slogate.services.usecases.offline_gate import load_indicators, load_slo
@@ -93,7 +127,7 @@ def _stage_rules(api: ApiClient, project: str, stage: str, service: str, slo_tex
         if text:
             where = f"{SLI_URI} ({_level(level_stage, level_service)})"
             queries.update(load_indicators(text, where, load_document))
-    return stage_rules(project, stage, service, loaded.slo, queries)
+    return stage_rules(project, stage, service, loaded.slo, queries, timed.window, timed.hold)
 
 
 def write_rules(path: Path, rules: AlertRules) -> None:

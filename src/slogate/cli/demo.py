@@ -7,7 +7,7 @@ import tempfile
 import time
 from pathlib import Path
 from types import FrameType
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.text import Text
@@ -16,6 +16,7 @@ from slogate.cli.output import console, user_errors
 from slogate.errors import InputError
 
 TOUR_LENGTH = "about 75 seconds"  # what the tour takes with the default --test-seconds (73 s measured)
+REMEDIATION_LENGTH = "about 3.5 minutes"  # two loops of a minute's evaluation each, the alert's end (210 s)
 
 
 def _interrupt_on_sigterm() -> None:
@@ -47,6 +48,22 @@ def demo_command(
             "--workdir", help="Keep the data and logs here (default: a temporary directory, removed)."
         ),
     ] = None,
+    remediation: Annotated[
+        bool,
+        typer.Option(
+            "--remediation",
+            help="After the tour, break production and watch the alert, the problem and its remediation "
+            f"({REMEDIATION_LENGTH} more).",
+        ),
+    ] = False,
+    alertmanager: Annotated[
+        str | None,
+        typer.Option(
+            "--alertmanager",
+            help="--remediation: the alertmanager binary (default: found on PATH; without one the demo "
+            "posts the alerts itself).",
+        ),
+    ] = None,
 ) -> None:
     """Run Keptn's quality-gated release tutorial end to end on this machine, in about 75 seconds.
 
@@ -54,6 +71,12 @@ def demo_command(
     delivers three builds: v0.1.1 is promoted to production, the slow v0.1.2 is blocked by the qa
     evaluation, and v0.1.3 (slow in production only) fails its post-release evaluation and is
     rolled back. Needs Prometheus (Debian: apt-get install prometheus).
+
+    With --remediation the tour goes on: the hotfix v0.1.4, slow in production, is pushed past the
+    gate; its alert fires, Prometheus Alertmanager posts it to slogate, a problem opens and the
+    remediation restarts the service (which does not help), then rolls it back to v0.1.1 (which
+    does); when the alert resolves the problem closes. Uses Alertmanager when installed (Debian:
+    apt-get install prometheus-alertmanager), else posts Prometheus' alerts itself.
 
     Example: slogate demo --keep-running
     """
@@ -65,11 +88,12 @@ def demo_command(
     with user_errors():
         check_test_seconds(test_seconds)
         binary = find_prometheus(prometheus)
+        alerts = _alertmanager(alertmanager) if remediation else None
         with tempfile.TemporaryDirectory(prefix="slogate-demo-") as temporary:
             directory = workdir.expanduser().resolve() if workdir else Path(temporary)
             directory.mkdir(parents=True, exist_ok=True)
             try:
-                _tour(directory, binary, test_seconds, keep_running)
+                _tour(directory, binary, test_seconds, keep_running, (remediation, alerts))
             except KeyboardInterrupt:
                 out.print(Text("interrupted: everything the demo started is stopped", style="bold"))
                 raise typer.Exit(130) from None
@@ -91,14 +115,39 @@ def check_test_seconds(seconds: float) -> None:
         )
 
 
-def _tour(directory: Path, binary: str, test_seconds: float, keep_running: bool) -> None:
+def _alertmanager(explicit: str | None) -> str | None:
+    """The alertmanager binary for --remediation, or None (then the demo posts the alerts itself)."""
+    from slogate.demo.alerting import NO_ALERTMANAGER, find_alertmanager
+
+    found = find_alertmanager(explicit)
+    if found is None and explicit:
+        raise InputError(f"--alertmanager {explicit} is not an executable file; {NO_ALERTMANAGER}")
+    if found is None:
+        console().print(
+            Text(
+                f"{NO_ALERTMANAGER}. Without it the demo posts Prometheus' alerts to slogate itself, "
+                "as Alertmanager's webhook would.",
+                style="yellow",
+            )
+        )
+    return found
+
+
+def _tour(
+    directory: Path,
+    binary: str,
+    test_seconds: float,
+    keep_running: bool,
+    remediation: tuple[bool, str | None] = (False, None),
+) -> None:
     from slogate.demo.fulltour import PROJECT, check, run_tour, summary
     from slogate.demo.stack import DemoStack
 
     out = console()
     started = time.monotonic()
     out.print(Text("starting Prometheus and the slogate server…", style="dim"))
-    with DemoStack(directory, binary) as stack:
+    wanted, alertmanager = remediation
+    with DemoStack(directory, binary, alertmanager=alertmanager, alerting=wanted) as stack:
         out.print(Text(f"slogate server {stack.server.url} · Prometheus {stack.prometheus.url}", style="dim"))
         tour = run_tour(stack, out, test_seconds)
         out.print(summary(tour))
@@ -111,6 +160,8 @@ def _tour(directory: Path, binary: str, test_seconds: float, keep_running: bool)
                 style="bold green",
             )
         )
+        if wanted:
+            _remediate(stack, tour.ports["production"], test_seconds)
         if keep_running:
             out.print(
                 Text.assemble(
@@ -126,3 +177,21 @@ def _tour(directory: Path, binary: str, test_seconds: float, keep_running: bool)
             while True:
                 time.sleep(3600)
         out.print(Text("stopping the server, its deployments and Prometheus…", style="dim"))
+
+
+def _remediate(stack: Any, production_port: int, test_seconds: float) -> None:
+    from slogate.demo.remediation import check_remediation, remediation_summary, run_remediation
+
+    out = console()
+    started = time.monotonic()
+    result = run_remediation(stack, out, production_port, test_seconds)
+    out.print(remediation_summary(result))
+    check_remediation(result)
+    took = time.monotonic() - started
+    out.print(
+        Text(
+            "The alert opened a problem; the restart did not help, the rollback to v0.1.1 did, and the "
+            f"problem closed when the alert resolved ({took:.0f} s).",
+            style="bold green",
+        )
+    )

@@ -254,12 +254,28 @@ def configure_monitoring(
             show_default=False,
         ),
     ] = None,
+    alert_window: Annotated[
+        str | None,
+        typer.Option(
+            "--alert-window",
+            help="prometheus: the alerting rules' query window (default 180s, as Keptn).",
+            show_default=False,
+        ),
+    ] = None,
+    alert_for: Annotated[
+        str | None,
+        typer.Option(
+            "--alert-for",
+            help="prometheus: how long a violation lasts before its alert fires (default 10m, as Keptn).",
+            show_default=False,
+        ),
+    ] = None,
     output: Output = OutputFormat.TABLE,
 ) -> None:
     """Choose the project's SLI provider (sends sh.keptn.event.monitoring.configure, as Keptn's CLI does);
     for prometheus also write scrape jobs `<service>-<project>-<stage>` for the local executor's targets,
     and alerting rules for each stage that has both slo.yaml and remediation.yaml (one per SLI from its
-    absolute pass criteria, inverted, `for: 10m`, as Keptn's prometheus-service), printing the
+    absolute pass criteria, inverted, over 180s, `for: 10m`, as Keptn's prometheus-service), printing the
     Alertmanager receiver that sends their alerts to slogate.
 
     Lighthouse asks the chosen provider for every later evaluation of the project. A name that is not
@@ -278,15 +294,15 @@ def configure_monitoring(
                 "--service is missing: prometheus scrapes one service "
                 f"(slogate configure monitoring prometheus --project {project} --service SERVICE)"
             )
+        timed = alerting.timing(alert_window, alert_for)
         stages = _check_scope(project, service)
         jobs: list[dict[str, Any]] = []
         alerts: Alerts | None = None
         if name == PROMETHEUS and service is not None:
             directory = (data_dir or load_settings().data_dir).expanduser().resolve()
             jobs = scrape_jobs(directory, project, stages, service)
-            alerts = _alerts(
-                project, service, stages, rules or rules_file(directory, project, service), rules
-            )
+            path = rules or rules_file(directory, project, service)
+            alerts = _alerts(project, service, stages, path, rules, timed)
             if file is not None:
                 _write_jobs(jobs, file, alerts.path if alerts.written else None)
         keptn_context = send_monitoring_configure(name, project, service)
@@ -319,11 +335,13 @@ def configure_monitoring(
     console().print(Text(summary))
 
 
-def _alerts(project: str, service: str, stages: list[str], path: Path, given: Path | None) -> Alerts:
+def _alerts(
+    project: str, service: str, stages: list[str], path: Path, given: Path | None, timed: alerting.Timing
+) -> Alerts:
     """The stages' alerting rules, written to ``path`` when there are some, when ``--rules`` names
     it, or when an earlier run wrote it (so that stale rules go)."""
     with connect() as api:
-        found = alerting.alert_rules(api, project, service, stages)
+        found = alerting.alert_rules(api, project, service, stages, timed)
         endpoint = api.endpoint
     written = bool(found.groups) or given is not None or path.exists()
     if written:

@@ -15,8 +15,9 @@ from slogate.cli.client import ApiClient, connect
 from slogate.cli.gate_table import STATUS_STYLES, number
 from slogate.cli.output import Output, OutputFormat, console, print_document, user_errors
 from slogate.cli.projects import all_pages
+from slogate.cli.remediation_view import REMEDIATION, loops_text, remediation_loops
 from slogate.cli.verdict import EXIT_ERRORED, exit_code
-from slogate.cli.watch import Snapshot, Verdict, sequences_path, verdict_word
+from slogate.cli.watch import Snapshot, Verdict, context_events, sequences_path, verdict_word
 from slogate.domain.protocol.event_types import parse_event_type
 from slogate.domain.protocol.gate_events import EVALUATION_FINISHED
 from slogate.errors import NotFoundError
@@ -186,7 +187,20 @@ def stages_cell(entry: Mapping[str, Any]) -> Text:
             text.append(f" {number(float(evaluation.get('score') or 0))}")
         if stage.get("image"):
             text.append(f" · {stage['image']}", style="dim")
+    loops = (entry.get(REMEDIATION) or {}).get("loops") or []
+    if loops:
+        text.append("\n")
+        text.append_text(loops_text(loops))
     return text
+
+
+def with_loops(api: ApiClient, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each remediation sequence with its loops (``remediation.loops``), read from its context's events."""
+    for entry in entries:
+        if entry.get("name") == REMEDIATION and entry.get("shkeptncontext"):
+            events = context_events(api, str(entry["shkeptncontext"]))
+            entry[REMEDIATION] = {"loops": remediation_loops(events)}
+    return entries
 
 
 def sequences_table(entries: list[dict[str, Any]]) -> Table:
@@ -223,13 +237,14 @@ def get_sequences_command(
     limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many sequences.")] = 20,
     output: Output = OutputFormat.TABLE,
 ) -> None:
-    """Show the project's recent sequences (newest first): state, and each stage's result and image.
+    """Show the project's recent sequences (newest first): state, and each stage's result and image;
+    for a remediation also each loop: the action chosen, its result and the evaluation after it.
 
     Example: slogate get sequences --project fulltour --service helloservice --limit 5
     """
     with user_errors(), connect() as api:
         try:
-            entries = recent(api, project, stage, service, state, limit)
+            entries = with_loops(api, recent(api, project, stage, service, state, limit))
         except NotFoundError:
             raise NotFoundError(f"project '{project}' not found: check --project") from None
     if output == OutputFormat.TABLE:

@@ -18,6 +18,7 @@ from rich.text import Text
 from slogate.cli.client import ApiClient
 from slogate.cli.gate_table import STATUS_STYLES
 from slogate.cli.output import OutputFormat, print_document, print_error
+from slogate.cli.remediation_view import announce_loop
 from slogate.cli.watch_notes import announce_waits, print_evaluation
 from slogate.domain.evaluation.window import parse_time
 from slogate.domain.protocol.event_types import EventType, parse_event_type
@@ -236,7 +237,11 @@ class TaskLines(View):
 
     def show(self, snapshot: Snapshot) -> None:
         """Print what finished since the last call."""
-        for event in new_finished(snapshot, self._shown):
+        fresh = {id(event) for event in new_finished(snapshot, self._shown)}
+        for event in snapshot.events:
+            if id(event) not in fresh:
+                announce_loop(self._console, event, self._shown)  # a remediation's next loop begins
+                continue
             took = None if _kind(event).is_sequence else seconds_taken(snapshot, event)
             self._console.print(task_line(event, took), no_wrap=True, overflow="ellipsis")
             if event.get("type") == EVALUATION_FINISHED:

@@ -23,6 +23,8 @@ from slogate.cli.client import ApiClient
 from slogate.cli.connection import Connection
 from slogate.errors import ConfigError
 
+from .alerting import alertmanager_argv, prometheus_alerting
+
 NO_PROMETHEUS = (
     "Prometheus is not installed: install Debian's package (`sudo apt-get install -y prometheus`; "
     "`make demo` does it when run as root) or pass --prometheus PATH to a prometheus binary"
@@ -38,8 +40,10 @@ def free_port() -> int:
 
 
 def find_prometheus(explicit: str | None = None) -> str:
-    """The prometheus binary: ``explicit``, else the one on PATH, else Debian's; ``ConfigError`` if none."""
-    for candidate in (explicit, shutil.which("prometheus"), "/usr/bin/prometheus"):
+    """The prometheus binary: ``explicit`` (only it, when given), else the one on PATH, else Debian's;
+    ``ConfigError`` if none."""
+    candidates = [explicit] if explicit else [shutil.which("prometheus"), "/usr/bin/prometheus"]
+    for candidate in candidates:
         if candidate and os.access(candidate, os.X_OK) and Path(candidate).is_file():
             return candidate
     if explicit:
@@ -76,7 +80,10 @@ class Service:
 
 
 class DemoStack:
-    """Prometheus (scraping what the local executor deploys) and a slogate server in ``workdir``.
+    """Prometheus (scraping what the local executor deploys) and a slogate server in ``workdir``; with an
+    ``alertmanager`` binary also a Prometheus Alertmanager that posts Prometheus' alerts (from the rule
+    files ``slogate configure monitoring prometheus`` writes) to the server; with ``alerting`` only the
+    rules (their alerts are seen in Prometheus' API).
 
     Example::
 
@@ -84,12 +91,23 @@ class DemoStack:
             httpx.get(stack.server.url + "/health")
     """
 
-    def __init__(self, workdir: Path, prometheus_binary: str, scrape_interval: str = "1s") -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        prometheus_binary: str,
+        scrape_interval: str = "1s",
+        alertmanager: str | None = None,
+        *,
+        alerting: bool = False,
+    ) -> None:
         self.workdir = workdir
         self.data_dir = workdir / "slogate"
         self.token = secrets.token_urlsafe(32)
         self._binary = prometheus_binary
         self._interval = scrape_interval
+        self._alertmanager = alertmanager
+        self._alerting = alerting or alertmanager is not None
+        self._server_port, self._alertmanager_port = free_port(), free_port()
         self._services: list[Service] = []
 
     @property
@@ -102,6 +120,20 @@ class DemoStack:
         """The slogate server process."""
         return self._services[1]
 
+    @property
+    def alertmanager(self) -> Service | None:
+        """The Alertmanager process, when the stack has one."""
+        return self._services[2] if len(self._services) > 2 else None
+
+    @property
+    def rules_dir(self) -> Path:
+        """Where Prometheus reads alerting rules (``configure monitoring``'s default place for them)."""
+        return self.data_dir / "prometheus" / "rules"
+
+    def reload_prometheus(self) -> None:
+        """Make Prometheus read its rule files again (SIGHUP), as after ``configure monitoring``."""
+        self.prometheus.process.send_signal(signal.SIGHUP)
+
     def api(self) -> ApiClient:
         """A client of the server's API, as the CLI has after ``slogate auth``."""
         return ApiClient(Connection(self.server.url, self.token))
@@ -110,6 +142,8 @@ class DemoStack:
         try:
             self._services.append(self._start_prometheus())
             self._services.append(self._start_server())
+            if self._alertmanager is not None:
+                self._services.append(self._start_alertmanager(self._alertmanager))
         except BaseException:
             self.stop()
             raise
@@ -154,7 +188,15 @@ class DemoStack:
         targets = self.data_dir / "prometheus" / "targets"
         targets.mkdir(parents=True, exist_ok=True)
         scrape = prometheus_scrape_config(targets, self._interval)
-        config = {"global": {"scrape_interval": self._interval}, "scrape_configs": [scrape]}
+        config: dict[str, object] = {
+            "global": {"scrape_interval": self._interval},
+            "scrape_configs": [scrape],
+        }
+        if self._alerting:
+            self.rules_dir.mkdir(parents=True, exist_ok=True)
+            config["global"] = {"scrape_interval": self._interval, "evaluation_interval": self._interval}
+            port = self._alertmanager_port if self._alertmanager is not None else None
+            config.update(prometheus_alerting(self.rules_dir, port))
         directory.mkdir(parents=True, exist_ok=True)
         (directory / "prometheus.yml").write_text(json.dumps(config), encoding="utf-8")  # JSON is YAML
         port = free_port()
@@ -167,8 +209,13 @@ class DemoStack:
         ]
         return self._start("Prometheus", argv, f"http://127.0.0.1:{port}", "/-/ready", {}, directory)
 
+    def _start_alertmanager(self, binary: str) -> Service:
+        directory, port = self.workdir / "alertmanager", self._alertmanager_port
+        argv = alertmanager_argv(binary, directory, port, self.server.url, self.token)
+        return self._start("Alertmanager", argv, f"http://127.0.0.1:{port}", "/-/ready", {}, directory)
+
     def _start_server(self) -> Service:
-        port = free_port()
+        port = self._server_port
         argv = [
             sys.executable,
             "-m",

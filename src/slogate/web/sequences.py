@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 
 from slogate.api.context import ServerContext
 from slogate.domain.protocol.event_types import APPROVAL_TRIGGERED, parse_event_type
+from slogate.domain.protocol.remediation_loops import remediation_loops
 from slogate.domain.sequencing.state_view import SequenceState, StageState
 from slogate.errors import NotFoundError
 from slogate.services.usecases.sequence_queries import CONTEXT_EVENTS
@@ -191,6 +192,7 @@ def view_values(
         "stage": stage,
         "stages": [entry for entry in timeline if not stage or entry["name"] == stage],
         "stage_names": list(dict.fromkeys(entry["name"] for entry in timeline)),  # a rollback: no new tab
+        "loops": remediation_loops({"id": e.id, "type": e.type, "data": e.data} for e in events),
         "approvals": [
             {**approval_values(project, event), "stage": event.stage, "service": event.service}
             for event in approvals.events

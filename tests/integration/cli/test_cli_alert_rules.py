@@ -175,3 +175,36 @@ def test_promtool_accepts_the_written_rules(cli: Cli, project: str, tmp_path: Pa
     checked = subprocess.run(["promtool", "check", "rules", str(rules)], capture_output=True, text=True)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "SUCCESS: 1 rules found" in checked.stdout
+
+
+def test_alert_window_and_for_shape_the_rules(cli: Cli, project: str, tmp_path: Path) -> None:
+    rules = tmp_path / "rules.yml"
+    given = ("--alert-window", "5m", "--alert-for", "30s")
+    result = configure(cli, project, "--data-dir", tmp_path, "--rules", rules, *given)
+    assert result.exit_code == 0, result.output
+    (rule,) = yaml.safe_load(rules.read_text())["groups"][0]["rules"]
+    assert rule["for"] == "30s"
+    assert "[300s]" in rule["expr"]
+    assert "[180s]" not in rule["expr"]
+    assert rule["annotations"]["description"].endswith("for 30s")
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--alert-for", "10 minutes", "--alert-for: '10 minutes' is not a Prometheus duration"),
+        ("--alert-for", "1.5m", "--alert-for: '1.5m' is not a Prometheus duration"),
+        ("--alert-window", "", "--alert-window: '' is not a Prometheus duration"),
+        ("--alert-window", "500ms", "--alert-window: '500ms' is shorter than a second"),
+        ("--alert-window", "0s", "--alert-window: '0s' is shorter than a second"),
+    ],
+)
+def test_a_bad_alert_timing_is_a_one_line_error_before_anything_is_written(
+    cli: Cli, project: str, tmp_path: Path, option: str, value: str, message: str
+) -> None:
+    rules = tmp_path / "rules.yml"
+    result = configure(cli, project, "--data-dir", tmp_path, "--rules", rules, option, value)
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert not rules.exists()

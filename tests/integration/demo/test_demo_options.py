@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from slogate.cli.app import app
-from slogate.cli.demo import TOUR_LENGTH, demo_command
+from slogate.cli.demo import REMEDIATION_LENGTH, TOUR_LENGTH, demo_command
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -47,3 +47,35 @@ def test_help_readme_and_docs_state_the_same_tour_length() -> None:
     for stale in ("two minutes", "about a minute,", "in about a minute"):
         assert stale not in help_text
         assert stale not in readme
+
+
+def test_help_readme_and_docs_state_the_same_remediation_length() -> None:
+    shown = CliRunner().invoke(app, ["demo", "--help"], env={"COLUMNS": "250"})
+    assert shown.exit_code == 0, shown.output
+    help_text = " ".join(shown.stdout.replace("│", " ").split())
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    docs = " ".join((ROOT / "docs" / "remediation.md").read_text(encoding="utf-8").split())
+    assert f"({REMEDIATION_LENGTH} more)" in help_text
+    assert f"the tour goes on ({REMEDIATION_LENGTH} more)" in readme
+    assert f"it takes {REMEDIATION_LENGTH} more than the tour" in docs
+
+
+def test_a_missing_alertmanager_named_with_the_option_is_a_one_line_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["demo", "--remediation", "--alertmanager", str(tmp_path / "none"), "--workdir", str(tmp_path / "w")],
+    )
+    assert result.exit_code != 0
+    assert f"--alertmanager {tmp_path / 'none'} is not an executable file" in result.output
+    assert "apt-get install -y --no-install-recommends prometheus-alertmanager" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "w").exists()
+
+
+def test_a_prometheus_named_with_the_option_is_the_only_one_looked_at(tmp_path: Path) -> None:
+    """``--prometheus PATH`` that is no executable is an error, not a silent fall back to the one on PATH."""
+    from slogate.demo.stack import find_prometheus
+    from slogate.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"--prometheus .*none is not an executable file"):
+        find_prometheus(str(tmp_path / "none"))

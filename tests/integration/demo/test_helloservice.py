@@ -199,6 +199,8 @@ def test_help_documents_the_versions_and_an_example(capsys: pytest.CaptureFixtur
     [
         ("v0.1.2", "qa", True),
         ("0.1.3", "production", True),
+        ("v0.1.4", "production", True),
+        ("0.1.4", "qa", False),
         ("v0.1.3", "qa", False),
         ("v0.1.1", "production", False),
     ],

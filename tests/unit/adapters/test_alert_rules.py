@@ -168,3 +168,31 @@ def test_prometheus_expands_the_hostile_summary_to_exactly_the_sli_name(tmp_path
         ["promtool", "test", "rules", "test.yml"], capture_output=True, text=True, cwd=tmp_path
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_a_window_and_a_hold_replace_keptns_180_seconds_and_10_minutes() -> None:
+    from datetime import timedelta
+
+    slo, _ = parse_slo({"objectives": [{"sli": "p95", "pass": [{"criteria": ["<600"]}]}]})
+    query = "sum(rate(x[$DURATION_SECONDS]))"
+    found = stage_rules("p", "production", "s", slo, {"p95": query}, timedelta(seconds=45), "0s")
+    (rule,) = found.group["rules"]
+    assert (rule["expr"], rule["for"]) == ("(sum(rate(x[45s]))) >= 600", "0s")
+    assert rule["annotations"]["description"].endswith("(<600) for 0s")
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("0s", 0), ("10m", 600), ("1m30s", 90), ("1h", 3600), ("1500ms", 1.5)]
+)
+def test_prometheus_durations_are_read(text: str, seconds: float) -> None:
+    from slogate.adapters.providers.alert_rules import prometheus_duration
+
+    assert prometheus_duration(text).total_seconds() == seconds
+
+
+@pytest.mark.parametrize("text", ["", "10", "1.5m", "-1s", "1m 30s", "10 minutes", "s"])
+def test_what_is_no_prometheus_duration_is_refused(text: str) -> None:
+    from slogate.adapters.providers.alert_rules import prometheus_duration
+
+    with pytest.raises(ValueError, match="is not a Prometheus duration"):
+        prometheus_duration(text)

@@ -2,11 +2,13 @@
 
 For one stage (which has both ``slo.yaml`` and ``remediation.yaml``): one rule group
 ``"<service> <project>-<stage> alerts"``, and in it one rule per objective with absolute ``pass``
-criteria, named after its SLI (as Keptn: one alert per SLI): the SLI's query over a fixed 180 s window
-(``$DURATION_SECONDS`` = ``180s``, ``$DEPLOYMENT`` = ``primary``, no labels, no SLO filters),
+criteria, named after its SLI (as Keptn: one alert per SLI): the SLI's query over a 180 s window
+or the ``window`` given (``$DURATION_SECONDS`` = ``180s``, ``$DEPLOYMENT`` = ``primary``, no labels,
+no SLO filters),
 compared with each criterion's negation (``<600`` fires at ``>= 600``, ``<=0.2`` at ``> 0.2``),
 ``or`` within a pass set and ``and`` across sets (Keptn kept only the last criterion; promtool
-flags two rules of one name and labels as duplicates), ``for: 10m``, labelled ``severity: webhook``,
+flags two rules of one name and labels as duplicates), ``for: 10m`` or the ``hold`` given, labelled
+``severity: webhook``,
 ``project``, ``stage``, ``service``, ``deployment: primary``, with the SLI name as ``summary`` (what
 becomes the problem title, so the ``problemType`` of ``remediation.yaml`` is the SLI name). Relative
 criteria (``+``, ``-``, ``%``) and ``=`` are skipped, as Keptn skipped them; every skip is a note.
@@ -36,6 +38,19 @@ SEVERITY = "webhook"
 DEPLOYMENT = "primary"
 _ALERT_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # any instant: only the window's length reaches a query
+_PROMETHEUS_DURATION = re.compile(r"(?:(\d+)(ms|s|m|h|d|w|y))+")
+_DURATION_PART = re.compile(r"(\d+)(ms|s|m|h|d|w|y)")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+
+
+def prometheus_duration(text: str) -> timedelta:
+    """A Prometheus duration (``10m``, ``1m30s``, ``0s``); ``ValueError`` naming the format otherwise."""
+    if not _PROMETHEUS_DURATION.fullmatch(text):
+        raise ValueError(
+            f"{text!r} is not a Prometheus duration: use whole numbers with ms, s, m, h, d, w, y"
+        )
+    seconds = sum(int(number) * _UNIT_SECONDS[unit] for number, unit in _DURATION_PART.findall(text))
+    return timedelta(seconds=seconds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,14 +66,23 @@ def group_name(project: str, stage: str, service: str) -> str:
     return f"{service} {project}-{stage} alerts"
 
 
-def stage_rules(project: str, stage: str, service: str, slo: SLO, queries: Mapping[str, str]) -> StageRules:
-    """The alerting rules of ``slo`` for ``service`` in ``stage`` (``queries``: the merged ``sli.yaml``)."""
+def stage_rules(
+    project: str,
+    stage: str,
+    service: str,
+    slo: SLO,
+    queries: Mapping[str, str],
+    window: timedelta = WINDOW,
+    hold: str = FOR,
+) -> StageRules:
+    """The alerting rules of ``slo`` for ``service`` in ``stage`` (``queries``: the merged ``sli.yaml``):
+    each query over ``window``, firing after the violation lasted ``hold`` (Prometheus' ``for``)."""
     request = SLIRequest(
         project=project,
         stage=stage,
         service=service,
         start=_EPOCH,
-        end=_EPOCH + WINDOW,
+        end=_EPOCH + window,
         indicators=tuple(objective.sli for objective in slo.objectives),
         deployment=DEPLOYMENT,
         queries=tuple(queries.items()),
@@ -87,7 +111,8 @@ def stage_rules(project: str, stage: str, service: str, slo: SLO, queries: Mappi
             notes.append(f"stage {stage}: SLI {objective.sli!r} has no query ({error.message}): no rule")
             continue
         criteria = [text for each in sets for text, _ in each]
-        rules.append(_rule(project, stage, service, objective.sli, criteria, _expression(query, sets)))
+        rule = _rule(project, stage, service, objective.sli, criteria, _expression(query, sets), hold)
+        rules.append(rule)
     return StageRules({"name": group_name(project, stage, service), "rules": rules}, tuple(notes))
 
 
@@ -129,18 +154,20 @@ def _expression(query: str, sets: list[list[tuple[str, str]]]) -> str:
     return ored[0] if len(ored) == 1 else " and ".join(f"({each})" for each in ored)
 
 
-def _rule(project: str, stage: str, service: str, sli: str, criteria: list[str], expr: str) -> dict[str, Any]:
+def _rule(
+    project: str, stage: str, service: str, sli: str, criteria: list[str], expr: str, hold: str
+) -> dict[str, Any]:
     labels = {"severity": SEVERITY, "project": project, "stage": stage, "service": service}
     described = ", ".join(criteria)
     return {
         "alert": alert_name(sli),
         "expr": expr,
-        "for": FOR,
+        "for": hold,
         "labels": {key: template_text(value) for key, value in (labels | {"deployment": DEPLOYMENT}).items()},
         "annotations": {
             "summary": template_text(sli),
             "description": template_text(
-                f"{sli} of {service} in {project}/{stage} violates its pass criteria ({described}) for {FOR}"
+                f"{sli} of {service} in {project}/{stage} violates its pass criteria ({described}) for {hold}"
             ),
         },
     }
