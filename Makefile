@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install check test test-fast bench demo clean
+.PHONY: install check test test-fast bench demo clean axe
 
 install: $(STAMP)
 
@@ -21,8 +21,14 @@ check: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# axe-core (npm) for the Bridge's accessibility checks in the browser tests (tests/support/axe.py).
+AXE := build/npm/node_modules/axe-core/axe.min.js
+axe: $(AXE)
+$(AXE):
+	npm install --no-audit --no-fund --prefix build/npm axe-core@4
+
 # Everything CI runs: the checks, every test, and 100 % line coverage of the pure domain.
-test: check
+test: check axe
 	$(BIN)/pytest --cov=slogate --cov-report=term
 	$(BIN)/coverage report --include='*/slogate/domain/*' --fail-under=100 --skip-covered
 

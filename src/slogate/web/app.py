@@ -7,7 +7,17 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from slogate.api.auth import FailureLimiter
-from slogate.web import dashboard, environment, evaluation, login, sequence_actions, sequences, triggers
+from slogate.web import (
+    dashboard,
+    environment,
+    evaluation,
+    login,
+    sequence_actions,
+    sequences,
+    settings_project,
+    settings_uniform,
+    triggers,
+)
 from slogate.web.pages import HERE, LoginRequiredError, login_redirect
 from slogate.web.session import SessionKeys
 from slogate.web.whatif import router as whatif_router
@@ -21,6 +31,8 @@ ROUTERS = (
     triggers.router,
     evaluation.router,
     whatif_router,
+    settings_project.router,
+    settings_uniform.router,
 )
 
 

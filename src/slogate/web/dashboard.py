@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from slogate.web.pages import context_of, render, session_of
 from slogate.web.session import Session
+from slogate.web.settings_project import notice_of
 from slogate.web.status import sequence_status
 
 router = APIRouter(prefix="/bridge", include_in_schema=False)
@@ -28,4 +29,5 @@ def dashboard(request: Request, session: Annotated[Session, Depends(session_of)]
             state = states[0]
             latest = {"name": state.name, "service": state.service, "status": sequence_status(state)}
         projects.append({"name": project.name, "stages": [s.name for s in project.stages], "latest": latest})
-    return render(request, "dashboard.html", {"projects": projects}, session)
+    values = {"projects": projects, "notice": notice_of(request)}
+    return render(request, "dashboard.html", values, session)
