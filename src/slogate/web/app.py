@@ -14,6 +14,7 @@ from slogate.web import (
     login,
     sequence_actions,
     sequences,
+    service_view,
     settings_project,
     settings_uniform,
     triggers,
@@ -33,6 +34,7 @@ ROUTERS = (
     whatif_router,
     settings_project.router,
     settings_uniform.router,
+    service_view.router,
 )
 
 

@@ -19,11 +19,14 @@ from slogate.services.usecases.dora import human_duration
 from slogate.web.pages import context_of, render, session_of
 from slogate.web.project_scope import evaluation_badge, missing_project
 from slogate.web.session import Session
+from slogate.web.stage_pane import stage_pane
 
 router = APIRouter(prefix="/bridge", include_in_schema=False)
 APPROVALS_SHOWN = 100
 PROBLEMS_SHOWN = 20
 BUILT_IN_SEQUENCES = ("delivery", "evaluation")
+STRIP = 5  # evaluations before the latest, as Keptn's stage details show them
+HISTORY = 2 * STRIP + 1  # read per service: the latest and the strip, even with a few invalidated among them
 
 
 @router.get("/project/{project}", response_class=HTMLResponse)
@@ -43,6 +46,7 @@ def environment_stages(
         values = environment_values(context_of(request), project)
     except NotFoundError:
         return missing_project(request, session, project)
+    values["selected_stage"] = request.query_params.get("stage", "")
     return render(request, "_env_stages.html", values, session)
 
 
@@ -53,7 +57,8 @@ def environment_page(
     trigger: Mapping[str, Any] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    """The environment view; ``trigger`` re-opens a trigger dialog with its values and errors."""
+    """The environment view; ``trigger`` re-opens a trigger dialog with its values and errors;
+    ``?stage=`` opens that stage's details pane, ``?filter=`` (problem, evaluation, approval) filters it."""
     try:
         values = environment_values(context_of(request), project)
     except NotFoundError:
@@ -62,6 +67,8 @@ def environment_page(
     values["file_problems"] = file_problems(context_of(request), project)
     values["dora"] = dora_card(context_of(request), project)
     values["incidents"] = problems_card(context_of(request), project)
+    query = request.query_params
+    values["pane"] = stage_pane(values, query.get("stage", ""), query.get("filter", ""))
     return render(request, "environment.html", values, session, status_code=status_code)
 
 
@@ -112,11 +119,16 @@ def environment_values(context: ServerContext, name: str) -> dict[str, Any]:
     record = context.catalog.project(name)
     approvals = open_approvals(context, name)
     stages = []
+    histories: list[tuple[dict[str, Any], list[KeptnEvent]]] = []
     for stage in record.stages:
-        services = [
-            service_values(context, name, stage.name, service, approvals.get((stage.name, service.name), []))
-            for service in stage.services
-        ]
+        services = []
+        for service in stage.services:
+            history = context.store.latest_evaluations(
+                name, stage.name, service.name, limit=HISTORY, exclude_invalidated=False
+            )
+            values = service_values(name, service, history, approvals.get((stage.name, service.name), []))
+            services.append(values)
+            histories.append((values, history))
         stages.append(
             {
                 "name": stage.name,
@@ -125,6 +137,7 @@ def environment_values(context: ServerContext, name: str) -> dict[str, Any]:
                 "approvals": sum(1 for s in services if s["approvals"]),
             }
         )
+    add_strips(context, histories)
     return {
         "project": name,
         "stages": stages,
@@ -134,22 +147,35 @@ def environment_values(context: ServerContext, name: str) -> dict[str, Any]:
 
 
 def service_values(
-    context: ServerContext, project: str, stage: str, service: ServiceRecord, approvals: list[dict[str, Any]]
+    project: str, service: ServiceRecord, history: list[KeptnEvent], approvals: list[dict[str, Any]]
 ) -> dict[str, Any]:
-    """One service in one stage: its artifact, its latest evaluation, its open approvals."""
-    latest = context.store.latest_evaluations(
-        project, stage, service.name, limit=1, exclude_invalidated=False
-    )
+    """One service in one stage: its artifact, its latest evaluation (``history`` newest first), its open
+    approvals."""
     repository, tag = split_image(service.deployed_image)
     return {
         "name": service.name,
         "image": service.deployed_image,
         "repository": repository,
         "tag": tag,
-        "badge": evaluation_badge(latest[0] if latest else None),
+        "badge": evaluation_badge(history[0] if history else None),
+        "strip": [],
         "approvals": approvals,
         "latest_sequence": latest_sequence_href(project, service),
     }
+
+
+def add_strips(context: ServerContext, histories: list[tuple[dict[str, Any], list[KeptnEvent]]]) -> None:
+    """Give each service its strip: up to 5 evaluations before its latest, oldest first, not invalidated
+    ones (Keptn's ``excludeInvalidated``); one query for the whole page."""
+    ids = [event.triggeredid for _, history in histories for event in history[1:] if event.triggeredid]
+    invalidated = context.store.invalidated_triggered_ids(ids) if ids else frozenset()
+    for values, history in histories:
+        kept = [event for event in history[1:] if event.triggeredid not in invalidated]
+        values["strip"] = [
+            {**badge, "time": event.time.strftime("%Y-%m-%d %H:%M")}
+            for event in reversed(kept[:STRIP])
+            if (badge := evaluation_badge(event)) is not None
+        ]
 
 
 def split_image(image: str) -> tuple[str, str]:
@@ -183,7 +209,12 @@ def approval_values(project: str, event: KeptnEvent) -> dict[str, Any]:
     """An open approval: its id, the artifact it is about and the sequence view to decide it in."""
     href = f"/bridge/project/{quote(project, safe='')}/sequence/{quote(event.shkeptncontext, safe='')}"
     image = configured_image(event.data)
-    return {"id": event.id, "image": image, "href": f"{href}?stage={quote(event.stage, safe='')}"}
+    return {
+        "id": event.id,
+        "image": image,
+        "href": f"{href}?stage={quote(event.stage, safe='')}",
+        "action": f"{href}/approval",
+    }
 
 
 def custom_sequences(context: ServerContext, record: ProjectRecord) -> dict[str, list[str]]:

@@ -2,56 +2,27 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
-from slogate import bootstrap
 from slogate.ports import IntegrationMetadata
-from slogate.server_context import ServerContext
 from slogate.services.usecases.integrations import Registration, SubscriptionRequest
-from slogate.settings import Settings
-from tests.support.delivery import SHIPYARD, TOKEN, Backend, create_project
+from tests.support.bridge_client import Bridge, bridge_client
+from tests.support.delivery import SHIPYARD, create_project
 
 SETTINGS = "/bridge/project/fulltour/settings"
 HOSTILE = "<script>alert(1)</script>\"'"
 SECRET_VALUE = "s3cr3t-value-never-shown"
 
 
-@dataclass
-class Bridge:
-    context: ServerContext
-    api: TestClient  # the API, with the token
-    web: TestClient  # the Bridge, logged in
-    csrf: str
-
-
 @pytest.fixture
 def bridge(tmp_path: Path) -> Iterator[Bridge]:
-    config = Settings(data_dir=tmp_path, api_token=TOKEN, prometheus_url="http://127.0.0.1:9")  # type: ignore[arg-type]
-    context = bootstrap.server_context(config, Backend().factory)
-    api = TestClient(bootstrap.server_app(context))
-    web = TestClient(bootstrap.server_app(context))
-    api.headers["x-token"] = TOKEN
-    assert web.post("/bridge/login", data={"token": TOKEN}, follow_redirects=False).status_code == 303
-    token = re.search(r'name="csrf" value="([^"]+)"', web.get("/bridge/").text)
-    assert token is not None
-    create_project(api, SHIPYARD)
-    try:
-        yield Bridge(context, api, web, token.group(1))
-    finally:
-        api.close()
-        web.close()
-        context.close()
-
-
-def post(bridge: Bridge, path: str, data: dict[str, str | list[str]]) -> object:
-    return bridge.web.post(path, data={**data, "csrf": bridge.csrf}, follow_redirects=False)
+    with bridge_client(tmp_path) as bridge:
+        create_project(bridge.api, SHIPYARD)
+        yield bridge
 
 
 def test_the_project_page_shows_the_shipyard_and_replaces_it_from_an_upload(bridge: Bridge) -> None:

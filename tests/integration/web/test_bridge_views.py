@@ -1,0 +1,142 @@
+"""The Bridge's service view, the environment's evaluation strips and its stage details pane, in-process."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.bridge_client import Bridge, bridge_client
+from tests.support.delivery import MANUAL_APPROVAL, create_project, settle, trigger_delivery
+
+HOSTILE = "<script>alert(1)</script>\"'"
+
+
+@pytest.fixture
+def bridge(tmp_path: Path) -> Iterator[Bridge]:
+    with bridge_client(tmp_path) as bridge:
+        create_project(bridge.api, MANUAL_APPROVAL)
+        yield bridge
+
+
+def section(text: str, start: str, end: str = "</section>") -> str:
+    """The part of ``text`` from ``start`` to the next ``end``."""
+    begin = text.index(start)
+    return text[begin : text.index(end, begin)]
+
+
+def test_the_service_view_shows_each_stage_with_its_sequences_and_evaluations(bridge: Bridge) -> None:
+    first = trigger_delivery(bridge.api, "v0.1.1", labels={"buildId": "101"})
+    settle(bridge.context)
+    page = bridge.web.get("/bridge/project/fulltour/service/helloservice")
+    assert page.status_code == 200
+    qa = section(page.text, 'data-stage="qa"')
+    assert 'data-testid="stage-image" title="ghcr.io/podtato-head/podtatoserver:v0.1.1">v0.1.1<' in qa
+    assert f"/bridge/project/fulltour/sequence/{first}?stage=qa" in qa
+    assert "ghcr.io/podtato-head/podtatoserver:v0.1.1" in qa
+    assert "buildId: 101" in qa
+    assert qa.count('data-testid="sequence-evaluation"') == 1  # the delivery's evaluation, beside it
+    assert f'href="/bridge/evaluation/{first}/qa"' in qa
+    production = section(page.text, 'data-stage="production"')
+    assert "not deployed" in production  # waits for the approval
+    assert "waitingForApproval" in production
+    listing = bridge.web.get("/bridge/project/fulltour/service")
+    assert listing.status_code == 200
+    assert 'data-service="helloservice"' in listing.text
+    assert "podtatoserver:v0.1.1" in listing.text
+
+
+def test_the_service_view_of_an_unknown_or_hostile_service_is_a_readable_404(bridge: Bridge) -> None:
+    page = bridge.web.get("/bridge/project/fulltour/service/%3Cscript%3Ealert(1)%22'")
+    assert page.status_code == 404
+    assert 'data-testid="not-found"' in page.text
+    assert "<script>alert" not in page.text
+    assert "&lt;script&gt;alert(1)&#34;&#39;" in page.text
+    assert bridge.web.get("/bridge/project/nope/service").status_code == 404
+
+
+def test_a_hostile_service_name_is_escaped_in_the_service_view(bridge: Bridge) -> None:
+    name = "<img src=x onerror=alert(1)>\"'"
+    name = name.replace("/", "").replace(">", "").replace("<", "")  # Keptn refuses / > < in service names
+    answer = bridge.api.post("/api/controlPlane/v1/project/fulltour/service", json={"serviceName": name})
+    assert answer.status_code == 200, answer.text
+    page = bridge.web.get("/bridge/project/fulltour/service")
+    assert "img src=x onerror=alert(1)&#34;&#39;" in page.text
+    assert 'onerror=alert(1)"' not in page.text
+
+
+def invalidate(bridge: Bridge, keptn_context: str) -> None:
+    """Store ``evaluation.invalidated`` for the qa evaluation of ``keptn_context``."""
+    found = bridge.api.get(
+        "/api/mongodb-datastore/event",
+        params={"keptnContext": keptn_context, "type": "sh.keptn.event.evaluation.finished"},
+    ).json()["events"]
+    finished = found[0]
+    answer = bridge.api.post(
+        "/api/v1/event",
+        json={
+            "type": "sh.keptn.event.evaluation.invalidated",
+            "source": "test",
+            "specversion": "1.0",
+            "shkeptncontext": keptn_context,
+            "triggeredid": finished["triggeredid"],
+            "data": {"project": "fulltour", "stage": "qa", "service": "helloservice"},
+        },
+    )
+    assert answer.status_code == 200, answer.text
+
+
+def test_the_environment_shows_the_five_evaluations_before_the_latest_without_invalidated_ones(
+    bridge: Bridge,
+) -> None:
+    contexts = []
+    for build in range(8):
+        contexts.append(
+            trigger_delivery(bridge.api, f"v0.{build}.0", stage="qa", labels={"buildId": str(build)})
+        )
+        settle(bridge.context)
+    invalidate(bridge, contexts[5])
+    settle(bridge.context)
+    page = bridge.web.get("/bridge/project/fulltour")
+    qa = section(page.text, 'data-stage="qa"')
+    strip = section(qa, 'data-testid="evaluation-strip"', "</div>")
+    hrefs = [f"/bridge/evaluation/{c}/qa" for c in contexts]
+    assert hrefs[7] not in strip  # the latest is the badge, not in the strip
+    assert f'data-testid="evaluation-badge" href="{hrefs[7]}"' in qa
+    shown = [index for index, href in enumerate(hrefs) if href in strip]
+    assert shown == [1, 2, 3, 4, 6]  # five, oldest first, the invalidated one left out
+    assert strip.index(hrefs[1]) < strip.index(hrefs[6])
+
+
+def test_the_stage_pane_filters_services_and_offers_the_approval(bridge: Bridge) -> None:
+    answer = bridge.api.post("/api/controlPlane/v1/project/fulltour/service", json={"serviceName": "quiet"})
+    assert answer.status_code == 200
+    delivery = trigger_delivery(bridge.api, "v0.1.1")
+    settle(bridge.context)
+    plain = bridge.web.get("/bridge/project/fulltour")
+    assert 'data-testid="stage-pane"' not in plain.text
+    assert 'href="/bridge/project/fulltour?stage=production&amp;filter=approval"' in plain.text
+    page = bridge.web.get("/bridge/project/fulltour?stage=production")
+    pane = section(page.text, 'data-testid="stage-pane"', "</aside>")
+    assert 'data-service="helloservice"' in pane
+    assert 'data-service="quiet"' in pane
+    assert "1 Services out-of-sync" in pane
+    assert 'aria-disabled="true">0 Quality gates failed' in pane
+    filtered = bridge.web.get("/bridge/project/fulltour?stage=production&filter=approval")
+    pane = section(filtered.text, 'data-testid="stage-pane"', "</aside>")
+    assert 'data-service="helloservice"' in pane
+    assert 'data-service="quiet"' not in pane
+    assert 'aria-pressed="true"' in pane
+    assert f'action="/bridge/project/fulltour/sequence/{delivery}/approval"' in pane
+    assert "podtatoserver:v0.1.1" in pane
+    for odd in ("stage=nope", "stage=production&filter=nope", f"stage={HOSTILE}"):
+        answer = bridge.web.get(f"/bridge/project/fulltour?{odd}")
+        assert answer.status_code == 200, odd
+        assert "<script>alert" not in answer.text
+    unknown = bridge.web.get("/bridge/project/fulltour?stage=production&filter=nope")
+    assert "Services out-of-sync" in unknown.text
+    assert 'aria-pressed="true"' not in unknown.text
+    polled = bridge.web.get("/bridge/project/fulltour/stages?stage=production")
+    assert 'hx-get="/bridge/project/fulltour/stages?stage=production"' in polled.text
+    assert 'class="card stage selected" data-stage="production"' in polled.text
