@@ -26,6 +26,7 @@ SlogateError                     slogate_error        raised on purpose; never a
 ├── StoredDataError              invalid_stored_data  a stored document cannot be read (SequenceDocumentError)
 ├── MissingFactError             missing_fact         a bug: decide() read a fact its caller did not load
 ├── ApiError                     api_error            an HTTP answer with Keptn's exact status (api.errors)
+├── ActionError                  action_refused       the Bridge refuses a sequence action (web)
 └── LoginRequiredError           login_required       the Bridge sends the browser to its login (web.pages)
 
 Domain errors are also ``ValueError``s (the domain's parsers raised those before). Mapped once: to
