@@ -140,3 +140,63 @@ def test_the_stage_pane_filters_services_and_offers_the_approval(bridge: Bridge)
     polled = bridge.web.get("/bridge/project/fulltour/stages?stage=production")
     assert 'hx-get="/bridge/project/fulltour/stages?stage=production"' in polled.text
     assert 'class="card stage selected" data-stage="production"' in polled.text
+
+
+def test_the_delivery_dialog_sends_labels_and_helm_values_with_the_image(bridge: Bridge) -> None:
+    answer = bridge.web.post(
+        "/bridge/project/fulltour/trigger/delivery",
+        data={
+            "csrf": bridge.csrf, "service": "helloservice", "stage": "qa", "image": "repo/hello:v9",
+            "labels": "buildId=9", "values": '{"replicaCount": 2, "image": "ignored", "env": {"A": "b"}}',
+        },
+        follow_redirects=False,
+    )  # fmt: skip
+    assert answer.status_code == 303, answer.text
+    keptn_context = answer.headers["location"].rsplit("/", 1)[-1]
+    found = bridge.api.get(
+        "/api/mongodb-datastore/event",
+        params={"keptnContext": keptn_context, "type": "sh.keptn.event.qa.delivery.triggered"},
+    ).json()["events"]
+    data = found[0]["data"]
+    assert data["configurationChange"]["values"] == {
+        "replicaCount": 2,
+        "image": "repo/hello:v9",
+        "env": {"A": "b"},
+    }
+    assert data["labels"] == {"buildId": "9"}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '{"replicaCount": 2,}',
+            "values must be valid JSON: Expecting property name enclosed in double quotes at line 1, "
+            "column 20",
+        ),
+        ('["a"]', "values must be a JSON object of Helm values"),
+        (f'{{"x": "{HOSTILE}', "values must be valid JSON"),
+    ],
+)
+def test_bad_helm_values_are_explained_on_the_dialog_and_kept(
+    bridge: Bridge, text: str, message: str
+) -> None:
+    answer = bridge.web.post(
+        "/bridge/project/fulltour/trigger/delivery",
+        data={
+            "csrf": bridge.csrf,
+            "service": "helloservice",
+            "stage": "qa",
+            "image": "repo/hello:v9",
+            "values": text,
+        },
+    )
+    assert answer.status_code == 422
+    errors = section(answer.text, 'data-testid="trigger-errors"', "</ul>")
+    assert message in errors
+    assert "<script>alert" not in answer.text
+    assert 'value="repo/hello:v9"' in answer.text  # the image is kept
+    assert (
+        ">" + text.replace('"', "&#34;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&#39;")
+        in answer.text
+    )
