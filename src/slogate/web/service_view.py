@@ -62,13 +62,16 @@ def service_page(request: Request, session: Session, project: str, selected: str
 
 
 def service_list(record: ProjectRecord) -> list[dict[str, Any]]:
-    """Each service once, sorted by name, with the artifact of the last stage that runs one."""
-    found: dict[str, str] = {}
+    """Each service once, sorted by name, with the artifact each stage runs (shipyard order; Keptn's
+    tags per stage where an artifact is live)."""
+    found: dict[str, list[dict[str, str]]] = {}
     for stage in record.stages:
         for service in stage.services:
-            if service.deployed_image or service.name not in found:
-                found[service.name] = service.deployed_image
-    return [{"name": name, "image": found[name]} for name in sorted(found)]
+            live = found.setdefault(service.name, [])
+            if service.deployed_image:
+                repository, tag = split_image(service.deployed_image)
+                live.append({"stage": stage.name, "image": service.deployed_image, "tag": tag or repository})
+    return [{"name": name, "live": found[name]} for name in sorted(found)]
 
 
 def stage_details(context: ServerContext, record: ProjectRecord, service: str) -> list[dict[str, Any]]:

@@ -44,7 +44,7 @@ def test_the_service_view_shows_each_stage_with_its_sequences_and_evaluations(br
     listing = bridge.web.get("/bridge/project/fulltour/service")
     assert listing.status_code == 200
     assert 'data-service="helloservice"' in listing.text
-    assert "podtatoserver:v0.1.1" in listing.text
+    assert "qa: <strong>v0.1.1</strong>" in listing.text
 
 
 def test_the_service_view_of_an_unknown_or_hostile_service_is_a_readable_404(bridge: Bridge) -> None:
