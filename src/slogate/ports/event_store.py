@@ -124,3 +124,31 @@ class EventQueries(Protocol):
     def query(self, criteria: EventCriteria) -> tuple[list[KeptnEvent], int]:
         """The page of events matching ``criteria`` and how many match in all (-1 if not counted)."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluationSummary:
+    """What an overview shows of an ``evaluation.finished``: which, where, when, its result and score
+    (``data.evaluation.score`` as stored, "" when absent), and whether it was invalidated."""
+
+    id: str
+    keptn_context: str
+    stage: str
+    service: str
+    time: datetime
+    triggered_id: str
+    result: str
+    score: str
+    invalidated: bool = False
+
+
+@runtime_checkable
+class EvaluationOverview(Protocol):
+    """The newest evaluations of every service of a project at once (the Bridge's environment view)."""
+
+    def latest_evaluations_by_service(
+        self, project: str, *, each: int
+    ) -> dict[tuple[str, str], list[EvaluationSummary]]:
+        """The ``each`` newest ``evaluation.finished`` of each (stage, service) that has any, newest first,
+        invalidated ones included."""
+        ...

@@ -13,11 +13,12 @@ from slogate.domain.protocol.event_types import APPROVAL_TRIGGERED
 from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.domain.sequencing.engine_events import configured_image
 from slogate.errors import NotFoundError, SlogateError
-from slogate.ports import ProjectRecord, ServiceRecord
+from slogate.ports import EvaluationSummary, ProjectRecord, ServiceRecord
 from slogate.server_context import ServerContext
 from slogate.services.usecases.dora import human_duration
+from slogate.web.env_history import add_strips, histories, summary_badge
 from slogate.web.pages import context_of, render, session_of
-from slogate.web.project_scope import evaluation_badge, missing_project
+from slogate.web.project_scope import missing_project
 from slogate.web.session import Session
 from slogate.web.stage_pane import stage_pane
 
@@ -25,8 +26,7 @@ router = APIRouter(prefix="/bridge", include_in_schema=False)
 APPROVALS_SHOWN = 100
 PROBLEMS_SHOWN = 20
 BUILT_IN_SEQUENCES = ("delivery", "evaluation")
-STRIP = 5  # evaluations before the latest, as Keptn's stage details show them
-HISTORY = 2 * STRIP + 1  # read per service: the latest and the strip, even with a few invalidated among them
+TILE_SERVICES = 20  # services a stage tile lists (Keptn: 3, then "Show all N services")
 
 
 @router.get("/project/{project}", response_class=HTMLResponse)
@@ -59,15 +59,15 @@ def environment_page(
 ) -> HTMLResponse:
     """The environment view; ``trigger`` re-opens a trigger dialog with its values and errors;
     ``?stage=`` opens that stage's details pane, ``?filter=`` (problem, evaluation, approval) filters it."""
+    query = request.query_params
     try:
-        values = environment_values(context_of(request), project)
+        values = environment_values(context_of(request), project, query.get("stage", ""))
     except NotFoundError:
         return missing_project(request, session, project)
     values["trigger"] = trigger or {}
     values["file_problems"] = file_problems(context_of(request), project)
     values["dora"] = dora_card(context_of(request), project)
     values["incidents"] = problems_card(context_of(request), project)
-    query = request.query_params
     values["pane"] = stage_pane(values, query.get("stage", ""), query.get("filter", ""))
     return render(request, "environment.html", values, session, status_code=status_code)
 
@@ -114,30 +114,31 @@ def dora_card(context: ServerContext, project: str) -> dict[str, Any] | None:
     }
 
 
-def environment_values(context: ServerContext, name: str) -> dict[str, Any]:
-    """What the environment view shows of project ``name`` (``NotFoundError`` when it does not exist)."""
+def environment_values(context: ServerContext, name: str, pane_stage: str = "") -> dict[str, Any]:
+    """What the environment view shows of project ``name`` (``NotFoundError`` when it does not exist);
+    evaluation strips for the services the stage tiles list, and for all of ``pane_stage``."""
     record = context.catalog.project(name)
     approvals = open_approvals(context, name)
     stages = []
-    histories: list[tuple[dict[str, Any], list[KeptnEvent]]] = []
+    history = histories(context, record)
     for stage in record.stages:
-        services = []
+        entries: list[tuple[dict[str, Any], list[EvaluationSummary]]] = []
         for service in stage.services:
-            history = context.store.latest_evaluations(
-                name, stage.name, service.name, limit=HISTORY, exclude_invalidated=False
-            )
-            values = service_values(name, service, history, approvals.get((stage.name, service.name), []))
-            services.append(values)
-            histories.append((values, history))
+            found = history.get((stage.name, service.name), [])
+            values = service_values(name, service, found, approvals.get((stage.name, service.name), []))
+            entries.append((values, found))
+        entries.sort(key=lambda entry: entry[0]["active"], reverse=True)  # most recent activity first
+        add_strips(entries if stage.name == pane_stage else entries[:TILE_SERVICES])
+        services = [values for values, _ in entries]
         stages.append(
             {
                 "name": stage.name,
                 "services": services,
                 "failed": sum(1 for s in services if s["badge"] and s["badge"]["css"] in ("fail", "errored")),
                 "approvals": sum(1 for s in services if s["approvals"]),
+                "shown": TILE_SERVICES,  # the rest: "Show all", in the stage pane
             }
         )
-    add_strips(context, histories)
     return {
         "project": name,
         "stages": stages,
@@ -147,7 +148,7 @@ def environment_values(context: ServerContext, name: str) -> dict[str, Any]:
 
 
 def service_values(
-    project: str, service: ServiceRecord, history: list[KeptnEvent], approvals: list[dict[str, Any]]
+    project: str, service: ServiceRecord, history: list[EvaluationSummary], approvals: list[dict[str, Any]]
 ) -> dict[str, Any]:
     """One service in one stage: its artifact, its latest evaluation (``history`` newest first), its open
     approvals."""
@@ -157,25 +158,12 @@ def service_values(
         "image": service.deployed_image,
         "repository": repository,
         "tag": tag,
-        "badge": evaluation_badge(history[0] if history else None),
+        "badge": summary_badge(history[0] if history else None),
         "strip": [],
         "approvals": approvals,
         "latest_sequence": latest_sequence_href(project, service),
+        "active": max((info.time for _, info in service.last_event_types), default=service.created),
     }
-
-
-def add_strips(context: ServerContext, histories: list[tuple[dict[str, Any], list[KeptnEvent]]]) -> None:
-    """Give each service its strip: up to 5 evaluations before its latest, oldest first, not invalidated
-    ones (Keptn's ``excludeInvalidated``); one query for the whole page."""
-    ids = [event.triggeredid for _, history in histories for event in history[1:] if event.triggeredid]
-    invalidated = context.store.invalidated_triggered_ids(ids) if ids else frozenset()
-    for values, history in histories:
-        kept = [event for event in history[1:] if event.triggeredid not in invalidated]
-        values["strip"] = [
-            {**badge, "time": event.time.strftime("%Y-%m-%d %H:%M")}
-            for event in reversed(kept[:STRIP])
-            if (badge := evaluation_badge(event)) is not None
-        ]
 
 
 def split_image(image: str) -> tuple[str, str]:

@@ -200,3 +200,25 @@ def test_bad_helm_values_are_explained_on_the_dialog_and_kept(
         ">" + text.replace('"', "&#34;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&#39;")
         in answer.text
     )
+
+
+def test_a_stage_tile_lists_the_twenty_most_recently_active_services_and_shows_all_in_the_pane(
+    bridge: Bridge,
+) -> None:
+    for index in range(24):
+        answer = bridge.api.post(
+            "/api/controlPlane/v1/project/fulltour/service", json={"serviceName": f"svc-{index:02d}"}
+        )
+        assert answer.status_code == 200
+    trigger_delivery(bridge.api, "v0.1.1")  # helloservice, created first, is the most recently active
+    settle(bridge.context)
+    page = bridge.web.get("/bridge/project/fulltour")
+    qa = section(page.text, 'data-stage="qa"')
+    assert qa.count('<li class="service') == 20
+    assert qa.index('data-service="helloservice"') < qa.index('data-service="svc-23"')
+    assert 'data-service="svc-00"' not in qa  # among the least recently active
+    assert "Show all 25 services" in qa
+    pane = section(
+        bridge.web.get("/bridge/project/fulltour?stage=qa").text, 'data-testid="stage-pane"', "</aside>"
+    )
+    assert pane.count('class="pane-service"') == 25

@@ -12,18 +12,19 @@ from sqlalchemy import (
     Connection,
     Engine,
     Select,
+    exists,
     func,
     insert,
     select,
     text,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from slogate.adapters.store.paging import check_paging
-from slogate.domain.protocol.gate_events import EVALUATION_INVALIDATED, KeptnEvent
+from slogate.domain.protocol.gate_events import EVALUATION_FINISHED, EVALUATION_INVALIDATED, KeptnEvent
 from slogate.errors import ConflictError, InputError
-from slogate.ports import EventCriteria
+from slogate.ports import EvaluationSummary, EventCriteria
 
 from .database import Sessions
 from .event_conditions import criteria_conditions, latest_evaluations_query, newest_first
@@ -88,6 +89,47 @@ class SqlEventStore:
             project, stage, service, results=results, exclude_invalidated=exclude_invalidated
         )
         return self._events(query.limit(limit))
+
+    def latest_evaluations_by_service(
+        self, project: str, *, each: int
+    ) -> dict[tuple[str, str], list[EvaluationSummary]]:
+        """``EvaluationOverview``: the ``each`` newest ``evaluation.finished`` of every (stage, service) of
+        ``project`` (invalidated ones included), newest first, in one query: the ranks come from the
+        scope index alone; of the kept rows only the columns shown, the score and whether an
+        ``evaluation.invalidated`` names it are read."""
+        check_paging(each, 0)
+        order = (EventRow.time.desc(), EventRow.seq.desc())
+        rank = func.row_number().over(partition_by=(EventRow.stage, EventRow.service), order_by=order)
+        ranked = (
+            select(EventRow.seq, rank.label("rank"))
+            .where(EventRow.type == EVALUATION_FINISHED, EventRow.project == project)
+            .subquery()
+        )
+        c = EventRow.__table__.c
+        invalidation = aliased(EventRow, name="invalidation")
+        invalidated = exists().where(
+            invalidation.type == EVALUATION_INVALIDATED,
+            invalidation.triggeredid == c.triggeredid,
+            invalidation.triggeredid != "",
+        )
+        query = (
+            select(
+                c.id, c.shkeptncontext, c.stage, c.service, c.time, c.triggeredid, c.result,
+                c.data["evaluation"]["score"].as_string().label("score"), invalidated.label("invalidated"),
+            )
+            .join(ranked, c.seq == ranked.c.seq)
+            .where(ranked.c.rank <= each)
+            .order_by(c.time.desc(), c.seq.desc())
+        )  # fmt: skip
+        found: dict[tuple[str, str], list[EvaluationSummary]] = {}
+        with self._sessions() as session:
+            for row in session.execute(query):
+                summary = EvaluationSummary(
+                    row.id, row.shkeptncontext, row.stage, row.service, row.time, row.triggeredid,
+                    row.result, "" if row.score is None else str(row.score), bool(row.invalidated),
+                )  # fmt: skip
+                found.setdefault((row.stage, row.service), []).append(summary)
+        return found
 
     def invalidated_triggered_ids(self, triggered_ids: Sequence[str]) -> frozenset[str]:
         """Which of ``triggered_ids`` have an ``evaluation.invalidated`` event."""
