@@ -56,14 +56,31 @@ def test_the_service_view_of_an_unknown_or_hostile_service_is_a_readable_404(bri
     assert bridge.web.get("/bridge/project/nope/service").status_code == 404
 
 
-def test_a_hostile_service_name_is_escaped_in_the_service_view(bridge: Bridge) -> None:
-    name = "<img src=x onerror=alert(1)>\"'"
-    name = name.replace("/", "").replace(">", "").replace("<", "")  # Keptn refuses / > < in service names
+def test_a_hostile_service_name_is_escaped_on_every_page(bridge: Bridge) -> None:
+    name = "q\"' onmouseover=alert(1) x"  # Keptn refuses / > < | : & in service names, not quotes
     answer = bridge.api.post("/api/controlPlane/v1/project/fulltour/service", json={"serviceName": name})
     assert answer.status_code == 200, answer.text
-    page = bridge.web.get("/bridge/project/fulltour/service")
-    assert "img src=x onerror=alert(1)&#34;&#39;" in page.text
-    assert 'onerror=alert(1)"' not in page.text
+    bridge.api.post(
+        "/api/v1/event",
+        json={
+            "type": "sh.keptn.event.qa.evaluation.triggered", "source": "test", "specversion": "1.0",
+            "data": {"project": "fulltour", "stage": "qa", "service": name},
+        },
+    )  # fmt: skip
+    settle(bridge.context)
+    escaped = "q&#34;&#39; onmouseover=alert(1) x"
+    for path in (
+        "/bridge/project/fulltour",
+        "/bridge/project/fulltour?stage=qa",
+        "/bridge/project/fulltour/stages",
+        "/bridge/project/fulltour/service",
+        "/bridge/project/fulltour/service/q%22%27%20onmouseover%3Dalert%281%29%20x",
+        "/bridge/project/fulltour/settings/services",
+    ):
+        page = bridge.web.get(path)
+        assert page.status_code == 200, path
+        assert name not in page.text, path
+        assert escaped in page.text, path
 
 
 def invalidate(bridge: Bridge, keptn_context: str) -> None:
