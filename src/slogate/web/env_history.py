@@ -67,9 +67,8 @@ def summary_badge(summary: EvaluationSummary | None) -> dict[str, Any] | None:
     }
 
 
-def add_strips(entries: list[tuple[dict[str, Any], list[EvaluationSummary]]]) -> None:
-    """Give each service its strip: up to 5 evaluations before its latest, oldest first, not invalidated
-    ones (Keptn's ``excludeInvalidated``)."""
-    for values, history in entries:
-        kept = [summary for summary in history[1:] if not summary.invalidated]
-        values["strip"] = [summary_badge(summary) for summary in reversed(kept[:STRIP])]
+def strip_of(history: list[EvaluationSummary]) -> list[dict[str, Any] | None]:
+    """A service's strip: up to 5 evaluations before its latest (``history`` newest first), oldest first,
+    not invalidated ones (Keptn's ``excludeInvalidated``)."""
+    kept = [summary for summary in history[1:] if not summary.invalidated]
+    return [summary_badge(summary) for summary in reversed(kept[:STRIP])]

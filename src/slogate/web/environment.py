@@ -16,7 +16,7 @@ from slogate.errors import NotFoundError, SlogateError
 from slogate.ports import EvaluationSummary, ProjectRecord, ServiceRecord
 from slogate.server_context import ServerContext
 from slogate.services.usecases.dora import human_duration
-from slogate.web.env_history import add_strips, histories, summary_badge
+from slogate.web.env_history import histories, strip_of, summary_badge
 from slogate.web.pages import context_of, render, session_of
 from slogate.web.project_scope import missing_project
 from slogate.web.session import Session
@@ -61,7 +61,7 @@ def environment_page(
     ``?stage=`` opens that stage's details pane, ``?filter=`` (problem, evaluation, approval) filters it."""
     query = request.query_params
     try:
-        values = environment_values(context_of(request), project, query.get("stage", ""))
+        values = environment_values(context_of(request), project)
     except NotFoundError:
         return missing_project(request, session, project)
     values["trigger"] = trigger or {}
@@ -114,22 +114,24 @@ def dora_card(context: ServerContext, project: str) -> dict[str, Any] | None:
     }
 
 
-def environment_values(context: ServerContext, name: str, pane_stage: str = "") -> dict[str, Any]:
+def environment_values(context: ServerContext, name: str) -> dict[str, Any]:
     """What the environment view shows of project ``name`` (``NotFoundError`` when it does not exist);
-    evaluation strips for the services the stage tiles list, and for all of ``pane_stage``."""
+    evaluation strips for the services the stage tiles list (the stage pane adds those it shows)."""
     record = context.catalog.project(name)
     approvals = open_approvals(context, name)
     stages = []
     history = histories(context, record)
     for stage in record.stages:
-        entries: list[tuple[dict[str, Any], list[EvaluationSummary]]] = []
-        for service in stage.services:
-            found = history.get((stage.name, service.name), [])
-            values = service_values(name, service, found, approvals.get((stage.name, service.name), []))
-            entries.append((values, found))
-        entries.sort(key=lambda entry: entry[0]["active"], reverse=True)  # most recent activity first
-        add_strips(entries if stage.name == pane_stage else entries[:TILE_SERVICES])
-        services = [values for values, _ in entries]
+        services = [
+            service_values(
+                name, service, history.get((stage.name, service.name), []),
+                approvals.get((stage.name, service.name), []),
+            )
+            for service in stage.services
+        ]  # fmt: skip
+        services.sort(key=lambda values: values["active"], reverse=True)  # most recent activity first
+        for values in services[:TILE_SERVICES]:
+            values["strip"] = strip_of(values["history"])
         stages.append(
             {
                 "name": stage.name,
@@ -159,6 +161,7 @@ def service_values(
         "repository": repository,
         "tag": tag,
         "badge": summary_badge(history[0] if history else None),
+        "history": history,  # newest first: the strip is drawn from it for the services shown
         "strip": [],
         "approvals": approvals,
         "latest_sequence": latest_sequence_href(project, service),

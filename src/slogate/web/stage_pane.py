@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from slogate.web.env_history import strip_of
+
 FILTERS = {
     "problem": "Problems open",
     "evaluation": "Quality gates failed",
@@ -29,6 +31,9 @@ def stage_pane(values: Mapping[str, Any], stage: str, chosen: str) -> dict[str, 
     counts = {key: sum(1 for s in services if s[field]) for key, field in FIELDS.items()}
     active = chosen if chosen in FILTERS else ""
     shown = [s for s in services if not active or s[FIELDS[active]]]
+    for service in shown:
+        if not service["strip"]:
+            service["strip"] = strip_of(service.get("history", []))
     return {
         "stage": stage,
         "filter": active,
