@@ -18,7 +18,7 @@ from slogate.server_context import ServerContext
 from slogate.services.usecases.dora import human_duration
 from slogate.web.env_history import histories, strip_of, summary_badge
 from slogate.web.pages import context_of, render, session_of
-from slogate.web.project_scope import missing_project
+from slogate.web.project_scope import RESULT_BADGES, missing_project
 from slogate.web.session import Session
 from slogate.web.stage_pane import stage_pane
 
@@ -26,6 +26,7 @@ router = APIRouter(prefix="/bridge", include_in_schema=False)
 APPROVALS_SHOWN = 100
 PROBLEMS_SHOWN = 20
 BUILT_IN_SEQUENCES = ("delivery", "evaluation")
+FAILED = ("fail", "errored")
 TILE_SERVICES = 20  # services a stage tile lists (Keptn: 3, then "Show all N services")
 
 
@@ -68,7 +69,9 @@ def environment_page(
     values["file_problems"] = file_problems(context_of(request), project)
     values["dora"] = dora_card(context_of(request), project)
     values["incidents"] = problems_card(context_of(request), project)
-    values["pane"] = stage_pane(values, query.get("stage", ""), query.get("filter", ""))
+    values["pane"] = pane = stage_pane(values, query.get("stage", ""), query.get("filter", ""))
+    for service in pane["services"] if pane else []:
+        show(service)
     return render(request, "environment.html", values, session, status_code=status_code)
 
 
@@ -131,12 +134,12 @@ def environment_values(context: ServerContext, name: str) -> dict[str, Any]:
         ]  # fmt: skip
         services.sort(key=lambda values: values["active"], reverse=True)  # most recent activity first
         for values in services[:TILE_SERVICES]:
-            values["strip"] = strip_of(values["history"])
+            show(values)
         stages.append(
             {
                 "name": stage.name,
                 "services": services,
-                "failed": sum(1 for s in services if s["badge"] and s["badge"]["css"] in ("fail", "errored")),
+                "failed": sum(1 for s in services if s["failed"]),
                 "approvals": sum(1 for s in services if s["approvals"]),
                 "shown": TILE_SERVICES,  # the rest: "Show all", in the stage pane
             }
@@ -152,21 +155,32 @@ def environment_values(context: ServerContext, name: str) -> dict[str, Any]:
 def service_values(
     project: str, service: ServiceRecord, history: list[EvaluationSummary], approvals: list[dict[str, Any]]
 ) -> dict[str, Any]:
-    """One service in one stage: its artifact, its latest evaluation (``history`` newest first), its open
-    approvals."""
+    """One service in one stage: its artifact, whether its latest evaluation (``history`` newest first)
+    failed, its open approvals; :func:`show` adds what a listed service draws."""
     repository, tag = split_image(service.deployed_image)
     return {
         "name": service.name,
         "image": service.deployed_image,
         "repository": repository,
         "tag": tag,
-        "badge": summary_badge(history[0] if history else None),
-        "history": history,  # newest first: the strip is drawn from it for the services shown
+        "failed": bool(history) and RESULT_BADGES.get(history[0].result, "errored") in FAILED,
+        "history": history,
+        "record": (project, service),
+        "badge": None,
         "strip": [],
         "approvals": approvals,
-        "latest_sequence": latest_sequence_href(project, service),
         "active": max((info.time for _, info in service.last_event_types), default=service.created),
     }
+
+
+def show(values: dict[str, Any]) -> dict[str, Any]:
+    """Add what a listed service draws (once): its badge, its evaluation strip, its latest sequence."""
+    if "latest_sequence" not in values:
+        history = values["history"]
+        values["badge"] = summary_badge(history[0] if history else None)
+        values["strip"] = strip_of(history)
+        values["latest_sequence"] = latest_sequence_href(*values["record"])
+    return values
 
 
 def split_image(image: str) -> tuple[str, str]:

@@ -5,20 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from slogate.web.env_history import strip_of
-
 FILTERS = {
     "problem": "Problems open",
     "evaluation": "Quality gates failed",
     "approval": "Services out-of-sync",
 }
-FAILED = ("fail", "errored")
 FIELDS = {"problem": "problem", "evaluation": "failed", "approval": "approvals"}  # what each filter keeps
 
 
 def stage_pane(values: Mapping[str, Any], stage: str, chosen: str) -> dict[str, Any] | None:
     """What the pane shows of ``stage`` (None when no stage, or an unknown one, is selected): the filter
-    buttons with their counts, the filter in use (an unknown one is ignored) and the services it keeps."""
+    buttons with their counts, the filter in use (an unknown one is ignored) and the services it keeps
+    (the caller adds what each draws)."""
     found = next((entry for entry in values["stages"] if entry["name"] == stage), None)
     if found is None:
         return None
@@ -31,9 +29,6 @@ def stage_pane(values: Mapping[str, Any], stage: str, chosen: str) -> dict[str, 
     counts = {key: sum(1 for s in services if s[field]) for key, field in FIELDS.items()}
     active = chosen if chosen in FILTERS else ""
     shown = [s for s in services if not active or s[FIELDS[active]]]
-    for service in shown:
-        if not service["strip"]:
-            service["strip"] = strip_of(service.get("history", []))
     return {
         "stage": stage,
         "filter": active,
@@ -44,10 +39,5 @@ def stage_pane(values: Mapping[str, Any], stage: str, chosen: str) -> dict[str, 
 
 
 def service_entry(service: Mapping[str, Any], problem: Mapping[str, Any] | None) -> dict[str, Any]:
-    """One service of the pane: its values in the stage, whether its gate failed, its open problem."""
-    badge = service.get("badge")
-    return {
-        **service,
-        "failed": isinstance(badge, Mapping) and badge["css"] in FAILED,
-        "problem": dict(problem) if problem else None,
-    }
+    """One service of the pane: its values in the stage and its open problem."""
+    return {**service, "problem": dict(problem) if problem else None}

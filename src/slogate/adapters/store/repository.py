@@ -123,12 +123,13 @@ class SqlEventStore:
         )  # fmt: skip
         found: dict[tuple[str, str], list[EvaluationSummary]] = {}
         with self._sessions() as session:
-            for row in session.execute(query):
-                summary = EvaluationSummary(
-                    row.id, row.shkeptncontext, row.stage, row.service, row.time, row.triggeredid,
-                    row.result, "" if row.score is None else str(row.score), bool(row.invalidated),
-                )  # fmt: skip
-                found.setdefault((row.stage, row.service), []).append(summary)
+            rows = session.execute(query).tuples().all()
+        for event_id, context, stage, service, moment, triggered_id, result, score, gone in rows:
+            summary = EvaluationSummary(
+                event_id, context, stage, service, moment, triggered_id, result,
+                "" if score is None else str(score), bool(gone),
+            )  # fmt: skip
+            found.setdefault((stage, service), []).append(summary)
         return found
 
     def invalidated_triggered_ids(self, triggered_ids: Sequence[str]) -> frozenset[str]:
