@@ -123,7 +123,7 @@ class SqlEventStore:
         )  # fmt: skip
         found: dict[tuple[str, str], list[EvaluationSummary]] = {}
         with self._sessions() as session:
-            rows = session.execute(query).tuples().all()
+            rows = session.execute(query).all()
         for event_id, context, stage, service, moment, triggered_id, result, score, gone in rows:
             summary = EvaluationSummary(
                 event_id, context, stage, service, moment, triggered_id, result,
