@@ -43,8 +43,11 @@ def violations(page: Any) -> list[dict[str, Any]]:
 
 
 def assert_accessible(page: Any, name: str) -> None:
-    """No serious or critical axe-core violation on the page; a full-page screenshot ``<name>.png``."""
+    """No serious or critical axe-core violation on the page, and nothing wider than the window (wide
+    tables scroll in their own box); a full-page screenshot ``<name>.png``."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= widths[1], f"{name}: the page is {widths[0]} px wide in a {widths[1]} px window"
     found = violations(page)
     assert found == [], f"{name}: {found}"
