@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
@@ -147,8 +147,8 @@ class EvaluationOverview(Protocol):
     """The newest evaluations of every service of a project at once (the Bridge's environment view)."""
 
     def latest_evaluations_by_service(
-        self, project: str, *, each: int
+        self, project: str, *, each: int, only: Collection[tuple[str, str]] | None = None
     ) -> dict[tuple[str, str], list[EvaluationSummary]]:
-        """The ``each`` newest ``evaluation.finished`` of each (stage, service) that has any, newest first,
-        invalidated ones included."""
+        """The ``each`` newest ``evaluation.finished`` of each (stage, service) that has any (of ``only``,
+        when given), newest first, invalidated ones included."""
         ...

@@ -16,18 +16,21 @@ HISTORY = 2 * STRIP + 1  # read per service: the latest and the strip, even with
 History = dict[tuple[str, str], list[EvaluationSummary]]
 
 
-def histories(context: ServerContext, record: ProjectRecord) -> History:
-    """The ``HISTORY`` newest evaluations of each (stage, service) of the project, newest first: one query
-    where the store offers it, else one per service (and one for the invalidated ones)."""
+def histories(
+    context: ServerContext, record: ProjectRecord, each: int, only: list[tuple[str, str]] | None = None
+) -> History:
+    """The ``each`` newest evaluations of each (stage, service) of the project (of ``only``, if given),
+    newest first: one query where the store offers it, else one per service (and one for the
+    invalidated ones)."""
     store = context.store
     if isinstance(store, EvaluationOverview):
-        return store.latest_evaluations_by_service(record.name, each=HISTORY)
+        return store.latest_evaluations_by_service(record.name, each=each, only=only)
+    pairs = only if only is not None else [(s.name, v.name) for s in record.stages for v in s.services]
     found = {
-        (stage.name, service.name): store.latest_evaluations(
-            record.name, stage.name, service.name, limit=HISTORY, exclude_invalidated=False
+        (stage, service): store.latest_evaluations(
+            record.name, stage, service, limit=each, exclude_invalidated=False
         )
-        for stage in record.stages
-        for service in stage.services
+        for stage, service in pairs
     }
     ids = [event.triggeredid for events in found.values() for event in events if event.triggeredid]
     invalidated = store.invalidated_triggered_ids(ids) if ids else frozenset()

@@ -16,7 +16,7 @@ from slogate.errors import NotFoundError, SlogateError
 from slogate.ports import EvaluationSummary, ProjectRecord, ServiceRecord
 from slogate.server_context import ServerContext
 from slogate.services.usecases.dora import human_duration
-from slogate.web.env_history import histories, strip_of, summary_badge
+from slogate.web.env_history import HISTORY, histories, strip_of, summary_badge
 from slogate.web.pages import context_of, render, session_of
 from slogate.web.project_scope import RESULT_BADGES, missing_project
 from slogate.web.session import Session
@@ -70,8 +70,8 @@ def environment_page(
     values["dora"] = dora_card(context_of(request), project)
     values["incidents"] = problems_card(context_of(request), project)
     values["pane"] = pane = stage_pane(values, query.get("stage", ""), query.get("filter", ""))
-    for service in pane["services"] if pane else []:
-        show(service)
+    if pane:
+        draw(context_of(request), values["record"], pane["services"])
     return render(request, "environment.html", values, session, status_code=status_code)
 
 
@@ -123,18 +123,18 @@ def environment_values(context: ServerContext, name: str) -> dict[str, Any]:
     record = context.catalog.project(name)
     approvals = open_approvals(context, name)
     stages = []
-    history = histories(context, record)
+    listed: list[dict[str, Any]] = []
+    latest = histories(context, record, each=1)
     for stage in record.stages:
         services = [
             service_values(
-                name, service, history.get((stage.name, service.name), []),
+                name, stage.name, service, latest.get((stage.name, service.name), []),
                 approvals.get((stage.name, service.name), []),
             )
             for service in stage.services
         ]  # fmt: skip
         services.sort(key=lambda values: values["active"], reverse=True)  # most recent activity first
-        for values in services[:TILE_SERVICES]:
-            show(values)
+        listed.extend(services[:TILE_SERVICES])
         stages.append(
             {
                 "name": stage.name,
@@ -144,8 +144,10 @@ def environment_values(context: ServerContext, name: str) -> dict[str, Any]:
                 "shown": TILE_SERVICES,  # the rest: "Show all", in the stage pane
             }
         )
+    draw(context, record, listed)
     return {
         "project": name,
+        "record": record,
         "stages": stages,
         "service_names": sorted({s.name for stage in record.stages for s in stage.services}),
         "sequences": custom_sequences(context, record),
@@ -153,7 +155,11 @@ def environment_values(context: ServerContext, name: str) -> dict[str, Any]:
 
 
 def service_values(
-    project: str, service: ServiceRecord, history: list[EvaluationSummary], approvals: list[dict[str, Any]]
+    project: str,
+    stage: str,
+    service: ServiceRecord,
+    history: list[EvaluationSummary],
+    approvals: list[dict[str, Any]],
 ) -> dict[str, Any]:
     """One service in one stage: its artifact, whether its latest evaluation (``history`` newest first)
     failed, its open approvals; :func:`show` adds what a listed service draws."""
@@ -166,6 +172,7 @@ def service_values(
         "failed": bool(history) and RESULT_BADGES.get(history[0].result, "errored") in FAILED,
         "history": history,
         "record": (project, service),
+        "stage": stage,
         "badge": None,
         "strip": [],
         "approvals": approvals,
@@ -173,14 +180,16 @@ def service_values(
     }
 
 
-def show(values: dict[str, Any]) -> dict[str, Any]:
-    """Add what a listed service draws (once): its badge, its evaluation strip, its latest sequence."""
-    if "latest_sequence" not in values:
-        history = values["history"]
+def draw(context: ServerContext, record: ProjectRecord, services: list[dict[str, Any]]) -> None:
+    """Add what a listed service draws (once; one query for all of them): its badge, its evaluation
+    strip, its latest sequence."""
+    missing = [values for values in services if "latest_sequence" not in values]
+    found = histories(context, record, HISTORY, [(values["stage"], values["name"]) for values in missing])
+    for values in missing:
+        history = found.get((values["stage"], values["name"]), [])
         values["badge"] = summary_badge(history[0] if history else None)
         values["strip"] = strip_of(history)
         values["latest_sequence"] = latest_sequence_href(*values["record"])
-    return values
 
 
 def split_image(image: str) -> tuple[str, str]:

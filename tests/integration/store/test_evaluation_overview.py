@@ -39,3 +39,10 @@ def test_each_service_gets_its_newest_evaluations_with_score_and_invalidation(st
     assert found[("prod", "carts")][0].result == "fail"
     assert found[("qa", "orders")][0].score in ("99", "99.0")
     assert store.latest_evaluations_by_service("nope", each=3) == {}
+    latest = store.latest_evaluations_by_service("shop", each=1)
+    assert {key: [s.id for s in found] for key, found in latest.items()} == {
+        ("qa", "carts"): [tie.id], ("prod", "carts"): [other[0].id], ("qa", "orders"): [other[1].id],
+    }  # fmt: skip
+    only = store.latest_evaluations_by_service("shop", each=2, only=[("qa", "orders"), ("prod", "nope")])
+    assert {key: [s.id for s in found] for key, found in only.items()} == {("qa", "orders"): [other[1].id]}
+    assert store.latest_evaluations_by_service("shop", each=2, only=[]) == {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -17,6 +17,7 @@ from sqlalchemy import (
     insert,
     select,
     text,
+    tuple_,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
@@ -91,7 +92,7 @@ class SqlEventStore:
         return self._events(query.limit(limit))
 
     def latest_evaluations_by_service(
-        self, project: str, *, each: int
+        self, project: str, *, each: int, only: Collection[tuple[str, str]] | None = None
     ) -> dict[tuple[str, str], list[EvaluationSummary]]:
         """``EvaluationOverview``: the ``each`` newest ``evaluation.finished`` of every (stage, service) of
         ``project`` (invalidated ones included), newest first, in one query: the ranks come from the
@@ -100,11 +101,14 @@ class SqlEventStore:
         check_paging(each, 0)
         order = (EventRow.time.desc(), EventRow.seq.desc())
         rank = func.row_number().over(partition_by=(EventRow.stage, EventRow.service), order_by=order)
-        ranked = (
-            select(EventRow.seq, rank.label("rank"))
-            .where(EventRow.type == EVALUATION_FINISHED, EventRow.project == project)
-            .subquery()
+        ranking = select(EventRow.seq, rank.label("rank")).where(
+            EventRow.type == EVALUATION_FINISHED, EventRow.project == project
         )
+        if only is not None:
+            if not only:
+                return {}
+            ranking = ranking.where(tuple_(EventRow.stage, EventRow.service).in_(sorted(only)))
+        ranked = ranking.subquery()
         c = EventRow.__table__.c
         invalidation = aliased(EventRow, name="invalidation")
         invalidated = exists().where(
