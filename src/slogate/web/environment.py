@@ -140,7 +140,7 @@ def environment_values(context: ServerContext, name: str) -> dict[str, Any]:
                 "name": stage.name,
                 "services": services,
                 "failed": sum(1 for s in services if s["failed"]),
-                "approvals": sum(1 for s in services if s["approvals"]),
+                "approvals": sum(len(s["approvals"]) for s in services),  # as many as the chips
                 "shown": TILE_SERVICES,  # the rest: "Show all", in the stage pane
             }
         )

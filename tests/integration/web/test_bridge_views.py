@@ -239,3 +239,18 @@ def test_a_stage_tile_lists_the_twenty_most_recently_active_services_and_shows_a
         bridge.web.get("/bridge/project/fulltour?stage=qa").text, 'data-testid="stage-pane"', "</aside>"
     )
     assert pane.count('class="pane-service"') == 25
+
+
+def test_the_stage_counters_count_each_approval_in_words_that_agree(bridge: Bridge) -> None:
+    first = trigger_delivery(bridge.api, "v0.1.1")
+    settle(bridge.context)
+    page = bridge.web.get("/bridge/project/fulltour")
+    production = section(page.text, 'data-stage="production"')
+    assert ">1 pending approval</a>" in production
+    assert production.count('data-testid="approval"') == 1
+    second = trigger_delivery(bridge.api, "v0.1.2")  # a second delivery waits behind the same service
+    settle(bridge.context)
+    production = section(bridge.web.get("/bridge/project/fulltour").text, 'data-stage="production"')
+    chips = production.count('data-testid="approval"')
+    assert f">{chips} pending approval{'' if chips == 1 else 's'}</a>" in production
+    assert first != second
