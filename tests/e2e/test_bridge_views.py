@@ -65,7 +65,8 @@ def test_every_page_has_no_serious_accessibility_fault(page: Any, bridge: LiveSe
         assert_accessible(page, f"a11y-{name}")
     page.goto(f"{base}/sequence/{keptn_context}")  # a refused action answers a page of its own
     page.evaluate("() => { document.querySelector('button[value=decline]').value = 'maybe'; }")
-    page.get_by_role("button", name="Decline").click()
+    page.get_by_text("Decline…").click()  # decline asks first
+    page.get_by_role("button", name="Yes, decline").click()
     assert "not &#39;maybe&#39;" not in page.content()  # escaped once, shown as text
     assert (
         "The decision must be approve or decline, not 'maybe'."
@@ -156,3 +157,17 @@ def shots() -> Any:
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+def test_a_decline_asks_first_then_ends_the_sequence(page: Any, bridge: LiveServer) -> None:
+    bridge.backend.values = dict(FAST)
+    with bridge.client() as client:
+        keptn_context = waiting_delivery(client, "declined")
+    page.goto(f"{bridge.url}/bridge/project/declined/sequence/{keptn_context}")
+    assert not page.get_by_role("button", name="Yes, decline").is_visible()
+    page.get_by_text("Decline…").click()
+    confirm = page.get_by_role("button", name="Yes, decline")
+    assert "v1.0.0? The sequence stops in production." in page.get_by_test_id("open-approval").inner_text()
+    confirm.click()
+    page.locator("#sequence-detail[data-state=finished]").wait_for()
+    assert page.get_by_test_id("open-approval").count() == 0
