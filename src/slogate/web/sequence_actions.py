@@ -85,7 +85,7 @@ async def control_sequence(
         if command is None:
             raise ActionError(400, f"The state must be pause, resume or abort, not '{state}'.")
         current = await asyncio.to_thread(sequence_state_of, context, project, keptn_context)
-        check_control(state, current)
+        check_control(state, current, whole=not stage)
         await context.sequences.control(project, keptn_context, command, stage)
     except ActionError as error:
         return action_error(request, session, project, keptn_context, state or "control", error)
@@ -105,12 +105,14 @@ def sequence_state_of(context: ServerContext, project: str, keptn_context: str) 
     return states[0].state
 
 
-def check_control(state: str, current: str) -> None:
-    """``ActionError`` (409) when ``state`` cannot be applied to a sequence that is ``current``."""
+def check_control(state: str, current: str, whole: bool = True) -> None:
+    """``ActionError`` (409) when ``state`` cannot be applied to a sequence that is ``current``: an ended
+    one takes nothing; the whole of it (``whole``: no stage named, whose own state may differ) pauses
+    only when running and resumes only when paused."""
     if current in ENDED:
         raise ActionError(409, f"The sequence has ended ({current}): there is nothing to {state} any more.")
     allowed = CONTROLLABLE.get(state)
-    if allowed is not None and current not in allowed:
+    if whole and allowed is not None and current not in allowed:
         raise ActionError(
             409, f"The sequence is {current}: it cannot be {state}d now. Reload to see its state."
         )
