@@ -47,6 +47,11 @@ def test_every_page_has_no_serious_accessibility_fault(page: Any, bridge: LiveSe
     bridge.backend.values = dict(FAST)
     with bridge.client() as client:
         keptn_context = waiting_delivery(client, "axe")
+        found = client.get(
+            "/api/mongodb-datastore/event",
+            params={"keptnContext": keptn_context, "type": "sh.keptn.event.evaluation.finished"},
+        ).json()["events"]
+    evaluation_id = found[0]["id"]
     base = f"{bridge.url}/bridge/project/axe"
     pages = {
         "dashboard": f"{bridge.url}/bridge/",
@@ -58,6 +63,7 @@ def test_every_page_has_no_serious_accessibility_fault(page: Any, bridge: LiveSe
         "sequence": f"{base}/sequence/{keptn_context}",
         "evaluation": f"{bridge.url}/bridge/evaluation/{keptn_context}/qa",
         "evaluation-chart": f"{bridge.url}/bridge/evaluation/{keptn_context}/qa?view=chart",
+        "whatif": f"{bridge.url}/bridge/evaluation/{keptn_context}/{evaluation_id}/whatif",
         "not-found": f"{bridge.url}/bridge/project/nope",
     }
     for name, url in pages.items():
