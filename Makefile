@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install check test test-fast bench demo clean oidc-provider
+.PHONY: install check test test-fast bench demo clean oidc-provider axe
 
 install: $(STAMP)
 
@@ -34,8 +34,14 @@ $(OIDC_STAMP): tests/support/oidc/package.json tests/support/oidc/package-lock.j
 	cd $(OIDC_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	touch $(OIDC_STAMP)
 
+# axe-core (npm) for the Bridge's accessibility checks in the browser tests (tests/support/axe.py).
+AXE := build/npm/node_modules/axe-core/axe.min.js
+axe: $(AXE)
+$(AXE):
+	npm install --no-audit --no-fund --loglevel=error --prefix build/npm axe-core@4
+
 # Everything CI runs: the checks, every test, and 100 % line coverage of the pure domain.
-test: check oidc-provider
+test: check oidc-provider axe
 	$(BIN)/pytest --cov=slogate --cov-report=term
 	$(BIN)/coverage report --include='*/slogate/domain/*' --fail-under=100 --skip-covered
 

@@ -1,5 +1,7 @@
 """Time the Bridge's server-side rendering: the environment, evaluation (heatmap and chart) and compare
-views with 10,000 stored evaluations of one service.
+views with 10,000 stored evaluations of one service; the service view of that service; and a project
+of 500 services (each with 6 evaluations in qa): its environment, stage details pane, service list and
+settings pages.
 
 A server context on SQLite in a temporary data dir; one real evaluation is made by the built-in
 lighthouse (with an in-process SLI provider answering the tutorial's three SLIs), then its
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import gc
 import json
 import math
 import platform
@@ -42,6 +45,11 @@ RESULTS = Path(__file__).resolve().parent / "results" / "bench_ui.json"
 TOKEN = "bench-token-0123456789abcdefghijklmnopqrstuvwxyz"
 TARGET_MS = 150.0
 PROJECT, STAGE, SERVICE = "fulltour", "qa", "helloservice"
+WIDE, WIDE_SERVICES, WIDE_EVALUATIONS = (
+    "wide",
+    500,
+    6,
+)  # a project of many services, each evaluated a few times
 SHIPYARD = """apiVersion: spec.keptn.sh/0.2.2
 kind: Shipyard
 metadata: {name: bench}
@@ -129,8 +137,31 @@ def prepare(data_dir: Path, count: int) -> tuple[Any, str]:
             batch = []
     if batch:
         context.store.add(batch)
+    assert (
+        client.post(
+            "/api/controlPlane/v1/project", json={"name": WIDE, "shipyard": _b64(SHIPYARD)}
+        ).status_code
+        == 201
+    )
+    prepare_wide(context, model, start)
     client.close()
     return context, newest
+
+
+def prepare_wide(context: Any, model: KeptnEvent, start: datetime) -> None:
+    """Project ``WIDE``: its services, each with ``WIDE_EVALUATIONS`` evaluations in qa (1 in 5 failing)."""
+    batch: list[KeptnEvent] = []
+    for index in range(WIDE_SERVICES):
+        name = f"service-{index:03d}"
+        context.catalog.create_service(WIDE, name)
+        for n in range(WIDE_EVALUATIONS):
+            data = json.loads(json.dumps(model.data))
+            data.update(project=WIDE, service=name, result="fail" if (index + n) % 5 == 0 else "pass")
+            batch.append(
+                replace(model, id=str(uuid.uuid4()), shkeptncontext=str(uuid.uuid4()),
+                        triggeredid=str(uuid.uuid4()), time=start + timedelta(minutes=n), data=data)
+            )  # fmt: skip
+    context.store.add(batch)
 
 
 async def _drain(context: Any) -> None:
@@ -150,16 +181,19 @@ def compare_views(context: Any, newest: str) -> dict[str, str]:
     }
 
 
-def timed(client: TestClient, path: str, runs: int) -> list[float]:
-    """Milliseconds of ``runs`` GETs of ``path`` (after one warm-up), each checked to be a 200."""
+def timed(client: TestClient, path: str, runs: int) -> tuple[list[float], list[float]]:
+    """Milliseconds of ``runs`` GETs of ``path`` (after one warm-up), each checked to be a 200: wall
+    clock, and CPU time of this process (the server runs in it alone; what a loaded machine does not
+    inflate)."""
     assert client.get(path).status_code == 200
-    timings = []
+    timings, cpu = [], []
     for _ in range(runs):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         answer = client.get(path)
         timings.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
         assert answer.status_code == 200, (path, answer.status_code)
-    return timings
+    return timings, cpu
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -176,12 +210,24 @@ def main() -> None:
     count = 1_000 if args.quick else 10_000
     with tempfile.TemporaryDirectory(prefix="slogate-bench-ui-") as directory:
         context, newest = prepare(Path(directory), count)
+        # The fill leaves a large heap a real server never holds (it reads events from the database):
+        # without this, collections of it land in the timings as 100 ms spikes.
+        gc.collect()
+        gc.freeze()
         client = TestClient(bootstrap.server_app(context))
         assert client.post("/bridge/login", data={"token": TOKEN}, follow_redirects=False).status_code == 303
         views = {
             "environment": f"/bridge/project/{PROJECT}",
             "evaluation": f"/bridge/evaluation/{newest}/{STAGE}",
             **compare_views(context, newest),
+            "service": f"/bridge/project/{PROJECT}/service/{SERVICE}",
+            "wide-environment": f"/bridge/project/{WIDE}",
+            "wide-stage-pane": f"/bridge/project/{WIDE}?stage={STAGE}&filter=evaluation",
+            "wide-services": f"/bridge/project/{WIDE}/service",
+            "wide-settings-services": f"/bridge/project/{WIDE}/settings/services",
+            "wide-settings-project": f"/bridge/project/{WIDE}/settings/project",
+            "secrets": f"/bridge/project/{WIDE}/settings/uniform/secrets",
+            "integrations": f"/bridge/project/{WIDE}/settings/uniform/integrations",
         }
         results = {name: timed(client, path, args.runs) for name, path in views.items()}
         client.close()
@@ -190,17 +236,20 @@ def main() -> None:
         f"slogate Bridge (CPython {platform.python_version()}, SQLite, {count:,} evaluations of one service)"
     )
     summary: dict[str, Any] = {"evaluations": count, "runs": args.runs, "python": platform.python_version()}
-    for name, timings in results.items():
+    for name, (timings, cpu) in results.items():
         p50, p95, worst = percentile(timings, 50), percentile(timings, 95), max(timings)
+        cpu95 = percentile(cpu, 95)
         met = "met" if p95 <= TARGET_MS else "MISSED"
         print(
-            f"{name:<12} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   max {worst:7.1f} ms   "
+            f"{name:<22} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   max {worst:7.1f} ms   "
+            f"cpu p95 {cpu95:7.1f} ms   "
             f"(target <= {TARGET_MS:.0f} ms: {met})"
         )
         summary[name] = {
             "p50_ms": p50,
             "p95_ms": p95,
             "max_ms": worst,
+            "cpu_p95_ms": cpu95,
             "target_ms": TARGET_MS,
             "met": p95 <= TARGET_MS,
         }

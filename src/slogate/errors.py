@@ -26,6 +26,7 @@ SlogateError                     slogate_error        raised on purpose; never a
 ├── StoredDataError              invalid_stored_data  a stored document cannot be read (SequenceDocumentError)
 ├── MissingFactError             missing_fact         a bug: decide() read a fact its caller did not load
 ├── ApiError                     api_error            an HTTP answer with Keptn's exact status (api.errors)
+├── ActionError                  action_refused       the Bridge refuses a sequence action (web)
 ├── LoginRequiredError           login_required       the Bridge sends the browser to its login (web.pages)
 ├── RefusedError                 bridge_refused       a Bridge user lacks the role for a button (web.access)
 └── OidcLoginError               oidc_login_failed    an OpenID login to the Bridge failed (ports.oidc)

@@ -13,6 +13,8 @@ from slogate.ports.catalog import (
 )
 from slogate.ports.event_store import (
     DispatchStore,
+    EvaluationOverview,
+    EvaluationSummary,
     EventCriteria,
     EventQueries,
     EventStore,
@@ -52,6 +54,8 @@ __all__ = [
     "CatalogStore",
     "DispatchStore",
     "DocumentLoader",
+    "EvaluationOverview",
+    "EvaluationSummary",
     "EventContextInfo",
     "EventCriteria",
     "EventPage",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
@@ -123,4 +123,32 @@ class EventQueries(Protocol):
 
     def query(self, criteria: EventCriteria) -> tuple[list[KeptnEvent], int]:
         """The page of events matching ``criteria`` and how many match in all (-1 if not counted)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluationSummary:
+    """What an overview shows of an ``evaluation.finished``: which, where, when, its result and score
+    (``data.evaluation.score`` as stored, "" when absent), and whether it was invalidated."""
+
+    id: str
+    keptn_context: str
+    stage: str
+    service: str
+    time: datetime
+    triggered_id: str
+    result: str
+    score: str
+    invalidated: bool = False
+
+
+@runtime_checkable
+class EvaluationOverview(Protocol):
+    """The newest evaluations of every service of a project at once (the Bridge's environment view)."""
+
+    def latest_evaluations_by_service(
+        self, project: str, *, each: int, only: Collection[tuple[str, str]] | None = None
+    ) -> dict[tuple[str, str], list[EvaluationSummary]]:
+        """The ``each`` newest ``evaluation.finished`` of each (stage, service) that has any (of ``only``,
+        when given), newest first, invalidated ones included."""
         ...

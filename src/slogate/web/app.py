@@ -18,6 +18,9 @@ from slogate.web import (
     oidc,
     sequence_actions,
     sequences,
+    service_view,
+    settings_project,
+    settings_uniform,
     triggers,
 )
 from slogate.web.access import (
@@ -45,6 +48,9 @@ ROUTERS = (
     evaluation.router,
     whatif_router,
     compare_router,
+    settings_project.router,
+    settings_uniform.router,
+    service_view.router,
 )
 
 

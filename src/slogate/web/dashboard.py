@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from slogate.web.access import principal_of, visible_projects
 from slogate.web.pages import context_of, render, session_of
 from slogate.web.session import Session
+from slogate.web.settings_project import notice_of
 from slogate.web.status import sequence_status
 
 router = APIRouter(prefix="/bridge", include_in_schema=False)
@@ -31,4 +32,5 @@ def dashboard(request: Request, session: Annotated[Session, Depends(session_of)]
             latest = {"name": state.name, "service": state.service, "status": sequence_status(state)}
         projects.append({"name": project.name, "stages": [s.name for s in project.stages], "latest": latest})
     no_access = bool(session.user) and not projects and not principal_of(request, session).sees_everything
-    return render(request, "dashboard.html", {"projects": projects, "no_access": no_access}, session)
+    values = {"projects": projects, "notice": notice_of(request), "no_access": no_access}
+    return render(request, "dashboard.html", values, session)

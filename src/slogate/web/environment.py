@@ -13,17 +13,21 @@ from slogate.domain.protocol.event_types import APPROVAL_TRIGGERED
 from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.domain.sequencing.engine_events import configured_image
 from slogate.errors import NotFoundError, SlogateError
-from slogate.ports import ProjectRecord, ServiceRecord
+from slogate.ports import EvaluationSummary, ProjectRecord, ServiceRecord
 from slogate.server_context import ServerContext
 from slogate.services.usecases.dora import human_duration
+from slogate.web.env_history import HISTORY, histories, strip_of, summary_badge
 from slogate.web.pages import context_of, render, session_of
-from slogate.web.project_scope import evaluation_badge, missing_project
+from slogate.web.project_scope import RESULT_BADGES, missing_project
 from slogate.web.session import Session
+from slogate.web.stage_pane import stage_pane
 
 router = APIRouter(prefix="/bridge", include_in_schema=False)
 APPROVALS_SHOWN = 100
 PROBLEMS_SHOWN = 20
 BUILT_IN_SEQUENCES = ("delivery", "evaluation")
+FAILED = ("fail", "errored")
+TILE_SERVICES = 20  # services a stage tile lists (Keptn: 3, then "Show all N services")
 
 
 @router.get("/project/{project}", response_class=HTMLResponse)
@@ -43,6 +47,7 @@ def environment_stages(
         values = environment_values(context_of(request), project)
     except NotFoundError:
         return missing_project(request, session, project)
+    values["selected_stage"] = request.query_params.get("stage", "")
     return render(request, "_env_stages.html", values, session)
 
 
@@ -53,7 +58,9 @@ def environment_page(
     trigger: Mapping[str, Any] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    """The environment view; ``trigger`` re-opens a trigger dialog with its values and errors."""
+    """The environment view; ``trigger`` re-opens a trigger dialog with its values and errors;
+    ``?stage=`` opens that stage's details pane, ``?filter=`` (problem, evaluation, approval) filters it."""
+    query = request.query_params
     try:
         values = environment_values(context_of(request), project)
     except NotFoundError:
@@ -62,6 +69,9 @@ def environment_page(
     values["file_problems"] = file_problems(context_of(request), project)
     values["dora"] = dora_card(context_of(request), project)
     values["incidents"] = problems_card(context_of(request), project)
+    values["pane"] = pane = stage_pane(values, query.get("stage", ""), query.get("filter", ""))
+    if pane:
+        draw(context_of(request), values["record"], pane["services"])
     return render(request, "environment.html", values, session, status_code=status_code)
 
 
@@ -108,25 +118,36 @@ def dora_card(context: ServerContext, project: str) -> dict[str, Any] | None:
 
 
 def environment_values(context: ServerContext, name: str) -> dict[str, Any]:
-    """What the environment view shows of project ``name`` (``NotFoundError`` when it does not exist)."""
+    """What the environment view shows of project ``name`` (``NotFoundError`` when it does not exist);
+    evaluation strips for the services the stage tiles list (the stage pane adds those it shows)."""
     record = context.catalog.project(name)
     approvals = open_approvals(context, name)
     stages = []
+    listed: list[dict[str, Any]] = []
+    latest = histories(context, record, each=1)
     for stage in record.stages:
         services = [
-            service_values(context, name, stage.name, service, approvals.get((stage.name, service.name), []))
+            service_values(
+                name, stage.name, service, latest.get((stage.name, service.name), []),
+                approvals.get((stage.name, service.name), []),
+            )
             for service in stage.services
-        ]
+        ]  # fmt: skip
+        services.sort(key=lambda values: values["active"], reverse=True)  # most recent activity first
+        listed.extend(services[:TILE_SERVICES])
         stages.append(
             {
                 "name": stage.name,
                 "services": services,
-                "failed": sum(1 for s in services if s["badge"] and s["badge"]["css"] in ("fail", "errored")),
-                "approvals": sum(len(s["approvals"]) for s in services),  # one per chip shown
+                "failed": sum(1 for s in services if s["failed"]),
+                "approvals": sum(len(s["approvals"]) for s in services),  # as many as the chips
+                "shown": TILE_SERVICES,  # the rest: "Show all", in the stage pane
             }
         )
+    draw(context, record, listed)
     return {
         "project": name,
+        "record": record,
         "stages": stages,
         "service_names": sorted({s.name for stage in record.stages for s in stage.services}),
         "sequences": custom_sequences(context, record),
@@ -134,22 +155,41 @@ def environment_values(context: ServerContext, name: str) -> dict[str, Any]:
 
 
 def service_values(
-    context: ServerContext, project: str, stage: str, service: ServiceRecord, approvals: list[dict[str, Any]]
+    project: str,
+    stage: str,
+    service: ServiceRecord,
+    history: list[EvaluationSummary],
+    approvals: list[dict[str, Any]],
 ) -> dict[str, Any]:
-    """One service in one stage: its artifact, its latest evaluation, its open approvals."""
-    latest = context.store.latest_evaluations(
-        project, stage, service.name, limit=1, exclude_invalidated=False
-    )
+    """One service in one stage: its artifact, whether its latest evaluation (``history`` newest first)
+    failed, its open approvals; :func:`show` adds what a listed service draws."""
     repository, tag = split_image(service.deployed_image)
     return {
         "name": service.name,
         "image": service.deployed_image,
         "repository": repository,
         "tag": tag,
-        "badge": evaluation_badge(latest[0] if latest else None),
+        "failed": bool(history) and RESULT_BADGES.get(history[0].result, "errored") in FAILED,
+        "history": history,
+        "record": (project, service),
+        "stage": stage,
+        "badge": None,
+        "strip": [],
         "approvals": approvals,
-        "latest_sequence": latest_sequence_href(project, service),
+        "active": max((info.time for _, info in service.last_event_types), default=service.created),
     }
+
+
+def draw(context: ServerContext, record: ProjectRecord, services: list[dict[str, Any]]) -> None:
+    """Add what a listed service draws (once; one query for all of them): its badge, its evaluation
+    strip, its latest sequence."""
+    missing = [values for values in services if "latest_sequence" not in values]
+    found = histories(context, record, HISTORY, [(values["stage"], values["name"]) for values in missing])
+    for values in missing:
+        history = found.get((values["stage"], values["name"]), [])
+        values["badge"] = summary_badge(history[0] if history else None)
+        values["strip"] = strip_of(history)
+        values["latest_sequence"] = latest_sequence_href(*values["record"])
 
 
 def split_image(image: str) -> tuple[str, str]:
@@ -183,7 +223,12 @@ def approval_values(project: str, event: KeptnEvent) -> dict[str, Any]:
     """An open approval: its id, the artifact it is about and the sequence view to decide it in."""
     href = f"/bridge/project/{quote(project, safe='')}/sequence/{quote(event.shkeptncontext, safe='')}"
     image = configured_image(event.data)
-    return {"id": event.id, "image": image, "href": f"{href}?stage={quote(event.stage, safe='')}"}
+    return {
+        "id": event.id,
+        "image": image,
+        "href": f"{href}?stage={quote(event.stage, safe='')}",
+        "action": f"{href}/approval",
+    }
 
 
 def custom_sequences(context: ServerContext, record: ProjectRecord) -> dict[str, list[str]]:

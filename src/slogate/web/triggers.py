@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -35,15 +36,39 @@ def trigger_delivery(
     stage: FormText = "",
     image: FormText = "",
     labels: FormText = "",
+    helm_values: Annotated[str, Form(alias="values")] = "",
 ) -> Response:
-    """Store ``sh.keptn.event.<stage>.delivery.triggered`` for the image; to the new sequence's view."""
+    """Store ``sh.keptn.event.<stage>.delivery.triggered`` for the image, with the Helm values given
+    (``configurationChange.values``, the image field winning); to the new sequence's view."""
     require(request, session, Action.SEQUENCE_TRIGGER, project, stage, service=service)
-    values = {"service": service, "stage": stage, "image": image.strip(), "labels": labels}
+    values = {
+        "service": service,
+        "stage": stage,
+        "image": image.strip(),
+        "labels": labels,
+        "values": helm_values,
+    }
     problems = (
         [] if values["image"] else ["image is missing: give the artifact to deliver, e.g. repo/name:1.2.3"]
     )
-    extra = {"configurationChange": {"values": {"image": values["image"]}}}
+    parsed, problem = parse_values(helm_values)
+    problems += [problem] if problem else []
+    extra = {"configurationChange": {"values": {**parsed, "image": values["image"]}}}
     return _start_sequence(request, session, project, "delivery", "delivery", values, problems, extra)
+
+
+def parse_values(text: str) -> tuple[dict[str, Any], str]:
+    """The delivery's Helm values: a JSON object, as Keptn's dialog takes them (empty: none); and what is
+    wrong with them, or ``""``."""
+    if not text.strip():
+        return {}, ""
+    try:
+        parsed = json.loads(text)
+    except json.JSONDecodeError as error:
+        return {}, f"values must be valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
+    if not isinstance(parsed, dict):
+        return {}, 'values must be a JSON object of Helm values, e.g. {"replicaCount": 2}'
+    return parsed, ""
 
 
 @router.post("/project/{project}/trigger/custom", response_model=None)

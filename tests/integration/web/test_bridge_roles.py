@@ -156,3 +156,52 @@ def test_the_compare_page_does_not_show_another_projects_evaluation(world: World
     assert hidden.status_code == 404
     assert "Project not found" in hidden.text
     assert theirs[0] not in hidden.text
+
+
+def test_settings_follow_roles_and_a_projects_secrets_stay_in_it(world: World) -> None:
+    secrets = world.context.secrets
+    secrets.create("fulltour-creds", None, {"token": "t1"}, "fulltour")
+    secrets.create("secret-creds", None, {"token": "t2"}, "secret")
+    secrets.create("global-creds", None, {"token": "t3"})
+    base = "/bridge/project/fulltour/settings"
+    olivia = world.log_in("olivia")  # an operator: no configuration, no secrets
+    page = olivia.get(f"{base}/services")
+    assert page.status_code == 200
+    refused = olivia.post(f"{base}/services", data={"csrf": csrf_of(page.text), "name": "carts"})
+    assert refused.status_code == 403
+    assert "maintainer" in refused.text
+    assert olivia.get(f"{base}/uniform/secrets").status_code == 403
+    deleted = olivia.post(f"{base}/project/delete", data={"csrf": csrf_of(page.text), "confirm": "fulltour"})
+    assert deleted.status_code == 403
+    assert "fulltour" in [
+        project["projectName"] for project in world.api.get("/api/controlPlane/v1/project").json()["projects"]
+    ]
+    admin = world.browser()
+    assert admin.post("/bridge/login", data={"token": TOKEN}, follow_redirects=False).status_code == 303
+    listed = admin.get(f"{base}/uniform/secrets")
+    assert 'data-secret="fulltour-creds"' in listed.text
+    assert 'data-secret="global-creds"' in listed.text
+    assert "secret-creds" not in listed.text  # another project's
+    forged = admin.post(
+        f"{base}/uniform/secrets/delete",
+        data={"csrf": csrf_of(listed.text), "name": "secret-creds", "scope": "keptn-default"},
+    )
+    assert forged.status_code == 422
+    assert secrets.info("secret-creds") is not None
+    created = admin.post(
+        f"{base}/uniform/secrets",
+        data={
+            "csrf": csrf_of(listed.text),
+            "action": "create",
+            "name": "new-creds",
+            "scope": "keptn-default",
+            "key": ["k"],
+            "value": ["v"],
+        },
+        follow_redirects=False,
+    )
+    assert created.status_code == 303
+    assert secrets.owner("new-creds") == "fulltour"
+    assert [entry.action for entry in world.context.audit.query(project="fulltour", outcome="allowed")][
+        :1
+    ] == ["secret.create"]

@@ -64,6 +64,7 @@ def test_an_open_approval_shows_the_configured_image_and_links_its_stage() -> No
         "id": "a-1",
         "image": "repo/app:2",
         "href": "/bridge/project/p/sequence/ctx?stage=prod",
+        "action": "/bridge/project/p/sequence/ctx/approval",
     }
     odd = KeptnEvent(
         "a-2", approval.type, "ctl", T0, "ctx", {"configurationChange": {"values": {"image": 5}}}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -12,18 +12,20 @@ from sqlalchemy import (
     Connection,
     Engine,
     Select,
+    exists,
     func,
     insert,
     select,
     text,
+    tuple_,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from slogate.adapters.store.paging import check_paging
-from slogate.domain.protocol.gate_events import EVALUATION_INVALIDATED, KeptnEvent
+from slogate.domain.protocol.gate_events import EVALUATION_FINISHED, EVALUATION_INVALIDATED, KeptnEvent
 from slogate.errors import ConflictError, InputError
-from slogate.ports import EventCriteria
+from slogate.ports import EvaluationSummary, EventCriteria
 
 from .database import Sessions
 from .event_conditions import criteria_conditions, latest_evaluations_query, newest_first
@@ -88,6 +90,51 @@ class SqlEventStore:
             project, stage, service, results=results, exclude_invalidated=exclude_invalidated
         )
         return self._events(query.limit(limit))
+
+    def latest_evaluations_by_service(
+        self, project: str, *, each: int, only: Collection[tuple[str, str]] | None = None
+    ) -> dict[tuple[str, str], list[EvaluationSummary]]:
+        """``EvaluationOverview``: the ``each`` newest ``evaluation.finished`` of every (stage, service) of
+        ``project`` (invalidated ones included), newest first, in one query: the ranks come from the
+        scope index alone; of the kept rows only the columns shown, the score and whether an
+        ``evaluation.invalidated`` names it are read."""
+        check_paging(each, 0)
+        order = (EventRow.time.desc(), EventRow.seq.desc())
+        rank = func.row_number().over(partition_by=(EventRow.stage, EventRow.service), order_by=order)
+        ranking = select(EventRow.seq, rank.label("rank")).where(
+            EventRow.type == EVALUATION_FINISHED, EventRow.project == project
+        )
+        if only is not None:
+            if not only:
+                return {}
+            ranking = ranking.where(tuple_(EventRow.stage, EventRow.service).in_(sorted(only)))
+        ranked = ranking.subquery()
+        c = EventRow.__table__.c
+        invalidation = aliased(EventRow, name="invalidation")
+        invalidated = exists().where(
+            invalidation.type == EVALUATION_INVALIDATED,
+            invalidation.triggeredid == c.triggeredid,
+            invalidation.triggeredid != "",
+        )
+        query = (
+            select(
+                c.id, c.shkeptncontext, c.stage, c.service, c.time, c.triggeredid, c.result,
+                c.data["evaluation"]["score"].as_string().label("score"), invalidated.label("invalidated"),
+            )
+            .join(ranked, c.seq == ranked.c.seq)
+            .where(ranked.c.rank <= each)
+            .order_by(c.time.desc(), c.seq.desc())
+        )  # fmt: skip
+        found: dict[tuple[str, str], list[EvaluationSummary]] = {}
+        with self._sessions() as session:
+            rows = session.execute(query).all()
+        for event_id, context, stage, service, moment, triggered_id, result, score, gone in rows:
+            summary = EvaluationSummary(
+                event_id, context, stage, service, moment, triggered_id, result,
+                "" if score is None else str(score), bool(gone),
+            )  # fmt: skip
+            found.setdefault((stage, service), []).append(summary)
+        return found
 
     def invalidated_triggered_ids(self, triggered_ids: Sequence[str]) -> frozenset[str]:
         """Which of ``triggered_ids`` have an ``evaluation.invalidated`` event."""
