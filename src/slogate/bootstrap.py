@@ -40,6 +40,7 @@ from slogate.api.app import DEFAULT_ROUTERS, create_app
 from slogate.api.auth import FailureLimiter
 from slogate.domain.protocol.evaluation_flow import DEFAULT_SLI_PROVIDER
 from slogate.domain.sequencing.remediation import Limits
+from slogate.errors import ConfigError
 from slogate.ports import EventStore, PendingEvent, ProviderOptions, SLIProvider, SLIProviderFactory
 from slogate.ports.executors import ExecutorEnvironment
 from slogate.ports.sessions import SessionFiles
@@ -136,7 +137,11 @@ def server_context(
         on_service_changed=(resources.init_service, resources.remove_service),
     )
     listeners.keep_shipyards(catalog)
-    box, session_files = _keys(settings, engine)
+    try:
+        box, session_files = _keys(settings, engine)
+    except ConfigError:  # keys missing or not the other replicas': nothing runs, nothing stays open
+        engine.dispose()
+        raise
     secrets = SecretService(SqlSecretStore(engine, box))
     replica_store = SqlReplicaStore(engine)
     replicas = ReplicaService(

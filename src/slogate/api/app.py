@@ -58,7 +58,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     await context.dispatcher.recover()  # work running when the server was killed: re-run or ended
     tasks = [asyncio.create_task(context.dispatcher.run()), asyncio.create_task(context.sequences.run())]
     if context.replicas is not None:
-        tasks.append(asyncio.create_task(context.replicas.run()))  # the heartbeat others see
+        await asyncio.to_thread(context.replicas.beat)  # listed by the other replicas from now on
+        tasks.append(asyncio.create_task(context.replicas.run()))
     try:
         yield
     finally:

@@ -62,11 +62,12 @@ class ReplicaService:
         return problem
 
     async def run(self) -> None:
-        """Beat every interval until cancelled (a lost database is logged and retried); at a clean
-        stop, remove this replica's row."""
+        """Beat every interval (after a first ``beat``) until cancelled; a lost database is logged once
+        and retried. At a clean stop, remove this replica's row."""
         failing = False
         try:
             while True:
+                await asyncio.sleep(self._interval)
                 try:
                     await asyncio.to_thread(self.beat)
                     if failing:
@@ -78,7 +79,6 @@ class ReplicaService:
                             "replica %s: heartbeat failed (%s); retrying", self.name, type(error).__name__
                         )
                     failing = True
-                await asyncio.sleep(self._interval)
         finally:
             try:
                 self._store.forget(self.name)
