@@ -39,6 +39,7 @@ VERB_MODULES = tuple(
         "monitoring",
         "problems",
         "projects",
+        "replicas",
         "resources",
         "secret",
         "sequences",
