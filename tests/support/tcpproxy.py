@@ -92,7 +92,11 @@ def _pump(source: socket.socket, target: socket.socket) -> None:
 
 
 def _drop(sock: socket.socket) -> None:
+    """Reset the connection: shutdown wakes a thread blocked in recv on it (close alone would not,
+    and the peer would see nothing), and linger 0 makes the close an RST."""
     with contextlib.suppress(OSError):
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
     with contextlib.suppress(OSError):
         sock.close()
