@@ -55,7 +55,7 @@ def test_the_sequence_timer_outlives_a_failed_look_at_its_deadlines(
     events, sequences = SqlEventStore(engine), GoneAtFirst(SqlSequenceStore(engine))
     dispatcher = Dispatcher(SqlDispatchStore(engine), [], now)
     service = SequenceService(
-        sequences,  # type: ignore[arg-type]
+        sequences,
         lambda project: shipyard(DELAYED),
         lambda project, stage: "",
         lambda task, project, stage, service: True,

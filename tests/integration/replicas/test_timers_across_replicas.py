@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 from slogate.adapters.shared_keys import create_keys
 from slogate.domain.sequencing.timeouts import TIMED_OUT
@@ -43,7 +44,7 @@ def test_a_delay_set_on_one_replica_is_applied_by_another(shared_url: str, tmp_p
 def test_a_task_timeout_set_on_one_replica_is_applied_by_another(shared_url: str, tmp_path: Path) -> None:
     create_keys(tmp_path / "keys")
     executor = ScriptedExecutor(("deployment",))
-    settings = {"key_dir": tmp_path / "keys", "task_timeout": 1.0}
+    settings: dict[str, Any] = {"key_dir": tmp_path / "keys", "task_timeout": 1.0}
     with delivery_server(tmp_path / "a", shared_url, executor, **settings) as (first, client, _):
         create_project(client, TUTORIAL["A"])
         register(client, "test")  # a remote executor that never answers
