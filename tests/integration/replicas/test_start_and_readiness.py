@@ -137,3 +137,32 @@ def test_the_heartbeat_runs_with_the_server_and_its_row_goes_at_a_clean_stop(
         names = [replica["name"] for replica in client.get("/api/slogate/v1/replicas").json()["replicas"]]
         assert names == [name]
     assert context.integrations.replicas() == []
+
+
+@needs_postgres
+def test_three_replicas_built_together_on_an_empty_database_all_come_up(
+    shared_url: str, make_replica: MakeReplica, tmp_path: Path
+) -> None:
+    create_keys(tmp_path / "keys")
+    together = threading.Barrier(3)
+    built: dict[str, ServerContext] = {}
+    failures: list[BaseException] = []
+
+    def start(name: str) -> None:
+        together.wait()
+        try:
+            built[name] = make_replica(name, shared_url, tmp_path / "keys")
+        except BaseException as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=start, args=(f"r{index}:80",)) for index in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert failures == []
+    for context in built.values():
+        assert _client(context).get("/ready").json() == {"status": "OK"}
+    with engine_of(built["r0:80"]).connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
+        assert connection.execute(text("SELECT count(*) FROM key_checks")).scalar() == 2
