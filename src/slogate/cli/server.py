@@ -232,6 +232,6 @@ def keys_command(
         directory = key_dir.expanduser().resolve()
         created = create_keys(directory)
     for path in created:
-        console().print(Text(f"created {path}"))
+        console().print(Text(f"created {path}"), soft_wrap=True)
     if not created:
-        console().print(Text(f"{directory} has both keys already; nothing was changed"))
+        console().print(Text(f"{directory} has both keys already; nothing was changed"), soft_wrap=True)

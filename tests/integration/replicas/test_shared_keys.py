@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
+from typer.testing import CliRunner
 
 from slogate import bootstrap
 from slogate.adapters.shared_keys import create_keys
+from slogate.cli.app import app
 from slogate.errors import ConfigError
 from slogate.server_context import ServerContext
 from slogate.settings import Settings
@@ -147,3 +149,33 @@ def test_one_process_on_sqlite_keeps_its_data_dir_keys_and_secrets(tmp_path: Pat
     finally:
         after.close()
     assert (tmp_path / "data" / "secrets.key").read_bytes() == key
+
+
+def test_a_key_dir_on_sqlite_is_used_instead_of_the_data_dir(tmp_path: Path) -> None:
+    keys = tmp_path / "keys"
+    create_keys(keys)
+    settings = Settings(data_dir=tmp_path / "data", api_token=TOKEN, key_dir=keys)  # type: ignore[arg-type]
+    context = bootstrap.server_context(settings)
+    try:
+        context.secrets.create("prometheus", None, {"PROMETHEUS_URL": "http://127.0.0.1:9090"})
+        cookie_keys = bootstrap.server_app(context).state.bridge_keys
+        assert cookie_keys.verify(cookie_keys.issue()) is not None
+    finally:
+        context.close()
+    assert not (tmp_path / "data" / "secrets.key").exists()
+    assert not (tmp_path / "data" / "bridge-session.key").exists()
+
+
+def test_slogate_server_keys_creates_the_keys_once(tmp_path: Path) -> None:
+    runner = CliRunner()
+    first = runner.invoke(app, ["server", "keys", "--key-dir", str(tmp_path / "keys")])
+    assert first.exit_code == 0, first.output
+    assert first.output.split() == [
+        "created",
+        str(tmp_path / "keys" / "secrets.key"),
+        "created",
+        str(tmp_path / "keys" / "bridge-session.key"),
+    ]
+    again = runner.invoke(app, ["server", "keys", "--key-dir", str(tmp_path / "keys")])
+    assert again.exit_code == 0, again.output
+    assert "has both keys already; nothing was changed" in again.output
