@@ -15,6 +15,8 @@ from slogate.cli.output import console, user_errors
 from slogate.errors import ConfigError
 
 if TYPE_CHECKING:  # the server's modules (FastAPI, uvicorn, the store) load only when a server command runs
+    import logging
+
     import uvicorn
     from starlette.types import ASGIApp
 
@@ -103,7 +105,7 @@ def serve(
         except BaseException:
             listening.close()
             raise
-    _log_as_replica(settings.replica_name)
+    log_as_replica(settings.replica_name)
     out = console()
     if created:
         out.print(
@@ -126,15 +128,18 @@ def serve(
         context.close()
 
 
-def _log_as_replica(name: str) -> None:
-    """slogate's log lines (warnings and worse, on stderr) name the time, level and this replica."""
+def log_as_replica(name: str) -> logging.Handler:
+    """slogate's log lines (warnings and worse, on stderr) name the time, level and this replica; the
+    handler added to the ``slogate`` logger."""
     import logging
 
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter(f"%(asctime)s %(levelname)s [{name}] %(name)s: %(message)s"))
+    label = name.replace("%", "%%")  # the name is text, not a format
+    handler.setFormatter(logging.Formatter(f"%(asctime)s %(levelname)s [{label}] %(name)s: %(message)s"))
     logger = logging.getLogger("slogate")
     logger.addHandler(handler)
     logger.setLevel(logging.WARNING)
+    return handler
 
 
 def _resolved(path: Path | None) -> Path | None:

@@ -3,6 +3,7 @@ in the banner and in the replicas listing; its heartbeat row goes when it stops 
 
 from __future__ import annotations
 
+import logging
 import socket
 import time
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from slogate.cli.server import log_as_replica
 from tests.integration.cli.test_cli_server import server_process
 from tests.support.prometheus import free_port
 
@@ -45,3 +47,14 @@ def test_the_replica_name_is_in_the_banner_and_the_listing(tmp_path: Path, given
     finally:
         process.terminate()
         process.communicate(timeout=30)
+
+
+@pytest.mark.parametrize("name", ["host-a:8080", "odd%sname%(x)s"])
+def test_log_lines_name_the_replica(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    handler = log_as_replica(name)
+    try:
+        logging.getLogger("slogate.services.test").warning("the database does not answer")
+    finally:
+        logging.getLogger("slogate").removeHandler(handler)
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.endswith(f" WARNING [{name}] slogate.services.test: the database does not answer")
