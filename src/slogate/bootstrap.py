@@ -10,7 +10,9 @@ from functools import partial
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
+from sqlalchemy import Engine
 
+from slogate import __version__
 from slogate.adapters.access_file import AccessFile
 from slogate.adapters.api_token import ApiTokens
 from slogate.adapters.executors.destination import allow_list_setting
@@ -19,16 +21,18 @@ from slogate.adapters.file_checks import query_checks
 from slogate.adapters.oidc_provider import HttpOpenIdProvider, OidcConfig
 from slogate.adapters.plugins import PluginRegistry
 from slogate.adapters.secret_box import SecretBox
-from slogate.adapters.session_files import DataDirSessionFiles
+from slogate.adapters.session_files import DataDirSessionFiles, SharedSessionFiles
+from slogate.adapters.shared_keys import check_keys
 from slogate.adapters.store.access_repository import SqlAccessStore, SqlAuditStore
 from slogate.adapters.store.catalog_repository import SqlCatalogStore
-from slogate.adapters.store.database import open_database, upgrade
+from slogate.adapters.store.database import open_database, schema_problem, upgrade
 from slogate.adapters.store.delivery_repository import SqlDeliveryLog
 from slogate.adapters.store.dispatch_repository import SqlDispatchStore
 from slogate.adapters.store.idempotency_repository import SqlIdempotencyStore
 from slogate.adapters.store.integration_repository import SqlIntegrationStore
 from slogate.adapters.store.log_repository import SqlIntegrationLogStore
 from slogate.adapters.store.notifying import NotifyingEventStore
+from slogate.adapters.store.replica_repository import SqlReplicaStore, SqlRevokedSessions
 from slogate.adapters.store.repository import SqlEventStore
 from slogate.adapters.store.resource_problem_repository import SqlResourceProblemStore
 from slogate.adapters.store.resource_repository import SqlResourceStore
@@ -42,6 +46,7 @@ from slogate.domain.sequencing.remediation import Limits
 from slogate.errors import ConfigError
 from slogate.ports import EventStore, PendingEvent, ProviderOptions, SLIProvider, SLIProviderFactory
 from slogate.ports.executors import ExecutorEnvironment
+from slogate.ports.sessions import SessionFiles
 from slogate.server_context import ServerContext
 from slogate.services.keptn.approval_service import ApprovalService
 from slogate.services.keptn.catalog_projector import CatalogProjector
@@ -61,6 +66,7 @@ from slogate.services.usecases.catalog import CatalogService
 from slogate.services.usecases.dora import DoraReports
 from slogate.services.usecases.integration_logs import IntegrationLogService
 from slogate.services.usecases.integrations import IntegrationService
+from slogate.services.usecases.replicas import ReplicaService
 from slogate.services.usecases.resource_checks import FileChecks, UploadChecks
 from slogate.services.usecases.resource_events import ResourceListeners
 from slogate.services.usecases.resources import ResourceService
@@ -136,8 +142,19 @@ def server_context(
         on_service_changed=(resources.init_service, resources.remove_service),
     )
     listeners.keep_shipyards(catalog)
-    secrets = SecretService(SqlSecretStore(engine, SecretBox.in_data_dir(settings.data_dir)))
-    integrations = IntegrationService(SqlIntegrationStore(engine), settings.integration_ttl, _utc_now)
+    try:
+        box, session_files = _keys(settings, engine)
+    except ConfigError:  # keys missing or not the other replicas': nothing runs, nothing stays open
+        engine.dispose()
+        raise
+    secrets = SecretService(SqlSecretStore(engine, box))
+    replica_store = SqlReplicaStore(engine)
+    replicas = ReplicaService(
+        replica_store, settings.replica_name, __version__, _utc_now, partial(schema_problem, engine)
+    )
+    integrations = IntegrationService(
+        SqlIntegrationStore(engine), settings.integration_ttl, _utc_now, replicas=replicas
+    )
     executors = ExecutorRunner(
         store,
         resources,
@@ -193,6 +210,8 @@ def server_context(
         dora=DoraReports(delivery_log, catalog.shipyard, _utc_now),
         access=AccessService(SqlAccessStore(engine), tokens, _utc_now),
         audit=AuditLog(SqlAuditStore(engine), _utc_now),
+        replicas=replicas,
+        session_files=session_files,
     )
 
 
@@ -208,8 +227,11 @@ def server_app(context: ServerContext) -> FastAPI:
     app = api_app(context)
     settings = context.settings
     idle = int(settings.bridge_idle_minutes * 60)
-    files = DataDirSessionFiles(settings.data_dir)
-    keys = SessionKeys(files, partial(login.credentials, context), idle_seconds=idle)
+    files = context.session_files or DataDirSessionFiles(settings.data_dir)
+    shared = isinstance(files, SharedSessionFiles)  # other replicas log out too: read their revocations
+    keys = SessionKeys(
+        files, partial(login.credentials, context), idle_seconds=idle, cache_revoked=not shared
+    )
     # failed Bridge logins have a limiter of their own, apart from the API's
     logins = FailureLimiter(settings.auth_failures_per_second, settings.auth_failure_burst)
     access = AccessFile(settings.access_file)
@@ -250,6 +272,19 @@ def oidc_provider(settings: Settings) -> HttpOpenIdProvider | None:
         display_name=settings.oidc_name,
     )
     return HttpOpenIdProvider(config)
+
+
+def _keys(settings: Settings, engine: Engine) -> tuple[SecretBox, SessionFiles]:
+    """The secrets box and the Bridge's session files: from the data dir (one process on SQLite, as
+    ever, or from SLOGATE_KEY_DIR); on a shared database (PostgreSQL) checked against the keys of the
+    other replicas, with the logged-out sessions kept in the database for all of them."""
+    key_dir = settings.key_dir
+    box = SecretBox.in_key_dir(key_dir) if key_dir else SecretBox.in_data_dir(settings.data_dir)
+    files = DataDirSessionFiles(settings.data_dir, key_dir)
+    if engine.dialect.name == "sqlite":  # one process: logouts stay in the data dir
+        return box, files
+    check_keys(box, files, SqlReplicaStore(engine))
+    return box, SharedSessionFiles(files, SqlRevokedSessions(engine))
 
 
 def _forget_project(project: str, *, resources: ResourceService, sequences: SqlSequenceStore) -> None:

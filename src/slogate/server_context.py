@@ -11,6 +11,7 @@ from slogate.domain.sequencing.engine_io import Command
 from slogate.errors import NotFoundError
 from slogate.ports import DocumentLoader, EventQueries, EventStore
 from slogate.ports.idempotency import IdempotencyStore
+from slogate.ports.sessions import SessionFiles
 from slogate.ports.tokens import ApiTokenStore
 from slogate.services.keptn.executor_runner import ExecutorRunner
 from slogate.services.keptn.shipyard_controller import SequenceService
@@ -24,6 +25,7 @@ from slogate.services.usecases.dora import DoraReports
 from slogate.services.usecases.integration_logs import IntegrationLogService
 from slogate.services.usecases.integrations import IntegrationService
 from slogate.services.usecases.problems import ProblemService
+from slogate.services.usecases.replicas import ReplicaService
 from slogate.services.usecases.resources import ResourceService
 from slogate.services.usecases.secrets import SecretService
 from slogate.services.usecases.sequence_queries import SequenceQueries
@@ -55,6 +57,8 @@ class ServerContext:
     dora: DoraReports
     access: AccessService
     audit: AuditLog
+    replicas: ReplicaService | None = None  # this replica's heartbeat and readiness (None: in tests)
+    session_files: SessionFiles | None = None  # the Bridge's session key and logouts (None: data dir)
 
     @cached_property
     def problems(self) -> ProblemService:

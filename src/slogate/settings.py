@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import socket
 from collections.abc import Iterable
 from pathlib import Path
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from slogate.errors import ConfigError
@@ -23,6 +24,20 @@ def default_config_dir() -> Path:
     """``$XDG_CONFIG_HOME/slogate`` (``~/.config/slogate``), where ``slogate auth`` keeps the endpoint."""
     base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
     return Path(base) / "slogate"
+
+
+def default_replica_name(port: int) -> str:
+    """``<hostname>:<port>``: the replica's name unless ``SLOGATE_REPLICA_NAME`` gives one."""
+    return f"{socket.gethostname()}:{port}"
+
+
+def replica_name_problem(name: str) -> str | None:
+    """What is wrong with a replica name (printable, no spaces, at most 100 characters), or None."""
+    if len(name) > 100:
+        return f"{name[:20]!r}… is longer than 100 characters"
+    if not all(char.isprintable() and not char.isspace() for char in name):
+        return f"{name!r} has spaces or control characters; use e.g. host-a:8080"
+    return None
 
 
 class Settings(BaseSettings):
@@ -72,6 +87,29 @@ class Settings(BaseSettings):
     oidc_name: str = ""
     access_file: Path | None = None
     bridge_idle_minutes: float = Field(default=60.0, gt=0)
+    replica_name: str = ""
+    key_dir: Path | None = None
+
+    @field_validator("replica_name")
+    @classmethod
+    def _replica_name(cls, value: str) -> str:
+        problem = replica_name_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @model_validator(mode="after")
+    def _default_replica_name(self) -> Settings:
+        if not self.replica_name:
+            self.__dict__["replica_name"] = default_replica_name(self.port)  # not counted as set
+        return self
+
+    def with_port(self, port: int) -> Settings:
+        """These settings with ``port``; a default replica name follows the port."""
+        moved = self.model_copy(update={"port": port})
+        if "replica_name" not in self.model_fields_set:
+            moved.__dict__["replica_name"] = default_replica_name(port)
+        return moved
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,33 @@ def test_the_webhook_allow_list_is_read_and_a_bad_entry_stops_the_server(
     ):
         server_context(settings)
     assert not (tmp_path / "data").exists()
+
+
+def test_the_replica_name_defaults_to_host_and_port_and_follows_a_port_option(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """SLOGATE_REPLICA_NAME unset: <hostname>:<port>, also for a --port given after loading."""
+    monkeypatch.delenv("SLOGATE_REPLICA_NAME", raising=False)
+    monkeypatch.setenv("SLOGATE_PORT", "9090")
+    settings = load_settings()
+    assert settings.replica_name == f"{socket.gethostname()}:9090"
+    assert settings.with_port(9191).replica_name == f"{socket.gethostname()}:9191"
+    assert settings.with_port(9191).with_port(9292).replica_name == f"{socket.gethostname()}:9292"
+    monkeypatch.setenv("SLOGATE_REPLICA_NAME", "eu-1")
+    assert load_settings().with_port(9191).replica_name == "eu-1"  # a given name stays
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("two words", "has spaces or control characters"),
+        ("tab\there", "has spaces or control characters"),
+        ("x" * 101, "is longer than 100 characters"),
+    ],
+)
+def test_a_bad_replica_name_is_a_config_error_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, name: str, message: str
+) -> None:
+    monkeypatch.setenv("SLOGATE_REPLICA_NAME", name)
+    with pytest.raises(ConfigError, match=f"^SLOGATE_REPLICA_NAME: .*{message}"):
+        load_settings()

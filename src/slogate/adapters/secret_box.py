@@ -1,7 +1,10 @@
-"""Secret values encrypted at rest: Fernet, with a key created once in ``<data_dir>/secrets.key`` (0600)."""
+"""Secret values encrypted at rest: Fernet, with a key created once in ``<data_dir>/secrets.key`` (0600),
+or read from the operator's shared key directory (``SLOGATE_KEY_DIR``: never created there)."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import threading
 from pathlib import Path
@@ -12,6 +15,17 @@ from slogate.adapters.private_files import private_directory
 from slogate.errors import ConfigError
 
 KEY_FILE = "secrets.key"
+CHECK_TEXT = b"slogate key check v1"  # the HMAC of this text identifies a key without revealing it
+KEY_DIR_HINT = (
+    "create the keys once with `slogate server keys --key-dir DIR` (or copy secrets.key and "
+    "bridge-session.key from the data dir of the server that has run so far) and give every replica "
+    "the same files; see docs/deployment.md"
+)
+
+
+def check_value(key: bytes) -> str:
+    """A one-way value that is equal for equal keys (HMAC-SHA256 of a fixed text), hex."""
+    return hmac.new(key, CHECK_TEXT, hashlib.sha256).hexdigest()
 
 
 class SecretBox:
@@ -28,8 +42,9 @@ class SecretBox:
         box.decrypt(token, "secret prometheus-credentials-sockshop")
     """
 
-    def __init__(self, key_file: Path) -> None:
+    def __init__(self, key_file: Path, *, create: bool = True) -> None:
         self._file = key_file
+        self._create = create
         self._fernet: Fernet | None = None
         self._lock = threading.Lock()
 
@@ -37,6 +52,11 @@ class SecretBox:
     def in_data_dir(cls, data_dir: Path) -> SecretBox:
         """The box whose key is ``<data_dir>/secrets.key``."""
         return cls(data_dir / KEY_FILE)
+
+    @classmethod
+    def in_key_dir(cls, key_dir: Path) -> SecretBox:
+        """The box whose key is ``<key_dir>/secrets.key``, which must exist (shared by the replicas)."""
+        return cls(key_dir / KEY_FILE, create=False)
 
     @property
     def path(self) -> Path:
@@ -60,6 +80,11 @@ class SecretBox:
                 "(was the key file replaced or lost?); restore that key file or store the secret again"
             ) from None
 
+    def check_value(self) -> str:
+        """The key's check value (see :func:`check_value`); the key is created if it may be."""
+        self._key()
+        return check_value(self._load())
+
     def _key(self) -> Fernet:
         with self._lock:
             if self._fernet is None:
@@ -70,7 +95,8 @@ class SecretBox:
         try:
             return self._load()
         except FileNotFoundError:
-            pass
+            if not self._create:
+                raise ConfigError(f"the secrets key {self._file} does not exist: {KEY_DIR_HINT}") from None
         key = Fernet.generate_key()
         temporary = self._file.with_name(f".{self._file.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         try:

@@ -135,6 +135,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("DELETE", f"{_SLOGATE}/roles"): handler(A.MEMBERS_MANAGE),
     ("GET", f"{_SLOGATE}/audit"): global_(A.AUDIT_READ),
     ("GET", f"{_SLOGATE}/whoami"): ANY,
+    ("GET", f"{_SLOGATE}/replicas"): global_(A.PROJECT_READ),  # host names: admins and auditors
 }
 
 _CONVERTER = re.compile(r"\{(\w+):\w+\}")

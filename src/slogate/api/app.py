@@ -60,6 +60,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     context: ServerContext = app.state.context
     await context.dispatcher.recover()  # work running when the server was killed: re-run or ended
     tasks = [asyncio.create_task(context.dispatcher.run()), asyncio.create_task(context.sequences.run())]
+    if context.replicas is not None:
+        await asyncio.to_thread(context.replicas.beat)  # listed by the other replicas from now on
+        tasks.append(asyncio.create_task(context.replicas.run()))
     try:
         yield
     finally:

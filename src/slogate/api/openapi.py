@@ -17,7 +17,7 @@ from slogate.api.errors import error_response
 from slogate.api.openapi_schemas import refine_bodies, refine_parameters
 
 SCHEME = "x-token"
-PUBLIC_PATHS = frozenset({"/health"})  # answered without a token
+PUBLIC_PATHS = frozenset({"/health", "/ready"})  # answered without a token
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",

@@ -42,6 +42,7 @@ VERB_MODULES = tuple(
         "monitoring",
         "problems",
         "projects",
+        "replicas",
         "resources",
         "secret",
         "sequences",

@@ -15,6 +15,8 @@ from slogate.cli.output import console, user_errors
 from slogate.errors import ConfigError
 
 if TYPE_CHECKING:  # the server's modules (FastAPI, uvicorn, the store) load only when a server command runs
+    import logging
+
     import uvicorn
     from starlette.types import ASGIApp
 
@@ -40,12 +42,18 @@ DataDir = Annotated[
 
 
 def _settings(data_dir: Path | None, **overrides: object) -> Settings:
-    from slogate.settings import load_settings
+    from slogate.settings import load_settings, replica_name_problem
 
     settings = load_settings()
+    problem = replica_name_problem(str(overrides.get("replica_name") or ""))
+    if problem:
+        raise ConfigError(f"--replica-name: {problem}")
     changes = {key: value for key, value in overrides.items() if value is not None}
     if data_dir is not None:
         changes["data_dir"] = data_dir.expanduser().resolve()
+    port = changes.pop("port", None)
+    if isinstance(port, int):
+        settings = settings.with_port(port)  # a default replica name follows the port
     return settings.model_copy(update=changes)
 
 
@@ -57,6 +65,22 @@ def serve(
     ] = None,
     port: Annotated[int | None, typer.Option("--port", help="Port to listen on (default 8080).")] = None,
     data_dir: DataDir = None,
+    replica_name: Annotated[
+        str | None,
+        typer.Option(
+            "--replica-name",
+            help="This replica's name in logs, events and `slogate get replicas` "
+            "(SLOGATE_REPLICA_NAME; default <hostname>:<port>).",
+        ),
+    ] = None,
+    key_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--key-dir",
+            help="A directory with the keys every replica shares: secrets.key and bridge-session.key "
+            "(SLOGATE_KEY_DIR; default: the data dir). See docs/deployment.md.",
+        ),
+    ] = None,
 ) -> None:
     """Run the API server until interrupted; at first start it prints a new API token once.
 
@@ -71,7 +95,9 @@ def serve(
     from slogate import bootstrap
 
     with user_errors():
-        settings = _settings(data_dir, host=host, port=port)
+        settings = _settings(
+            data_dir, host=host, port=port, replica_name=replica_name, key_dir=_resolved(key_dir)
+        )
         listening = bind(settings.host, settings.port)  # before a token is created or anything printed
         try:
             context = bootstrap.server_context(settings)
@@ -79,6 +105,7 @@ def serve(
         except BaseException:
             listening.close()
             raise
+    log_as_replica(settings.replica_name)
     out = console()
     if created:
         out.print(
@@ -90,7 +117,8 @@ def serve(
         out.print(Text(TOKEN_TOO_SHORT, style="yellow"))
     out.print(
         Text(
-            f"slogate {settings.host}:{settings.port} — API under /api, docs at /api/docs, web UI at /bridge"
+            f"slogate {settings.host}:{settings.port} (replica {settings.replica_name}) — API under /api, "
+            "docs at /api/docs, web UI at /bridge"
         )
     )
     try:
@@ -98,6 +126,24 @@ def serve(
     finally:
         listening.close()
         context.close()
+
+
+def log_as_replica(name: str) -> logging.Handler:
+    """slogate's log lines (warnings and worse, on stderr) name the time, level and this replica; the
+    handler added to the ``slogate`` logger."""
+    import logging
+
+    handler = logging.StreamHandler()
+    label = name.replace("%", "%%")  # the name is text, not a format
+    handler.setFormatter(logging.Formatter(f"%(asctime)s %(levelname)s [{label}] %(name)s: %(message)s"))
+    logger = logging.getLogger("slogate")
+    logger.addHandler(handler)
+    logger.setLevel(logging.WARNING)
+    return handler
+
+
+def _resolved(path: Path | None) -> Path | None:
+    return None if path is None else path.expanduser().resolve()
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -170,3 +216,27 @@ def token_command(data_dir: DataDir = None) -> None:
         console().print(
             Text("Note: SLOGATE_API_TOKEN is set and takes precedence over this token.", style="yellow")
         )
+
+
+@app.command("keys")
+def keys_command(
+    key_dir: Annotated[
+        Path, typer.Option("--key-dir", help="The directory to create the keys in (mode 0700).")
+    ],
+) -> None:
+    """Create the keys several replicas share (secrets.key, bridge-session.key) in a directory; keys
+    already there are kept. Copy the directory to every replica and set SLOGATE_KEY_DIR.
+
+    Example: slogate server keys --key-dir /etc/slogate/keys
+    """
+    from rich.text import Text
+
+    from slogate.adapters.shared_keys import create_keys
+
+    with user_errors():
+        directory = key_dir.expanduser().resolve()
+        created = create_keys(directory)
+    for path in created:
+        console().print(Text(f"created {path}"), soft_wrap=True)
+    if not created:
+        console().print(Text(f"{directory} has both keys already; nothing was changed"), soft_wrap=True)

@@ -14,7 +14,9 @@ def _group(help_text: str) -> typer.Typer:
 create = _group("Create a project, a service or a secret on the server.")
 update = _group("Update a project or a secret on the server.")
 delete = _group("Delete a project, a service or a secret on the server.")
-get = _group("Show events, projects, stages, services, sequences or secrets (tables, or -o json|yaml).")
+get = _group(
+    "Show events, projects, stages, services, sequences, secrets or replicas (tables, or -o json|yaml)."
+)
 trigger = _group("Start a delivery, a sequence or an evaluation.")
 send = _group("Send a CloudEvent, or approve/decline an open approval.")
 pause = _group("Pause a running sequence.")

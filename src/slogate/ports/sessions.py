@@ -24,3 +24,19 @@ class SessionFiles(Protocol):
     def replace_revoked(self, revoked: Mapping[str, int]) -> None:
         """Keep exactly ``revoked`` (the expired ones forgotten)."""
         ...
+
+
+class RevokedSessions(Protocol):
+    """Keeps the logged-out sessions (where every replica sees them)."""
+
+    def revoked(self) -> dict[str, int]:
+        """The logged-out sessions: id → expiry (seconds since the epoch)."""
+        ...
+
+    def add_revoked(self, revoked: Mapping[str, int]) -> None:
+        """Add logged-out sessions to what is kept."""
+        ...
+
+    def replace_revoked(self, revoked: Mapping[str, int]) -> None:
+        """Keep exactly ``revoked`` (the expired ones forgotten)."""
+        ...

@@ -48,8 +48,11 @@ class SessionKeys:
         credentials: Callable[[], str] = lambda: "",
         now: Callable[[], float] = time.time,
         idle_seconds: int = IDLE_SECONDS,
+        *,
+        cache_revoked: bool = True,
     ) -> None:
         self._files = files
+        self._cache_revoked = cache_revoked  # False: other replicas revoke too, read them every time
         self._key: bytes | None = None
         self._revoked: dict[str, int] | None = None
         self._credentials = credentials
@@ -134,7 +137,7 @@ class SessionKeys:
             self._files.add_revoked({session.session_id: session.expires})
 
     def _revoked_ids(self) -> dict[str, int]:
-        if self._revoked is None:
+        if self._revoked is None or not self._cache_revoked:
             self._revoked = self._files.revoked()
         return self._revoked
 

@@ -13,7 +13,7 @@ from slogate.api.access_rules import RULES, Scope
 from slogate.domain.access import decide
 from tests.integration.access.access_world import ROLES, World, principal, world
 
-PUBLIC = {("GET", "/health"), ("GET", "/api/docs"), ("GET", "/api/openapi.json")}
+PUBLIC = {("GET", "/health"), ("GET", "/ready"), ("GET", "/api/docs"), ("GET", "/api/openapi.json")}
 # Reads that answer 200 to every valid token and filter what they return (tested in test_isolation)
 FILTERED = {
     ("GET", "/api/controlPlane/v1/project"),

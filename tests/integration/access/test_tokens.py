@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -41,6 +42,10 @@ def replicas(
         database_url = f"sqlite:///{tmp_path / 'shared.db'}"
     try:
         with world(tmp_path / "a", database_url) as world_:
+            (tmp_path / "b").mkdir()
+            for key in ("secrets.key", "bridge-session.key"):  # replicas share their keys (deployment.md)
+                if (tmp_path / "a" / key).exists():
+                    shutil.copy2(tmp_path / "a" / key, tmp_path / "b" / key)
             other = bootstrap.server_context(settings_for(tmp_path / "b", database_url))
             try:
                 yield world_, TestClient(bootstrap.api_app(other)), other

@@ -44,13 +44,13 @@ def test_the_token_scheme_is_declared(document: dict[str, Any]) -> None:
 
 
 def test_every_operation_but_health_needs_the_token(document: dict[str, Any]) -> None:
-    """/health is public; every other operation declares the scheme and lists 401 and 429."""
+    """/health and /ready are public; every other operation declares the scheme and lists 401 and 429."""
     operations = _operations(document)
     assert len(operations) >= 60
     for method, path, operation in operations:
-        if path == "/health":
+        if path in ("/health", "/ready"):
             assert "security" not in operation
-            assert set(operation["responses"]) == {"200"}
+            assert set(operation["responses"]) == ({"200"} if path == "/health" else {"200", "503"})
             continue
         assert operation["security"] == [{"x-token": []}], (method, path)
         for code in ("401", "429", "500"):

@@ -15,11 +15,15 @@ from slogate.adapters.api_token import TOKEN_FILE
 from tests.support.prometheus import free_port
 
 
-def server_process(data_dir: Path, port: int) -> subprocess.Popen[str]:
-    """``python -m slogate server`` on 127.0.0.1:``port``, without any SLOGATE_* of this process."""
+def server_process(data_dir: Path, port: int, *options: str) -> subprocess.Popen[str]:
+    """``python -m slogate server`` on 127.0.0.1:``port`` (and ``options``), without any SLOGATE_* of
+    this process."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("SLOGATE_")}
     env.update(PYTHONUTF8="1", COLUMNS="200")
-    command = [sys.executable, "-m", "slogate", "server", "--port", str(port), "--data-dir", str(data_dir)]
+    command = [
+        *(sys.executable, "-m", "slogate", "server", "--port", str(port), "--data-dir", str(data_dir)),
+        *options,
+    ]
     return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

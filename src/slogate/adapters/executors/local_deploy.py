@@ -56,6 +56,11 @@ FIELDS = ("command", "port", "ports", "health", "startTimeout", "env")
 ACTIONS = ("restart", "rollback")  # the remediation actions this executor carries out
 KNOWN_STRATEGIES = frozenset({"direct", "user_managed", "blue_green_service", "duplicate"})
 Key = tuple[str, str, str]
+DEAD_REPLICA = (
+    "the replica {replica} died while the local executor ran task {task}: its processes lived on that "
+    "replica's host, so no other replica can carry the task on; trigger the sequence again (with several "
+    "replicas, use the job, webhook or a remote executor: see docs/executors.md)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +174,14 @@ class LocalDeployExecutor:
         self._poll_interval = poll_interval
         self._running: dict[Key, Running] = {}
         self._locks: dict[Key, asyncio.Lock] = {}
+
+    host_bound = True  # its processes live on the replica's host: another replica cannot take a task over
+
+    @staticmethod
+    def takeover_problem(request: TaskRequest, dead_replica: str) -> str:
+        """Why another replica does not re-run a task this executor was running on ``dead_replica``
+        (the message its ``.finished`` ends ``errored`` with)."""
+        return DEAD_REPLICA.format(task=request.task, replica=dead_replica)
 
     @staticmethod
     def rerun_safe(request: TaskRequest) -> bool:

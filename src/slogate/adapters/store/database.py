@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import weakref
@@ -12,8 +13,10 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,6 +29,11 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 URL_EXAMPLES = "sqlite:///path/to/slogate.db or postgresql+psycopg://user:password@host:5432/slogate"
 _WRITE_OPTION = "slogate_write"  # execution option of write transactions
+MIGRATION_LOCK = 0x736C6F67617465  # "slogate": the advisory lock replicas starting together queue on
+# PostgreSQL: a dead peer's connection is noticed within about a minute (TCP keepalives), a connection
+# attempt gives up after 10 s, and a pooled connection is tested before use (a restarted server)
+_LIBPQ_ARGS = {"connect_timeout": 10, "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
+               "keepalives_count": 3}  # fmt: skip
 _DRIVER_PACKAGES = {"psycopg": "psycopg[binary]", "psycopg2": "psycopg2-binary", "asyncpg": "asyncpg"}
 
 
@@ -46,6 +54,10 @@ def open_database(url: str) -> Engine:
         if _in_memory(parsed):
             connect_args["check_same_thread"] = False
             options["poolclass"] = StaticPool
+    else:
+        options["pool_pre_ping"] = True
+        if _libpq(parsed):
+            connect_args.update({key: value for key, value in _LIBPQ_ARGS.items() if key not in parsed.query})
     try:
         engine = create_engine(parsed, connect_args=connect_args, **options)
     except (ArgumentError, NoSuchModuleError) as error:
@@ -69,11 +81,17 @@ def open_database(url: str) -> Engine:
 
 
 def upgrade(engine: Engine) -> None:
-    """Apply every pending migration in one transaction; a database already at head is left alone."""
+    """Apply every pending migration in one transaction; a database already at head is left alone.
+
+    On PostgreSQL the transaction first takes an advisory lock, so that of several replicas starting
+    together one migrates and the others wait, then find the schema current.
+    """
     shown = _masked(engine.url)
     config = alembic_config()
     try:
         with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
             config.attributes["connection"] = connection
             command.upgrade(config, "heads")
     except CommandError as error:
@@ -85,6 +103,26 @@ def upgrade(engine: Engine) -> None:
         raise ConfigError(
             f"cannot migrate the database {shown}: {_reason(error)}; {_fix(engine.url)}"
         ) from None
+
+
+def schema_problem(engine: Engine) -> str | None:
+    """Why the database cannot serve (it does not answer, or its schema is not the current one), or
+    None when it can: the readiness of a replica."""
+    try:
+        with engine.connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+    except DBAPIError as error:
+        return f"the database does not answer ({type(error.orig).__name__})"
+    expected = _expected_heads()
+    if current != expected:
+        found = ", ".join(sorted(current)) or "none"
+        return f"the database schema is at revision {found}, not {', '.join(sorted(expected))}"
+    return None
+
+
+@functools.cache
+def _expected_heads() -> frozenset[str]:
+    return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
 def alembic_config() -> Config:
@@ -154,6 +192,12 @@ def _configure_sqlite(engine: Engine) -> None:
         # connection committed, which the busy timeout cannot help. Reads stay deferred (WAL: no lock).
         write = connection.get_execution_options().get(_WRITE_OPTION, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def _libpq(url: URL) -> bool:
+    """Whether ``url``'s driver talks through libpq (psycopg 3 or 2), which takes keepalive options."""
+    backend, _, driver = url.drivername.partition("+")
+    return backend == "postgresql" and driver in ("", "psycopg", "psycopg2")
 
 
 def _reason(error: SQLAlchemyError) -> str:

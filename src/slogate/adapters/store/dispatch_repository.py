@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, Engine, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from slogate.domain.protocol.gate_events import KeptnEvent
@@ -98,7 +99,10 @@ class SqlDispatchStore:
 
     def start_at_end(self, subscriber: str) -> None:
         """Give a new subscriber a cursor at the end of the log, so that it ignores old events."""
-        with self._sessions.begin() as session:
-            if session.get(CursorRow, subscriber) is None:
-                last = session.scalar(select(EventRow.seq).order_by(EventRow.seq.desc()).limit(1)) or 0
-                session.add(CursorRow(subscriber=subscriber, last_seq=last))
+        try:
+            with self._sessions.begin() as session:
+                if session.get(CursorRow, subscriber) is None:
+                    last = session.scalar(select(EventRow.seq).order_by(EventRow.seq.desc()).limit(1)) or 0
+                    session.add(CursorRow(subscriber=subscriber, last_seq=last))
+        except IntegrityError:  # a replica starting at the same moment made it: it is there
+            pass

@@ -113,6 +113,7 @@ from . import dispatch_tables as _dispatch_tables  # noqa: E402, F401  (register
 from . import idempotency_tables as _idempotency_tables  # noqa: E402, F401  (registers its tables on Base)
 from . import integration_tables as _integration_tables  # noqa: E402, F401  (registers its tables on Base)
 from . import log_tables as _log_tables  # noqa: E402, F401  (registers its tables on Base)
+from . import replica_tables as _replica_tables  # noqa: E402, F401  (registers its tables on Base)
 from . import resource_problem_tables as _resource_problem_tables  # noqa: E402, F401  (its table)
 from . import resource_tables as _resource_tables  # noqa: E402, F401  (registers its tables on Base)
 from . import secret_tables as _secret_tables  # noqa: E402, F401  (registers its tables on Base)

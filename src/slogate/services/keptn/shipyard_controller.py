@@ -101,13 +101,13 @@ class SequenceService:
         """Wake at each deadline (a delayed task, a timeout) until cancelled."""
         while True:
             self._timer.clear()
-            upcoming = self._planned = await asyncio.to_thread(self._store.next_deadline)
-            wait = IDLE_SECONDS if upcoming is None else (upcoming - self._now()).total_seconds()
-            if wait > 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._timer.wait(), min(wait, IDLE_SECONDS))
-                continue
             try:
+                upcoming = self._planned = await asyncio.to_thread(self._store.next_deadline)
+                wait = IDLE_SECONDS if upcoming is None else (upcoming - self._now()).total_seconds()
+                if wait > 0:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._timer.wait(), min(wait, IDLE_SECONDS))
+                    continue
                 await self.tick()
             except Exception:  # a defect or a lost database: log it, do not stop the timer
                 logger.exception("sequence timer failed; retrying in %s s", RETRY_SECONDS)

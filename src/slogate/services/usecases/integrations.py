@@ -17,6 +17,8 @@ from slogate.domain.protocol.subscriptions import (
 )
 from slogate.errors import ConflictError, InputError, NotFoundError
 from slogate.ports import IntegrationMetadata, IntegrationRecord, IntegrationStore
+from slogate.ports.replicas import ReplicaRecord
+from slogate.services.usecases.replicas import ReplicaService
 
 INTEGRATION_NOT_FOUND = "uniform integration not found"
 SUBSCRIPTION_NOT_FOUND = "subscription not found"
@@ -83,8 +85,11 @@ class IntegrationService:
         ttl_seconds: float,
         now: Callable[[], datetime],
         new_id: Callable[[], str] = _new_uuid,
+        *,
+        replicas: ReplicaService | None = None,
     ) -> None:
         self._store = store
+        self._replicas = replicas
         self._ttl = timedelta(seconds=ttl_seconds)
         self._now = now
         self._new_id = new_id
@@ -158,6 +163,10 @@ class IntegrationService:
         """Delete a registration and its subscriptions; ``NotFoundError`` when unknown."""
         if not self._store.delete(integration_id, self._live_since()):
             raise NotFoundError(INTEGRATION_NOT_FOUND)
+
+    def replicas(self) -> list[ReplicaRecord]:
+        """The slogate replicas alive on this database (the control plane's own members), by name."""
+        return self._replicas.replicas() if self._replicas is not None else []
 
     # --- subscriptions ------------------------------------------------------------------------------
 

@@ -1,0 +1,1 @@
+"""Several replicas on one database: shared keys, start, readiness, database loss, timers."""
