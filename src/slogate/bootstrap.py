@@ -3,13 +3,16 @@ nothing else wires objects."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
+from secrets import token_hex
 
 from fastapi import APIRouter, FastAPI
+from sqlalchemy import Engine
 
 from slogate.adapters.api_token import ApiTokens
 from slogate.adapters.executors.destination import allow_list_setting
@@ -24,6 +27,7 @@ from slogate.adapters.store.delivery_repository import SqlDeliveryLog
 from slogate.adapters.store.dispatch_repository import SqlDispatchStore
 from slogate.adapters.store.idempotency_repository import SqlIdempotencyStore
 from slogate.adapters.store.integration_repository import SqlIntegrationStore
+from slogate.adapters.store.lease_repository import SqlLeaseStore
 from slogate.adapters.store.log_repository import SqlIntegrationLogStore
 from slogate.adapters.store.notifying import NotifyingEventStore
 from slogate.adapters.store.repository import SqlEventStore
@@ -31,11 +35,13 @@ from slogate.adapters.store.resource_problem_repository import SqlResourceProble
 from slogate.adapters.store.resource_repository import SqlResourceStore
 from slogate.adapters.store.secret_repository import SqlSecretStore
 from slogate.adapters.store.sequence_repository import SqlSequenceStore
+from slogate.adapters.store.wakeups import PgWakeups
 from slogate.adapters.yamlfile import load_document, load_plain
 from slogate.api.app import DEFAULT_ROUTERS, create_app
 from slogate.api.auth import FailureLimiter
 from slogate.domain.protocol.evaluation_flow import DEFAULT_SLI_PROVIDER
 from slogate.domain.sequencing.remediation import Limits
+from slogate.errors import ConfigError
 from slogate.ports import EventStore, PendingEvent, ProviderOptions, SLIProvider, SLIProviderFactory
 from slogate.ports.executors import ExecutorEnvironment
 from slogate.server_context import ServerContext
@@ -103,9 +109,14 @@ def server_context(
         ExecutorEnvironment(settings.data_dir, _utc_now, webhook_allow_list),
         sli_providers={DEFAULT_SLI_PROVIDER: provider_factory} if provider_factory else None,
     )
-    sequence_store = SqlSequenceStore(engine)
-    dispatch_store = SqlDispatchStore(engine)
-    dispatcher = Dispatcher(dispatch_store, [], _utc_now)
+    leases = replica_leases(settings, engine)  # None: one process (SQLite)
+    sequence_store = SqlSequenceStore(engine, leases)
+    dispatch_store = SqlDispatchStore(engine, leases)
+    dispatcher = (
+        Dispatcher(dispatch_store, [], _utc_now)
+        if leases is None
+        else Dispatcher(dispatch_store, [], _utc_now, REPLICA_POLL_SECONDS, leases, PgWakeups(engine))
+    )
     store = NotifyingEventStore(engine, dispatcher.wake)
     catalog_store = SqlCatalogStore(engine)
     listeners = ResourceListeners()
@@ -159,12 +170,15 @@ def server_context(
         task_timeout=timedelta(seconds=settings.task_timeout),
         started_task_timeout=timedelta(seconds=settings.started_task_timeout),
         wake=dispatcher.wake,
+        replicas=leases is not None,
     )
     projector = CatalogProjector(catalog.note_events, store, partial(_complete, dispatch_store))
     listeners_in_order: list[Listener] = [sequences, projector, *subscribers]
     for listener in listeners_in_order:
         dispatch_store.start_at_end(listener.name)
         dispatcher.subscribe(listener)
+    if leases is not None:
+        metrics.watch_leases(leases, [listener.name for listener in listeners_in_order])
     return ServerContext(
         settings=settings,
         store=store,
@@ -203,6 +217,24 @@ def server_app(context: ServerContext) -> FastAPI:
     logins = FailureLimiter(settings.auth_failures_per_second, settings.auth_failure_burst)
     install_bridge(app, keys, logins)
     return app
+
+
+REPLICA_POLL_SECONDS = 1.0  # replicas: a poll fallback behind LISTEN/NOTIFY
+
+
+def replica_leases(settings: Settings, engine: Engine) -> SqlLeaseStore | None:
+    """On PostgreSQL, the leases of this replica (its name, made unique per process start); none on
+    SQLite, where one process runs everything."""
+    if engine.dialect.name != "postgresql":
+        return None
+    if settings.lease_heartbeat >= settings.lease_ttl:
+        raise ConfigError(
+            f"SLOGATE_LEASE_HEARTBEAT ({settings.lease_heartbeat:g}) must be less than SLOGATE_LEASE_TTL "
+            f"({settings.lease_ttl:g}): a lease must be renewed before it expires (e.g. 5 and 15)"
+        )
+    name = getattr(settings, "replica_name", "") or f"{socket.gethostname()}:{settings.port}"
+    holder = f"{name}#{token_hex(4)}"
+    return SqlLeaseStore(engine, holder, settings.lease_ttl, settings.lease_heartbeat)
 
 
 def _forget_project(project: str, *, resources: ResourceService, sequences: SqlSequenceStore) -> None:

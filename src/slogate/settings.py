@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     bridge_password: SecretStr = SecretStr("")
     config_dir: Path = Field(default_factory=default_config_dir)
     webhook_allow_list: str = ""
+    lease_ttl: float = Field(default=15.0, gt=0)  # replicas on PostgreSQL: a listener's lease lasts
+    lease_heartbeat: float = Field(default=5.0, gt=0)  # … and is renewed this often (seconds)
 
     @field_validator("trusted_proxies")
     @classmethod

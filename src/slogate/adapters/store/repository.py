@@ -56,6 +56,7 @@ class SqlEventStore:
             with self._sessions.write_connection() as connection:
                 serialize_event_writes(connection)
                 connection.execute(_INSERT_EVENT, values)
+                notify_replicas(connection, [event.type for event in events])
         except IntegrityError:
             conflict = self._conflict([event.id for event in events])
             if conflict is None:
@@ -189,6 +190,25 @@ def insert_events(session: Session, events: Sequence[KeptnEvent]) -> None:
     """Insert ``events`` in their order (``seq`` follows it), in one statement."""
     if events:
         session.execute(insert(EventRow), [event_values(event) for event in events])
+        notify_replicas(session, [event.type for event in events])
+
+
+WAKEUP_CHANNEL = "slogate_events"  # PostgreSQL NOTIFY channel: events were committed
+_PAYLOAD_LIMIT = 1000  # characters; a longer list of types is sent as "" (look at every type)
+
+
+def notify_replicas(transaction: Session | Connection, types: Sequence[str]) -> None:
+    """On PostgreSQL, one ``NOTIFY`` with the committed event types (each once, comma-separated), a
+    hint for the listeners of other replicas; sent when the transaction commits, never before."""
+    bind = transaction if isinstance(transaction, Connection) else transaction.get_bind()
+    if bind.dialect.name != "postgresql":
+        return
+    payload = ",".join(dict.fromkeys(types))
+    if len(payload) > _PAYLOAD_LIMIT:
+        payload = ""
+    transaction.execute(
+        text("SELECT pg_notify(:channel, :payload)"), {"channel": WAKEUP_CHANNEL, "payload": payload}
+    )
 
 
 def event_values(event: KeptnEvent) -> dict[str, Any]:
