@@ -501,3 +501,27 @@ def test_an_executor_may_split_a_task_into_deliveries_each_answered(
     assert len(events(client, delivery, "sh.keptn.event.deployment.started")) == 2
     answers = events(client, delivery, "sh.keptn.event.deployment.finished")
     assert [answer["data"]["status"] for answer in answers] == ["errored", "errored"]
+
+
+def test_recovery_passes_over_the_tasks_this_replica_is_still_running(
+    server: Server, fake: FakeExecutor
+) -> None:
+    """A replica that takes the executors' lease again (e.g. after a database outage longer than the
+    lease) runs recovery: its own tasks still running are not interrupted ones and do not run twice."""
+    context, client = server
+    upload(client, "slogate/executors.yaml", ALL_TASKS)
+    trigger_delivery(client, "v0.1.1")
+    rerun_safe(fake).gate = asyncio.Event()
+
+    async def recover_while_running() -> list[str]:
+        while not fake.requests:
+            await context.dispatcher.drain()
+            await asyncio.sleep(0.01)
+        recovered = await context.executors.recover()
+        assert fake.gate is not None
+        fake.gate.set()
+        await context.executors.idle()
+        return recovered
+
+    assert asyncio.run(recover_while_running()) == []
+    assert [request.task for request in fake.requests] == ["deployment"]

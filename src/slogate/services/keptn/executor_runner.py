@@ -6,7 +6,9 @@ side by side): ``.started`` at once, ``.finished`` with the executor's result wh
 executor may split one event into several runs, each with its own replies, as Keptn delivered an
 event once per matching subscription. A task that no built-in executor takes is left to remote
 executors. At start-up, ``recover()`` re-runs once, or ends ``errored``, the tasks that were
-running when the server died (see ``task_recovery``).
+running when the server died (see ``task_recovery``); with several replicas, the replica that takes
+over the executors' lease runs it for the tasks of the replica that died (its own running tasks are
+passed over).
 """
 
 from __future__ import annotations
@@ -196,7 +198,10 @@ class ExecutorRunner:
         died runs once more when its executor says that is safe, else ends ``errored`` saying why;
         one already run again is not run a third time. The ids of the triggers it acted on."""
         try:
-            found = await asyncio.to_thread(self._interrupted)
+            running = {event.id for event, _ in self._running.values()}  # ours, still running
+            found = [
+                item for item in await asyncio.to_thread(self._interrupted) if item.trigger.id not in running
+            ]
             for item in found:
                 await self._resume(item)
         except Exception:  # e.g. the database is away: serve anyway, the started-task timeout applies

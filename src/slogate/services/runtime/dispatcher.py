@@ -169,13 +169,10 @@ class Dispatcher:
     async def drain(self) -> int:
         """Deliver until nothing is pending for anyone; the number of events handled."""
         handled, total = -1, 0
-        keeper = self._keeper
-        for subscriber in self._subscribers if keeper is not None else ():
-            if keeper is not None and not keeper.holds(subscriber.name):
-                await self._take(subscriber)
+        mine = [s for s in self._subscribers if self._keeper is None or await self._try_take(s)]
         while handled != 0:
             handled = 0
-            for subscriber in self._subscribers:
+            for subscriber in mine:
                 handled += await self._deliver_batch(subscriber)
             total += handled
         return total
@@ -191,6 +188,9 @@ class Dispatcher:
         """Wait for the lease of ``listener``; then read its cursor anew and run its recovery."""
         assert self._keeper is not None
         await self._keeper.acquire(listener.name)
+        await self._taken(listener)
+
+    async def _taken(self, listener: Listener) -> None:
         self._positions.pop(listener.name, None)  # another replica may have moved it meanwhile
         try:
             recovered = await self._recover(listener)
@@ -198,6 +198,13 @@ class Dispatcher:
                 logger.warning("listener %s recovered %d task(s) on takeover", listener.name, len(recovered))
         except Exception:  # serve anyway: the started-task timeout bounds what was not recovered
             logger.exception("recovering %s on takeover failed", listener.name)
+
+    async def _try_take(self, listener: Listener) -> bool:
+        """Whether this replica runs ``listener``, taking its lease if it is free (``drain``)."""
+        assert self._keeper is not None
+        if not self._keeper.holds(listener.name) and await self._keeper.try_acquire(listener.name):
+            await self._taken(listener)
+        return self._keeper.holds(listener.name)
 
     async def _serve_held(self, subscriber: Listener) -> None:
         """Deliver to ``subscriber`` until its lease is lost (forever without leases)."""

@@ -37,6 +37,10 @@ class LeaseKeeper:
                 logger.exception("taking the lease of listener %s failed; retrying", name)
             await asyncio.sleep(self._leases.heartbeat * random.uniform(0.8, 1.2))
 
+    async def try_acquire(self, name: str) -> bool:
+        """One attempt to take ``name``; whether this replica holds it."""
+        return await asyncio.to_thread(self._leases.acquire, name)
+
     async def heartbeat(self) -> None:
         """Renew the held leases every heartbeat until cancelled."""
         while True:
