@@ -42,7 +42,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "src")]
 
 import httpx  # noqa: E402
-
 from tests.support.postgres import PostgresServer, start_postgres  # noqa: E402
 from tests.support.prometheus import free_port  # noqa: E402
 
