@@ -104,7 +104,7 @@ class SqlDispatchStore:
     def complete(self, subscriber: str, pending: PendingEvent, emitted: Sequence[KeptnEvent]) -> None:
         """Store ``emitted`` and move the subscriber past ``pending``, in one transaction."""
         with self._sessions.begin() as session:
-            serialize_event_writes(session)  # also serialises cursor moves
+            serialize_event_writes(session, [event.type for event in emitted])  # and cursor moves
             if self._fences is not None:
                 self._fences.fence(session, subscriber)
             insert_events(session, emitted)

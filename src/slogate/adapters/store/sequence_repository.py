@@ -86,7 +86,8 @@ class SqlSequenceStore:
         """Executions, pause sets, events and the cursor move in one transaction (all or nothing)."""
         try:
             with self._sessions.begin() as session:
-                serialize_event_writes(session)  # seq order = commit order; also serialises cursor moves
+                types = [event.type for write in writes for event in write.events]
+                serialize_event_writes(session, types)  # seq order = commit order; and cursor moves
                 if cursor is not None and self._fences is not None:
                     self._fences.fence(session, cursor[0])
                 for write in writes:

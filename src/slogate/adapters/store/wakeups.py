@@ -1,6 +1,6 @@
 """``PgWakeups``: the ``Wakeups`` port over PostgreSQL ``LISTEN`` on one dedicated connection.
 
-Every transaction that stores events sends one ``NOTIFY`` with their types (``notify_replicas``);
+Every transaction that stores events sends one ``NOTIFY`` with their types (``serialize_event_writes``);
 each replica listens on a connection of its own (a pooler must run it in session mode) and wakes
 its dispatcher. A lost connection is opened again; meanwhile the dispatcher's short poll serves.
 """
@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 
 from .repository import WAKEUP_CHANNEL
 
@@ -28,6 +28,14 @@ class PgWakeups:
         self._url = engine.url
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # the server processes of this replica's own connections: their notifications are skipped
+        # (the store wakes the dispatcher in-process already)
+        self._own: set[int] = set()
+        if self._url.get_driver_name() == "psycopg":
+            event.listen(engine, "checkout", self._note_own)
+
+    def _note_own(self, dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        self._own.add(int(dbapi_connection.info.backend_pid))
 
     def start(self, on_wake: Callable[[Sequence[str] | None], None]) -> None:
         """Listen in a daemon thread, calling ``on_wake(types)`` (None: any) for each notification."""
@@ -58,7 +66,8 @@ class PgWakeups:
                     on_wake(None)  # (re)connected: anything may have been missed
                     while not self._stop.is_set():
                         for notice in connection.notifies(timeout=WAIT_SECONDS):
-                            on_wake(_types(notice))
+                            if notice.pid not in self._own:
+                                on_wake(_types(notice))
             except Exception as error:  # the database is away: poll meanwhile, connect again
                 logger.warning("listening for other replicas' events failed (%s); reconnecting", error)
                 self._stop.wait(RECONNECT_SECONDS)
