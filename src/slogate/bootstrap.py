@@ -152,6 +152,7 @@ def server_context(
         _utc_now,
         resources.mentions,
         sequence_store.sent_tasks,
+        hand_over=leases is not None,
     )
     listeners.cache(executors)
     subscribers: list[Subscriber] = [

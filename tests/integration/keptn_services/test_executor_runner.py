@@ -202,6 +202,28 @@ def test_stopping_the_server_answers_running_tasks_and_closes_the_executors(
     assert finished(client, delivery, "qa.delivery")["status"] == "errored"
 
 
+def test_a_stopping_replica_leaves_its_running_tasks_to_the_one_that_takes_over(
+    server: Server, fake: FakeExecutor
+) -> None:
+    """With several replicas a clean stop answers nothing: the replica that takes over the executors
+    recovers the task (re-runs it once when safe) instead of the delivery ending errored."""
+    context, client = server
+    context.executors.hand_over = True
+    upload(client, "slogate/executors.yaml", ALL_TASKS)
+    delivery = trigger_delivery(client, "v0.1.1")
+
+    async def start_then_stop() -> None:
+        fake.gate = asyncio.Event()
+        while not fake.requests:
+            await context.dispatcher.drain()
+            await asyncio.sleep(0.01)
+        await context.executors.aclose()
+
+    asyncio.run(start_then_stop())
+    assert events(client, delivery, "sh.keptn.event.deployment.finished") == []
+    assert fake.closed
+
+
 def test_an_unknown_executor_name_is_a_config_error(tmp_path: Path) -> None:
     environment = ExecutorEnvironment(tmp_path, lambda: None)  # type: ignore[arg-type,return-value]
     with pytest.raises(ConfigError, match=r"no plugin .helm. in slogate\.executors"):

@@ -97,7 +97,11 @@ class ExecutorRunner:
         now: Callable[[], datetime],
         mentions: Callable[[str, str], bool] = lambda project, uri: True,
         open_tasks: Callable[[], Collection[str]] = frozenset,
+        hand_over: bool = False,
     ) -> None:
+        # several replicas: a stopping replica leaves its running tasks unanswered, for the replica
+        # that takes over the executors to recover (re-run once when safe), instead of ending them
+        self.hand_over = hand_over
         self._store = store
         self._resources = resources
         self._secrets = secrets
@@ -267,7 +271,8 @@ class ExecutorRunner:
             await asyncio.gather(*list(self._running), return_exceptions=True)
 
     async def aclose(self) -> None:
-        """Stop running tasks, each answered as errored, then close the executors."""
+        """Stop running tasks, each answered as errored (unless handed over to another replica),
+        then close the executors."""
         stopped = list(self._running.items())
         for job, _ in stopped:
             job.cancel()
@@ -276,7 +281,9 @@ class ExecutorRunner:
             self._finished(event, TaskResult.errored(STOPPED.format(executor=name)))
             for _, (event, name) in stopped
         ]
-        if finished:
+        if finished and self.hand_over:
+            logger.warning("left %d running task(s) to the replica that takes over", len(finished))
+        elif finished:
             await asyncio.to_thread(self._store.add, finished)
         for executor in self._executors.values():
             await executor.aclose()
