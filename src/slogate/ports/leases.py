@@ -5,10 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
+from slogate.errors import ConflictError
 
-class LeaseLostError(Exception):
+
+class LeaseLostError(ConflictError):
     """This replica no longer holds the lease of a listener (it expired and another took it over):
     what the listener was committing is rolled back."""
+
+    code = "lease_lost"
 
 
 class Leases(Protocol):
