@@ -58,6 +58,7 @@ bench: install
 	$(BIN)/python benchmarks/bench_cli.py
 	$(BIN)/python benchmarks/bench_replay.py
 	$(BIN)/python benchmarks/bench_dora.py
+	$(BIN)/python benchmarks/bench_replicas.py
 
 # The release tour needs a Prometheus binary: Debian's package, installed here when run as root.
 demo: install

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
+from secrets import token_hex
 
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import Engine
@@ -30,6 +31,7 @@ from slogate.adapters.store.delivery_repository import SqlDeliveryLog
 from slogate.adapters.store.dispatch_repository import SqlDispatchStore
 from slogate.adapters.store.idempotency_repository import SqlIdempotencyStore
 from slogate.adapters.store.integration_repository import SqlIntegrationStore
+from slogate.adapters.store.lease_repository import SqlLeaseStore
 from slogate.adapters.store.log_repository import SqlIntegrationLogStore
 from slogate.adapters.store.notifying import NotifyingEventStore
 from slogate.adapters.store.replica_repository import SqlReplicaStore, SqlRevokedSessions
@@ -38,6 +40,7 @@ from slogate.adapters.store.resource_problem_repository import SqlResourceProble
 from slogate.adapters.store.resource_repository import SqlResourceStore
 from slogate.adapters.store.secret_repository import SqlSecretStore
 from slogate.adapters.store.sequence_repository import SqlSequenceStore
+from slogate.adapters.store.wakeups import PgWakeups
 from slogate.adapters.yamlfile import load_document, load_plain
 from slogate.api.app import DEFAULT_ROUTERS, create_app
 from slogate.api.auth import FailureLimiter
@@ -115,9 +118,14 @@ def server_context(
         ExecutorEnvironment(settings.data_dir, _utc_now, webhook_allow_list),
         sli_providers={DEFAULT_SLI_PROVIDER: provider_factory} if provider_factory else None,
     )
-    sequence_store = SqlSequenceStore(engine)
-    dispatch_store = SqlDispatchStore(engine)
-    dispatcher = Dispatcher(dispatch_store, [], _utc_now)
+    leases = replica_leases(settings, engine)  # None: one process (SQLite)
+    sequence_store = SqlSequenceStore(engine, leases)
+    dispatch_store = SqlDispatchStore(engine, leases)
+    dispatcher = (
+        Dispatcher(dispatch_store, [], _utc_now)
+        if leases is None
+        else Dispatcher(dispatch_store, [], _utc_now, REPLICA_POLL_SECONDS, leases, PgWakeups(engine))
+    )
     store = NotifyingEventStore(engine, dispatcher.wake)
     catalog_store = SqlCatalogStore(engine)
     listeners = ResourceListeners()
@@ -164,6 +172,7 @@ def server_context(
         _utc_now,
         resources.mentions,
         sequence_store.sent_tasks,
+        hand_over=leases is not None,
     )
     listeners.cache(executors)
     subscribers: list[Subscriber] = [
@@ -182,6 +191,7 @@ def server_context(
         task_timeout=timedelta(seconds=settings.task_timeout),
         started_task_timeout=timedelta(seconds=settings.started_task_timeout),
         wake=dispatcher.wake,
+        replicas=leases is not None,
     )
     projector = CatalogProjector(catalog.note_events, store, partial(_complete, dispatch_store))
     listeners_in_order: list[Listener] = [sequences, projector, *subscribers]
@@ -189,6 +199,8 @@ def server_context(
         dispatch_store.start_at_end(listener.name)
         dispatcher.subscribe(listener)
     tokens = ApiTokens(settings.data_dir, settings.api_token.get_secret_value())
+    if leases is not None:
+        metrics.watch_leases(leases, [listener.name for listener in listeners_in_order])
     return ServerContext(
         settings=settings,
         store=store,
@@ -285,6 +297,23 @@ def _keys(settings: Settings, engine: Engine) -> tuple[SecretBox, SessionFiles]:
         return box, files
     check_keys(box, files, SqlReplicaStore(engine))
     return box, SharedSessionFiles(files, SqlRevokedSessions(engine))
+
+
+REPLICA_POLL_SECONDS = 1.0  # replicas: a poll fallback behind LISTEN/NOTIFY
+
+
+def replica_leases(settings: Settings, engine: Engine) -> SqlLeaseStore | None:
+    """On PostgreSQL, the leases of this replica (its name, made unique per process start); none on
+    SQLite, where one process runs everything."""
+    if engine.dialect.name != "postgresql":
+        return None
+    if settings.lease_heartbeat >= settings.lease_ttl:
+        raise ConfigError(
+            f"SLOGATE_LEASE_HEARTBEAT ({settings.lease_heartbeat:g}) must be less than SLOGATE_LEASE_TTL "
+            f"({settings.lease_ttl:g}): a lease must be renewed before it expires (e.g. 5 and 15)"
+        )
+    holder = f"{settings.replica_name}#{token_hex(4)}"
+    return SqlLeaseStore(engine, holder, settings.lease_ttl, settings.lease_heartbeat)
 
 
 def _forget_project(project: str, *, resources: ResourceService, sequences: SqlSequenceStore) -> None:

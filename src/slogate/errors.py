@@ -19,6 +19,7 @@ SlogateError                     slogate_error        raised on purpose; never a
 │                                RequestError invalid_request (TemplateError invalid_template, CurlError
 │                                invalid_curl), WebhookError webhook_failed
 ├── ConflictError                conflict             the request contradicts what is stored
+│   └── LeaseLostError           lease_lost           another replica took a listener over (ports.leases)
 ├── ConfigError                  invalid_config       slogate itself is misconfigured
 │   ├── PluginError              invalid_plugin       an SLI provider or executor plugin is missing or misfits
 │   └── CredentialsRefusedError  credentials_refused  a metrics vendor answered 401/403 (adapters.providers)

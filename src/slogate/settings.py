@@ -89,6 +89,8 @@ class Settings(BaseSettings):
     bridge_idle_minutes: float = Field(default=60.0, gt=0)
     replica_name: str = ""
     key_dir: Path | None = None
+    lease_ttl: float = Field(default=15.0, gt=0)  # replicas on PostgreSQL: a listener's lease lasts
+    lease_heartbeat: float = Field(default=5.0, gt=0)  # … and is renewed this often (seconds)
 
     @field_validator("replica_name")
     @classmethod

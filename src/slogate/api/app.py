@@ -59,7 +59,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Run the in-process services (the sequence engine and its timer, lighthouse, …) while serving."""
     context: ServerContext = app.state.context
     await context.dispatcher.recover()  # work running when the server was killed: re-run or ended
-    tasks = [asyncio.create_task(context.dispatcher.run()), asyncio.create_task(context.sequences.run())]
+    timer = context.dispatcher.while_holding(context.sequences.name, context.sequences.run)  # replicas: one
+    tasks = [asyncio.create_task(context.dispatcher.run()), asyncio.create_task(timer)]
     if context.replicas is not None:
         await asyncio.to_thread(context.replicas.beat)  # listed by the other replicas from now on
         tasks.append(asyncio.create_task(context.replicas.run()))

@@ -104,6 +104,7 @@ def test_arguments_and_environment_are_templated(
     monkeypatch.setenv("JOB_TEST_INHERITED", "yes")
     names = ["GREETING", "JOB_TEST_INHERITED", "SLOGATE_API_TOKEN"]
     names += ["KEPTN_PROJECT", "KEPTN_STAGE", "KEPTN_SERVICE", "KEPTN_CONTEXT", "KEPTN_IMAGE"]
+    names += ["SLOGATE_TRIGGERED_ID"]  # an idempotency key: the same when the task runs again
     code = f"import os, sys; print(sys.argv[1:]); print([os.environ.get(n) for n in {names!r}])"
     config = {
         "command": [*python(code), "--set", "image={image}", "{labels.team}"],
@@ -114,7 +115,8 @@ def test_arguments_and_environment_are_templated(
     image = IMAGE.format(version="v1")
     lines = result.message.splitlines()
     assert lines[-2] == str(["--set", f"image={image}", "blue"])
-    assert lines[-1] == str(["hi hello in qa (v1)", "yes", None, "demo", "qa", "hello", "ctx-1", image])
+    expected = ["hi hello in qa (v1)", "yes", None, "demo", "qa", "hello", "ctx-1", image, "deployment-v1-qa"]
+    assert lines[-1] == str(expected)
 
 
 def test_shell_commands_get_quoted_values(environment: ExecutorEnvironment) -> None:

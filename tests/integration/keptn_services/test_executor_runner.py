@@ -202,6 +202,58 @@ def test_stopping_the_server_answers_running_tasks_and_closes_the_executors(
     assert finished(client, delivery, "qa.delivery")["status"] == "errored"
 
 
+def test_a_stopping_replica_leaves_its_running_tasks_to_the_one_that_takes_over(
+    server: Server, fake: FakeExecutor
+) -> None:
+    """With several replicas a clean stop answers nothing: the replica that takes over the executors
+    recovers the task (re-runs it once when safe) instead of the delivery ending errored."""
+    context, client = server
+    context.executors.hand_over = True
+    upload(client, "slogate/executors.yaml", ALL_TASKS)
+    delivery = trigger_delivery(client, "v0.1.1")
+
+    async def start_then_stop() -> None:
+        fake.gate = asyncio.Event()
+        while not fake.requests:
+            await context.dispatcher.drain()
+            await asyncio.sleep(0.01)
+        await context.executors.aclose()
+
+    asyncio.run(start_then_stop())
+    assert events(client, delivery, "sh.keptn.event.deployment.finished") == []
+    assert fake.closed
+
+
+def test_a_host_bound_executors_task_is_not_taken_over_but_ends_naming_why(
+    server: Server, fake: FakeExecutor
+) -> None:
+    """The local executor's processes live on the dead replica's host: the replica taking over ends
+    its task errored with the executor's reason instead of re-running it elsewhere."""
+    context, client = server
+    context.executors.hand_over = True
+    upload(client, "slogate/executors.yaml", ALL_TASKS)
+    delivery = trigger_delivery(client, "v0.1.1")
+    fake.host_bound = True  # type: ignore[attr-defined]
+    fake.takeover_problem = lambda request, replica: f"{request.task} stayed on the replica {replica}"  # type: ignore[attr-defined]
+    fake.rerun_safe = lambda request: True  # type: ignore[attr-defined]
+
+    async def start_stop_then_take_over() -> None:
+        fake.gate = asyncio.Event()
+        while not fake.requests:
+            await context.dispatcher.drain()
+            await asyncio.sleep(0.01)
+        await context.executors.aclose()
+        await context.executors.recover()
+
+    asyncio.run(start_stop_then_take_over())
+    deployment = finished(client, delivery, "deployment")
+    assert (deployment["status"], deployment["message"]) == (
+        "errored",
+        "deployment stayed on the replica that ran it",
+    )
+    assert len(fake.requests) == 1  # not run again
+
+
 def test_an_unknown_executor_name_is_a_config_error(tmp_path: Path) -> None:
     environment = ExecutorEnvironment(tmp_path, lambda: None)  # type: ignore[arg-type,return-value]
     with pytest.raises(ConfigError, match=r"no plugin .helm. in slogate\.executors"):
@@ -501,3 +553,27 @@ def test_an_executor_may_split_a_task_into_deliveries_each_answered(
     assert len(events(client, delivery, "sh.keptn.event.deployment.started")) == 2
     answers = events(client, delivery, "sh.keptn.event.deployment.finished")
     assert [answer["data"]["status"] for answer in answers] == ["errored", "errored"]
+
+
+def test_recovery_passes_over_the_tasks_this_replica_is_still_running(
+    server: Server, fake: FakeExecutor
+) -> None:
+    """A replica that takes the executors' lease again (e.g. after a database outage longer than the
+    lease) runs recovery: its own tasks still running are not interrupted ones and do not run twice."""
+    context, client = server
+    upload(client, "slogate/executors.yaml", ALL_TASKS)
+    trigger_delivery(client, "v0.1.1")
+    rerun_safe(fake).gate = asyncio.Event()
+
+    async def recover_while_running() -> list[str]:
+        while not fake.requests:
+            await context.dispatcher.drain()
+            await asyncio.sleep(0.01)
+        recovered = await context.executors.recover()
+        assert fake.gate is not None
+        fake.gate.set()
+        await context.executors.idle()
+        return recovered
+
+    assert asyncio.run(recover_while_running()) == []
+    assert [request.task for request in fake.requests] == ["deployment"]

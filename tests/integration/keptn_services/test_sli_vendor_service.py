@@ -310,3 +310,26 @@ def test_incomplete_credentials_name_the_secret_dt_creds_chose() -> None:
     sli, _ = _service(files, {"dt-shop": {"DT_TENANT": "http://127.0.0.1:9"}})
     finished = _finished(asyncio.run(sli.handle(_event())))
     assert "set DT_API_TOKEN in the secret 'dt-shop'" in finished["message"]
+
+
+def test_recovery_passes_over_the_measurements_this_replica_still_waits_for() -> None:
+    """A replica that takes the get-sli lease again runs recovery: its own waiting measurements are
+    not interrupted ones and are not measured twice."""
+    secrets = {"dynatrace": {"DT_TENANT": "http://127.0.0.1:9", "DT_API_TOKEN": TOKEN}}
+    store = Store()
+    sli, made = _service({SLI_FILE: QUERIES}, secrets, store)
+
+    async def run() -> list[str]:
+        await sli.handle(_event("warm"))
+        made[0].wait = 60.0
+        trigger = _event("waits")
+        store.add([trigger, *await sli.handle(trigger)])  # .started committed, still measuring
+        recovered = await sli.recover()
+        made[0].release.set()
+        await sli.idle()
+        await sli.aclose()
+        return recovered
+
+    assert asyncio.run(run()) == []
+    answers = [event for event in store.events.values() if event.type.endswith("get-sli.finished")]
+    assert [event.triggeredid for event in answers].count("waits") == 1

@@ -20,7 +20,8 @@ Templates use the names of :func:`~slogate.adapters.executors.event_fields.task_
 a positional parameter (``"${1}"``, or ``${1}`` inside double quotes) and the values are passed as
 arguments, ``/bin/sh -c SCRIPT /bin/sh VALUE...``; a placeholder inside single quotes is refused.
 The command also gets KEPTN_PROJECT, KEPTN_STAGE,
-KEPTN_SERVICE, KEPTN_CONTEXT, KEPTN_IMAGE and a remediation's action and problem (``SLOGATE_ACTION``,
+KEPTN_SERVICE, KEPTN_CONTEXT, KEPTN_IMAGE, SLOGATE_TRIGGERED_ID (the task's trigger id, the same when
+the task runs again after a crash) and a remediation's action and problem (``SLOGATE_ACTION``,
 ``SLOGATE_ACTION_VALUE``, ``SLOGATE_PROBLEM_TITLE`` …, see ``action_fields``), but none of the
 server's ``SLOGATE_*`` settings. A value holding a NUL character, which no argument or environment
 can carry, ends the task errored.
@@ -123,6 +124,7 @@ def prepare(request: TaskRequest) -> Job:
         "KEPTN_SERVICE": event.service,
         "KEPTN_CONTEXT": event.shkeptncontext,
         "KEPTN_IMAGE": image_of(event),
+        "SLOGATE_TRIGGERED_ID": event.id,  # the same on a re-run after a crash: an idempotency key
     }
     env |= action_environment(fields)
     _check_nul(argv, env, where)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 from sqlalchemy import ColumnElement, Engine, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -15,6 +16,15 @@ from .database import Sessions
 from .dispatch_tables import CursorRow
 from .repository import insert_events, serialize_event_writes, to_event
 from .tables import EventRow
+
+
+class Fences(Protocol):
+    """Checks, in the transaction that moves a listener's cursor, that this replica still runs it
+    (``SqlLeaseStore``; none on SQLite, where one process runs everything)."""
+
+    def fence(self, session: Session, name: str) -> None:
+        """``LeaseLostError`` unless this replica holds the lease of listener ``name``."""
+        ...
 
 
 def _of_types(types: Sequence[str], dialect: str) -> ColumnElement[bool]:
@@ -71,8 +81,9 @@ class SqlDispatchStore:
     so a crash before the commit redoes the work and a crash after it never repeats it.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, fences: Fences | None = None) -> None:
         self._sessions = Sessions(engine)
+        self._fences = fences
 
     def pending(
         self, subscriber: str, types: Sequence[str], limit: int, after: int | None = None
@@ -93,7 +104,9 @@ class SqlDispatchStore:
     def complete(self, subscriber: str, pending: PendingEvent, emitted: Sequence[KeptnEvent]) -> None:
         """Store ``emitted`` and move the subscriber past ``pending``, in one transaction."""
         with self._sessions.begin() as session:
-            serialize_event_writes(session)  # also serialises cursor moves
+            serialize_event_writes(session, [event.type for event in emitted])  # and cursor moves
+            if self._fences is not None:
+                self._fences.fence(session, subscriber)
             insert_events(session, emitted)
             move_cursor(session, subscriber, pending.seq)
 
@@ -104,5 +117,10 @@ class SqlDispatchStore:
                 if session.get(CursorRow, subscriber) is None:
                     last = session.scalar(select(EventRow.seq).order_by(EventRow.seq.desc()).limit(1)) or 0
                     session.add(CursorRow(subscriber=subscriber, last_seq=last))
-        except IntegrityError:  # a replica starting at the same moment made it: it is there
-            pass
+        except IntegrityError:  # another replica starting at the same time created it first
+            if not self._has_cursor(subscriber):
+                raise
+
+    def _has_cursor(self, subscriber: str) -> bool:
+        with self._sessions() as session:
+            return session.get(CursorRow, subscriber) is not None

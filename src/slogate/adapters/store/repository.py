@@ -56,7 +56,7 @@ class SqlEventStore:
         values = [event_values(event) for event in events]
         try:
             with self._sessions.write_connection() as connection:
-                serialize_event_writes(connection)
+                serialize_event_writes(connection, [event.type for event in events])
                 connection.execute(_INSERT_EVENT, values)
         except IntegrityError:
             conflict = self._conflict([event.id for event in events])
@@ -218,24 +218,41 @@ class SqlEventStore:
 
 # Any fixed number: the key of the PostgreSQL advisory lock that orders writers of the events table.
 _EVENT_WRITES_LOCK = 7_304_721
+WAKEUP_CHANNEL = "slogate_events"  # PostgreSQL NOTIFY channel: events were committed
+_PAYLOAD_LIMIT = 1000  # characters; a longer list of types is sent as "" (look at every type)
 
 
-def serialize_event_writes(transaction: Session | Connection) -> None:
-    """Make ``seq`` order equal commit order, which in-process subscribers rely on.
+def serialize_event_writes(transaction: Session | Connection, types: Sequence[str] = ()) -> None:
+    """Make ``seq`` order equal commit order, which in-process subscribers rely on; on PostgreSQL,
+    also tell the other replicas (``NOTIFY``, sent at commit) that events of ``types`` are coming.
 
     SQLite has one writer at a time anyway; on PostgreSQL, sequence values are taken at insert but
     become visible at commit, so concurrent writers could expose seq 11 before seq 10 and a cursor
     would skip 10. A transaction-scoped advisory lock serialises the writers until they commit.
+    The notification rides on the same statement: one round trip.
     """
     bind = transaction if isinstance(transaction, Connection) else transaction.get_bind()
-    if bind.dialect.name == "postgresql":
+    if bind.dialect.name != "postgresql":
+        return
+    if not types:
         transaction.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _EVENT_WRITES_LOCK})
+        return
+    transaction.execute(
+        text("SELECT pg_advisory_xact_lock(:key), pg_notify(:channel, :payload)"),
+        {"key": _EVENT_WRITES_LOCK, "channel": WAKEUP_CHANNEL, "payload": _payload(types)},
+    )
 
 
 def insert_events(session: Session, events: Sequence[KeptnEvent]) -> None:
     """Insert ``events`` in their order (``seq`` follows it), in one statement."""
     if events:
         session.execute(insert(EventRow), [event_values(event) for event in events])
+
+
+def _payload(types: Sequence[str]) -> str:
+    """The notification's payload: the types, each once, comma-separated ("" when too long: any)."""
+    payload = ",".join(dict.fromkeys(types))
+    return payload if len(payload) <= _PAYLOAD_LIMIT else ""
 
 
 def event_values(event: KeptnEvent) -> dict[str, Any]:

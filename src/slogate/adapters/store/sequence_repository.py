@@ -33,7 +33,7 @@ from slogate.errors import ConflictError
 from slogate.ports import SequenceWrite
 
 from .database import Sessions
-from .dispatch_repository import move_cursor
+from .dispatch_repository import Fences, move_cursor
 from .repository import insert_events, serialize_event_writes
 from .sequence_tables import SequenceExecutionRow as Row
 from .sequence_tables import SequencePauseRow
@@ -52,8 +52,9 @@ class SqlSequenceStore:
         store.commit([SequenceWrite("sockshop", ((execution, deadline),), events)], ("sequences", seq))
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, fences: Fences | None = None) -> None:
         self._sessions = Sessions(engine)
+        self._fences = fences  # checked when a commit moves the engine's cursor (replicas)
 
     def load(
         self,
@@ -85,7 +86,10 @@ class SqlSequenceStore:
         """Executions, pause sets, events and the cursor move in one transaction (all or nothing)."""
         try:
             with self._sessions.begin() as session:
-                serialize_event_writes(session)  # seq order = commit order; also serialises cursor moves
+                types = [event.type for write in writes for event in write.events]
+                serialize_event_writes(session, types)  # seq order = commit order; and cursor moves
+                if cursor is not None and self._fences is not None:
+                    self._fences.fence(session, cursor[0])
                 for write in writes:
                     _upsert(session, write.executions)
                     if write.pauses is not None:

@@ -6,7 +6,9 @@ side by side): ``.started`` at once, ``.finished`` with the executor's result wh
 executor may split one event into several runs, each with its own replies, as Keptn delivered an
 event once per matching subscription. A task that no built-in executor takes is left to remote
 executors. At start-up, ``recover()`` re-runs once, or ends ``errored``, the tasks that were
-running when the server died (see ``task_recovery``).
+running when the server died (see ``task_recovery``); with several replicas, the replica that takes
+over the executors' lease runs it for the tasks of the replica that died (its own running tasks are
+passed over).
 """
 
 from __future__ import annotations
@@ -96,7 +98,11 @@ class ExecutorRunner:
         now: Callable[[], datetime],
         mentions: Callable[[str, str], bool] = lambda project, uri: True,
         open_tasks: Callable[[], Collection[str]] = frozenset,
+        hand_over: bool = False,
     ) -> None:
+        # several replicas: a stopping replica leaves its running tasks unanswered, for the replica
+        # that takes over the executors to recover (re-run once when safe), instead of ending them
+        self.hand_over = hand_over
         self._store = store
         self._resources = resources
         self._secrets = secrets
@@ -197,7 +203,10 @@ class ExecutorRunner:
         died runs once more when its executor says that is safe, else ends ``errored`` saying why;
         one already run again is not run a third time. The ids of the triggers it acted on."""
         try:
-            found = await asyncio.to_thread(self._interrupted)
+            running = {event.id for event, _ in self._running.values()}  # ours, still running
+            found = [
+                item for item in await asyncio.to_thread(self._interrupted) if item.trigger.id not in running
+            ]
             for item in found:
                 await self._resume(item)
         except Exception:  # e.g. the database is away: serve anyway, the started-task timeout applies
@@ -237,6 +246,9 @@ class ExecutorRunner:
             logger.info("task %s %s: the system its executor called finishes it", event.type, event.id)
         elif item.rerun_before:
             await self._end(item, recovery.KILLED_TWICE, executor.name)
+        elif self.hand_over and getattr(executor, "host_bound", False):  # its processes died with their host
+            problem = executor.takeover_problem(request, "that ran it")  # type: ignore[attr-defined]
+            await self._end(item, "{problem}", executor.name, problem=problem)
         elif _rerun_safe(executor, request):
             record = recovery.rerun_record(event, executor.name, task, self._now())
             await asyncio.to_thread(self._store.add, [record])
@@ -263,7 +275,8 @@ class ExecutorRunner:
             await asyncio.gather(*list(self._running), return_exceptions=True)
 
     async def aclose(self) -> None:
-        """Stop running tasks, each answered as errored, then close the executors."""
+        """Stop running tasks, each answered as errored (unless handed over to another replica),
+        then close the executors."""
         stopped = list(self._running.items())
         for job, _ in stopped:
             job.cancel()
@@ -272,7 +285,9 @@ class ExecutorRunner:
             self._finished(event, TaskResult.errored(STOPPED.format(executor=name)))
             for _, (event, name) in stopped
         ]
-        if finished:
+        if finished and self.hand_over:
+            logger.warning("left %d running task(s) to the replica that takes over", len(finished))
+        elif finished:
             await asyncio.to_thread(self._store.add, finished)
         for executor in self._executors.values():
             await executor.aclose()

@@ -92,13 +92,17 @@ class SLIService:
         return [began, await self._finished(event, provider, chosen, asked)]
 
     async def recover(self) -> list[str]:
-        """At start-up: measure again, in the background, each get-sli a built-in provider had started
-        but not answered when the server died (it was waiting for settling data); the trigger ids."""
+        """At start-up (or when this replica takes over get-sli): measure again, in the background,
+        each get-sli a built-in provider had started but not answered when the server died (it was
+        waiting for settling data), except those this process still measures; the trigger ids."""
         store = self._store
         if store is None:
             return []
         try:
-            interrupted = await asyncio.to_thread(self._interrupted, store)
+            waiting = {event.id for event in self._waiting.values()}  # ours, still measuring
+            interrupted = [
+                t for t in await asyncio.to_thread(self._interrupted, store) if t.id not in waiting
+            ]
             for trigger in interrupted:
                 await self._resume(trigger, store)
         except Exception:  # e.g. the database is away: serve anyway, the started-task timeout applies

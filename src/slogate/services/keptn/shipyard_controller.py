@@ -25,6 +25,7 @@ from slogate.domain.sequencing.engine_io import Command, Control, Decision, Paus
 from slogate.domain.sequencing.shipyard import Shipyard
 from slogate.domain.sequencing.timeouts import STARTED_TASK_TIMEOUT
 from slogate.ports import PendingEvent, SequenceStore, SequenceWrite
+from slogate.ports.leases import LeaseLostError
 from slogate.services.keptn.controller_batch import Batch, FactSources
 from slogate.services.keptn.emit import failure
 
@@ -56,6 +57,7 @@ class SequenceService:
         wake: Callable[[Sequence[str]], None] = lambda types: None,
         new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
         retry_delays: Sequence[float] = RETRY_DELAYS,
+        replicas: bool = False,
     ) -> None:
         self._retry_delays = tuple(retry_delays)
         self._store = store
@@ -70,6 +72,7 @@ class SequenceService:
         self._planned: datetime | None = None  # the deadline the timer waits for (None: none)
         self._new_deadline: datetime | None = None  # the earliest deadline committed since
         self._known_pauses: dict[str, frozenset[Pause]] = {}  # the engine is the only writer of pauses
+        self._replicas = replicas  # other replicas' control commands write pauses too: read them each time
 
     # --- the three ways in ------------------------------------------------------------------------
 
@@ -88,6 +91,15 @@ class SequenceService:
                     )
         self._rearm()
         return emitted
+
+    async def recover(self) -> list[str]:
+        """This replica starts running the engine (start-up or a takeover): forget the pause sets
+        remembered from an earlier turn (another replica may have changed them meanwhile)."""
+        self._known_pauses.clear()
+        return []
+
+    def _pause_memory(self) -> dict[str, frozenset[Pause]]:
+        return {} if self._replicas else self._known_pauses
 
     async def control(self, project: str, keptn_context: str, command: Command, stage: str = "") -> None:
         """Pause, resume or abort a context (in one stage or all); an unknown context changes nothing."""
@@ -126,6 +138,8 @@ class SequenceService:
         for delay in self._retry_delays:
             try:
                 return await asyncio.to_thread(self._apply_events, batch)
+            except LeaseLostError:
+                raise  # another replica runs the engine now: nothing to retry here
             except Exception:
                 logger.warning(
                     "the sequence engine failed on %d event(s); retrying in %s s", len(batch), delay
@@ -133,6 +147,8 @@ class SequenceService:
                 await asyncio.sleep(delay)
         try:
             return await asyncio.to_thread(self._apply_events, batch)
+        except LeaseLostError:
+            raise
         except Exception as error:
             logger.exception("the sequence engine failed on %d event(s)", len(batch))
             return error
@@ -144,7 +160,7 @@ class SequenceService:
         return [recorded.type]
 
     def _apply_events(self, pendings: Sequence[PendingEvent]) -> list[str]:
-        batch = Batch(self._store, self._task_timeout, self._known_pauses, self._sources)
+        batch = Batch(self._store, self._task_timeout, self._pause_memory(), self._sources)
         events = [pending.event for pending in pendings if self._concerns_engine(pending.event)]
         unrelated = self._unrelated_replies(events)
         for event in events:
@@ -168,7 +184,7 @@ class SequenceService:
         return {event.id for event in replies if event.triggeredid not in open_tasks}
 
     def _apply_control(self, project: str, command: Control) -> list[str]:
-        batch = Batch(self._store, self._task_timeout, self._known_pauses, self._sources)
+        batch = Batch(self._store, self._task_timeout, self._pause_memory(), self._sources)
         snapshot = self._snapshot(batch, project, [], [command.keptn_context], [])
         if not any(e.scope.keptn_context == command.keptn_context for e in snapshot.executions):
             logger.info(
@@ -178,7 +194,7 @@ class SequenceService:
         return self._commit(batch, None)
 
     def _apply_ticks(self) -> list[str]:
-        batch = Batch(self._store, self._task_timeout, self._known_pauses, self._sources)
+        batch = Batch(self._store, self._task_timeout, self._pause_memory(), self._sources)
         for project, service in self._store.due(self._now()):
             snapshot = self._snapshot(batch, project, [service], [], [])
             decision = decide(snapshot, Tick())

@@ -4,6 +4,11 @@ Each subscriber reads the event log after its cursor; what its handler emits is 
 with the cursor move (an outbox), so a crash redoes unfinished work and never loses or repeats
 finished work. The events of a batch are committed together (or as soon as handling them took
 ``FLUSH_SECONDS``). A commit wakes the subscribers at once; a slow poll is only a safety net.
+
+With ``leases`` (several replicas on PostgreSQL) each listener runs on one replica at a time: the
+replica that takes its lease reads its cursor anew and runs its recovery first (``recover()``,
+what a restart runs), and stops serving it when the lease is lost. ``wakeups`` brings the commits
+of the other replicas.
 """
 
 from __future__ import annotations
@@ -13,13 +18,15 @@ import contextlib
 import fnmatch
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from slogate.domain.protocol.gate_events import KeptnEvent
 from slogate.ports import DispatchStore, PendingEvent
+from slogate.ports.leases import LeaseLostError, Leases, Wakeups
 from slogate.services.keptn.emit import failure
+from slogate.services.runtime.leasing import LeaseKeeper
 
 BATCH = 50
 FLUSH_SECONDS = 0.05  # a slow handler does not hold back what the ones before it emitted for longer
@@ -69,7 +76,11 @@ class Dispatcher:
         subscribers: Sequence[Listener],
         now: Callable[[], datetime],
         poll_seconds: float = 2.0,
+        leases: Leases | None = None,
+        wakeups: Wakeups | None = None,
     ) -> None:
+        self._keeper = None if leases is None else LeaseKeeper(leases)
+        self._wakeups = wakeups
         self._store = store
         self._subscribers = list(subscribers)
         self._now = now
@@ -108,21 +119,42 @@ class Dispatcher:
         """Serve until cancelled."""
         self._loop = asyncio.get_running_loop()
         self._signals = {subscriber.name: asyncio.Event() for subscriber in self._subscribers}
+        chores = [self._keeper.heartbeat()] if self._keeper is not None else []
+        if self._wakeups is not None:
+            self._wakeups.start(self.wake)
         try:
-            await asyncio.gather(*(self._serve(subscriber) for subscriber in self._subscribers))
+            await asyncio.gather(*(self._serve(subscriber) for subscriber in self._subscribers), *chores)
         finally:
             self._loop = None
+            if self._wakeups is not None:
+                self._wakeups.stop()
             await self._close_subscribers()
+            if self._keeper is not None:
+                await self._keeper.release_all([s.name for s in self._subscribers])
 
     async def recover(self) -> list[str]:
         """At start-up, before events flow: let each subscriber that ran work in the background
-        (executors, settling SLI measurements) pick up what the stopped server left; the trigger ids."""
+        (executors, settling SLI measurements) pick up what the stopped server left; the trigger ids.
+        With leases, each listener recovers when its lease is taken instead (see ``run``)."""
+        if self._keeper is not None:
+            return []
         recovered: list[str] = []
         for subscriber in self._subscribers:
-            recover = getattr(subscriber, "recover", None)
-            if recover is not None:
-                recovered += await recover()
+            recovered += await self._recover(subscriber)
         return recovered
+
+    @staticmethod
+    async def _recover(listener: Listener) -> list[str]:
+        recover = getattr(listener, "recover", None)
+        return [] if recover is None else list(await recover())
+
+    async def while_holding(self, name: str, run: Callable[[], Awaitable[None]]) -> None:
+        """Run ``run()`` (the sequence timer) while this replica runs listener ``name``; always
+        without leases."""
+        if self._keeper is None:
+            await run()
+        else:
+            await self._keeper.while_holding(name, run)
 
     async def _close_subscribers(self) -> None:
         """Let subscribers that run work in the background (the executors) stop it."""
@@ -137,16 +169,47 @@ class Dispatcher:
     async def drain(self) -> int:
         """Deliver until nothing is pending for anyone; the number of events handled."""
         handled, total = -1, 0
+        mine = [s for s in self._subscribers if self._keeper is None or await self._try_take(s)]
         while handled != 0:
             handled = 0
-            for subscriber in self._subscribers:
+            for subscriber in mine:
                 handled += await self._deliver_batch(subscriber)
             total += handled
         return total
 
-    async def _serve(self, subscriber: Listener) -> None:
+    async def _serve(self, listener: Listener) -> None:
+        if self._keeper is None:
+            await self._serve_held(listener)
+        while self._keeper is not None:
+            await self._take(listener)
+            await self._serve_held(listener)
+
+    async def _take(self, listener: Listener) -> None:
+        """Wait for the lease of ``listener``; then read its cursor anew and run its recovery."""
+        assert self._keeper is not None
+        await self._keeper.acquire(listener.name)
+        await self._taken(listener)
+
+    async def _taken(self, listener: Listener) -> None:
+        self._positions.pop(listener.name, None)  # another replica may have moved it meanwhile
+        try:
+            recovered = await self._recover(listener)
+            if recovered:
+                logger.warning("listener %s recovered %d task(s) on takeover", listener.name, len(recovered))
+        except Exception:  # serve anyway: the started-task timeout bounds what was not recovered
+            logger.exception("recovering %s on takeover failed", listener.name)
+
+    async def _try_take(self, listener: Listener) -> bool:
+        """Whether this replica runs ``listener``, taking its lease if it is free (``drain``)."""
+        assert self._keeper is not None
+        if not self._keeper.holds(listener.name) and await self._keeper.try_acquire(listener.name):
+            await self._taken(listener)
+        return self._keeper.holds(listener.name)
+
+    async def _serve_held(self, subscriber: Listener) -> None:
+        """Deliver to ``subscriber`` until its lease is lost (forever without leases)."""
         signal = self._signals[subscriber.name]
-        while True:
+        while self._keeper is None or self._keeper.holds(subscriber.name):
             signal.clear()
             try:
                 delivered = await self._deliver_batch(subscriber)
@@ -154,6 +217,10 @@ class Dispatcher:
                     await asyncio.sleep(getattr(subscriber, "pace_seconds", 0.0))
                 if delivered == BATCH:
                     continue  # maybe more: look again at once (else a commit meanwhile set the signal)
+            except LeaseLostError:
+                if self._keeper is not None:
+                    self._keeper.lost(subscriber.name)
+                return
             except Exception:  # e.g. the database is gone for a while: the cursor did not move, retry
                 logger.exception("delivering events to %s failed; retrying", subscriber.name)
             with contextlib.suppress(TimeoutError):
