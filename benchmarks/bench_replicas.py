@@ -27,10 +27,7 @@ import base64
 import json
 import os
 import platform
-import re
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -43,7 +40,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "src")]
 
 import httpx  # noqa: E402
 from tests.support.postgres import PostgresServer, start_postgres  # noqa: E402
-from tests.support.prometheus import free_port  # noqa: E402
+from tests.support.server_process import ServerProcess as Replica  # noqa: E402
+from tests.support.server_process import shared_key_dir  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "bench_replicas.json"
 TOKEN = "bench-token-0123456789abcdefghijklmnopqrstuvwxyz"
@@ -69,60 +67,6 @@ spec:
           triggeredOn: [{event: dev.delivery.finished}]
           tasks: [{name: approval, properties: {pass: automatic, warning: automatic}}]
 """
-
-
-class Replica:
-    """A ``slogate server`` process; ``database_url`` empty: SQLite in its data dir."""
-
-    def __init__(self, root: Path, name: str, database_url: str) -> None:
-        self.name = name
-        self.data_dir = root / name
-        self.log = root / f"{name}.log"
-        self.port = free_port()
-        self.database_url = database_url
-        self.process: subprocess.Popen[bytes] | None = None
-        self.url = f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> Replica:
-        env = {**os.environ, "SLOGATE_API_TOKEN": TOKEN, "SLOGATE_REPLICA_NAME": self.name}
-        env["SLOGATE_PROMETHEUS_URL"] = "http://127.0.0.1:9"
-        env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), env.get("PYTHONPATH", "")])
-        if self.database_url:
-            env["SLOGATE_DATABASE_URL"] = self.database_url
-        command = [sys.executable, "-m", "slogate", "server", "--port", str(self.port)]
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [*command, "--data-dir", str(self.data_dir)], env=env, stdout=log, stderr=subprocess.STDOUT
-            )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(self.url + "/health", timeout=1).status_code == 200:
-                    return self
-            except httpx.TransportError:
-                time.sleep(0.05)
-        raise RuntimeError(f"{self.name} did not start: {self.log.read_text()[-3000:]}")
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=30)
-
-    def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url, headers={"x-token": TOKEN}, timeout=30)
-
-    def runs(self, listener: str) -> bool:
-        try:
-            with self.client() as api:
-                metrics = api.get("/metrics", timeout=2).text
-        except httpx.TransportError:
-            return False
-        return re.search(rf'slogate_leases_held\{{listener="{listener}"\}} 1\.0', metrics) is not None
 
 
 def b64(text: str) -> str:
@@ -229,7 +173,10 @@ def takeovers(replicas: list[Replica], kills: int) -> list[float]:
 def run_mode(
     root: Path, name: str, urls: list[str], deliveries: int, services: int
 ) -> tuple[dict[str, Any], list[Replica]]:
-    replicas = [Replica(root, f"{name}-{number}", url).start() for number, url in enumerate(urls)]
+    keys = shared_key_dir(root / name)  # every replica of a mode gets the same keys (docs/deployment.md)
+    replicas = [
+        Replica(root, f"{name}-{number}", TOKEN, url, keys).start() for number, url in enumerate(urls)
+    ]
     try:
         figures = throughput(replicas, deliveries, services)
     except BaseException:

@@ -5,11 +5,7 @@ SIGKILLed mid-task: every delivery still finishes, no task runs twice except tho
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -21,7 +17,7 @@ import pytest
 
 from tests.support.delivery import CONTROL_PLANE, b64
 from tests.support.postgres import PostgresServer, needs_postgres
-from tests.support.prometheus import free_port
+from tests.support.server_process import ServerProcess, shared_key_dir
 
 pytestmark = [pytest.mark.slow, needs_postgres]
 
@@ -51,58 +47,8 @@ spec:
 """
 
 
-class Replica:
-    """A ``slogate server`` process with its own port and data dir, on the shared database."""
-
-    def __init__(self, number: int, root: Path, database_url: str) -> None:
-        self.name = f"replica-{number}"
-        self.data_dir = root / self.name
-        self.log = root / f"{self.name}.log"
-        self.port = free_port()
-        self.database_url = database_url
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> Replica:
-        env = {
-            **os.environ,
-            "SLOGATE_API_TOKEN": TOKEN,
-            "SLOGATE_DATABASE_URL": self.database_url,
-            "SLOGATE_PROMETHEUS_URL": "http://127.0.0.1:9",
-            "SLOGATE_REPLICA_NAME": self.name,
-        }
-        command = [sys.executable, "-m", "slogate", "server", "--port", str(self.port)]
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [*command, "--data-dir", str(self.data_dir)], env=env, stdout=log, stderr=subprocess.STDOUT
-            )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(self.url + "/health", timeout=1).status_code == 200:
-                    return self
-            except httpx.TransportError:
-                time.sleep(0.1)
-        raise AssertionError(f"{self.name} did not start: {self.log.read_text()}")
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=30)
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url, headers={"x-token": TOKEN}, timeout=10)
+class Replica(ServerProcess):
+    """A ``slogate server`` process with its own port and data dir, on the shared database and keys."""
 
     def holds(self) -> set[str]:
         """The listeners this replica runs, from its /metrics."""
@@ -114,7 +60,8 @@ class Replica:
 @pytest.fixture
 def replicas(tmp_path: Path, postgres_server: PostgresServer) -> Iterator[list[Replica]]:
     url = postgres_server.url(postgres_server.create_database())
-    started = [Replica(number, tmp_path, url) for number in range(3)]
+    keys = shared_key_dir(tmp_path)
+    started = [Replica(tmp_path, f"replica-{number}", TOKEN, url, keys) for number in range(3)]
     try:
         for replica in started:
             replica.start()
