@@ -27,6 +27,7 @@ from slogate.services.runtime.dispatcher import Dispatcher
 from tests.support.delivery import create_project, delivery_server, events, settle, trigger_delivery
 from tests.support.executors import ScriptedExecutor, passing
 from tests.support.postgres import needs_postgres
+from tests.support.server_process import shared_key_dir
 
 pytestmark = needs_postgres
 TYPE = "sh.keptn.event.note.triggered"
@@ -220,9 +221,14 @@ def test_two_replicas_receiving_the_same_finished_at_once_advance_the_sequence_o
     url: str, tmp_path: Path
 ) -> None:
     executor = ScriptedExecutor(script=_hang_deployments)
+    keys = shared_key_dir(tmp_path)  # replicas share their keys (docs/deployment.md)
     with (
-        delivery_server(tmp_path / "a", url, ScriptedExecutor(script=_hang_deployments)) as (first, api_a, _),
-        delivery_server(tmp_path / "b", url, executor) as (second, api_b, _),
+        delivery_server(tmp_path / "a", url, ScriptedExecutor(script=_hang_deployments), key_dir=keys) as (
+            first,
+            api_a,
+            _,
+        ),
+        delivery_server(tmp_path / "b", url, executor, key_dir=keys) as (second, api_b, _),
     ):
         create_project(api_a)
         context = trigger_delivery(api_b, "v1")

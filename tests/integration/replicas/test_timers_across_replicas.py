@@ -14,13 +14,18 @@ from tests.support.delivery import create_project, delivery_server, events, sett
 from tests.support.executors import ScriptedExecutor
 from tests.support.postgres import needs_postgres
 
+# Replica A stops without giving its listeners' leases up (as a dead one would): B takes them once
+# they lapse, so the test uses a short lease.
+LEASES: dict[str, Any] = {"lease_ttl": 1.0, "lease_heartbeat": 0.25}
+GONE = 1.5  # seconds: past the delay and the lease
+
 
 @needs_postgres
 def test_a_delay_set_on_one_replica_is_applied_by_another(shared_url: str, tmp_path: Path) -> None:
     create_keys(tmp_path / "keys")
     shipyard = TUTORIAL["A"].replace("{name: test}", "{name: test, triggeredAfter: 1s}")
     executor = ScriptedExecutor(("deployment", "test"))
-    with delivery_server(tmp_path / "a", shared_url, executor, key_dir=tmp_path / "keys") as (
+    with delivery_server(tmp_path / "a", shared_url, executor, key_dir=tmp_path / "keys", **LEASES) as (
         first,
         client,
         _,
@@ -29,9 +34,9 @@ def test_a_delay_set_on_one_replica_is_applied_by_another(shared_url: str, tmp_p
         delivery = trigger_delivery(client, "v0.1.1")
         settle(first)
         assert events(client, delivery, "sh.keptn.event.test.triggered") == []  # delayed
-    time.sleep(1.1)  # past the delay, with no replica running
+    time.sleep(GONE)  # past the delay and A's leases, with no replica running
     executor = ScriptedExecutor(("deployment", "test"))
-    with delivery_server(tmp_path / "b", shared_url, executor, key_dir=tmp_path / "keys") as (
+    with delivery_server(tmp_path / "b", shared_url, executor, key_dir=tmp_path / "keys", **LEASES) as (
         second,
         client,
         _,
@@ -44,14 +49,14 @@ def test_a_delay_set_on_one_replica_is_applied_by_another(shared_url: str, tmp_p
 def test_a_task_timeout_set_on_one_replica_is_applied_by_another(shared_url: str, tmp_path: Path) -> None:
     create_keys(tmp_path / "keys")
     executor = ScriptedExecutor(("deployment",))
-    settings: dict[str, Any] = {"key_dir": tmp_path / "keys", "task_timeout": 1.0}
+    settings: dict[str, Any] = {"key_dir": tmp_path / "keys", "task_timeout": 1.0, **LEASES}
     with delivery_server(tmp_path / "a", shared_url, executor, **settings) as (first, client, _):
         create_project(client, TUTORIAL["A"])
         register(client, "test")  # a remote executor that never answers
         delivery = trigger_delivery(client, "v0.1.1")
         settle(first)
         assert len(events(client, delivery, "sh.keptn.event.test.triggered")) == 1
-    time.sleep(1.1)
+    time.sleep(GONE)
     with delivery_server(tmp_path / "b", shared_url, executor, **settings) as (second, client, _):
         settle(second)
         finished = only(client, delivery, "sh.keptn.event.qa.delivery.finished")
