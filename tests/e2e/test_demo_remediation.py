@@ -4,16 +4,15 @@ users; the alerts reach slogate through a real Alertmanager."""
 from __future__ import annotations
 
 import io
-import os
 from pathlib import Path
 
 import pytest
 from rich.console import Console
 
-from slogate.demo.alerting import NO_ALERTMANAGER, find_alertmanager
 from slogate.demo.fulltour import BUILDS, run_tour
 from slogate.demo.remediation import check_remediation, remediation_summary, run_remediation
 from slogate.demo.stack import DemoStack, find_prometheus
+from tests.support import real_parts
 from tests.support.prometheus import MISSING, MISSING_REASON
 
 pytestmark = pytest.mark.slow
@@ -30,11 +29,7 @@ def _needs_prometheus() -> None:
 # of the chapter (about four minutes) is what CI can afford.
 def test_the_hotfix_alert_is_remediated_by_a_restart_then_a_rollback(tmp_path: Path) -> None:
     alerts_by = "Alertmanager"
-    alertmanager = find_alertmanager()
-    if alertmanager is None:
-        if os.environ.get("CI"):
-            pytest.fail(NO_ALERTMANAGER, pytrace=False)
-        pytest.skip(NO_ALERTMANAGER)
+    alertmanager = real_parts.alertmanager()
     printed = io.StringIO()
     console = Console(file=printed, width=200)
     with DemoStack(tmp_path, find_prometheus(), alertmanager=alertmanager, alerting=True) as stack:

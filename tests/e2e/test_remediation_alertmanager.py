@@ -33,6 +33,7 @@ import pytest
 from slogate.adapters.executors.deploy_history import write_targets
 from slogate.demo.alerting import NO_ALERTMANAGER, find_alertmanager
 from slogate.demo.stack import DemoStack, find_prometheus
+from tests.support import real_parts
 from tests.support.helloapp import HelloApp
 from tests.support.prometheus import MISSING, MISSING_REASON
 
@@ -235,9 +236,7 @@ def finished(found: list[Mapping[str, Any]], kind: str) -> list[tuple[str, str]]
 
 
 def test_an_alert_opens_a_problem_two_actions_fix_it_and_its_resolution_closes_it(tmp_path: Path) -> None:
-    alertmanager = find_alertmanager()
-    if alertmanager is None:
-        pytest.skip(NO_ALERTMANAGER)
+    alertmanager = real_parts.alertmanager()
     started = time.monotonic()
     with (
         HelloApp(delay=0.4) as app,

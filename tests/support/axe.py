@@ -7,11 +7,10 @@ script, stays on). Where it is missing the check fails in CI (``CI`` set) and is
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
-import pytest
+from tests.support.real_parts import missing
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "build" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
@@ -23,9 +22,7 @@ SCREENSHOTS = ROOT / "build" / "bridge-screenshots"  # build/ is git-ignored
 def violations(page: Any) -> list[dict[str, Any]]:
     """The serious and critical axe-core violations of the page as it is now (WCAG 2 A/AA rules)."""
     if not AXE.exists():
-        if os.environ.get("CI"):
-            pytest.fail(MISSING_REASON, pytrace=False)
-        pytest.skip(MISSING_REASON)
+        missing(MISSING_REASON)
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.evaluate(AXE.read_text(encoding="utf-8"))
     found: list[dict[str, Any]] = page.evaluate(
