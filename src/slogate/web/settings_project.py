@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from slogate.domain.access import Action
 from slogate.errors import ConflictError, InputError, NotFoundError
+from slogate.ports.catalog import ProjectRecord
 from slogate.web.access import record, require
 from slogate.web.pages import checked_session, context_of, render, session_of
 from slogate.web.project_scope import missing_project
@@ -66,19 +67,36 @@ def project_page(
     request: Request, session: Session, project: str, form: Mapping[str, Any] | None = None, status: int = 200
 ) -> HTMLResponse:
     """The project settings page; ``form`` re-shows what was sent with its error."""
+
+    def values(record: ProjectRecord) -> dict[str, Any]:
+        return {"shipyard": record.shipyard, "stages": [stage.name for stage in record.stages]}
+
+    return settings_page(request, session, project, "project", values, form, status)
+
+
+def settings_page(
+    request: Request,
+    session: Session,
+    project: str,
+    section: str,
+    values_of: Callable[[ProjectRecord], dict[str, Any]],
+    form: Mapping[str, Any] | None,
+    status: int,
+) -> HTMLResponse:
+    """A settings page of ``section`` (``settings_<section>.html``) with the project's ``values_of``;
+    the missing-project page for an unknown project."""
     try:
         record = context_of(request).catalog.project(project)
     except NotFoundError:
         return missing_project(request, session, project)
     values = {
         "project": project,
-        "section": "project",
-        "shipyard": record.shipyard,
-        "stages": [stage.name for stage in record.stages],
+        "section": section,
+        **values_of(record),
         "form": form or {},
         "notice": notice_of(request),
     }
-    return render(request, "settings_project.html", values, session, status_code=status)
+    return render(request, f"settings_{section}.html", values, session, status_code=status)
 
 
 @router.post("/project/{project}/settings/project/shipyard", response_model=None)
@@ -157,19 +175,11 @@ def services_page(
     request: Request, session: Session, project: str, form: Mapping[str, Any] | None = None, status: int = 200
 ) -> HTMLResponse:
     """The service settings page; ``form`` re-shows what was sent with its error."""
-    try:
-        record = context_of(request).catalog.project(project)
-    except NotFoundError:
-        return missing_project(request, session, project)
-    names = sorted({service.name for stage in record.stages for service in stage.services})
-    values = {
-        "project": project,
-        "section": "services",
-        "services": names,
-        "form": form or {},
-        "notice": notice_of(request),
-    }
-    return render(request, "settings_services.html", values, session, status_code=status)
+
+    def values(record: ProjectRecord) -> dict[str, Any]:
+        return {"services": sorted({service.name for stage in record.stages for service in stage.services})}
+
+    return settings_page(request, session, project, "services", values, form, status)
 
 
 @router.post("/project/{project}/settings/services", response_model=None)
